@@ -1,0 +1,1 @@
+"""The ``coexist`` command line (thin: parse, call coexist.api, print)."""

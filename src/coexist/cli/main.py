@@ -1,0 +1,232 @@
+"""The ``coexist`` command: parse the arguments, call :mod:`coexist.api`, print where outputs went.
+
+Exit status: 0 success; 2 bad input (unknown scenario, bad option, invalid override,
+output folder that cannot be written), with exactly one line on stderr; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from coexist.errors import CoexistError
+
+__all__ = ["main", "build_parser"]
+
+PROG = "coexist"
+
+
+class UsageError(Exception):
+    """An argument error, reported as one line and exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        for key in ("description", "epilog"):
+            if kwargs.get(key):
+                kwargs[key] = textwrap.fill(kwargs[key], width=78, break_on_hyphens=False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # argparse prints usage + message; we want one line
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], e.g. 0.1. Got {text!r} instead.")
+    return value
+
+
+def _month(text: str) -> str:
+    from coexist.periods import parse_month
+
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _override(text: str) -> str:
+    key, sep, _ = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"must be written dotted.path=value, e.g. programme.matching_share=0.3. Got {text!r} instead."
+        )
+    return text
+
+
+def _common(p: argparse.ArgumentParser, *, scale_default: float | None) -> None:
+    p.add_argument("--seed", type=_seed, default=0, metavar="N",
+                   help="seed of the random streams (default: 0); the same seed gives the same results")
+    scale_help = (
+        "share of persons simulated as agents, in (0, 1]; counts are re-inflated to persons "
+        + (f"(default: {scale_default})" if scale_default else "(default: the scenario's scale, normally 1.0)")
+    )
+    p.add_argument("--scale", type=_scale, default=scale_default, metavar="F", help=scale_help)
+    p.add_argument("--start", type=_month, metavar="YYYY-MM", help="first simulated month (default: the scenario's)")
+    p.add_argument("--end", type=_month, metavar="YYYY-MM", help="last simulated month (default: the scenario's)")
+    p.add_argument("--set", dest="overrides", type=_override, action="append", default=[], metavar="KEY=VALUE",
+                   help="change one scenario value, e.g. --set programme.matching_share=0.3 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="coexist: a policy laboratory for labour migration. Simulates foreign workers in Japan "
+        "under a temporary-worker or a circular-migration regime and measures the outcome for the host "
+        "society, the migrants and their countries of origin.",
+        epilog="Run 'coexist COMMAND --help' for the options of each command. Exit status: 0 success, "
+        "2 bad input (one line on stderr), 130 interrupted.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser(
+        "scenarios", help="list the shipped scenarios",
+        description="List the shipped scenarios, one per line: name and a one-line description.",
+    )
+
+    p_run = sub.add_parser(
+        "run", help="simulate one scenario and write a run folder",
+        description="Simulate one scenario and write its run folder: stocks, flows, demand and measures as "
+        "Parquet, metrics.json, the resolved scenario.toml and run.json (provenance).",
+        epilog="Example: coexist run japan-circular --scale 0.1 --set programme.matching_share=0.3",
+    )
+    p_run.add_argument("scenario", metavar="SCENARIO", help="shipped scenario name (see 'coexist scenarios') or path to a TOML file")
+    p_run.add_argument("--out", metavar="DIR", default="runs/{name}-{seed}",
+                       help="run folder to write (default: runs/<scenario name>-<seed>)")
+    _common(p_run, scale_default=None)
+
+    p_cmp = sub.add_parser(
+        "compare", help="simulate several scenarios with the same seed and write an HTML report",
+        description="Simulate several scenarios with the same seed (common random numbers), write one run "
+        "folder per scenario under --out and a self-contained report.html comparing them.",
+        epilog="Example: coexist compare japan-temporary japan-circular japan-circular-unconnected --out results/japan",
+    )
+    p_cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="shipped scenario names or TOML paths")
+    p_cmp.add_argument("--out", metavar="DIR", default="results/compare",
+                       help="output folder (default: results/compare); runs go to DIR/<name>/, the report to DIR/report.html")
+    _common(p_cmp, scale_default=0.1)
+    return parser
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr, shown when stderr is a terminal and the run lasts over a second."""
+
+    def __init__(self, desc: str):
+        self.desc = desc
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit="month", file=sys.stderr, delay=1.0,
+                            disable=not sys.stderr.isatty(), dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _fmt_metric(name: str, value: float) -> str:
+    from coexist.metrics import METRICS, format_value
+
+    m = METRICS[name]
+    return f"  {m.label or name:<40} {format_value(value, m.unit):>14}  ({name})"
+
+
+def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist import api
+
+    items = api.scenarios()
+    width = max((len(n) for n, _ in items), default=0)
+    for name, description in items:
+        out(f"{name:<{width}}  {description}")
+
+
+def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist import api
+    from coexist.metrics import headline_metrics
+
+    bar = _ProgressBar(args.scenario)
+    try:
+        s = api.run(args.scenario, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
+                    overrides=args.overrides, progress=bar)
+    finally:
+        bar.close()
+    out(f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
+        f"{s.engine_seconds:.1f} s in the engine, {s.wall_seconds:.1f} s in all")
+    for m in headline_metrics():
+        out(_fmt_metric(m.name, s.metrics[m.name]))
+    out(f"wrote {s.folder}/")
+
+
+def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist import api
+
+    bar = _ProgressBar("compare")
+    try:
+        c = api.compare(args.scenarios, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
+                        overrides=args.overrides, progress=bar)
+    finally:
+        bar.close()
+    for s in c.runs:
+        out(f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, {s.wall_seconds:.1f} s -> {s.folder}/")
+    out(f"wrote {c.report}")
+
+
+_COMMANDS = {"scenarios": _cmd_scenarios, "run": _cmd_run, "compare": _cmd_compare}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``coexist`` console script. Returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        _COMMANDS[args.command](args, print)
+    except UsageError as exc:
+        print(_one_line(str(exc)), file=sys.stderr)
+        return 2
+    except CoexistError as exc:
+        print(f"{PROG}: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"{PROG}: error: {_one_line(exc.strerror or str(exc))}{where}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Embedded data of coexist: official statistics, assumptions and behavioural parameters.
+
+Everything here works offline from files shipped in the package (``*.csv`` copied
+from the project's data collection, with their source columns, and
+``parameters.toml``). Every number keeps its source URL, reference date and flag
+(reported / derived / uncertain / assumption); assumptions carry a range.
+Nothing is computed at import time; results are cached on first use.
+
+Examples
+--------
+>>> from coexist.data import initial_stocks, parameters
+>>> initial_stocks().by_status()["ssw1"] > 0
+True
+>>> parameters()["learning_rate"].unit
+'per month'
+"""
+
+from __future__ import annotations
+
+from coexist.data._core import FLAGS, Sourced, load_table, table_names
+from coexist.data.inputs import (
+    SSW_FIELD_SECTOR,
+    CapRecord,
+    OriginProfile,
+    caps,
+    demand_anchors,
+    exchange_rate_assumptions,
+    host_wages,
+    origin_profiles,
+    other_status_inflows,
+    sector_wage_factors,
+)
+from coexist.data.parameters import PARAMETER_NAMES, Parameter, parameters, parameters_markdown
+from coexist.data.raking import Margin, integerise, integerise_2d, rake
+from coexist.data.stocks import InitialStocks, initial_stocks
+
+__all__ = [
+    "FLAGS",
+    "Sourced",
+    "load_table",
+    "table_names",
+    "Margin",
+    "rake",
+    "integerise",
+    "integerise_2d",
+    "InitialStocks",
+    "initial_stocks",
+    "OriginProfile",
+    "origin_profiles",
+    "exchange_rate_assumptions",
+    "host_wages",
+    "sector_wage_factors",
+    "CapRecord",
+    "caps",
+    "SSW_FIELD_SECTOR",
+    "demand_anchors",
+    "other_status_inflows",
+    "Parameter",
+    "PARAMETER_NAMES",
+    "parameters",
+    "parameters_markdown",
+    "data_assumptions",
+]
+
+
+def data_assumptions() -> dict[str, Sourced]:
+    """Every data value that is an assumption (flag ``assumption``), for reports.
+
+    Returns
+    -------
+    dict of str to Sourced
+        Keyed ``"<where>.<name>"``, e.g. ``"exchange_rate.JPY"``,
+        ``"origin.NPL.fee_jpy"``, ``"stocks.workers_brazil_2024"``.
+    """
+    out: dict[str, Sourced] = {}
+    for name, value in initial_stocks().assumptions.items():
+        out[f"stocks.{name}"] = value
+    for cur, value in exchange_rate_assumptions().items():
+        out[f"exchange_rate.{cur}"] = value
+    for code, profile in origin_profiles().items():
+        for attr in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size"):
+            value = getattr(profile, attr)
+            if value.flag == "assumption":
+                out[f"origin.{code}.{attr}"] = value
+    for status, value in host_wages().items():
+        if value.flag == "assumption":
+            out[f"host_wage.{status}"] = value
+    for sector, value in sector_wage_factors().items():
+        if value.flag == "assumption":
+            out[f"sector_wage_factor.{sector}"] = value
+    return out

@@ -1,0 +1,544 @@
+"""Initial stocks (December 2024) by status x origin x sector, raked to the official marginals."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coexist.codes import ORIGINS, SECTORS, STATUSES
+from coexist.data._core import Sourced, _num, _pick, _url, load_table
+from coexist.data.raking import Margin, integerise, integerise_2d, rake
+from coexist.errors import DataError
+
+__all__ = ["InitialStocks", "initial_stocks", "SEED_STATUS_BY_ORIGIN", "SEED_SECTOR_BY_STATUS"]
+
+#: Statuses raked to the MHLW October 2024 marginals (irregular is added separately).
+RAKED_STATUSES: tuple[str, ...] = ("titp", "ssw1", "ssw2", "professional", "student", "status_based", "designated")
+SSW = ("ssw1", "ssw2")
+
+# ---------------------------------------------------------------------------------------
+# Seed structure (an assumption; see docs/data-audit.md). Only the pattern matters: the
+# raking rescales it to the official marginals. Rows: share of an origin's workers in each
+# status (order of RAKED_STATUSES, ssw1 and ssw2 share one "ssw" weight split later by
+# the marginals).
+# ---------------------------------------------------------------------------------------
+SEED_STATUS_BY_ORIGIN: dict[str, tuple[float, ...]] = {
+    #      titp  ssw1  ssw2   prof  student status_based designated
+    "VNM": (0.40, 0.20, 0.001, 0.15, 0.20, 0.03, 0.02),
+    "CHN": (0.08, 0.04, 0.001, 0.35, 0.15, 0.35, 0.03),
+    "PHL": (0.15, 0.10, 0.001, 0.07, 0.02, 0.65, 0.01),
+    "NPL": (0.03, 0.03, 0.001, 0.25, 0.55, 0.10, 0.04),
+    "IDN": (0.50, 0.30, 0.001, 0.07, 0.05, 0.05, 0.03),
+    "MMR": (0.35, 0.25, 0.001, 0.12, 0.15, 0.03, 0.10),
+    "BRA": (0.002, 0.002, 0.0, 0.01, 0.003, 0.97, 0.01),
+    "OTH": (0.05, 0.04, 0.001, 0.30, 0.20, 0.35, 0.06),
+}
+# Share of a status's workers in each sector (order of SECTORS).
+SEED_SECTOR_BY_STATUS: dict[str, tuple[float, ...]] = {
+    #              mfg  food_mfg constr agri  care  food_lodg retail other
+    "titp": (0.45, 0.15, 0.20, 0.08, 0.04, 0.01, 0.01, 0.06),
+    "ssw1": (0.18, 0.27, 0.13, 0.11, 0.14, 0.07, 0.00, 0.10),
+    "ssw2": (0.30, 0.20, 0.40, 0.05, 0.00, 0.03, 0.00, 0.02),
+    "professional": (0.20, 0.02, 0.03, 0.00, 0.02, 0.06, 0.15, 0.52),
+    "student": (0.08, 0.12, 0.00, 0.00, 0.02, 0.30, 0.30, 0.18),
+    "status_based": (0.35, 0.08, 0.06, 0.02, 0.06, 0.08, 0.10, 0.25),
+    "designated": (0.15, 0.10, 0.05, 0.05, 0.10, 0.15, 0.10, 0.30),
+}
+# Care is a strong niche for Indonesia, the Philippines and Myanmar (EPA candidates and
+# SSW care): the seed doubles their caregiving weight.
+CARE_BOOST: dict[str, float] = {"IDN": 2.0, "PHL": 2.0, "MMR": 2.0}
+
+_REFERENCES = ("2024-12",)
+
+
+@dataclass(frozen=True)
+class InitialStocks:
+    """Persons in each host status at the start of a forward run.
+
+    Attributes
+    ----------
+    reference_date : str
+        Month the stocks stand for (``"2024-12"``); the MHLW counts are at end
+        of October 2024, the SSW shares at June-September 2024, the irregular
+        count at 1 January 2024 (each margin says which).
+    counts : numpy.ndarray
+        int64, shape ``(len(STATUSES), len(ORIGINS), len(SECTORS))``; zeros for
+        ``home``, ``returned`` and ``esd``. Read-only.
+    fitted : numpy.ndarray
+        The raked float array before integerisation (same shape). Read-only.
+    margins : dict
+        ``{family: {key: Sourced}}``: the official (or assumed) marginals the
+        array was fitted to, in persons.
+    assumptions : dict
+        ``{name: Sourced}``: every assumption that shaped the stocks, with its
+        range.
+    """
+
+    reference_date: str
+    counts: np.ndarray
+    fitted: np.ndarray
+    margins: dict[str, dict[str, Sourced]] = field(repr=False)
+    assumptions: dict[str, Sourced] = field(repr=False)
+
+    @property
+    def total(self) -> int:
+        """Persons in all host statuses, irregular included."""
+        return int(self.counts.sum())
+
+    def by_status(self) -> dict[str, int]:
+        """Total persons per status code name."""
+        return {s: int(v) for s, v in zip(STATUSES, self.counts.sum(axis=(1, 2)))}
+
+    def by_origin(self, statuses: tuple[str, ...] | None = None) -> dict[str, int]:
+        """Persons per origin, over ``statuses`` (all by default)."""
+        return {o: int(v) for o, v in zip(ORIGINS, self._rows(statuses).sum(axis=(0, 2)))}
+
+    def by_sector(self, statuses: tuple[str, ...] | None = None) -> dict[str, int]:
+        """Persons per sector, over ``statuses`` (all by default)."""
+        return {s: int(v) for s, v in zip(SECTORS, self._rows(statuses).sum(axis=(0, 1)))}
+
+    def _rows(self, statuses: tuple[str, ...] | None) -> np.ndarray:
+        if statuses is None:
+            return self.counts
+        return self.counts[[STATUSES.index(s) for s in statuses]]
+
+
+def _mhlw_status(year: str) -> dict[str, dict[str, str]]:
+    return {r["status_category"]: r for r in load_table("mhlw_by_status") if r["year_end_october"] == year}
+
+
+def _status_margins() -> dict[str, Sourced]:
+    rows = _mhlw_status("2024")
+    prof = rows["professional_technical"]
+    ssw = rows["of_which_SSW"]
+    holders = _pick("ssw_holders_total", date="2024-12-31")
+    n_prof, n_ssw = _num(prof, "workers"), _num(ssw, "workers")
+    h1, h2 = _num(holders, "ssw1"), _num(holders, "ssw2")
+    split = integerise(np.array([n_ssw * h1 / (h1 + h2), n_ssw * h2 / (h1 + h2)]))
+    ref = "2024-10-31"
+    note_split = (
+        f"MHLW SSW workers {n_ssw:,.0f} split by the ISA 2024-12-31 holder ratio ssw1:ssw2 = {h1:,.0f}:{h2:,.0f} "
+        f"({_url(holders)}); largest-remainder rounding"
+    )
+    out = {
+        "titp": _sourced(rows["technical_intern_TITP"], "workers", ref),
+        "ssw1": Sourced(float(split[0]), _url(ssw), ref, "derived", note_split),
+        "ssw2": Sourced(float(split[1]), _url(ssw), ref, "derived", note_split),
+        "professional": Sourced(
+            n_prof - n_ssw,
+            _url(prof),
+            ref,
+            "derived",
+            f"MHLW professional/technical {n_prof:,.0f} minus its SSW workers {n_ssw:,.0f} ({_url(ssw)})",
+        ),
+        "student": _sourced(
+            rows["activity_outside_status"], "workers", ref, "MHLW 'activity outside status' (mostly students)"
+        ),
+        "status_based": _sourced(rows["status_based"], "workers", ref),
+        "designated": _sourced(rows["designated_activities"], "workers", ref),
+    }
+    return out
+
+
+def _sourced(row: dict[str, str], column: str, ref: str, note: str = "") -> Sourced:
+    notes = "; ".join(x for x in (note, row.get("notes", "")) if x)
+    return Sourced(_num(row, column), _url(row), ref, row["flag"], notes)
+
+
+_NATIONALITY = {
+    "VNM": "Vietnam",
+    "CHN": "China",
+    "PHL": "Philippines",
+    "NPL": "Nepal",
+    "IDN": "Indonesia",
+    "MMR": "Myanmar",
+    "BRA": "Brazil",
+}
+
+
+def _nationality_margins(status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
+    rows = {r["nationality"]: r for r in load_table("mhlw_by_nationality") if r["year_end_october"] == "2024"}
+    out: dict[str, Sourced] = {}
+    for code, name in _NATIONALITY.items():
+        if name in rows:
+            out[code] = _sourced(rows[name], "workers", "2024-10-31")
+    if "BRA" not in out:
+        last = max(
+            (r for r in load_table("mhlw_by_nationality") if r["nationality"] == "Brazil"),
+            key=lambda r: int(r["year_end_october"]),
+        )
+        value = _num(last, "workers")
+        bra = Sourced(
+            value,
+            "assumption",
+            "2024-10-31",
+            "assumption",
+            f"Brazil 2024 is a gap in mhlw_by_nationality.csv: held at its last reported value "
+            f"({last['year_end_october']}: {value:,.0f}, {_url(last)}); range spans 2017-2020 reported values",
+            low=117_000.0,
+            high=140_000.0,
+        )
+        out["BRA"] = bra
+        assumptions["workers_brazil_2024"] = bra
+    total = _pick("mhlw_foreign_workers_total", year_end_october="2024")
+    named = sum(v.value for v in out.values())
+    out["OTH"] = Sourced(
+        status_total - named,
+        _url(total),
+        "2024-10-31",
+        "derived",
+        f"sum of the MHLW status categories ({status_total:,.0f}; the published total is "
+        f"{_num(total, 'foreign_workers_total'):,.0f}, the difference being workers of unknown status) minus the "
+        "seven named nationalities (Brazil assumed)",
+    )
+    return {o: out[o] for o in ORIGINS}
+
+
+def _industry_margins(status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
+    rows = {
+        r["industry"]: r
+        for r in load_table("mhlw_by_industry")
+        if r["year"] == "2024" and r["metric"] == "workers"
+    }
+    sample = {
+        r["industry"]: r
+        for r in load_table("mhlw_by_industry")
+        if r["year"] == "2024" and r["metric"] == "workers_sample_survey_estimate"
+    }
+    ref = "2024-10-31"
+    manuf = rows["manufacturing"]
+    n_manuf = _num(manuf, "value")
+    food_share = Sourced(
+        0.25,
+        "assumption",
+        ref,
+        "assumption",
+        "share of food and beverage manufacturing in MHLW manufacturing (a gap): SSW food/beverage holders are "
+        "~27% of SSW holders and ~40% of SSW manufacturing-type holders (ssw_by_field.csv, 2023-12/2024-09); "
+        "TITP and status-based workers are more in metal/machinery work",
+        low=0.18,
+        high=0.32,
+    )
+    assumptions["food_manufacturing_share_of_manufacturing"] = food_share
+    n_food = round(n_manuf * food_share.value)
+    cons_sample = _num(sample["construction"], "value")
+    all_sample = _num(sample["all"], "value")
+    construction = Sourced(
+        180_000.0,
+        "assumption",
+        ref,
+        "assumption",
+        f"MHLW construction 2024 is a gap (only +22.7% y/y). Low end: the 2024 sample-survey estimate "
+        f"{cons_sample:,.0f} ({_url(sample['construction'])}); high end: that estimate scaled by the ratio of "
+        f"the notified total to the sample-survey total ({status_total:,.0f}/{all_sample:,.0f})",
+        low=cons_sample,
+        high=round(cons_sample * status_total / all_sample, -3),
+    )
+    agriculture = Sourced(
+        60_000.0,
+        "assumption",
+        ref,
+        "assumption",
+        "MHLW agriculture/forestry/fishery 2024 is a gap. SSW agriculture holders alone were 29,384 in "
+        "September 2024 (ssw_by_field.csv); TITP in farming adds several tens of thousands",
+        low=45_000.0,
+        high=80_000.0,
+    )
+    assumptions["workers_construction_2024"] = construction
+    assumptions["workers_agriculture_2024"] = agriculture
+    note_map = "MHLW industry mapped to the model sector"
+    out = {
+        "manufacturing": Sourced(
+            n_manuf - n_food,
+            _url(manuf),
+            ref,
+            "derived",
+            f"MHLW manufacturing {n_manuf:,.0f} minus the assumed food-manufacturing share",
+        ),
+        "food_manufacturing": Sourced(
+            float(n_food),
+            _url(manuf),
+            ref,
+            "derived",
+            f"MHLW manufacturing {n_manuf:,.0f} x assumed food share {food_share.value}",
+        ),
+        "construction": construction,
+        "agriculture": agriculture,
+        "caregiving": _sourced(rows["medical_welfare"], "value", ref, f"{note_map}: medical_welfare"),
+        "food_lodging": _sourced(
+            rows["accommodation_food_service"], "value", ref, f"{note_map}: accommodation_food_service"
+        ),
+        "retail": _sourced(rows["wholesale_retail"], "value", ref, f"{note_map}: wholesale_retail"),
+    }
+    rest = status_total - sum(v.value for v in out.values())
+    out["other_services"] = Sourced(
+        rest,
+        _url(_pick("mhlw_foreign_workers_total", year_end_october="2024")),
+        ref,
+        "derived",
+        "residual: all workers minus the other sectors (services n.e.c., ICT, education, transport, ...)",
+    )
+    return {s: out[s] for s in SECTORS}
+
+
+# SSW field (ssw_by_field.csv) -> sector. Aviation and auto repair go to other_services.
+_SSW_FIELD_SECTOR = {
+    "food_beverage_manufacturing": "food_manufacturing",
+    "manufacturing_3_fields": "manufacturing",
+    "caregiving": "caregiving",
+    "construction": "construction",
+    "agriculture": "agriculture",
+}
+
+
+def _latest_share_rows(rows: list[dict[str, str]], key: str, total_of) -> dict[str, tuple[float, str, dict[str, str]]]:
+    """For each key, the share of SSW holders at the latest date where it is given."""
+    out: dict[str, tuple[float, str, dict[str, str]]] = {}
+    for r in sorted(rows, key=lambda r: r["date"]):
+        name = r[key]
+        if name.endswith("_share_pct"):
+            out[name[: -len("_share_pct")]] = (_num(r, "holders") / 100.0, r["date"], r)
+        else:
+            total = total_of(r)
+            if total is not None:
+                out[name] = (_num(r, "holders") / total, r["date"], r)
+    return out
+
+
+def _ssw_totals() -> dict[str, float]:
+    return {r["date"]: _num(r, "ssw_total") for r in load_table("ssw_holders_total")}
+
+
+def _ssw_field_margins(n_ssw: float) -> dict[str, Sourced]:
+    totals = _ssw_totals()
+    shares = _latest_share_rows(
+        load_table("ssw_by_field"), "field", lambda r: totals.get(r["date"]) if r["date"] >= "2023-12-31" else None
+    )
+    out: dict[str, Sourced] = {}
+    for field_name, sector in _SSW_FIELD_SECTOR.items():
+        share, date, row = shares[field_name]
+        out[sector] = Sourced(
+            share * n_ssw,
+            _url(row),
+            date,
+            "uncertain" if row["flag"] == "uncertain" else "derived",
+            f"SSW field '{field_name}' = {share:.2%} of SSW holders at {date} (latest date for this field) "
+            f"x MHLW SSW workers {n_ssw:,.0f}",
+        )
+    return out
+
+
+_SSW_NATIONALITY = {v: k for k, v in _NATIONALITY.items() if k != "BRA"}
+
+
+def _ssw_nationality_margins(n_ssw: float) -> dict[str, Sourced]:
+    rows = [r for r in load_table("ssw_by_nationality")]
+    totals = _ssw_totals()
+    by_date: dict[tuple[str, str], float] = {}
+    for r in rows:  # holders per (date, nationality) summed over SSW1 and SSW2
+        if not r["nationality"].endswith("_share_pct"):
+            by_date[(r["date"], r["nationality"])] = by_date.get((r["date"], r["nationality"]), 0.0) + _num(
+                r, "holders"
+            )
+    out: dict[str, Sourced] = {}
+    for name, code in _SSW_NATIONALITY.items():
+        cands = []
+        for r in rows:
+            if r["nationality"] == f"{name}_share_pct":
+                cands.append((r["date"], _num(r, "holders") / 100.0, r, "share"))
+            elif r["nationality"] == name and r["date"] in totals and r["date"] >= "2023-12-31":
+                cands.append((r["date"], by_date[(r["date"], name)] / totals[r["date"]], r, "count"))
+        if not cands:
+            continue
+        date, share, row, kind = max(cands, key=lambda c: c[0])
+        out[code] = Sourced(
+            share * n_ssw,
+            _url(row),
+            date,
+            "uncertain" if row["flag"] == "uncertain" else "derived",
+            f"{name} = {share:.2%} of SSW holders at {date} (latest date for this nationality; "
+            f"{'published share' if kind == 'share' else 'SSW1+SSW2 holders / all holders'}) "
+            f"x MHLW SSW workers {n_ssw:,.0f}",
+        )
+    return {o: out[o] for o in ORIGINS if o in out}
+
+
+def _irregular(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.ndarray, float]:
+    """Irregular stock by origin (former TITP overstayers) and the sector weights of construction."""
+    row = _pick("overstayers", reference_date="2024-01-01")
+    total = Sourced(
+        11_210.0,
+        _url(row),
+        "2024-01-01",
+        "reported",
+        "overstayers whose former status was TITP (note of the 1 January 2024 row: 'TITP 11,210'); most of the "
+        f"{_num(row, 'illegal_overstayers'):,.0f} overstayers are former short-stay visitors and are not modelled. "
+        "Upper bound if former designated-activities overstayers (8,189, many ex-TITP) are added: 19,399",
+        low=11_210.0,
+        high=19_399.0,
+    )
+    if "TITP 11,210" not in row["notes"]:
+        raise DataError("overstayers.csv: the 2024-01-01 note must give the TITP-status count ('TITP 11,210').")
+    absc = _pick("titp_disappearances", year="2023")
+    named = {"VNM": 5481.0, "MMR": 1765.0, "CHN": 816.0}
+    n_absc = _num(absc, "titp_absconders")
+    shares = {o: named.get(o, 0.0) / n_absc for o in ORIGINS}
+    shares["OTH"] = 1.0 - sum(shares.values())
+    origin = Sourced(
+        shares["VNM"],
+        _url(absc),
+        "2023",
+        "assumption",
+        "origin mix of the irregular stock = TITP absconders of 2023 by nationality (VN 5,481, MM 1,765, "
+        "CN 816 of 9,753; the rest, Cambodia 694 and others incl. Indonesia and the Philippines, go to OTH). "
+        "Value shown: Vietnam's share",
+        low=0.45,
+        high=0.70,
+    )
+    construction = Sourced(
+        0.471,
+        _url(absc),
+        "2023",
+        "assumption",
+        "sector mix of the irregular stock: 47.1% construction (share of 2023 absconder cases), the rest spread "
+        "like the TITP stock",
+        low=0.35,
+        high=0.55,
+    )
+    assumptions["irregular_origin_mix"] = origin
+    assumptions["irregular_construction_share"] = construction
+    margins = {o: Sourced(total.value * shares[o], _url(absc), "2024-01-01", "derived",
+                          f"{total.value:,.0f} former-TITP overstayers x {shares[o]:.1%} (2023 absconder mix)")
+               for o in ORIGINS}
+    margins["total"] = total
+    return margins, np.array([shares[o] for o in ORIGINS]), construction.value
+
+
+def _seed() -> np.ndarray:
+    seed = np.zeros((len(RAKED_STATUSES), len(ORIGINS), len(SECTORS)))
+    for o, origin in enumerate(ORIGINS):
+        for s, status in enumerate(RAKED_STATUSES):
+            profile = np.array(SEED_SECTOR_BY_STATUS[status], dtype=float)
+            if origin in CARE_BOOST:
+                profile[SECTORS.index("caregiving")] *= CARE_BOOST[origin]
+            seed[s, o] = SEED_STATUS_BY_ORIGIN[origin][s] * profile / profile.sum()
+    return seed
+
+
+def _vector(d: dict[str, Sourced], keys: tuple[str, ...]) -> np.ndarray:
+    return np.array([d[k].value if k in d else np.nan for k in keys], dtype=float)
+
+
+@functools.lru_cache(maxsize=None)
+def initial_stocks(reference: str = "2024-12") -> InitialStocks:
+    """Persons in each host status by origin and sector at the start of a forward run.
+
+    Built by raking an assumed seed structure (status x origin x sector) to the
+    official marginals: MHLW workers by status, by nationality and by industry
+    (end of October 2024), and the SSW holders by field and by nationality as
+    partial margins on the SSW block, scaled to the MHLW SSW worker count.
+    The status x origin table is rounded so that both its margins stay exact;
+    each cell is then split over sectors with largest remainders. Former-TITP
+    overstayers are added as ``irregular``.
+
+    Parameters
+    ----------
+    reference : str
+        Month the stocks stand for; only ``"2024-12"`` is shipped.
+
+    Returns
+    -------
+    InitialStocks
+
+    Raises
+    ------
+    DataError
+        For another reference month, or if the embedded data are inconsistent.
+
+    Examples
+    --------
+    >>> stocks = initial_stocks()
+    >>> stocks.by_status()["titp"]
+    470725
+    """
+    if reference not in _REFERENCES:
+        raise DataError(f"initial stocks reference must be one of {', '.join(_REFERENCES)}. Got {reference!r} instead.")
+    assumptions: dict[str, Sourced] = {}
+    status = _status_margins()
+    status_total = sum(v.value for v in status.values())
+    nationality = _nationality_margins(status_total, assumptions)
+    industry = _industry_margins(status_total, assumptions)
+    n_ssw = status["ssw1"].value + status["ssw2"].value
+    ssw_field = _ssw_field_margins(n_ssw)
+    ssw_nat = _ssw_nationality_margins(n_ssw)
+    ssw_rows = [RAKED_STATUSES.index(s) for s in SSW]
+    margins = [
+        Margin(keep=(0,), target=_vector(status, RAKED_STATUSES), name="status"),
+        Margin(keep=(1,), target=_vector(nationality, ORIGINS), name="nationality"),
+        Margin(keep=(2,), target=_vector(industry, SECTORS), name="industry"),
+        Margin(keep=(2,), target=_vector(ssw_field, SECTORS), select=(ssw_rows, None, None), name="ssw by field"),
+        Margin(keep=(1,), target=_vector(ssw_nat, ORIGINS), select=(ssw_rows, None, None), name="ssw by nationality"),
+    ]
+    fitted_block = rake(_seed(), margins, tol=1e-11, max_iter=5000)
+
+    # Integer persons: status x origin exactly on both margins, then each cell over sectors.
+    cells = integerise_2d(fitted_block.sum(axis=2))
+    block = np.zeros(fitted_block.shape, dtype=np.int64)
+    for s in range(block.shape[0]):
+        for o in range(block.shape[1]):
+            weights = fitted_block[s, o]
+            if cells[s, o] == 0:
+                continue
+            if weights.sum() <= 0:
+                weights = np.array(SEED_SECTOR_BY_STATUS[RAKED_STATUSES[s]], dtype=float)
+            block[s, o] = integerise(weights * (cells[s, o] / weights.sum()))
+
+    counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
+    fitted = np.zeros(counts.shape)
+    for s, name in enumerate(RAKED_STATUSES):
+        counts[STATUSES.index(name)] = block[s]
+        fitted[STATUSES.index(name)] = fitted_block[s]
+
+    irregular, origin_shares, construction_share = _irregular(assumptions)
+    titp_sectors = fitted_block[RAKED_STATUSES.index("titp")].sum(axis=0)
+    sector_w = np.where(np.arange(len(SECTORS)) == SECTORS.index("construction"), 0.0, titp_sectors)
+    sector_w = sector_w / sector_w.sum() * (1.0 - construction_share)
+    sector_w[SECTORS.index("construction")] = construction_share
+    irr_fit = irregular["total"].value * np.outer(origin_shares, sector_w)
+    origin_int = integerise(irr_fit.sum(axis=1))
+    irr = np.zeros(irr_fit.shape, dtype=np.int64)
+    for o in range(len(ORIGINS)):
+        if origin_int[o]:
+            irr[o] = integerise(irr_fit[o] * origin_int[o] / irr_fit[o].sum())
+    counts[STATUSES.index("irregular")] = irr
+    fitted[STATUSES.index("irregular")] = irr_fit
+
+    seed_note = Sourced(
+        1.0,
+        "assumption",
+        "2024-12",
+        "assumption",
+        "seed structure of the raking (status x origin x sector patterns, see SEED_STATUS_BY_ORIGIN and "
+        "SEED_SECTOR_BY_STATUS and docs/data-audit.md); only cells not pinned by a marginal depend on it",
+        low=0.0,
+        high=1.0,
+    )
+    assumptions["raking_seed_structure"] = seed_note
+    counts.flags.writeable = False
+    fitted.flags.writeable = False
+    return InitialStocks(
+        reference_date=reference,
+        counts=counts,
+        fitted=fitted,
+        margins={
+            "status": status,
+            "nationality": nationality,
+            "industry": industry,
+            "ssw_by_field": ssw_field,
+            "ssw_by_nationality": ssw_nat,
+            "irregular": irregular,
+        },
+        assumptions=assumptions,
+    )

@@ -1,0 +1,74 @@
+"""Randomness owned by the engine.
+
+Per-person draws come from a counter-based stream: a hash of (seed, person, month, slot),
+so a draw never depends on the order in which people are visited or on the number of
+threads. Aggregate draws (Poisson counts of applicants, multinomial splits) come from
+NumPy generators spawned from the seed per month and phase.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, uint64
+
+__all__ = ["uniform", "generator", "SLOT"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+# Slots name the independent draws a person makes in one month.
+SLOT = {
+    "test": 1,
+    "language": 2,
+    "job_change": 3,
+    "abscond": 4,
+    "choice": 5,
+    "early_return": 6,
+    "family": 7,
+    "exit": 8,
+    "transition": 9,
+    "detect": 10,
+    "depart": 11,
+    "home_job": 12,
+    "remigrate": 13,
+    "death": 14,
+    "admit": 15,
+    "attr_a": 16,
+    "attr_b": 17,
+    "attr_c": 18,
+    "attr_d": 19,
+    "employer": 20,
+    "target": 21,
+}
+# The same slots as plain module constants, which compiled code can read.
+for _name, _value in SLOT.items():
+    globals()[f"SLOT_{_name.upper()}"] = _value
+
+
+@njit(inline="always", cache=True)
+def _mix(z):
+    z = (z ^ (z >> uint64(30))) * uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> uint64(27))) * uint64(0x94D049BB133111EB)
+    return z ^ (z >> uint64(31))
+
+
+@njit(inline="always", cache=True)
+def uniform(seed, person, month, slot):
+    """A uniform number in [0, 1) fixed by (seed, person, month, slot)."""
+    z = _mix(uint64(seed) * uint64(0x9E3779B97F4A7C15) + uint64(person))
+    z = _mix(z + uint64(month) * uint64(0xD1B54A32D192ED03))
+    z = _mix(z + uint64(slot) * uint64(0x8CB92BA72F3D8DD7))
+    return (z >> uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+def generator(seed: int, month: int, phase: int) -> np.random.Generator:
+    """NumPy generator for aggregate draws of one phase in one month."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(month) + 100_000, int(phase)]))
+
+
+@njit(cache=True)
+def uniforms(seed, persons, month, slot):
+    """Vector of counter-based uniforms for the given person ids."""
+    out = np.empty(persons.shape[0], dtype=np.float64)
+    for k in range(persons.shape[0]):
+        out[k] = uniform(seed, persons[k], month, slot)
+    return out

@@ -1,0 +1,586 @@
+"""The monthly schedule. The only Python loop is over months; people are handled in
+compiled passes (kernels.py) and vectorised group steps (recruitment, matching)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+
+from coexist.codes import NO_SECTOR, ORIGINS, SECTORS
+from coexist.engine import kernels
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES
+from coexist.engine.result import SimulationResult
+from coexist.engine.rng import SLOT, generator, uniforms
+from coexist.engine.state import FIELDS, State, grow
+from coexist.engine.world import World, build_world, stochastic_round
+from coexist.errors import ScenarioError
+from coexist.periods import format_month
+from coexist.policy.tables import RegimeTables, compile_regime
+from coexist.scenario.schema import Scenario
+
+__all__ = ["simulate", "ABROAD"]
+
+ABROAD = "abroad"  # outside the modelled population (flows only)
+KIND_PROGRAMME = 0
+N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
+# phases that draw aggregate random numbers
+PHASE_ADMIT, PHASE_INFLOW, PHASE_POOL = 1, 2, 3
+
+
+class MonthRules(NamedTuple):
+    """The rules in force this month, as the kernels read them."""
+
+    irregular: int
+    returned: int
+    kind: np.ndarray
+    wage: np.ndarray
+    max_stay: np.ndarray
+    max_total: np.ndarray
+    permit: np.ndarray
+    renewable: np.ndarray
+    job_change: np.ndarray
+    job_change_after: np.ndarray
+    family_allowed: np.ndarray
+    leaving_ends_right: np.ndarray
+    reentry_cooldown: np.ndarray
+    exit_rate: np.ndarray
+    tr_from: np.ndarray
+    tr_to: np.ndarray
+    tr_min_months: np.ndarray
+    tr_min_abroad: np.ndarray
+    tr_test: np.ndarray
+    tr_language: np.ndarray
+    tr_sector_ok: np.ndarray
+    tr_open: np.ndarray
+    tr_hazard: np.ndarray
+    rp_from: np.ndarray
+    rp_to: np.ndarray
+    rp_cooldown: np.ndarray
+    rp_min_completed: np.ndarray
+    rp_test: np.ndarray
+    rp_open: np.ndarray
+    detection: float
+    ban: int
+    matching: float
+    recognition: float
+    support: int
+    cumulative: bool
+
+
+def _month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray) -> MonthRules:
+    exit_rate = np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t])
+    hazard = np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t])
+    return MonthRules(
+        irregular=T.irregular,
+        returned=T.returned,
+        kind=T.kind,
+        wage=T.wage[t],
+        max_stay=T.max_stay[t],
+        max_total=T.max_total[t],
+        permit=T.permit[t],
+        renewable=T.renewable[t],
+        job_change=T.job_change[t],
+        job_change_after=T.job_change_after[t],
+        family_allowed=T.family_allowed[t],
+        leaving_ends_right=T.leaving_ends_right[t],
+        reentry_cooldown=T.reentry_cooldown[t],
+        exit_rate=exit_rate,
+        tr_from=T.tr_from,
+        tr_to=T.tr_to,
+        tr_min_months=T.tr_min_months,
+        tr_min_abroad=T.tr_min_abroad,
+        tr_test=T.tr_test,
+        tr_language=T.tr_language,
+        tr_sector_ok=T.tr_sector_ok,
+        tr_open=T.tr_open[t],
+        tr_hazard=hazard,
+        rp_from=T.rp_from,
+        rp_to=T.rp_to,
+        rp_cooldown=T.rp_cooldown,
+        rp_min_completed=T.rp_min_completed,
+        rp_test=T.rp_test,
+        rp_open=T.rp_open[t],
+        detection=float(T.detection[t]),
+        ban=int(T.ban[t]),
+        matching=float(T.matching[t]),
+        recognition=float(T.recognition[t]),
+        support=int(T.support[t]),
+        cumulative=bool(T.cumulative[t]),
+    )
+
+
+def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+    by_kind = {1: "exit_rate_professional", 2: "exit_rate_student", 3: "exit_rate_status_based", 4: "exit_rate_designated"}
+    out = np.zeros(T.n_status)
+    for code, kind in enumerate(T.kind):
+        if int(kind) in by_kind:
+            out[code] = params[by_kind[int(kind)]]
+    return out
+
+
+class _Run:
+    """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
+
+    def __init__(self, scenario: Scenario, seed: int, scale: float):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.scale = scale
+        self.T = compile_regime(scenario)
+        self.W: World = build_world(scenario, self.T, self.seed, scale)
+        self.S: State = self.W.state
+        self.n = self.W.n
+        self.pool = self.W.pool_target.copy()
+        p = self.W.params
+        self.lag = max(1, int(round(p["recruitment_lag_months"])))
+        self.reentry_lag = max(1, self.lag // 3)
+        self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
+        self.default_exit = _default_exit_rates(self.T, p)
+        study = 2
+        self.default_hazard = np.where(
+            self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
+        ) if self.T.tr_from.size else np.zeros(0)
+        self.n_emp = self.W.emp_sector.shape[0]
+        self.intake = np.zeros(self.n_emp)
+        self.regular_codes = np.array(
+            [c for c in range(1, self.T.n_status) if c not in (self.T.irregular, self.T.returned)], dtype=np.int64
+        )
+        n_status_ext = self.T.n_status + 1  # + "abroad"
+        self.abroad = self.T.n_status
+        self.flow_shape = (len(FLOW_TYPES), n_status_ext, n_status_ext, N_ORIGIN, N_SECTOR + 1)
+        self.stock_rows: list[np.ndarray] = []
+        self.flow_rows: list[tuple] = []
+        self.measure_rows: list[np.ndarray] = []
+        self.demand_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.agent_months = 0
+
+    # ----- helpers over the population -------------------------------------------------
+    def _view(self, name: str) -> np.ndarray:
+        return getattr(self.S, name)[: self.n]
+
+    def _host_counts(self):
+        status = self._view("status").astype(np.int64)
+        sector = self._view("sector").astype(np.int64)
+        valid = status >= 0
+        key = status[valid] * N_SECTOR + sector[valid]
+        by_status_sector = np.bincount(key, minlength=self.T.n_status * N_SECTOR).reshape(self.T.n_status, N_SECTOR)
+        return by_status_sector
+
+    def _employer_headcount(self):
+        employer = self._view("employer")
+        status = self._view("status")
+        regular = (employer >= 0) & np.isin(status, self.regular_codes)
+        return np.bincount(employer[regular], minlength=self.n_emp).astype(np.float64)
+
+    def _assign_employers(self, persons: np.ndarray, sector: np.ndarray, capacity: np.ndarray, headcount: np.ndarray, month: int, intake_limit: np.ndarray | None):
+        """Give each person an employer in their sector, weighted by open vacancies."""
+        if persons.size == 0:
+            return
+        u = uniforms(self.seed, persons.astype(np.int64), month, SLOT["employer"])
+        vacancy = np.maximum(capacity - headcount, 0.0)
+        if intake_limit is not None:
+            vacancy = np.where(self.intake < intake_limit, vacancy, 0.0)
+        for s, members in enumerate(self.W.sector_employers):
+            pick = np.nonzero(sector == s)[0]
+            if pick.size == 0:
+                continue
+            weights = vacancy[members] + 1e-9 * self.W.emp_share[members]
+            cdf = np.cumsum(weights)
+            chosen = members[np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), members.size - 1)]
+            self.S.employer[persons[pick]] = chosen
+            np.add.at(headcount, chosen, 1.0)
+            np.add.at(self.intake, chosen, 1.0)
+
+    def _append(self, origin, status, sector, month, flows, capacity, headcount):
+        """Create agents for new arrivals from the pools or from abroad."""
+        k = origin.size
+        if k == 0:
+            return np.zeros(0, dtype=np.int64)
+        self.S = grow(self.S, self.n, self.n + k)
+        ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        p = self.W.params
+        T = self.T
+        u_a = uniforms(self.seed, ids, month, SLOT["attr_a"])
+        u_b = uniforms(self.seed, ids, month, SLOT["attr_b"])
+        u_c = uniforms(self.seed, ids, month, SLOT["target"])
+        S = self.S
+        for name in FIELDS:
+            getattr(S, name)[ids] = 0
+        S.status[ids] = status
+        S.origin[ids] = origin
+        S.sector[ids] = sector
+        S.employer[ids] = -1
+        S.prev_status[ids] = -1
+        S.entries[ids] = 1
+        test = T.entry_test[status]
+        S.cert[ids] = test
+        S.language[ids] = T.entry_language[status]
+        S.skill[ids] = (0.05 + 0.45 * (test > 0) + 0.1 * u_a).astype(np.float32)
+        S.age[ids] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * 96.0).astype(np.int16)
+        programme = T.kind[status] == KIND_PROGRAMME
+        t = self.t
+        cap = T.fee_cap[t][status] * T.wage[t][status]
+        fee = self.W.fee[origin]
+        fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
+        S.debt[ids] = np.where(programme, fee, 0.0).astype(np.float32)
+        S.target_earner[ids] = (u_c < p["target_earner_share"]).astype(np.int8)
+        self.n += k
+        return ids
+
+    # ----- the month --------------------------------------------------------------------
+    def step(self, t: int):
+        self.t = t
+        T, W = self.T, self.W
+        month = int(T.months[t])
+        flows = np.zeros(self.flow_shape)
+        measures = np.zeros((N_ORIGIN, len(MEASURE_NAMES)))
+        rules = _month_rules(t, T, self.default_exit, self.default_hazard)
+        home_wage = W.home_wage * T.home_wage_index[t]
+
+        # step 1: demand and vacancies
+        counts = self._host_counts()
+        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
+        demand = W.demand0 * W.demand_index[t]
+        capacity = demand[W.emp_sector] * W.emp_share
+        headcount = self._employer_headcount()
+        if month % 12 == 3:  # intake limits count per fiscal year (April to March)
+            self.intake[:] = 0.0
+
+        # step 2: recruitment: arrivals of those admitted earlier, then new admissions
+        self._arrivals(t, month, flows, capacity, headcount)
+        counts = self._host_counts()
+        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
+        self._admissions(t, month, counts, employed, demand, home_wage)
+
+        # steps 3-8 in the host
+        cap_room = T.caps[t] * self.scale - counts
+        cap_open = cap_room > 0
+        kernels.host_month(
+            self.n, self.S, rules, W.P, month, self.seed, W.emp_premium, W.emp_abusive, W.sector_factor,
+            home_wage, W.f12, cap_open, flows, measures, self.abroad,
+        )
+        # job changers (employer -2) move to a firm with a vacancy in their field
+        movers = np.nonzero(self._view("employer") == -2)[0]
+        if movers.size:
+            headcount = self._employer_headcount()
+            self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
+
+        # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
+        place_prob = self._placement_probabilities(t)
+        network = np.bincount(
+            self._view("origin")[np.isin(self._view("status"), self.regular_codes)], minlength=N_ORIGIN
+        ).astype(np.float64)
+        gain = self._remigration_gain(t, home_wage)
+        kernels.home_month(
+            self.n, self.S, rules, W.P, month, self.seed, place_prob, W.f12, gain, flows, measures, self.abroad
+        )
+        del network
+
+        # non-programme statuses: entries from abroad
+        self._inflows(t, month, flows, capacity)
+        # step 11: pools renew through cohorts
+        self._pools(t, month, flows)
+        self._record(t, flows, measures, demand)
+
+    def _arrivals(self, t, month, flows, capacity, headcount):
+        T = self.T
+        # returnees admitted earlier travel now
+        applying = self._view("applying")
+        arrive = np.nonzero((applying == 2) & (self._view("arrival") == month))[0]
+        if arrive.size:
+            S = self.S
+            target = S.apply_status[arrive].astype(np.int64)
+            origin = S.origin[arrive].astype(np.int64)
+            sector = S.sector[arrive].astype(np.int64)
+            np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
+            same = target == S.prev_status[arrive]
+            S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
+            S.status[arrive] = target.astype(np.int8)
+            S.months_in_status[arrive] = 0
+            S.months_in_stay[arrive] = 0
+            S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127).astype(np.int8)
+            S.applying[arrive] = 0
+            S.overstay[arrive] = 0
+            wage = T.wage[t][target]
+            cap = T.reentry_fee_cap[t]
+            fee = self.W.fee[origin]
+            if cap >= 0:
+                fee = np.minimum(fee, cap * wage)
+            S.debt[arrive] = (S.debt[arrive] + fee).astype(np.float32)
+            # former employers re-hire their own workers first where the regime allows it
+            keep = np.zeros(arrive.size, dtype=bool)
+            if T.rehire[t]:
+                former = S.employer[arrive]
+                keep = former >= 0
+                np.add.at(headcount, former[keep], 1.0)
+            new_job = arrive[~keep]
+            self._assign_employers(new_job, S.sector[new_job], capacity, headcount, month, None)
+        # new entrants admitted `lag` months ago
+        slot = t % self.pipeline.shape[0]
+        batch = self.pipeline[slot]
+        if batch.sum() == 0:
+            return
+        o, s, sec = np.nonzero(batch)
+        reps = batch[o, s, sec]
+        origin = np.repeat(o, reps).astype(np.int8)
+        status = np.repeat(s, reps).astype(np.int8)
+        sector = np.repeat(sec, reps).astype(np.int8)
+        np.add.at(flows, (kernels.F_ENTRY, 0, s, o, sec), reps.astype(np.float64))
+        np.subtract.at(self.pool, o, reps.astype(np.float64))
+        ids = self._append(origin, status, sector, month, flows, capacity, headcount)
+        limit = T.intake_share[t][status.astype(np.int64)].max() * capacity if ids.size else None
+        self._assign_employers(ids, sector, capacity, headcount, month, limit)
+        self.pipeline[slot] = 0
+
+    def _admissions(self, t, month, counts, employed, demand, home_wage):
+        T, W = self.T, self.W
+        rng = generator(self.seed, month, PHASE_ADMIT)
+        pending = self.pipeline.sum(axis=(0, 1))  # [status, sector]
+        applying = self._view("applying")
+        waiting = np.nonzero(applying == 2)[0]
+        pending_sector = pending.sum(axis=0).astype(np.float64)
+        pending_status_sector = pending.astype(np.float64).copy()
+        if waiting.size:
+            np.add.at(pending_sector, self.S.sector[waiting].astype(np.int64), 1.0)
+            np.add.at(pending_status_sector, (self.S.apply_status[waiting].astype(np.int64), self.S.sector[waiting].astype(np.int64)), 1.0)
+        vacancies = np.maximum(demand - employed - pending_sector, 0.0) * T.openness[t]
+        room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
+
+        # returnees who applied queue first (where the regime gives them priority)
+        applicants = np.nonzero(applying == 1)[0]
+        used = np.zeros(N_SECTOR)
+        new_apps = self._new_applications(t, home_wage, rng)
+        if applicants.size:
+            target = self.S.apply_status[applicants].astype(np.int64)
+            sector = self.S.sector[applicants].astype(np.int64)
+            group = np.bincount(target * N_SECTOR + sector, minlength=T.n_status * N_SECTOR).reshape(T.n_status, N_SECTOR)
+            if T.priority[t]:
+                share = np.minimum(1.0, vacancies / np.maximum(group.sum(axis=0), 1))
+            else:
+                share = np.minimum(1.0, vacancies / np.maximum(group.sum(axis=0) + new_apps.sum(), 1))
+            allowed = np.minimum(group * share[None, :], room)
+            prob = np.where(group > 0, allowed / np.maximum(group, 1), 0.0)
+            u = uniforms(self.seed, applicants.astype(np.int64), month, SLOT["admit"])
+            admitted = applicants[u < prob[target, sector]]
+            self.S.applying[admitted] = 2
+            self.S.arrival[admitted] = month + self.reentry_lag
+            np.add.at(used, self.S.sector[admitted].astype(np.int64), 1.0)
+            np.add.at(room, (self.S.apply_status[admitted].astype(np.int64), self.S.sector[admitted].astype(np.int64)), -1.0)
+        vacancies = np.maximum(vacancies - used, 0.0)
+
+        # new applicants from the origin pools fill what is left, status by status
+        open_status = (T.admits[t] & (T.kind == KIND_PROGRAMME)).astype(np.float64) * T.recruit_weight[t]
+        if open_status.sum() <= 0 or new_apps.sum() <= 0:
+            return
+        share = open_status / open_status.sum()
+        quota = np.maximum(np.minimum(vacancies[None, :] * share[:, None], room), 0.0)  # [status, sector]
+        quota = stochastic_round(quota, rng)
+        total_quota = quota.sum()
+        if total_quota <= 0:
+            return
+        # applicants who pass the entry test of the status they apply for
+        pass_share = np.ones(T.n_status)
+        for code in range(T.n_status):
+            level = T.entry_test[code]
+            if level > 0:
+                threshold = W.params["test_threshold_ssw1"] if level == 1 else W.params["test_threshold_ssw2"]
+                pass_share[code] = 1.0 / (1.0 + np.exp(-W.params["test_slope"] * (0.5 - threshold)))
+        supply = new_apps.sum()
+        lag_slot = (t + self.lag) % self.pipeline.shape[0]
+        probs = new_apps / supply
+        for code, sec in zip(*np.nonzero(quota)):
+            eligible = supply * quota[code, sec] / total_quota * pass_share[code]
+            k = int(min(quota[code, sec], rng.poisson(eligible) if eligible < 1e6 else eligible))
+            if k <= 0:
+                continue
+            by_origin = rng.multinomial(k, probs)
+            by_origin = np.minimum(by_origin, np.floor(self.pool).astype(np.int64) - self.pipeline.sum(axis=(0, 2, 3)))
+            by_origin = np.maximum(by_origin, 0)
+            self.pipeline[lag_slot, :, code, sec] += by_origin
+
+    def _new_applications(self, t, home_wage, rng):
+        """Expected applications from each origin pool this month (MODEL.md, recruitment)."""
+        T, W = self.T, self.W
+        p = W.params
+        programme = (T.kind == KIND_PROGRAMME) & T.admits[t]
+        if not programme.any():
+            return np.zeros(N_ORIGIN)
+        w_ref = T.wage[t][programme].mean()
+        network = np.bincount(
+            self._view("origin")[np.isin(self._view("status"), self.regular_codes)], minlength=N_ORIGIN
+        ) / max(self.scale, 1e-9)
+        ratio = np.maximum(w_ref - p["living_cost_jpy"], 1.0) / np.maximum(home_wage, 1.0)
+        attract = (
+            np.power(ratio, p["beta_gain"])
+            * np.power(1.0 + network / 1000.0, p["beta_network"])
+            * np.exp(-p["beta_fee"] * W.fee / w_ref)
+        )
+        expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight
+        return rng.poisson(expected).astype(np.float64)
+
+    def _remigration_gain(self, t, home_wage):
+        T, W = self.T, self.W
+        programme = T.kind == KIND_PROGRAMME
+        w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
+        ratio = np.maximum(w_ref - W.params["living_cost_jpy"], 1.0) / np.maximum(home_wage, 1.0)
+        return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
+
+    def _placement_probabilities(self, t):
+        """Chance that a returnee arriving this month is placed, by origin and certified level."""
+        T = self.T
+        place = np.zeros((N_ORIGIN, 3))
+        share = T.matching[t]
+        if share <= 0:
+            return place
+        status = self._view("status")
+        fresh = np.nonzero((status == T.returned) & (self._view("months_home") == 0))[0]
+        if fresh.size == 0:
+            return place
+        origin = self.S.origin[fresh].astype(np.int64)
+        cert = self.S.cert[fresh].astype(np.int64)
+        by = np.bincount(origin * 3 + cert, minlength=N_ORIGIN * 3).reshape(N_ORIGIN, 3).astype(np.float64)
+        capacity = share * by.sum(axis=1)
+        for level in (2, 1, 0):
+            take = np.minimum(capacity, by[:, level])
+            place[:, level] = np.where(by[:, level] > 0, take / np.maximum(by[:, level], 1.0), 0.0)
+            capacity = capacity - take
+        return place
+
+    def _inflows(self, t, month, flows, capacity):
+        T, W = self.T, self.W
+        rates = T.inflow[t] * self.scale
+        if rates.sum() <= 0:
+            return
+        rng = generator(self.seed, month, PHASE_INFLOW)
+        counts = np.zeros((T.n_status, N_ORIGIN, N_SECTOR), dtype=np.int64)
+        for code in np.nonzero(rates > 0)[0]:
+            k = rng.poisson(rates[code])
+            if k:
+                counts[code] = rng.multinomial(k, W.inflow_mix[code].ravel()).reshape(N_ORIGIN, N_SECTOR)
+        s, o, sec = np.nonzero(counts)
+        if s.size == 0:
+            return
+        reps = counts[s, o, sec]
+        np.add.at(flows, (kernels.F_ENTRY, self.abroad, s, o, sec), reps.astype(np.float64))
+        ids = self._append(np.repeat(o, reps).astype(np.int8), np.repeat(s, reps).astype(np.int8),
+                           np.repeat(sec, reps).astype(np.int8), month, flows, capacity, None)
+        headcount = self._employer_headcount()
+        self._assign_employers(ids, self.S.sector[ids], capacity, headcount, month, None)
+
+    def _pools(self, t, month, flows):
+        p = self.W.params["pool_refresh_rate"]
+        cohort_in = p * self.W.pool_target
+        age_out = p * np.maximum(self.pool, 0.0)
+        self.pool += cohort_in - age_out
+        for o in range(N_ORIGIN):
+            flows[kernels.F_COHORT, self.abroad, 0, o, N_SECTOR] += cohort_in[o]
+            flows[kernels.F_AGEOUT, 0, self.abroad, o, N_SECTOR] += age_out[o]
+
+    def _record(self, t, flows, measures, demand):
+        status = self._view("status").astype(np.int64)
+        alive = status >= 0
+        self.agent_months += int(alive.sum())
+        key = (status[alive] * N_ORIGIN + self._view("origin")[alive]) * N_SECTOR + self._view("sector")[alive]
+        stock = np.zeros((self.T.n_status, N_ORIGIN, N_SECTOR + 1))
+        stock[:, :, :N_SECTOR] = np.bincount(key, minlength=self.T.n_status * N_ORIGIN * N_SECTOR).reshape(
+            self.T.n_status, N_ORIGIN, N_SECTOR
+        )
+        stock[0, :, N_SECTOR] = self.pool
+        self.stock_rows.append(stock)
+        index = np.nonzero(flows)
+        self.flow_rows.append((index, flows[index]))
+        self.measure_rows.append(measures)
+        counts = self._host_counts()
+        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
+        self.demand_rows.append((demand.copy(), employed))
+
+    # ----- tables ------------------------------------------------------------------------
+    def tables(self):
+        inflate = 1.0 / self.scale
+        months = [format_month(m) for m in self.T.months]
+        names = list(self.T.status_names)
+        sector_names = list(SECTORS) + [NO_SECTOR]
+        stocks = np.stack(self.stock_rows)  # [t, status, origin, sector+1]
+        t_i, s_i, o_i, sec_i = np.nonzero(stocks)
+        stock_table = pa.table(
+            {
+                "month": pa.array(np.array(months)[t_i]),
+                "status": pa.array(np.array(names)[s_i]),
+                "origin": pa.array(np.array(ORIGINS)[o_i]),
+                "sector": pa.array(np.array(sector_names)[sec_i]),
+                "persons": pa.array(stocks[t_i, s_i, o_i, sec_i] * inflate),
+            }
+        )
+        flow_names = names + [ABROAD]
+        cols = {k: [] for k in ("month", "flow", "status_from", "status_to", "origin", "sector", "persons")}
+        for t, (index, values) in enumerate(self.flow_rows):
+            f, a, b, o, sec = index
+            cols["month"].append(np.full(f.size, months[t]))
+            cols["flow"].append(np.array(FLOW_TYPES)[f])
+            cols["status_from"].append(np.array(flow_names)[a])
+            cols["status_to"].append(np.array(flow_names)[b])
+            cols["origin"].append(np.array(ORIGINS)[o])
+            cols["sector"].append(np.array(sector_names)[sec])
+            cols["persons"].append(values * inflate)
+        flow_table = pa.table({k: pa.array(np.concatenate(v) if v else np.array([], dtype=object)) for k, v in cols.items()})
+        measures = np.stack(self.measure_rows)  # [t, origin, measure]
+        t_i, o_i, m_i = np.indices(measures.shape).reshape(3, -1)
+        measure_table = pa.table(
+            {
+                "month": pa.array(np.array(months)[t_i]),
+                "origin": pa.array(np.array(ORIGINS)[o_i]),
+                "measure": pa.array(np.array(MEASURE_NAMES)[m_i]),
+                "value": pa.array(measures.reshape(-1) * inflate),
+            }
+        )
+        demand = np.stack([d for d, _ in self.demand_rows])
+        employed = np.stack([e for _, e in self.demand_rows])
+        t_i, s_i = np.indices(demand.shape).reshape(2, -1)
+        demand_table = pa.table(
+            {
+                "month": pa.array(np.array(months)[t_i]),
+                "sector": pa.array(np.array(SECTORS)[s_i]),
+                "demand": pa.array(demand.reshape(-1) * inflate),
+                "employed": pa.array(employed.reshape(-1) * inflate),
+            }
+        )
+        return stock_table, flow_table, demand_table, measure_table
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    scale: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Run a scenario month by month and return tidy tables (counts re-inflated to persons)."""
+    if scale is None:
+        scale = scenario.population.scale
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
+        raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ScenarioError(f"--seed must be a non-negative integer. Got {seed!r} instead.")
+    started = time.perf_counter()
+    run = _Run(scenario, int(seed), float(scale))
+    total = len(run.T.months)
+    for t in range(total):
+        run.step(t)
+        if progress is not None:
+            progress(t + 1, total)
+    stocks, flows, demand, measures = run.tables()
+    return SimulationResult(
+        stocks=stocks,
+        flows=flows,
+        demand=demand,
+        measures=measures,
+        agents=int(run.n),
+        agent_months=int(run.agent_months),
+        wall_seconds=time.perf_counter() - started,
+        seed=int(seed),
+        scale=float(scale),
+        extra={"status_names": list(run.T.status_names), "params": dict(run.W.params)},
+    )

@@ -1,0 +1,87 @@
+"""The population as a struct of compact typed arrays, one entry per person ever admitted."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["State", "FIELDS", "new_state", "grow", "GONE"]
+
+GONE = -1  # status of a person who left the modelled population (aged out, died, emigrated)
+
+FIELDS: dict[str, type] = {
+    "status": np.int8,
+    "origin": np.int8,
+    "sector": np.int8,
+    "employer": np.int32,
+    "months_in_status": np.int16,
+    "months_in_stay": np.int16,
+    "months_abroad": np.int16,  # cumulative months in the host, all stays
+    "status_total": np.int16,  # cumulative months in the current status, all stays
+    "prev_status": np.int8,
+    "entries": np.int8,
+    "skill": np.float32,
+    "cert": np.int8,  # 0 none, 1 SSW-i level, 2 SSW-ii level
+    "language": np.int8,  # 0 none .. 3 (N3/B1)
+    "debt": np.float32,
+    "savings": np.float32,
+    "family": np.int8,
+    "target_earner": np.int8,
+    "age": np.int16,  # months
+    "months_home": np.int16,
+    "employed_home": np.int8,  # 0 looking, 1 found a job, 2 placed by bilateral matching
+    "ban_until": np.int32,
+    "applying": np.int8,  # 0 no, 1 applied, 2 admitted and waiting to travel
+    "apply_status": np.int8,
+    "arrival": np.int32,
+    "overstay": np.int8,
+}
+
+
+class State(NamedTuple):
+    status: np.ndarray
+    origin: np.ndarray
+    sector: np.ndarray
+    employer: np.ndarray
+    months_in_status: np.ndarray
+    months_in_stay: np.ndarray
+    months_abroad: np.ndarray
+    status_total: np.ndarray
+    prev_status: np.ndarray
+    entries: np.ndarray
+    skill: np.ndarray
+    cert: np.ndarray
+    language: np.ndarray
+    debt: np.ndarray
+    savings: np.ndarray
+    family: np.ndarray
+    target_earner: np.ndarray
+    age: np.ndarray
+    months_home: np.ndarray
+    employed_home: np.ndarray
+    ban_until: np.ndarray
+    applying: np.ndarray
+    apply_status: np.ndarray
+    arrival: np.ndarray
+    overstay: np.ndarray
+
+
+def new_state(capacity: int) -> State:
+    arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in FIELDS.items()}
+    arrays["status"][:] = GONE
+    arrays["employer"][:] = -1
+    arrays["prev_status"][:] = -1
+    return State(**arrays)
+
+
+def grow(state: State, used: int, needed: int) -> State:
+    """Return a state with room for `needed` people, copying the first `used`."""
+    capacity = state.status.shape[0]
+    if needed <= capacity:
+        return state
+    new_capacity = max(needed, int(capacity * 1.5) + 1024)
+    bigger = new_state(new_capacity)
+    for name in FIELDS:
+        getattr(bigger, name)[:used] = getattr(state, name)[:used]
+    return bigger

@@ -1,0 +1,267 @@
+"""Everything a run needs besides the rules: parameters, origins, employers, demand, people.
+
+Built once per run from the scenario, the embedded data, the seed and the scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coexist.codes import ORIGINS, SECTORS
+from coexist.engine.kernels import PARAM_NAMES
+from coexist.engine.rng import SLOT, generator, uniforms
+from coexist.engine.state import State, new_state
+from coexist.errors import ScenarioError
+from coexist.policy.tables import RegimeTables
+from coexist.scenario.schema import Scenario
+
+__all__ = ["World", "build_world", "resolve_parameters", "stochastic_round"]
+
+KIND_PROGRAMME = 0
+
+
+def resolve_parameters(scenario: Scenario) -> dict[str, float]:
+    """Behavioural parameters: embedded defaults, replaced by the scenario's values."""
+    from coexist.data import parameters
+
+    values = {name: spec.default for name, spec in parameters().items()}
+    values.update(scenario.behaviour)
+    return values
+
+
+def stochastic_round(values, rng: np.random.Generator) -> np.ndarray:
+    """Round to integers so that the expectation is the value itself (used for scaling)."""
+    values = np.asarray(values, dtype=np.float64)
+    floor = np.floor(values)
+    return (floor + (rng.random(values.shape) < values - floor)).astype(np.int64)
+
+
+@dataclass
+class World:
+    params: dict[str, float]
+    P: np.ndarray  # parameters in kernel order
+    scale: float
+    home_wage: np.ndarray  # [origin] host currency per month at the start
+    fee: np.ndarray  # [origin]
+    pool_target: np.ndarray  # [origin] persons at the simulated scale
+    origin_weight: np.ndarray  # [origin] 0 for inactive origins
+    f12: np.ndarray  # [origin] returnee job finding within 12 months
+    sector_factor: np.ndarray  # [sector]
+    emp_sector: np.ndarray  # [employer] sector code
+    emp_share: np.ndarray  # [employer] share of its sector's demand
+    emp_premium: np.ndarray
+    emp_abusive: np.ndarray
+    sector_employers: list  # per sector: employer ids
+    demand0: np.ndarray  # [sector] at the simulated scale
+    demand_index: np.ndarray  # [month, sector]
+    inflow_mix: np.ndarray  # [status, origin, sector] shares for non-programme inflows
+    state: State
+    n: int
+
+
+def _origin_data(scenario: Scenario):
+    from coexist.data import origin_profiles
+
+    profiles = origin_profiles() if scenario.currency == "JPY" else {}
+    home_wage = np.zeros(len(ORIGINS))
+    fee = np.zeros(len(ORIGINS))
+    pool = np.zeros(len(ORIGINS))
+    unemployment = np.zeros(len(ORIGINS))
+    weight = np.zeros(len(ORIGINS))
+    for k, code in enumerate(ORIGINS):
+        settings = scenario.origins.get(code)
+        profile = profiles.get(code)
+        if scenario.currency != "JPY" and (settings is None or not settings.active):
+            continue
+        if settings is not None and not settings.active:
+            continue
+        home_wage[k] = settings.home_wage if settings and settings.home_wage is not None else profile.home_wage_jpy.value
+        fee[k] = settings.fee if settings and settings.fee is not None else profile.fee_jpy.value
+        pool[k] = settings.pool_size if settings and settings.pool_size is not None else profile.pool_size.value
+        unemployment[k] = (
+            settings.unemployment_rate if settings and settings.unemployment_rate is not None else profile.unemployment_rate.value
+        )
+        weight[k] = settings.recruitment_weight if settings else 1.0
+    home_wage[home_wage <= 0] = 1.0
+    return home_wage, fee, pool, unemployment, weight
+
+
+def _sector_factors(scenario: Scenario) -> np.ndarray:
+    if scenario.currency != "JPY":
+        return np.ones(len(SECTORS))
+    from coexist.data import sector_wage_factors
+
+    factors = sector_wage_factors()
+    return np.array([factors[s].value if s in factors else 1.0 for s in SECTORS])
+
+
+def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
+    counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
+    if scenario.population.initial == "japan-2024-12":
+        from coexist.codes import STATUSES
+        from coexist.data import initial_stocks
+
+        stocks = initial_stocks().counts
+        for k, name in enumerate(STATUSES):
+            total = int(stocks[k].sum())
+            if total == 0 or name in ("home", "returned"):
+                continue
+            if name not in tables.status_names:
+                raise ScenarioError(
+                    f"the initial population 'japan-2024-12' has {total} persons in status {name!r}, which the scenario does not declare.",
+                    field="population.initial",
+                )
+            counts[tables.code(name)] += stocks[k]
+    elif scenario.population.initial != "empty":
+        raise ScenarioError(
+            f"must be 'japan-2024-12' or 'empty'. Got {scenario.population.initial!r} instead.", field="population.initial"
+        )
+    for status, by_origin in scenario.population.initial_counts.items():
+        if status not in tables.status_names or status in ("home", "returned"):
+            raise ScenarioError(
+                f"unknown status {status!r}; allowed: {', '.join(tables.status_names[1:-1])}.",
+                field="population.initial_counts",
+            )
+        for origin, by_sector in by_origin.items():
+            if origin not in ORIGINS:
+                raise ScenarioError(f"origin must be one of {', '.join(ORIGINS)}. Got {origin!r}.", field="population.initial_counts")
+            for sector, persons in by_sector.items():
+                if sector not in SECTORS or persons < 0:
+                    raise ScenarioError(
+                        f"needs a sector in {', '.join(SECTORS)} and persons >= 0. Got {sector!r} = {persons!r}.",
+                        field="population.initial_counts",
+                    )
+                counts[tables.code(status), ORIGINS.index(origin), SECTORS.index(sector)] += persons
+    return counts
+
+
+def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: float) -> World:
+    params = resolve_parameters(scenario)
+    P = np.array([params[name] for name in PARAM_NAMES], dtype=np.float64)
+    rng = generator(seed, -1, 0)
+    home_wage, fee, pool, unemployment, weight = _origin_data(scenario)
+    f12 = np.clip(params["returnee_job_finding_12m"] * (1.0 - 2.0 * (unemployment - 0.04)), 0.02, 0.99)
+
+    # employers: capacity shares, wage premium and a minority of abusive firms
+    per_sector = max(1, int(round(scenario.population.employers_per_sector * scale)))
+    n_emp = per_sector * len(SECTORS)
+    emp_sector = np.repeat(np.arange(len(SECTORS), dtype=np.int8), per_sector)
+    size = rng.lognormal(0.0, 1.0, n_emp)
+    emp_share = np.empty(n_emp)
+    for s in range(len(SECTORS)):
+        block = slice(s * per_sector, (s + 1) * per_sector)
+        emp_share[block] = size[block] / size[block].sum()
+    emp_abusive = (rng.random(n_emp) < params["abusive_employer_share"]).astype(np.int8)
+    emp_premium = np.exp(rng.normal(0.0, 0.08, n_emp)) * np.where(emp_abusive == 1, 0.9, 1.0)
+    sector_employers = [np.arange(s * per_sector, (s + 1) * per_sector) for s in range(len(SECTORS))]
+
+    counts = _initial_counts(scenario, tables)
+    scaled = stochastic_round(counts * scale, rng)
+    n0 = int(scaled.sum())
+    state = new_state(max(1024, int(n0 * 1.6)))
+    _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
+
+    # demand for foreign workers: employed at start plus open vacancies, then the growth paths
+    regular = [c for c in range(1, tables.n_status) if c not in (tables.irregular, tables.returned)]
+    employed0 = scaled[regular].sum(axis=(0, 1)).astype(np.float64)
+    demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
+    for sector, persons in scenario.demand.initial.items():
+        demand0[SECTORS.index(sector)] = persons * scale
+    from coexist.policy.dated import evaluate
+
+    demand_index = np.ones((len(tables.months), len(SECTORS)))
+    for s, sector in enumerate(SECTORS):
+        growth = scenario.demand.growth.get(sector, 0.0)
+        monthly = (1.0 + evaluate(growth, tables.months)) ** (1.0 / 12.0)
+        demand_index[:, s] = np.cumprod(monthly) / monthly[0]
+
+    # non-programme entries follow the origin and sector mix of the initial stock
+    inflow_mix = counts.astype(np.float64)
+    totals = inflow_mix.sum(axis=(1, 2), keepdims=True)
+    inflow_mix = np.where(totals > 0, inflow_mix / np.maximum(totals, 1), 1.0 / (len(ORIGINS) * len(SECTORS)))
+
+    return World(
+        params=params,
+        P=P,
+        scale=scale,
+        home_wage=home_wage,
+        fee=fee,
+        pool_target=pool * scale,
+        origin_weight=weight,
+        f12=f12,
+        sector_factor=_sector_factors(scenario),
+        emp_sector=emp_sector,
+        emp_share=emp_share,
+        emp_premium=emp_premium,
+        emp_abusive=emp_abusive,
+        sector_employers=sector_employers,
+        demand0=demand0,
+        demand_index=demand_index,
+        inflow_mix=inflow_mix,
+        state=state,
+        n=n0,
+    )
+
+
+def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng):
+    """Create the initial agents. Attributes with no official data are documented assumptions."""
+    status_idx, origin_idx, sector_idx = np.nonzero(scaled)
+    reps = scaled[status_idx, origin_idx, sector_idx]
+    status = np.repeat(status_idx, reps).astype(np.int8)
+    origin = np.repeat(origin_idx, reps).astype(np.int8)
+    sector = np.repeat(sector_idx, reps).astype(np.int8)
+    n = status.shape[0]
+    ids = np.arange(n, dtype=np.int64)
+    u_a = uniforms(seed, ids, -1, SLOT["attr_a"])
+    u_b = uniforms(seed, ids, -1, SLOT["attr_b"])
+    u_c = uniforms(seed, ids, -1, SLOT["attr_c"])
+    first = 0
+    max_stay = tables.max_stay[first]
+    max_total = tables.max_total[first]
+    horizon = np.where(max_stay[status] > 0, max_stay[status], np.where(max_total[status] > 0, max_total[status], 72))
+    horizon = np.where(max_total[status] > 0, np.minimum(horizon, max_total[status]), horizon)
+    months_in_status = np.floor(u_a * horizon).astype(np.int16)
+    state.status[:n] = status
+    state.origin[:n] = origin
+    state.sector[:n] = sector
+    state.months_in_status[:n] = months_in_status
+    state.months_in_stay[:n] = months_in_status
+    state.status_total[:n] = months_in_status
+    names = tables.status_names
+    # Upgraded statuses carry earlier months in the host (assumption: SSW-i 60% via TITP).
+    earlier = np.zeros(n, dtype=np.int16)
+    for name, months, share in (("ssw1", 36, 0.6), ("ssw2", 96, 1.0), ("professional", 24, 0.3), ("status_based", 120, 1.0)):
+        if name in names:
+            pick = (status == names.index(name)) & (u_b < share)
+            earlier[pick] = months
+    state.months_abroad[:n] = months_in_status + earlier
+    learn = params["learning_rate"]
+    state.skill[:n] = (1.0 - 0.9 * (1.0 - learn) ** state.months_abroad[:n].astype(np.float64)).astype(np.float32)
+    cert = np.zeros(n, dtype=np.int8)
+    for name, level in (("ssw1", 1), ("ssw2", 2)):
+        if name in names:
+            cert[status == names.index(name)] = level
+    state.cert[:n] = cert
+    state.language[:n] = np.minimum(3, cert + 1)
+    age0 = params["entry_age_mean_years"] * 12.0 + (u_c - 0.5) * 96.0
+    state.age[:n] = (age0 + state.months_abroad[:n]).astype(np.int16)
+    programme = tables.kind[status] == KIND_PROGRAMME
+    irregular = status == tables.irregular
+    state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / 24.0, 0.0, 1.0), 0.0)
+    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_b < 0.5), 1, 0).astype(np.int8)
+    state.target_earner[:n] = (u_c < params["target_earner_share"]).astype(np.int8)
+    state.entries[:n] = 1
+    state.prev_status[:n] = np.where(irregular, names.index("titp") if "titp" in names else -1, -1)
+    state.overstay[:n] = irregular.astype(np.int8)
+    state.ban_until[:n] = 0
+    employer = np.full(n, -1, dtype=np.int32)
+    host = ~irregular
+    u_e = uniforms(seed, ids, -1, SLOT["employer"])
+    for s, members in enumerate(sector_employers):
+        pick = host & (sector == s)
+        if pick.any():
+            cdf = np.cumsum(emp_share[members])
+            employer[pick] = members[np.minimum(np.searchsorted(cdf, u_e[pick] * cdf[-1]), len(members) - 1)]
+    state.employer[:n] = employer

@@ -1,0 +1,39 @@
+"""Errors raised by coexist. Every user-facing error derives from CoexistError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CoexistError",
+    "ScenarioError",
+    "DataError",
+    "InvariantError",
+]
+
+
+class CoexistError(Exception):
+    """Base class: the CLI turns these into one line on stderr and exit status 2."""
+
+
+class ScenarioError(CoexistError):
+    """A scenario file, override or run option is invalid.
+
+    The message names the file, the field, the value received and what is allowed.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None):
+        self.source = source
+        self.field = field
+        prefix = ""
+        if source:
+            prefix += f"{source}: "
+        if field:
+            prefix += f"'{field}' "
+        super().__init__(prefix + message)
+
+
+class DataError(CoexistError):
+    """Embedded data is missing or inconsistent."""
+
+
+class InvariantError(CoexistError):
+    """The engine broke one of its own invariants (conservation, ranges)."""

@@ -1,0 +1,219 @@
+"""Compile a scenario's dated rules into month-by-status arrays that the engine reads.
+
+Rules stay data: this module only evaluates them for every month of the horizon, so the
+engine never asks "which year is it?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coexist.codes import SECTORS
+from coexist.periods import parse_month
+from coexist.policy.dated import evaluate
+from coexist.scenario.schema import JOB_CHANGE_RULES, STATUS_KINDS, Scenario
+
+__all__ = ["RegimeTables", "compile_regime", "TEST_LEVELS", "NO_CAP"]
+
+TEST_LEVELS = ("none", "ssw1", "ssw2")
+NO_CAP = np.float64(np.inf)
+
+
+@dataclass
+class RegimeTables:
+    """Every rule of a scenario evaluated for each month (axis 0) of the horizon."""
+
+    months: np.ndarray  # int32 month indices
+    status_names: tuple[str, ...]  # code -> name: home, declared..., irregular, returned
+    home: int
+    irregular: int
+    returned: int
+    kind: np.ndarray  # int8 per status; -1 for home/irregular/returned
+    wage: np.ndarray  # [month, status] host currency, host wage growth applied
+    admits: np.ndarray  # [month, status] bool
+    recruit_weight: np.ndarray  # [month, status]
+    max_stay: np.ndarray  # [month, status] int32 (0 = none)
+    max_total: np.ndarray
+    permit: np.ndarray
+    renewable: np.ndarray  # bool
+    job_change: np.ndarray  # int8 code of JOB_CHANGE_RULES
+    job_change_after: np.ndarray
+    family_allowed: np.ndarray
+    entry_test: np.ndarray  # int8 per status
+    entry_language: np.ndarray  # int8 per status
+    leaving_ends_right: np.ndarray
+    reentry_cooldown: np.ndarray
+    fee_cap: np.ndarray  # [month, status] months of wage, -1 none
+    caps: np.ndarray  # [month, status, sector], inf = none
+    intake_share: np.ndarray
+    inflow: np.ndarray  # [month, status] persons per month (non-programme kinds)
+    exit_rate: np.ndarray  # [month, status], NaN = behavioural default
+    # transitions inside the host
+    tr_from: np.ndarray
+    tr_to: np.ndarray
+    tr_min_months: np.ndarray
+    tr_min_abroad: np.ndarray
+    tr_test: np.ndarray
+    tr_language: np.ndarray
+    tr_same_sector: np.ndarray
+    tr_sector_ok: np.ndarray  # [transition, sector] bool
+    tr_open: np.ndarray  # [month, transition] bool
+    tr_hazard: np.ndarray  # [month, transition]
+    # legal ways back after leaving
+    rp_from: np.ndarray
+    rp_to: np.ndarray
+    rp_cooldown: np.ndarray
+    rp_min_completed: np.ndarray
+    rp_test: np.ndarray
+    rp_open: np.ndarray  # [month, path]
+    # programme levers, per month
+    detection: np.ndarray
+    ban: np.ndarray
+    matching: np.ndarray
+    recognition: np.ndarray
+    support: np.ndarray
+    rehire: np.ndarray
+    priority: np.ndarray
+    cumulative: np.ndarray
+    reentry_fee_cap: np.ndarray
+    openness: np.ndarray
+    # economy, per month: multiplicative indices relative to the first month
+    host_wage_index: np.ndarray
+    home_wage_index: np.ndarray
+
+    @property
+    def n_status(self) -> int:
+        return len(self.status_names)
+
+    def code(self, name: str) -> int:
+        return self.status_names.index(name)
+
+
+def _growth_index(annual, months: np.ndarray) -> np.ndarray:
+    """Cumulative index from a dated annual growth rate, 1.0 in the first month."""
+    monthly = (1.0 + evaluate(annual, months)) ** (1.0 / 12.0)
+    index = np.cumprod(monthly)
+    return index / index[0]
+
+
+def _hazards(transitions, months: np.ndarray) -> np.ndarray:
+    """[month, transition] monthly hazards; NaN where the behavioural default applies."""
+    out = np.full((len(months), len(transitions)), np.nan)
+    for i, (_, t) in enumerate(transitions):
+        if t.hazard is not None:
+            out[:, i] = evaluate(t.hazard, months)
+    return out
+
+
+def compile_regime(scenario: Scenario) -> RegimeTables:
+    start, end = parse_month(scenario.horizon.start), parse_month(scenario.horizon.end)
+    months = np.arange(start, end + 1, dtype=np.int32)
+    declared = list(scenario.statuses)
+    names = ("home", *declared, "irregular", "returned")
+    n_m, n_s, n_sec = len(months), len(names), len(SECTORS)
+    code = {name: i for i, name in enumerate(names)}
+
+    def per_status(field, dtype, fill=0):
+        out = np.full((n_m, n_s), fill, dtype=dtype)
+        for name, rules in scenario.statuses.items():
+            out[:, code[name]] = evaluate(getattr(rules, field), months, dtype)
+        return out
+
+    kind = np.full(n_s, -1, dtype=np.int8)
+    entry_test = np.zeros(n_s, dtype=np.int8)
+    entry_language = np.zeros(n_s, dtype=np.int8)
+    job_change = np.zeros((n_m, n_s), dtype=np.int8)
+    caps = np.full((n_m, n_s, n_sec), NO_CAP)
+    exit_rate = np.full((n_m, n_s), np.nan)
+    for name, rules in scenario.statuses.items():
+        c = code[name]
+        kind[c] = STATUS_KINDS.index(rules.kind)
+        entry_test[c] = TEST_LEVELS.index(rules.entry_skill_test)
+        entry_language[c] = rules.entry_language_level
+        rule = rules.job_change
+        if isinstance(rule, dict):
+            rule = {k: JOB_CHANGE_RULES.index(v) for k, v in rule.items()}
+        else:
+            rule = JOB_CHANGE_RULES.index(rule)
+        job_change[:, c] = evaluate(rule, months, np.int8)
+        for sector, cap in rules.caps.items():
+            caps[:, c, SECTORS.index(sector)] = evaluate(cap, months, np.float64)
+        if rules.exit_rate is not None:
+            exit_rate[:, c] = evaluate(rules.exit_rate, months)
+
+    transitions = [(name, t) for name, rules in scenario.statuses.items() for t in rules.transitions]
+    paths = [(name, p) for name, rules in scenario.statuses.items() for p in rules.return_paths]
+    tr_sector_ok = np.ones((len(transitions), n_sec), dtype=np.bool_)
+    for i, (_, t) in enumerate(transitions):
+        if t.sectors is not None:
+            tr_sector_ok[i] = [s in t.sectors for s in SECTORS]
+
+    def per_item(items, field, dtype):
+        out = np.zeros((n_m, len(items)), dtype=dtype)
+        for i, (_, item) in enumerate(items):
+            out[:, i] = evaluate(getattr(item, field), months, dtype)
+        return out
+
+    p = scenario.programme
+    host_index = _growth_index(scenario.economy.host_wage_growth, months)
+    home_index = _growth_index(scenario.economy.home_wage_growth, months) * evaluate(
+        scenario.economy.exchange_rate_index, months
+    )
+    wage = per_status("wage", np.float64) * host_index[:, None]
+    return RegimeTables(
+        months=months,
+        status_names=names,
+        home=0,
+        irregular=code["irregular"],
+        returned=code["returned"],
+        kind=kind,
+        wage=wage,
+        admits=per_status("admits_from_abroad", np.bool_, False),
+        recruit_weight=per_status("recruitment_weight", np.float64),
+        max_stay=per_status("max_stay_months", np.int32),
+        max_total=per_status("max_total_months", np.int32),
+        permit=per_status("permit_months", np.int32, 12),
+        renewable=per_status("renewable", np.bool_, False),
+        job_change=job_change,
+        job_change_after=per_status("job_change_after_months", np.int32),
+        family_allowed=per_status("family_allowed", np.bool_, False),
+        entry_test=entry_test,
+        entry_language=entry_language,
+        leaving_ends_right=per_status("leaving_ends_right", np.bool_, True),
+        reentry_cooldown=per_status("reentry_cooldown_months", np.int32),
+        fee_cap=per_status("fee_cap_months", np.float64, -1.0),
+        caps=caps,
+        intake_share=per_status("employer_intake_share", np.float64, 1.0),
+        inflow=per_status("inflow_per_month", np.float64),
+        exit_rate=exit_rate,
+        tr_from=np.array([code[n] for n, _ in transitions], dtype=np.int8),
+        tr_to=np.array([code[t.to] for _, t in transitions], dtype=np.int8),
+        tr_min_months=np.array([t.min_months_in_status for _, t in transitions], dtype=np.int32),
+        tr_min_abroad=np.array([t.min_months_abroad for _, t in transitions], dtype=np.int32),
+        tr_test=np.array([TEST_LEVELS.index(t.requires_test) for _, t in transitions], dtype=np.int8),
+        tr_language=np.array([t.requires_language for _, t in transitions], dtype=np.int8),
+        tr_same_sector=np.array([t.same_sector for _, t in transitions], dtype=np.bool_),
+        tr_sector_ok=tr_sector_ok,
+        tr_open=per_item(transitions, "open", np.bool_),
+        tr_hazard=_hazards(transitions, months),
+        rp_from=np.array([code[n] for n, _ in paths], dtype=np.int8),
+        rp_to=np.array([code[q.to] for _, q in paths], dtype=np.int8),
+        rp_cooldown=np.array([q.cooldown_months for _, q in paths], dtype=np.int32),
+        rp_min_completed=np.array([q.min_months_completed for _, q in paths], dtype=np.int32),
+        rp_test=np.array([TEST_LEVELS.index(q.requires_test) for _, q in paths], dtype=np.int8),
+        rp_open=per_item(paths, "open", np.bool_),
+        detection=evaluate(p.detection_rate, months),
+        ban=evaluate(p.removal_ban_months, months, np.int32),
+        matching=evaluate(p.matching_share, months),
+        recognition=evaluate(p.recognition_coverage, months),
+        support=evaluate(p.reintegration_support_months, months, np.int32),
+        rehire=evaluate(p.former_employer_rehire, months, np.bool_),
+        priority=evaluate(p.reentry_priority, months, np.bool_),
+        cumulative=evaluate(p.cumulative_abroad_counts, months, np.bool_),
+        reentry_fee_cap=evaluate(p.reentry_fee_cap_months, months),
+        openness=evaluate(p.entry_openness, months),
+        host_wage_index=host_index,
+        home_wage_index=home_index,
+    )

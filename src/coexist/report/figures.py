@@ -1,0 +1,168 @@
+"""Figures of the comparison report: pure functions of run tables to plotly figures.
+
+Each function takes ``runs``, a list of ``(scenario name, tables)`` pairs (tables: a
+:class:`coexist.store.RunData`, a ``SimulationResult`` or anything with the four
+tables), or one tables object, and returns a ``plotly.graph_objects.Figure``. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from coexist.codes import HOST_STATUSES, ORIGIN_NAMES, ORIGINS, STATUSES
+from coexist.metrics.tables import Tables, absconding_mask, as_tables
+
+__all__ = [
+    "stocks_by_status",
+    "stocks_by_origin",
+    "fill_rate",
+    "irregular_population",
+    "absconding",
+    "returnee_employment",
+    "skill_years_home",
+    "remittances",
+]
+
+Runs = Sequence[tuple[str, Any]]
+
+# A colour-blind-safe palette (Okabe-Ito plus greys), fixed per category so charts
+# of different scenarios read the same.
+_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999", "#666666"]
+_STATUS_COLOURS = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(HOST_STATUSES)}
+_ORIGIN_COLOURS = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(ORIGINS)}
+_HEIGHT = 380
+
+
+def _layout(fig: go.Figure, title: str, yaxis: str, *, xaxis: str = "") -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        template="plotly_white",
+        height=_HEIGHT,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        hovermode="x unified",
+        yaxis_title=yaxis,
+        xaxis_title=xaxis,
+    )
+    return fig
+
+
+def _scenario_colour(i: int) -> str:
+    return _PALETTE[i % len(_PALETTE)]
+
+
+def _annual(t: Tables, monthly: np.ndarray, how: str = "sum") -> tuple[list[int], np.ndarray]:
+    """Calendar-year totals (or means) of a monthly series."""
+    years = np.array([int(m[:4]) for m in t.months], dtype=np.int64)
+    unique = sorted(set(years.tolist()))
+    out = []
+    for y in unique:
+        values = monthly[years == y]
+        out.append(values.sum() if how == "sum" else values.mean())
+    return unique, np.asarray(out, dtype=np.float64)
+
+
+def stocks_by_status(name: str, tables: Any) -> go.Figure:
+    """Stacked persons in each host status over time, for one scenario."""
+    t = as_tables(tables)
+    series = t.stock_by("status", statuses=HOST_STATUSES)
+    fig = go.Figure()
+    for status in [s for s in STATUSES if s in series]:
+        fig.add_trace(
+            go.Scatter(
+                x=t.months, y=series[status], name=status, stackgroup="one", mode="lines",
+                line={"width": 0.5, "color": _STATUS_COLOURS.get(status)},
+            )
+        )
+    return _layout(fig, f"{name}: persons in the host by status", "persons")
+
+
+def stocks_by_origin(name: str, tables: Any) -> go.Figure:
+    """Stacked persons in a host status by origin country over time, for one scenario."""
+    t = as_tables(tables)
+    series = t.stock_by("origin", statuses=HOST_STATUSES)
+    order = [o for o in ORIGINS if o in series] + sorted(o for o in series if o not in ORIGINS)
+    fig = go.Figure()
+    for origin in order:
+        fig.add_trace(
+            go.Scatter(
+                x=t.months, y=series[origin], name=ORIGIN_NAMES.get(origin, origin), stackgroup="one", mode="lines",
+                line={"width": 0.5, "color": _ORIGIN_COLOURS.get(origin)},
+            )
+        )
+    return _layout(fig, f"{name}: persons in the host by origin", "persons")
+
+
+def fill_rate(runs: Runs) -> go.Figure:
+    """Share of labour demand filled (all sectors, min(employed, demand) per sector) by month."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        demand, filled = t.demand_by_month()
+        rate = np.divide(filled, demand, out=np.full_like(filled, np.nan), where=demand > 0)
+        fig.add_trace(go.Scatter(x=t.months, y=rate, name=name, mode="lines", line={"color": _scenario_colour(i)}))
+    fig = _layout(fig, "Demand fill rate, all sectors", "share of demand filled")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def irregular_population(runs: Runs) -> go.Figure:
+    """Persons in irregular stay at each month end."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        fig.add_trace(
+            go.Scatter(x=t.months, y=t.stock_by_month(statuses=("irregular",)), name=name, mode="lines",
+                       line={"color": _scenario_colour(i)})
+        )
+    return _layout(fig, "Irregular population", "persons")
+
+
+def absconding(runs: Runs) -> go.Figure:
+    """Absconding (flow abscond, from a regular host status into irregular stay), per calendar year."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        years, values = _annual(t, t.flow_by_month(absconding_mask(t)))
+        fig.add_trace(go.Bar(x=years, y=values, name=name, marker={"color": _scenario_colour(i)}))
+    fig = _layout(fig, "Absconding (regular to irregular) per year", "persons per year")
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def returnee_employment(runs: Runs) -> go.Figure:
+    """Share of returnees employed at home within 12 months of return, by calendar year."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        years, employed = _annual(t, t.measure_by_month("returnees_employed_12m"))
+        _, reaching = _annual(t, t.measure_by_month("returnees_reaching_12m"))
+        share = np.divide(employed, reaching, out=np.full_like(employed, np.nan), where=reaching > 0)
+        fig.add_trace(go.Scatter(x=years, y=share, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+    fig = _layout(fig, "Returnees employed at home within 12 months", "share of returnees")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def skill_years_home(runs: Runs) -> go.Figure:
+    """Skill times years abroad of the workers who returned home, per calendar year."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        years, values = _annual(t, t.measure_by_month("skill_years_home"))
+        fig.add_trace(go.Scatter(x=years, y=values, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+    return _layout(fig, "Skill-years brought home", "skill-years per year")
+
+
+def remittances(runs: Runs) -> go.Figure:
+    """Money sent home per calendar year, in billions of yen."""
+    fig = go.Figure()
+    for i, (name, tables) in enumerate(runs):
+        t = as_tables(tables)
+        years, values = _annual(t, t.measure_by_month("remittances"))
+        fig.add_trace(go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+    return _layout(fig, "Remittances", "billion yen per year")

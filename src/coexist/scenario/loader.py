@@ -1,0 +1,251 @@
+"""Reading scenario files: shipped names or paths, ``extends`` inheritance, ``--set`` overrides.
+
+Everything is validated in full before anything runs; every problem becomes one
+:class:`~coexist.errors.ScenarioError` line that names the file, the field, the value
+received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import tomli_w
+from pydantic import ValidationError
+
+from coexist.errors import ScenarioError
+from coexist.periods import parse_month
+from coexist.scenario.schema import Scenario
+
+__all__ = ["load_scenario", "scenario_hash", "to_toml", "shipped_scenarios", "parse_override"]
+
+_LIBRARY = "coexist.scenario.library"
+
+
+def _library_files() -> dict[str, object]:
+    root = resources.files(_LIBRARY)
+    return {entry.name[:-5]: entry for entry in root.iterdir() if entry.name.endswith(".toml")}
+
+
+def shipped_scenarios() -> list[tuple[str, str]]:
+    """Names and one-line descriptions of the scenarios that ship with the package."""
+    rows = []
+    for name, entry in sorted(_library_files().items()):
+        raw = tomllib.loads(entry.read_text(encoding="utf-8"))
+        rows.append((name, str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""))
+    return rows
+
+
+def _read_raw(ref: str, base_dir: Path | None) -> tuple[dict, str, Path | None]:
+    """Raw TOML table of a shipped name or a file path, with a label for messages."""
+    library = _library_files()
+    candidate = Path(ref)
+    if base_dir is not None and not candidate.is_absolute():
+        relative = base_dir / candidate
+        if relative.exists():
+            candidate = relative
+    if ref in library and not candidate.exists():
+        text = library[ref].read_text(encoding="utf-8")
+        label = f"scenario '{ref}'"
+        directory = None
+    else:
+        if not candidate.exists():
+            names = ", ".join(sorted(library))
+            raise ScenarioError(
+                f"no such scenario file or shipped scenario: {ref!r}. Shipped scenarios: {names}."
+            )
+        if candidate.is_dir():
+            raise ScenarioError(f"{ref!r} is a folder; a scenario must be a .toml file.")
+        text = candidate.read_text(encoding="utf-8")
+        label = str(candidate)
+        directory = candidate.resolve().parent
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"is not valid TOML: {exc}.", source=label) from None
+    return raw, label, directory
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    """Child values replace parent values; tables merge key by key; lists are replaced."""
+    merged = copy.deepcopy(parent)
+    for key, value in child.items():
+        if key == "assumptions" and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + copy.deepcopy(value)  # a child adds to its parent's assumptions
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict) and not _is_dated(value):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _is_dated(value: dict) -> bool:
+    """A dated value ({"YYYY-MM": v}) is replaced whole, never merged."""
+    if not value:
+        return False
+    try:
+        for key in value:
+            parse_month(key)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[dict, str]:
+    raw, label, directory = _read_raw(ref, base_dir)
+    parent_ref = raw.get("extends")
+    if parent_ref is None:
+        return raw, label
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(f"must be the name or path of another scenario. Got {parent_ref!r} instead.", source=label, field="extends")
+    if parent_ref in seen or parent_ref == ref:
+        raise ScenarioError(f"inheritance loop through {parent_ref!r}.", source=label, field="extends")
+    parent, _ = _resolve(parent_ref, directory, seen + (ref,))
+    child = {k: v for k, v in raw.items() if k != "extends"}
+    merged = _merge(parent, child)
+    merged["extends"] = parent_ref
+    return merged, label
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """Split "a.b.c=value" into a path and a TOML-typed value.
+
+    >>> parse_override("programme.matching_share=0.3")
+    (['programme', 'matching_share'], 0.3)
+    """
+    if "=" not in text:
+        raise ScenarioError(f"--set must look like dotted.path=value. Got {text!r} instead.")
+    path_text, value_text = text.split("=", 1)
+    path = [part.strip() for part in path_text.strip().split(".")]
+    if not path_text.strip() or any(not part for part in path):
+        raise ScenarioError(f"--set must look like dotted.path=value. Got {text!r} instead.")
+    try:
+        value = tomllib.loads(f"v = {value_text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = value_text.strip()
+    return path, value
+
+
+def _apply_override(raw: dict, text: str) -> None:
+    path, value = parse_override(text)
+    node = raw
+    for depth, key in enumerate(path[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = {}
+            node[key] = child
+        if not isinstance(child, dict) or (_is_dated(child) and depth < len(path) - 2):
+            raise ScenarioError(
+                f"--set {text}: {'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}."
+            )
+        node = child
+    node[path[-1]] = value
+
+
+def _format_error(error: dict, raw: dict) -> tuple[str, str]:
+    loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-after"))
+    loc = ".".join(part for part in loc.split(".") if part not in {"float", "int", "bool", "str", "dict[str,float]", "dict[str,int]", "dict[str,bool]"})
+    received = error.get("input")
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if error["type"] == "extra_forbidden":
+        return loc, f"is not a known field (received {received!r}); check the spelling against docs/user-guide.md"
+    if error["type"] == "missing":
+        return loc, "is required but missing"
+    shown = json.dumps(received, default=str)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return loc, f"{message}. Got {shown}"
+
+
+def _validate(raw: dict, label: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A union of scalar and dated table reports one error per branch; show the first.
+        field, message = _format_error(errors[0], raw)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ScenarioError(message + more, source=label, field=field or None) from None
+    _check_behaviour(scenario, label)
+    return scenario
+
+
+def _check_behaviour(scenario: Scenario, label: str) -> None:
+    from coexist.data import parameters
+
+    known = parameters()
+    for name, value in scenario.behaviour.items():
+        if name not in known:
+            raise ScenarioError(
+                f"is not a behavioural parameter; see docs/parameters.md for the {len(known)} names.",
+                source=label,
+                field=f"behaviour.{name}",
+            )
+        spec = known[name]
+        if not spec.low <= value <= spec.high:
+            raise ScenarioError(
+                f"must be in [{spec.low}, {spec.high}] (the range the evidence supports). Got {value!r} instead.",
+                source=label,
+                field=f"behaviour.{name}",
+            )
+
+
+def load_scenario(
+    ref: str,
+    *,
+    overrides: Sequence[str] = (),
+    start: str | None = None,
+    end: str | None = None,
+    scale: float | None = None,
+) -> Scenario:
+    """Load, resolve and validate a scenario.
+
+    Parameters
+    ----------
+    ref : a shipped scenario name (see :func:`shipped_scenarios`) or a path to a TOML file.
+    overrides : "dotted.path=value" strings applied after inheritance.
+    start, end : "YYYY-MM", replacing the scenario's horizon.
+    scale : share of the real population simulated, in (0, 1].
+    """
+    raw, label = _resolve(str(ref), None, ())
+    for text in overrides:
+        _apply_override(raw, text)
+    horizon = raw.setdefault("horizon", {})
+    if not isinstance(horizon, dict):
+        raise ScenarioError("must be a table.", source=label, field="horizon")
+    for key, value in (("start", start), ("end", end)):
+        if value is not None:
+            try:
+                parse_month(value)
+            except ValueError as exc:
+                raise ScenarioError(f"--{key} {exc}") from None
+            horizon[key] = value
+    if scale is not None:
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 1:
+            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.")
+        raw.setdefault("population", {})["scale"] = float(scale)
+    return _validate(raw, label)
+
+
+def _canonical(scenario: Scenario) -> dict:
+    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (canonical JSON); the same inputs give the same hash."""
+    payload = json.dumps(_canonical(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as TOML (inheritance and overrides applied)."""
+    data = _canonical(scenario)
+    data.pop("extends", None)
+    return tomli_w.dumps(data)

@@ -1,0 +1,227 @@
+"""The coexist command and the api behind it.
+
+The engine and the scenario loader are replaced by fakes here (``coexist.api`` reaches
+them through ``_load_scenario`` / ``_simulate`` / ``_scenario_hash``), so these tests
+check the CLI and api behaviour on their own: exit statuses, one-line errors, no partial
+output, common random numbers. Argument errors are checked in a real subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import coexist
+from coexist import api
+from coexist.cli.main import main
+from coexist.codes import HOST_STATUSES, SECTORS
+from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
+from coexist.errors import ScenarioError
+from coexist.store import read_run, run_folder
+
+SRC = str(Path(coexist.__file__).resolve().parents[1])
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "coexist.cli.main", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+# -- fakes -------------------------------------------------------------------------------------
+class FakeScenario:
+    def __init__(self, name: str, start: str = "2025-01", end: str = "2025-12"):
+        self.name, self.description, self.start, self.end = name, f"{name} (fake)", start, end
+        self.scale, self.assumptions = 1.0, []
+
+
+def fake_simulate(calls: list):
+    def simulate(scenario, seed, scale, progress):
+        calls.append((scenario.name, seed, scale))
+        rng = np.random.default_rng(seed)
+        months = [f"2025-{i:02d}" for i in range(1, 13)]
+        for i in range(len(months)):
+            if progress:
+                progress(i + 1, len(months))
+        stocks = [{"month": m, "status": s, "origin": "VNM", "sector": "construction", "persons": float(rng.integers(1, 50))}
+                  for m in months for s in HOST_STATUSES]
+        demand = [{"month": m, "sector": s, "demand": 10.0, "employed": 9.0} for m in months for s in SECTORS]
+        measures = [{"month": m, "origin": "VNM", "measure": k, "value": 1.0} for m in months for k in MEASURES]
+        return SimulationResult(
+            stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA), flows=FLOW_SCHEMA.empty_table(),
+            demand=pa.Table.from_pylist(demand, schema=DEMAND_SCHEMA),
+            measures=pa.Table.from_pylist(measures, schema=MEASURE_SCHEMA),
+            agents=5, agent_months=60, wall_seconds=0.01, seed=seed, scale=scale or 1.0,
+        )
+
+    return simulate
+
+
+def fake_load(ref, overrides, start, end):
+    if ref not in ("toy-temporary", "toy-circular"):
+        raise ScenarioError(f"unknown scenario {ref!r}. Shipped scenarios: toy-temporary, toy-circular.\nRun 'coexist scenarios'.")
+    for item in overrides:
+        if not item.startswith("levers."):
+            raise ScenarioError("is not a scenario field", field=item.split("=")[0])
+    return FakeScenario(ref, start or "2025-01", end or "2025-12")
+
+
+@pytest.fixture
+def fake_engine(monkeypatch, tmp_path):
+    calls: list = []
+    monkeypatch.setattr(api, "_load_scenario", fake_load)
+    monkeypatch.setattr(api, "_simulate", fake_simulate(calls))
+    monkeypatch.setattr(api, "_scenario_hash", lambda sc: f"{sc.name}-hash")
+    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: (f'name = "{sc.name}"\n', f"{sc.name}-hash"))
+    monkeypatch.chdir(tmp_path)
+    return calls
+
+
+def _one_line_error(text: str) -> str:
+    lines = text.strip("\n").split("\n")
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    assert lines[0].startswith("coexist")
+    return lines[0]
+
+
+# -- help and argument errors (real subprocess) -------------------------------------------------
+@pytest.mark.parametrize("command", [[], ["scenarios"], ["run"], ["compare"]])
+def test_help_of_every_command(command):
+    proc = _cli(*command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: coexist" + (" " + command[0] if command else ""))
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "japan-circular", "--scale", "0"], "--scale"),
+        (["run", "japan-circular", "--scale", "-1"], "--scale"),
+        (["run", "japan-circular", "--scale", "abc"], "--scale"),
+        (["compare", "a", "b", "--scale", "nan"], "--scale"),
+        (["run", "japan-circular", "--seed", "-3"], "--seed"),
+        (["run", "japan-circular", "--start", "2025-13"], "--start"),
+        (["run", "japan-circular", "--set", "no-equals-sign"], "--set"),
+        (["run"], "SCENARIO"),
+        (["frobnicate"], "frobnicate"),
+        ([], "COMMAND"),
+        (["run", "japan-circular", "--bogus"], "--bogus"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args, fragment, tmp_path):
+    proc = _cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert fragment in _one_line_error(proc.stderr)
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_real_loader_rejects_missing_file(tmp_path):
+    pytest.importorskip("coexist.scenario", reason="scenario loader not there yet")
+    if not hasattr(__import__("coexist.scenario", fromlist=["load_scenario"]), "load_scenario"):
+        pytest.skip("scenario loader not there yet")
+    proc = _cli("run", str(tmp_path / "missing.toml"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "missing.toml" in _one_line_error(proc.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- in-process with a fake engine ---------------------------------------------------------------
+def test_unknown_scenario_is_one_line_and_writes_nothing(fake_engine, tmp_path, capsys):
+    assert main(["run", "nope"]) == 2
+    captured = capsys.readouterr()
+    line = _one_line_error(captured.err)
+    assert "unknown scenario 'nope'" in line and "coexist scenarios" in line
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+    assert fake_engine == []
+
+
+def test_bad_override_names_the_field(fake_engine, capsys):
+    assert main(["run", "toy-circular", "--set", "lever.typo=1"]) == 2
+    assert "'lever.typo'" in _one_line_error(capsys.readouterr().err)
+
+
+def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys):
+    assert main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "runs" / "toy-circular-4"
+    assert f"wrote {Path('runs') / 'toy-circular-4'}/" in out
+    assert "Demand fill rate" in out
+    loaded = read_run(folder)
+    assert loaded.run["seed"] == 4 and loaded.run["scale"] == 0.5
+    assert fake_engine == [("toy-circular", 4, 0.5)]
+
+
+def test_run_into_a_file_is_one_line_error(fake_engine, tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    assert main(["run", "toy-circular", "--out", "taken"]) == 2
+    assert "is a file" in _one_line_error(capsys.readouterr().err)
+    assert fake_engine == []  # checked before simulating
+
+
+def test_compare_uses_common_random_numbers_and_writes_report(fake_engine, tmp_path, capsys):
+    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--out", "cmp"]) == 0
+    out = capsys.readouterr().out
+    assert fake_engine == [("toy-temporary", 9, 0.1), ("toy-circular", 9, 0.1)]  # default scale 0.1
+    report = tmp_path / "cmp" / "report.html"
+    assert f"wrote {Path('cmp') / 'report.html'}" in out
+    text = report.read_text()
+    assert "toy-temporary" in text and "toy-circular" in text and "scale 0.1" in text
+    assert read_run(tmp_path / "cmp" / "toy-circular").run["seed"] == 9
+
+
+def test_compare_with_a_bad_scenario_runs_nothing(fake_engine, tmp_path, capsys):
+    assert main(["compare", "toy-temporary", "nope", "--out", "cmp"]) == 2
+    _one_line_error(capsys.readouterr().err)
+    assert fake_engine == []
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_compare_failing_midway_leaves_no_output(fake_engine, tmp_path, monkeypatch, capsys):
+    real = api._simulate
+
+    def flaky(scenario, seed, scale, progress):
+        if scenario.name == "toy-circular":
+            raise ScenarioError("must be in (0, 1]. Got 7 instead.", field="scale")
+        return real(scenario, seed, scale, progress)
+
+    monkeypatch.setattr(api, "_simulate", flaky)
+    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp"]) == 2
+    assert "'scale'" in _one_line_error(capsys.readouterr().err)
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
+    summary = coexist.run("toy-temporary", seed=2)
+    assert summary.folder is None and summary.name == "toy-temporary"
+    assert summary.metrics["host.fill_rate"] == pytest.approx(0.9)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_api_compare_progress_counts_all_months(fake_engine, tmp_path):
+    seen: list[tuple[int, int]] = []
+    result = coexist.compare(["toy-temporary", "toy-temporary"], out=tmp_path / "c", progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (1, 24) and seen[-1] == (24, 24)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-temporary", "toy-temporary-2"]
+    assert result.report == tmp_path / "c" / "report.html"
+
+
+@pytest.mark.parametrize("scale", [0, -1, float("nan"), 1.5, "abc"])
+def test_api_rejects_bad_scale(fake_engine, scale):
+    with pytest.raises(ScenarioError, match="'scale' must be a number in"):
+        coexist.run("toy-temporary", scale=scale)
+    assert fake_engine == []
+
+
+def test_api_rejects_bad_seed(fake_engine):
+    with pytest.raises(ScenarioError, match="'seed'"):
+        coexist.run("toy-temporary", seed=-1)

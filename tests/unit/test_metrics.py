@@ -1,0 +1,160 @@
+"""Metrics on a tiny hand-built result whose every value is computed by hand below."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pyarrow as pa
+import pytest
+
+from coexist.codes import SECTORS
+from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA, SimulationResult
+from coexist.metrics import ACTORS, DIRECTIONS, METRICS, compute_metrics, format_value, metric_definitions
+
+M = ("2025-01", "2025-02", "2025-03")  # 3 months: the horizon is 0.25 years
+
+
+def tiny_result() -> SimulationResult:
+    stocks = []
+    for status, origin, values in [
+        ("titp", "VNM", (100, 90, 80)),
+        ("irregular", "VNM", (5, 10, 15)),
+        ("ssw2", "VNM", (20, 25, 30)),
+        ("status_based", "VNM", (5, 5, 5)),
+        ("status_based", "BRA", (40, 40, 40)),  # BRA sends no programme workers
+        ("home", "VNM", (1000, 1000, 1000)),
+        ("returned", "VNM", (10, 15, 20)),
+    ]:
+        for month, v in zip(M, values):
+            stocks.append({"month": month, "status": status, "origin": origin, "sector": "manufacturing", "persons": float(v)})
+    flows = [
+        ("2025-02", "entry", "home", "titp", 4),
+        ("2025-02", "reentry", "returned", "titp", 2),
+        ("2025-02", "return", "titp", "returned", 6),
+        ("2025-02", "abscond", "titp", "irregular", 5),
+        ("2025-02", "upgrade", "titp", "ssw2", 5),
+        ("2025-03", "reentry", "returned", "ssw2", 1),
+        ("2025-03", "return", "titp", "returned", 3),
+        ("2025-03", "removal", "irregular", "returned", 2),
+    ]
+    flow_rows = [
+        {"month": m, "flow": f, "status_from": a, "status_to": b, "origin": "VNM", "sector": "manufacturing", "persons": float(p)}
+        for m, f, a, b, p in flows
+    ]
+    demand = []
+    for sector, d, e in [("manufacturing", (100, 100, 100), (80, 90, 120)), ("caregiving", (50, 50, 50), (50, 40, 20))]:
+        for month, dd, ee in zip(M, d, e):
+            demand.append({"month": month, "sector": sector, "demand": float(dd), "employed": float(ee)})
+    measures = []
+    per_month = {
+        "earnings": (20e6, 20e6, 20e6),
+        "home_wage_counterfactual": (5e6, 5e6, 5e6),
+        "debt": (20e6, 15e6, 10e6),
+        "regular_months": (95, 90, 85),
+        "mobility_months": (27, 27, 27),
+        "skill_sum_host": (40, 50, 60),
+        "family_in_host": (10, 20, 30),
+        "experienced_workers": (30, 30, 30),
+        "skill_years_home": (1, 2, 3),
+        "returnees_reaching_12m": (10, 10, 0),
+        "returnees_employed_12m": (6, 8, 0),
+        "remittances": (1e6, 1e6, 1e6),
+    }
+    for name, values in per_month.items():
+        for month, v in zip(M, values):
+            measures.append({"month": month, "origin": "VNM", "measure": name, "value": float(v)})
+    # workers_in_host split over two origins: the metrics must sum over origins.
+    for month, (vnm, phl) in zip(M, [(60, 40), (100, 0), (70, 30)]):
+        measures.append({"month": month, "origin": "VNM", "measure": "workers_in_host", "value": float(vnm)})
+        measures.append({"month": month, "origin": "PHL", "measure": "workers_in_host", "value": float(phl)})
+    return SimulationResult(
+        stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA),
+        flows=pa.Table.from_pylist(flow_rows, schema=FLOW_SCHEMA),
+        demand=pa.Table.from_pylist(demand, schema=DEMAND_SCHEMA),
+        measures=pa.Table.from_pylist(measures, schema=MEASURE_SCHEMA),
+        agents=200,
+        agent_months=600,
+        wall_seconds=0.1,
+        seed=7,
+        scale=1.0,
+    )
+
+
+# Hand computation (see tiny_result):
+EXPECTED = {
+    # filled = min(employed, demand): manufacturing 80+90+100, caregiving 50+40+20; demand 450
+    "host.fill_rate": 380 / 450,
+    "host.fill_rate.manufacturing": 270 / 300,
+    "host.fill_rate.caregiving": 110 / 150,
+    # monthly rates 130/150, 130/150, 120/150 -> changes 0, -1/15 -> population std 1/30
+    "host.fill_rate_volatility": 1 / 30,
+    "host.experienced_share": 90 / 300,
+    "host.irregular_end": 15.0,
+    "host.irregular_mean": 10.0,
+    # arrivals 4+2+1, departures 6+3+2 -> 18/2 = 9 per 0.25 y = 36 per year; host stock 170 each month
+    "host.turnover_annual": 36 / 170,
+    "migrants.net_income_gain": (60e6 - 15e6) / 300,
+    "migrants.debt_burden": 45e6 / 60e6,
+    "migrants.job_mobility_share": 81 / 270,
+    "migrants.skill_mean": 150 / 300,
+    # last month 60/100 - first month 40/100
+    "migrants.skill_growth": 0.2,
+    "migrants.family_unity": 60 / 300,
+    "origin.returnee_employment_12m": 14 / 20,
+    "origin.skill_years_home_per_year": 6 / 0.25,
+    "origin.remittances_per_year": 3e6 / 0.25,
+    # ssw2 30 + status_based 5 of VNM at the end; BRA (no programme workers) left out
+    "origin.long_term_loss": 35.0,
+    "origin.remigration_per_year": 3 / 0.25,
+}
+
+
+def test_metrics_match_hand_computation():
+    values = compute_metrics(tiny_result())
+    for key, expected in EXPECTED.items():
+        assert values[key] == pytest.approx(expected, rel=1e-12), key
+
+
+def test_sector_without_demand_is_nan_and_keys_are_stable():
+    values = compute_metrics(tiny_result())
+    assert math.isnan(values["host.fill_rate.construction"])
+    assert list(values) == list(METRICS)
+    assert {f"host.fill_rate.{s}" for s in SECTORS} <= set(values)
+    assert set(EXPECTED) <= set(values)
+
+
+def test_registry_declarations_are_complete():
+    for name, m in METRICS.items():
+        assert m.actor in ACTORS and m.direction in DIRECTIONS, name
+        assert name.startswith(m.actor + "."), name
+        assert len(m.description) > 30 and m.unit, name
+    assert METRICS["host.turnover_annual"].direction == "info"
+    assert METRICS["origin.remigration_per_year"].direction == "info"
+    defs = metric_definitions()
+    json.dumps(defs)  # serialisable
+    assert defs["migrants.debt_burden"]["direction"] == "minimise"
+
+
+def test_zero_denominators_give_nan_not_errors():
+    r = tiny_result()
+    empty = SimulationResult(
+        stocks=r.stocks.slice(0, 0), flows=r.flows.slice(0, 0), demand=r.demand.slice(0, 0),
+        measures=r.measures.slice(0, 0), agents=0, agent_months=0, wall_seconds=0.0, seed=0, scale=1.0,
+    )
+    values = compute_metrics(empty)
+    assert all(math.isnan(v) for v in values.values())
+
+
+def test_compute_metrics_rejects_wrong_input():
+    with pytest.raises(TypeError, match="stocks, flows, demand and measures"):
+        compute_metrics({"stocks": None})
+
+
+def test_format_value():
+    assert format_value(0.8444, "share of demand") == "84.4%"
+    assert format_value(12e9, "yen per year") == "¥12.0 bn"
+    assert format_value(150000, "yen per person-month") == "¥150,000"
+    assert format_value(-2500.4, "yen per person-month") == "-¥2,500"
+    assert format_value(185.0, "persons") == "185"
+    assert format_value(math.nan, "persons") == "n/a"
