@@ -1,0 +1,36 @@
+"""Public test helpers: small worlds that run in well under a second."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coexist.codes import ORIGINS
+from coexist.scenario import Scenario, load_scenario
+
+__all__ = ["tiny_world", "TINY_OVERRIDES"]
+
+# One origin (Vietnam), two sectors, a few thousand people, eight years.
+TINY_OVERRIDES: tuple[str, ...] = (
+    'population.initial="empty"',
+    "population.employers_per_sector=40",
+    'population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, ssw1={VNM={construction=600, manufacturing=600}}}',
+    "demand.initial={construction=2300, manufacturing=2300}",
+    "demand.initial_vacancy_rate=0.0",
+    'horizon.start="2025-01"',
+    'horizon.end="2032-12"',
+    *(f"origins.{code}.active=false" for code in ORIGINS if code != "VNM"),
+    "origins.VNM.pool_size=60000.0",
+    "statuses.professional.inflow_per_month=0.0",
+    "statuses.student.inflow_per_month=0.0",
+    "statuses.status_based.inflow_per_month=0.0",
+    "statuses.designated.inflow_per_month=0.0",
+)
+
+
+def tiny_world(base: str = "japan-temporary", overrides: Sequence[str] = ()) -> Scenario:
+    """A small, fast scenario built on a shipped one; extra overrides are applied last.
+
+    >>> tiny_world().population.initial
+    'empty'
+    """
+    return load_scenario(base, overrides=(*TINY_OVERRIDES, *overrides))
