@@ -125,6 +125,23 @@ JOB_NEVER, JOB_AFTER, JOB_WITHIN, JOB_FREE = 0, 1, 2, 3
 NO_LIMIT = 1 << 30
 
 
+GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard demographic regularity
+
+
+@njit(inline="always", cache=True)
+def _monthly_death(P, age_months):
+    """Gompertz hazard: mortality_annual at age 40, rising 9% a year of age."""
+    return P[P_MORT] * math.exp(GOMPERTZ_SLOPE * (age_months / 12.0 - 40.0)) / 12.0
+
+
+@njit(inline="always", cache=True)
+def _annuity(delta, months):
+    """Present value of 1 a month for `months` months."""
+    if months <= 0:
+        return 0.0
+    return (1.0 - delta ** months) / (1.0 - delta)
+
+
 @njit(inline="always", cache=True)
 def _logistic(x):
     return 1.0 / (1.0 + math.exp(-x))
@@ -198,7 +215,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
     returned = R.returned
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
-    annuity = (1.0 - delta ** horizon) / (1.0 - delta)
+    annuity = _annuity(delta, horizon)
     cs = P[P_CSCALE]
     n_tr = R.tr_from.shape[0]
     for i in range(n):
@@ -213,7 +230,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
             flows[F_AGEOUT, st, abroad, o, sec] += 1.0
             S.status[i] = -1
             continue
-        if uniform(seed, i, month, SLOT_DEATH) < P[P_MORT] / 12.0:
+        if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
             flows[F_DEATH, st, abroad, o, sec] += 1.0
             S.status[i] = -1
             continue
@@ -317,7 +334,14 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                 if stay_to >= 0:
                     stay_net = max(stay_wage * sector_factor[sec] * premium - P[P_LIVING], 0.1 * stay_wage)
                     stay_p, _ = _way_back(R, stay_to, 0, 0, S.cert[i], S.skill[i], P)
-                    u_stay = cs * math.log(annuity * stay_net) + P[P_TFAMILY] * S.family[i] + P[P_NU] * stay_p
+                    # host income for the months the new permit allows within the horizon, home income after
+                    allowed = horizon
+                    if stay_to == st:
+                        allowed = min(horizon, _remaining(R, st, S.months_in_stay[i], S.status_total[i]))
+                    else:
+                        allowed = min(horizon, _remaining(R, stay_to, 0, 0))
+                    pv_stay = _annuity(delta, allowed) * stay_net + delta ** allowed * _annuity(delta, horizon - allowed) * e_home
+                    u_stay = cs * math.log(pv_stay) + P[P_TFAMILY] * S.family[i] + P[P_NU] * stay_p
                 top = max(u_return, u_irr, u_stay)
                 w_return = math.exp(u_return - top)
                 w_irr = math.exp(u_irr - top)
@@ -443,7 +467,7 @@ def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, flows
                 flows[F_AGEOUT, returned, abroad, o, sec] += 1.0
                 S.status[i] = -1
                 continue
-            if uniform(seed, i, month, SLOT_DEATH) < P[P_MORT] / 12.0:
+            if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
                 flows[F_DEATH, returned, abroad, o, sec] += 1.0
                 S.status[i] = -1
                 continue

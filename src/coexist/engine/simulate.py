@@ -194,7 +194,7 @@ class _Run:
             np.add.at(headcount, chosen, 1.0)
             np.add.at(self.intake, chosen, 1.0)
 
-    def _append(self, origin, status, sector, month, flows, capacity, headcount):
+    def _append(self, origin, status, sector, month):
         """Create agents for new arrivals from the pools or from abroad."""
         k = origin.size
         if k == 0:
@@ -330,9 +330,12 @@ class _Run:
         sector = np.repeat(sec, reps).astype(np.int8)
         np.add.at(flows, (kernels.F_ENTRY, 0, s, o, sec), reps.astype(np.float64))
         np.subtract.at(self.pool, o, reps.astype(np.float64))
-        ids = self._append(origin, status, sector, month, flows, capacity, headcount)
-        limit = T.intake_share[t][status.astype(np.int64)].max() * capacity if ids.size else None
-        self._assign_employers(ids, sector, capacity, headcount, month, limit)
+        ids = self._append(origin, status, sector, month)
+        # each status has its own yearly intake limit per employer (a share of its capacity)
+        for code in np.unique(status):
+            group = status == code
+            limit = T.intake_share[t][code] * capacity
+            self._assign_employers(ids[group], sector[group], capacity, headcount, month, limit)
         self.pipeline[slot] = 0
 
     def _admissions(self, t, month, counts, employed, demand, home_wage):
@@ -466,7 +469,7 @@ class _Run:
         reps = counts[s, o, sec]
         np.add.at(flows, (kernels.F_ENTRY, self.abroad, s, o, sec), reps.astype(np.float64))
         ids = self._append(np.repeat(o, reps).astype(np.int8), np.repeat(s, reps).astype(np.int8),
-                           np.repeat(sec, reps).astype(np.int8), month, flows, capacity, None)
+                           np.repeat(sec, reps).astype(np.int8), month)
         headcount = self._employer_headcount()
         self._assign_employers(ids, self.S.sector[ids], capacity, headcount, month, None)
 

@@ -246,7 +246,11 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.cert[:n] = cert
     state.language[:n] = np.minimum(3, cert + 1)
     age0 = params["entry_age_mean_years"] * 12.0 + (u_c - 0.5) * 96.0
-    state.age[:n] = (age0 + state.months_abroad[:n]).astype(np.int16)
+    age = age0 + state.months_abroad[:n]
+    # settled residents span working ages (assumption: uniform 25-64 years)
+    settled = tables.kind[status] == 3
+    age = np.where(settled, (25.0 + 39.0 * u_c) * 12.0, age)
+    state.age[:n] = age.astype(np.int16)
     programme = tables.kind[status] == KIND_PROGRAMME
     irregular = status == tables.irregular
     state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / 24.0, 0.0, 1.0), 0.0)

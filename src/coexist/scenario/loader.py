@@ -8,9 +8,12 @@ received and what is allowed.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
+import re
 import tomllib
+import typing
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -20,7 +23,7 @@ from pydantic import ValidationError
 
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
-from coexist.scenario.schema import Scenario
+from coexist.scenario.schema import FIELD_ERROR, Scenario
 
 __all__ = ["load_scenario", "scenario_hash", "to_toml", "shipped_scenarios", "parse_override"]
 
@@ -131,8 +134,11 @@ def parse_override(text: str) -> tuple[list[str], object]:
     return path, value
 
 
-def _apply_override(raw: dict, text: str) -> None:
-    path, value = parse_override(text)
+def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
+    try:
+        path, value = parse_override(text)
+    except ScenarioError as exc:
+        raise ScenarioError(str(exc), source=label) from None
     node = raw
     for depth, key in enumerate(path[:-1]):
         child = node.get(key)
@@ -141,60 +147,148 @@ def _apply_override(raw: dict, text: str) -> None:
             node[key] = child
         if not isinstance(child, dict) or (_is_dated(child) and depth < len(path) - 2):
             raise ScenarioError(
-                f"--set {text}: {'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}."
+                f"--set {text}: {'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}.",
+                source=label,
             )
         node = child
     node[path[-1]] = value
 
 
-def _format_error(error: dict, raw: dict) -> tuple[str, str]:
-    loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-after"))
-    loc = ".".join(part for part in loc.split(".") if part not in {"float", "int", "bool", "str", "dict[str,float]", "dict[str,int]", "dict[str,bool]"})
+# Tags that pydantic puts in an error location for the branch of a type it tried.
+_BRANCH_TAG = re.compile(r"^(function-[a-z]+\[.*\]|nullable\[.*\]|float|int|bool|str|list\[.*\]|dict\[.*\]|literal\[.*\])$")
+_PYDANTIC_WORDS = (
+    ("Input should be a valid number", "must be a number"),
+    ("Input should be a valid integer", "must be an integer"),
+    ("Input should be a valid boolean", "must be true or false"),
+    ("Input should be a valid string", "must be a string (in quotes)"),
+    ("Input should be a valid dictionary", "must be a table"),
+    ("Input should be a valid list", "must be a list [...]"),
+    ("Input should be", "must be"),
+)
+
+
+def _location(loc) -> list[str]:
+    return [str(part) for part in loc if not _BRANCH_TAG.match(str(part))]
+
+
+def _model_at(path: list[str]):
+    """The schema model that holds the last field of a dotted path (for 'allowed fields')."""
+    from pydantic import BaseModel
+
+    def models_in(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation, None
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin in (dict, list):
+            return None, args[-1]  # one level of keys or indices to skip
+        for arg in args:  # Optional[...] and unions
+            model, inner = models_in(arg)
+            if model is not None or inner is not None:
+                return model, inner
+        return None, None
+
+    model, pending = Scenario, None
+    for part in path[:-1]:
+        if pending is not None:
+            model, pending = models_in(pending)
+            if model is None and pending is None:
+                return None
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        model, pending = models_in(model.model_fields[part].annotation)
+    return model if pending is None else None
+
+
+def _shown(value) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _format_error(error: dict) -> tuple[str, str]:
+    """One pydantic error as (dotted field, message ending in 'Got ... instead.')."""
+    path = _location(error["loc"])
     received = error.get("input")
     message = error["msg"]
+    kind = error["type"]
+    if kind == FIELD_ERROR:
+        ctx = error.get("ctx") or {}
+        if ctx.get("field"):
+            path = path + str(ctx["field"]).split(".")
+        received = ctx.get("value")
+        message = str(ctx.get("message", message))
+    field = ".".join(path)
+    if kind == "extra_forbidden":
+        model = _model_at(path)
+        names = sorted(
+            (info.alias or name) for name, info in model.model_fields.items()
+        ) if model is not None else []
+        hint = ""
+        close = difflib.get_close_matches(path[-1], names, n=1)
+        if close:
+            hint = f" Did you mean {close[0]!r}?"
+        allowed = f" Allowed here: {', '.join(names)}" if names else " Remove it"
+        return field, f"is not a known field (got {_shown(received)}).{hint}{allowed}; see docs/scenarios.md."
+    if kind == "missing":
+        return field, "is required but missing; see docs/scenarios.md."
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if error["type"] == "extra_forbidden":
-        return loc, f"is not a known field (received {received!r}); check the spelling against docs/user-guide.md"
-    if error["type"] == "missing":
-        return loc, "is required but missing"
-    shown = json.dumps(received, default=str)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return loc, f"{message}. Got {shown}"
+    for old, new in _PYDANTIC_WORDS:
+        if message.startswith(old):
+            message = new + message[len(old) :]
+            break
+    return field, f"{message.rstrip('.')}. Got {_shown(received)} instead."
 
 
-def _validate(raw: dict, label: str) -> Scenario:
+def _validate(raw: dict, label: str, overrides: Sequence[str] = ()) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        # A union of scalar and dated table reports one error per branch; show the first.
-        field, message = _format_error(errors[0], raw)
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ScenarioError(message + more, source=label, field=field or None) from None
-    _check_behaviour(scenario, label)
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            field, message = _format_error(error)
+            problems.setdefault(field, message)  # a union reports one error per branch: keep the first
+        field, message = next(iter(problems.items()))
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise ScenarioError(message + _from_override(field, overrides) + more, source=label, field=field or None) from None
+    _check_behaviour(scenario, label, overrides)
     return scenario
 
 
-def _check_behaviour(scenario: Scenario, label: str) -> None:
+def _from_override(field: str, overrides: Sequence[str]) -> str:
+    """' (from --set ...)' when the faulty field was set on the command line."""
+    for text in reversed(overrides):
+        path = text.split("=", 1)[0].strip()
+        if field and (field == path or path.startswith(field + ".") or field.startswith(path + ".")):
+            return f" (from --set {text})"
+    return ""
+
+
+def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = ()) -> None:
     from coexist.data import parameters
 
     known = parameters()
     for name, value in scenario.behaviour.items():
         if name not in known:
             raise ScenarioError(
-                f"is not a behavioural parameter; see docs/parameters.md for the {len(known)} names.",
+                f"is not a behavioural parameter{_suggest(name, known)}; see docs/parameters.md for the {len(known)} names."
+                + _from_override(f"behaviour.{name}", overrides),
                 source=label,
                 field=f"behaviour.{name}",
             )
         spec = known[name]
         if not spec.low <= value <= spec.high:
             raise ScenarioError(
-                f"must be in [{spec.low}, {spec.high}] (the range the evidence supports). Got {value!r} instead.",
+                f"must be in [{spec.low}, {spec.high}] (the range the evidence supports). Got {value!r} instead."
+                + _from_override(f"behaviour.{name}", overrides),
                 source=label,
                 field=f"behaviour.{name}",
             )
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def load_scenario(
@@ -216,7 +310,7 @@ def load_scenario(
     """
     raw, label = _resolve(str(ref), None, ())
     for text in overrides:
-        _apply_override(raw, text)
+        _apply_override(raw, text, label)
     horizon = raw.setdefault("horizon", {})
     if not isinstance(horizon, dict):
         raise ScenarioError("must be a table.", source=label, field="horizon")
@@ -225,17 +319,21 @@ def load_scenario(
             try:
                 parse_month(value)
             except ValueError as exc:
-                raise ScenarioError(f"--{key} {exc}") from None
+                raise ScenarioError(f"--{key} {exc}", source=label) from None
             horizon[key] = value
     if scale is not None:
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 1:
-            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.")
+            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.", source=label)
         raw.setdefault("population", {})["scale"] = float(scale)
-    return _validate(raw, label)
+    return _validate(raw, label, overrides)
 
 
 def _canonical(scenario: Scenario) -> dict:
-    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Where a scenario came from is not what it says: the resolved content is hashed, so a
+    # scenario written out by to_toml (no `extends`) has the hash of the one it came from.
+    data.pop("extends", None)
+    return data
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -246,6 +344,4 @@ def scenario_hash(scenario: Scenario) -> str:
 
 def to_toml(scenario: Scenario) -> str:
     """The fully resolved scenario as TOML (inheritance and overrides applied)."""
-    data = _canonical(scenario)
-    data.pop("extends", None)
-    return tomli_w.dumps(data)
+    return tomli_w.dumps(_canonical(scenario))

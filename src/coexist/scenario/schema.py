@@ -5,13 +5,16 @@ levers, the economy and demand paths, the origin countries, and the behavioural
 parameters. Any rule value may change on a date: write it as a table of
 ``{"YYYY-MM" = value}`` (the value applies from that month on). Before its first date a
 dated value takes the first value given, unless the field says otherwise.
+
+docs/scenarios.md describes every field for analysts; keep the two in step.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from coexist.codes import ORIGINS, SECTORS
 from coexist.periods import parse_month
@@ -31,47 +34,120 @@ __all__ = [
     "STATUS_KINDS",
     "JOB_CHANGE_RULES",
     "RESERVED_STATUSES",
+    "INITIAL_POPULATIONS",
+    "FIELD_ERROR",
 ]
 
 STATUS_KINDS = ("programme", "skilled", "study", "settled", "designated")
 JOB_CHANGE_RULES = ("never", "after", "within_field", "free")
+TEST_LEVELS = ("none", "ssw1", "ssw2")
 # Statuses that every host has and no scenario declares: the pools at origin, former
 # workers at origin, and people in the host without a valid status.
 RESERVED_STATUSES = ("home", "returned", "irregular")
+INITIAL_POPULATIONS = ("japan-2024-12", "empty")
+# The error type of every check written here. Its context carries the received value and,
+# where the problem sits below the validated field, the rest of the dotted path ("field"),
+# so the loader can name the exact field in one line.
+FIELD_ERROR = "scenario_field"
 
 
-def _check_dated(value):
-    if isinstance(value, dict):
-        if not value:
-            raise ValueError("a dated value needs at least one 'YYYY-MM' = value entry")
-        months = []
-        for key in value:
-            months.append(parse_month(key))
-        if months != sorted(months):
-            raise ValueError("dated entries must be written in date order")
+def _bad(message: str, value: object, field: str = "") -> PydanticCustomError:
+    return PydanticCustomError(FIELD_ERROR, "{message}", {"message": message, "value": value, "field": field})
+
+
+def _month(value: str) -> str:
+    if not isinstance(value, str):
+        raise _bad("must be a month written YYYY-MM (e.g. 2027-04), as a quoted string", value)
+    try:
+        parse_month(value)
+    except ValueError:
+        raise _bad("must be a month written YYYY-MM (e.g. 2027-04)", value) from None
     return value
 
 
-def _dated(tp):
-    return Annotated[tp | dict[str, tp], AfterValidator(_check_dated)]
+Month = Annotated[str, AfterValidator(_month)]
+
+# ----- dated values ---------------------------------------------------------------------
+# A dated field holds a scalar or a table {"YYYY-MM" = scalar} in date order. One plain
+# validator checks both forms, so a wrong value gives one message that names both forms
+# (a pydantic union would report one error per branch).
+
+_KIND_TEXT = {"float": "a number", "int": "an integer", "bool": "true or false"}
+_KIND_EXAMPLE = {"float": "0.5", "int": "12", "bool": "true"}
 
 
-DatedFloat = _dated(float)
-DatedInt = _dated(int)
-DatedBool = _dated(bool)
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+def _scalar(kind: str, value, choices: tuple[str, ...]):
+    """The value converted to the field's type, or None if it has the wrong type."""
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return float(value)
+    if kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    return value if isinstance(value, str) and value in choices else None  # a choice
+
+
+def _dated(kind: str, lo=None, hi=None, choices: tuple[str, ...] = ()):
+    if kind == "choice":
+        what = "one of " + ", ".join(repr(c) for c in choices)
+        example = repr(choices[0]).replace("'", '"')
+    else:
+        what = _KIND_TEXT[kind] + (f" in [{lo}, {hi}]" if lo is not None else "")
+        example = _KIND_EXAMPLE[kind]
+    expected = f'must be {what}, or a dated table of them such as {{"2027-04" = {example}}}'
+
+    def check_one(value, key: str):
+        converted = _scalar(kind, value, choices)
+        if converted is None:
+            raise _bad(expected if not key else f"must be {what} at every date", value, key)
+        if lo is not None and not lo <= converted <= hi:  # NaN fails too
+            raise _bad(f"must be in [{lo}, {hi}]", value, key)
+        return converted
+
+    def validate(value):
+        if not isinstance(value, dict):
+            return check_one(value, "")
+        if not value:
+            raise _bad(f'needs at least one "YYYY-MM" = value entry when written as a table; it {expected}', value)
+        months = []
+        for key in value:
+            try:
+                months.append(parse_month(key))
+            except ValueError:
+                raise _bad('has a date that is not a month written "YYYY-MM" (e.g. "2027-04")', key) from None
+        if months != sorted(months):
+            raise _bad("must list its dates in increasing order (each value holds from its date on)", list(value))
+        return {key: check_one(v, key) for key, v in value.items()}
+
+    # Any: the validator above is the type; serialisation writes the value as it is.
+    return Annotated[Any, PlainValidator(validate)]
+
+
+def _dated_float(lo: float, hi: float):
+    return _dated("float", lo, hi)
+
+
+def _dated_int(lo: int, hi: int):
+    return _dated("int", lo, hi)
+
+
+DatedBool = _dated("bool")
+Months = _dated_int(0, 600)
+Rate = _dated_float(0.0, 1.0)
+FeeCap = _dated_float(-1.0, 120.0)  # months of host wage; -1 = no cap
+TestLevel = Literal["none", "ssw1", "ssw2"]
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True, frozen=False)
 
 
-def _dated_range(value, lo, hi, name):
-    values = value.values() if isinstance(value, dict) else [value]
-    for v in values:
-        if not lo <= v <= hi:
-            raise ValueError(f"{name} must be in [{lo}, {hi}]. Got {v!r} instead.")
-    return value
+def _known_sectors(sectors, field: str = ""):
+    for s in sectors:
+        if s not in SECTORS:
+            raise _bad(f"must name sectors among {', '.join(SECTORS)}", s, field)
 
 
 class Transition(Model):
@@ -80,7 +156,7 @@ class Transition(Model):
     to: str
     min_months_in_status: int = Field(0, ge=0, le=600)
     min_months_abroad: int = Field(0, ge=0, le=600, description="cumulative months worked in the host")
-    requires_test: Literal["none", "ssw1", "ssw2"] = "none"
+    requires_test: TestLevel = "none"
     requires_language: int = Field(0, ge=0, le=5)
     same_sector: bool = True
     sectors: list[str] | None = None  # None: every sector
@@ -88,16 +164,15 @@ class Transition(Model):
     # Statuses whose members do not decide at expiry (non-programme kinds) take a
     # transition with this monthly probability once eligible. None: the behavioural
     # parameter student_to_professional_rate for study statuses, 0 otherwise.
-    hazard: DatedFloat | None = None
+    hazard: Rate | None = None
 
-    @model_validator(mode="after")
-    def _sectors_known(self):
-        if self.hazard is not None:
-            _dated_range(self.hazard, 0.0, 1.0, "hazard")
-        for s in self.sectors or []:
+    @field_validator("sectors")
+    @classmethod
+    def _sectors_known(cls, value):
+        for i, s in enumerate(value or []):
             if s not in SECTORS:
-                raise ValueError(f"sector must be one of {', '.join(SECTORS)}. Got {s!r} instead.")
-        return self
+                raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", s, str(i))
+        return value
 
 
 class ReturnPath(Model):
@@ -106,7 +181,7 @@ class ReturnPath(Model):
     to: str
     cooldown_months: int = Field(0, ge=0, le=600)
     min_months_completed: int = Field(0, ge=0, le=600)
-    requires_test: Literal["none", "ssw1", "ssw2"] = "none"
+    requires_test: TestLevel = "none"
     open: DatedBool = True
 
 
@@ -115,88 +190,58 @@ class StatusRules(Model):
 
     label: str = ""
     kind: Literal["programme", "skilled", "study", "settled", "designated"] = "programme"
-    wage: DatedFloat = Field(description="monthly wage in the host currency")
+    wage: _dated_float(0.0, 1e9) = Field(description="monthly wage in the host currency")
     admits_from_abroad: DatedBool = False
-    recruitment_weight: DatedFloat = 1.0
-    max_stay_months: DatedInt = 0
-    max_total_months: DatedInt = 0
-    permit_months: DatedInt = 12
+    recruitment_weight: _dated_float(0.0, 1e6) = 1.0
+    max_stay_months: Months = 0  # per entry; 0 = no limit
+    max_total_months: Months = 0  # over all stays in this status; 0 = no limit
+    permit_months: _dated_int(1, 600) = 12
     renewable: DatedBool = False
-    job_change: Literal["never", "after", "within_field", "free"] | dict[str, Literal["never", "after", "within_field", "free"]] = "never"
-    job_change_after_months: DatedInt = 0
+    job_change: _dated("choice", choices=JOB_CHANGE_RULES) = "never"
+    job_change_after_months: Months = 0
     family_allowed: DatedBool = False
-    entry_skill_test: Literal["none", "ssw1", "ssw2"] = "none"
+    entry_skill_test: TestLevel = "none"
     entry_language_level: int = Field(0, ge=0, le=5)
     leaving_ends_right: DatedBool = True
-    reentry_cooldown_months: DatedInt = 0
-    fee_cap_months: DatedFloat = -1.0
-    caps: dict[str, DatedInt] = Field(default_factory=dict)
-    employer_intake_share: DatedFloat = 1.0
+    reentry_cooldown_months: Months = 0
+    fee_cap_months: FeeCap = -1.0
+    caps: dict[str, _dated_int(0, 10**8)] = Field(default_factory=dict)
+    employer_intake_share: Rate = 1.0
     transitions: list[Transition] = Field(default_factory=list)
     return_paths: list[ReturnPath] = Field(default_factory=list)
-    inflow_per_month: DatedFloat = 0.0  # for non-programme kinds: entries from abroad
-    exit_rate: DatedFloat | None = None  # for non-programme kinds; None: the behavioural default
+    inflow_per_month: _dated_float(0.0, 1e7) = 0.0  # for non-programme kinds: entries from abroad
+    exit_rate: Rate | None = None  # for non-programme kinds; None: the behavioural default
 
-    @model_validator(mode="after")
-    def _ranges(self):
-        _dated_range(self.wage, 0.0, 1e9, "wage")
-        _dated_range(self.recruitment_weight, 0.0, 1e6, "recruitment_weight")
-        _dated_range(self.max_stay_months, 0, 600, "max_stay_months")
-        _dated_range(self.max_total_months, 0, 600, "max_total_months")
-        _dated_range(self.permit_months, 1, 600, "permit_months")
-        _dated_range(self.job_change_after_months, 0, 600, "job_change_after_months")
-        _dated_range(self.reentry_cooldown_months, 0, 600, "reentry_cooldown_months")
-        _dated_range(self.fee_cap_months, -1.0, 120.0, "fee_cap_months")
-        _dated_range(self.employer_intake_share, 0.0, 1.0, "employer_intake_share")
-        _dated_range(self.inflow_per_month, 0.0, 1e7, "inflow_per_month")
-        if self.exit_rate is not None:
-            _dated_range(self.exit_rate, 0.0, 1.0, "exit_rate")
-        for sector, cap in self.caps.items():
+    @field_validator("caps")
+    @classmethod
+    def _cap_sectors(cls, value):
+        for sector in value:
             if sector not in SECTORS:
-                raise ValueError(f"caps: sector must be one of {', '.join(SECTORS)}. Got {sector!r} instead.")
-            _dated_range(cap, 0, 10**8, f"caps.{sector}")
-        return self
+                raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, sector)
+        return value
 
 
 class Programme(Model):
     """Programme-level levers that apply to every status."""
 
-    detection_rate: DatedFloat = 0.01
-    removal_ban_months: DatedInt = 60
-    matching_share: DatedFloat = 0.0
-    recognition_coverage: DatedFloat = 0.0
-    reintegration_support_months: DatedInt = 0
+    detection_rate: Rate = 0.01
+    removal_ban_months: Months = 60
+    matching_share: Rate = 0.0
+    recognition_coverage: Rate = 0.0
+    reintegration_support_months: _dated_int(0, 60) = 0
     former_employer_rehire: DatedBool = False
     reentry_priority: DatedBool = True
     cumulative_abroad_counts: DatedBool = False
-    reentry_fee_cap_months: DatedFloat = -1.0
-    entry_openness: DatedFloat = 1.0
-
-    @model_validator(mode="after")
-    def _ranges(self):
-        _dated_range(self.detection_rate, 0.0, 1.0, "detection_rate")
-        _dated_range(self.removal_ban_months, 0, 600, "removal_ban_months")
-        _dated_range(self.matching_share, 0.0, 1.0, "matching_share")
-        _dated_range(self.recognition_coverage, 0.0, 1.0, "recognition_coverage")
-        _dated_range(self.reintegration_support_months, 0, 60, "reintegration_support_months")
-        _dated_range(self.reentry_fee_cap_months, -1.0, 120.0, "reentry_fee_cap_months")
-        _dated_range(self.entry_openness, 0.0, 1.0, "entry_openness")
-        return self
+    reentry_fee_cap_months: FeeCap = -1.0
+    entry_openness: Rate = 1.0
 
 
 class Economy(Model):
     """Macro paths (annual rates), all dated scenario assumptions."""
 
-    host_wage_growth: DatedFloat = 0.01
-    home_wage_growth: DatedFloat = 0.03
-    exchange_rate_index: DatedFloat = 1.0  # home currency value in host currency, 1.0 = start
-
-    @model_validator(mode="after")
-    def _ranges(self):
-        _dated_range(self.host_wage_growth, -0.2, 0.3, "host_wage_growth")
-        _dated_range(self.home_wage_growth, -0.2, 0.3, "home_wage_growth")
-        _dated_range(self.exchange_rate_index, 0.05, 20.0, "exchange_rate_index")
-        return self
+    host_wage_growth: _dated_float(-0.2, 0.3) = 0.01
+    home_wage_growth: _dated_float(-0.2, 0.3) = 0.03
+    exchange_rate_index: _dated_float(0.05, 20.0) = 1.0  # home currency value in host currency, 1.0 = start
 
 
 class Demand(Model):
@@ -204,20 +249,23 @@ class Demand(Model):
 
     initial: dict[str, float] = Field(default_factory=dict)  # persons; empty: employed at start x (1 + vacancy)
     initial_vacancy_rate: float = Field(0.05, ge=0.0, le=5.0)
-    growth: dict[str, DatedFloat] = Field(default_factory=dict)  # annual growth per sector
+    growth: dict[str, _dated_float(-0.5, 1.0)] = Field(default_factory=dict)  # annual growth per sector
 
-    @model_validator(mode="after")
-    def _sectors(self):
-        for table in (self.initial, self.growth):
-            for sector in table:
-                if sector not in SECTORS:
-                    raise ValueError(f"sector must be one of {', '.join(SECTORS)}. Got {sector!r} instead.")
-        for sector, g in self.growth.items():
-            _dated_range(g, -0.5, 1.0, f"growth.{sector}")
-        for sector, v in self.initial.items():
-            if v < 0:
-                raise ValueError(f"initial.{sector} must be >= 0. Got {v!r} instead.")
-        return self
+    @field_validator("initial", "growth")
+    @classmethod
+    def _sectors(cls, value):
+        for sector in value:
+            if sector not in SECTORS:
+                raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, sector)
+        return value
+
+    @field_validator("initial")
+    @classmethod
+    def _persons(cls, value):
+        for sector, persons in value.items():
+            if not persons >= 0:
+                raise _bad("must be a number of persons >= 0", persons, sector)
+        return value
 
 
 class OriginSettings(Model):
@@ -236,40 +284,52 @@ class Assumption(Model):
 
     name: str
     applies_to: str  # dotted scenario path
-    from_month: str = Field(alias="from")
+    from_month: Month = Field(alias="from")
     value: str
     basis: str
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _month(self):
-        parse_month(self.from_month)
-        return self
-
 
 class Horizon(Model):
-    start: str = "2025-01"
-    end: str = "2050-12"
-    earliest_start: str = "2025-01"
+    start: Month = "2025-01"
+    end: Month = "2050-12"
+    earliest_start: Month = "2025-01"
 
     @model_validator(mode="after")
     def _order(self):
         start, end, earliest = parse_month(self.start), parse_month(self.end), parse_month(self.earliest_start)
         if end < start:
-            raise ValueError(f"end must not be before start. Got start={self.start}, end={self.end}.")
+            raise _bad(f"must not be before horizon.start ({self.start})", self.end, "end")
         if start < earliest:
-            raise ValueError(
-                f"start must not be before {self.earliest_start}, the first month after the initial stocks. Got {self.start}."
+            raise _bad(
+                f"must not be before {self.earliest_start} (horizon.earliest_start, the first month after the"
+                " initial stocks)",
+                self.start,
+                "start",
             )
         return self
 
 
 class Population(Model):
-    initial: str = "japan-2024-12"  # "japan-2024-12" or "empty"
+    initial: Literal["japan-2024-12", "empty"] = "japan-2024-12"
     initial_counts: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)  # status -> origin -> sector -> persons
     scale: float = Field(1.0, gt=0.0, le=1.0)
     employers_per_sector: int = Field(2000, ge=1, le=1_000_000)
+
+    @field_validator("initial_counts")
+    @classmethod
+    def _counts(cls, value):
+        for status, by_origin in value.items():
+            for origin, by_sector in by_origin.items():
+                if origin not in ORIGINS:
+                    raise _bad(f"is not an origin; origins: {', '.join(ORIGINS)}", origin, f"{status}.{origin}")
+                for sector, persons in by_sector.items():
+                    if sector not in SECTORS:
+                        raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, f"{status}.{origin}.{sector}")
+                    if persons < 0:
+                        raise _bad("must be a number of persons >= 0", persons, f"{status}.{origin}.{sector}")
+        return value
 
 
 class Scenario(Model):
@@ -306,33 +366,40 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _cross_checks(self):
         names = list(self.statuses)
+        allowed = ", ".join(names)
         for reserved in RESERVED_STATUSES:
             if reserved in self.statuses:
-                raise ValueError(f"statuses: {reserved!r} is reserved and may not be declared")
+                raise _bad(
+                    f"is reserved (every host has {', '.join(RESERVED_STATUSES)}); give the status another name",
+                    reserved,
+                    f"statuses.{reserved}",
+                )
         for name, rules in self.statuses.items():
-            for t in rules.transitions:
+            for i, t in enumerate(rules.transitions):
                 if t.to not in names:
-                    raise ValueError(
-                        f"statuses.{name}.transitions: unknown status {t.to!r}; allowed: {', '.join(names)}"
-                    )
-            for p in rules.return_paths:
+                    raise _bad(f"must name a declared status: {allowed}", t.to, f"statuses.{name}.transitions.{i}.to")
+            for i, p in enumerate(rules.return_paths):
                 if p.to not in names:
-                    raise ValueError(
-                        f"statuses.{name}.return_paths: unknown status {p.to!r}; allowed: {', '.join(names)}"
-                    )
+                    raise _bad(f"must name a declared status: {allowed}", p.to, f"statuses.{name}.return_paths.{i}.to")
+        for status in self.population.initial_counts:
+            if status not in names:
+                raise _bad(f"must name a declared status: {allowed}", status, f"population.initial_counts.{status}")
         for origin in self.origins:
             if origin not in ORIGINS:
-                raise ValueError(f"origins: origin must be one of {', '.join(ORIGINS)}. Got {origin!r} instead.")
+                raise _bad(f"is not an origin; origins: {', '.join(ORIGINS)}", origin, f"origins.{origin}")
         if self.currency != "JPY":
             for origin, settings in self.origins.items():
-                if settings.active and (settings.home_wage is None or settings.fee is None):
-                    raise ValueError(
-                        f"origins.{origin}: a host with currency {self.currency} needs home_wage and fee for every"
-                        " active origin (the embedded origin data is in JPY)"
-                    )
+                for money in ("home_wage", "fee"):
+                    if settings.active and getattr(settings, money) is None:
+                        raise _bad(
+                            f"is required for every active origin of a host with currency {self.currency} (the embedded"
+                            " origin data is in JPY); give it, or set active = false",
+                            None,
+                            f"origins.{origin}.{money}",
+                        )
         weights = self.balance_weights
         if set(weights) != {"host", "migrants", "origin"} or any(w < 0 for w in weights.values()):
-            raise ValueError("balance_weights needs host, migrants and origin, each >= 0")
+            raise _bad("needs exactly host, migrants and origin, each >= 0", weights, "balance_weights")
         if abs(sum(weights.values()) - 1.0) > 1e-6:
-            raise ValueError(f"balance_weights must sum to 1. Got {sum(weights.values()):.4f} instead.")
+            raise _bad(f"must sum to 1 (they sum to {sum(weights.values()):.4f})", weights, "balance_weights")
         return self

@@ -13,8 +13,10 @@ __all__ = ["tiny_world", "TINY_OVERRIDES"]
 TINY_OVERRIDES: tuple[str, ...] = (
     'population.initial="empty"',
     "population.employers_per_sector=40",
-    'population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, ssw1={VNM={construction=600, manufacturing=600}}}',
-    "demand.initial={construction=2300, manufacturing=2300}",
+    "population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, ssw1={VNM={construction=600, manufacturing=600}},"
+    " professional={VNM={manufacturing=300}}, student={VNM={construction=300}}, status_based={VNM={manufacturing=300}},"
+    " designated={VNM={construction=100}}}",
+    "demand.initial={construction=2800, manufacturing=2900}",
     "demand.initial_vacancy_rate=0.0",
     'horizon.start="2025-01"',
     'horizon.end="2032-12"',
