@@ -20,6 +20,19 @@ import math
 import numpy as np
 from numba import njit
 
+from coexist.policy.rules import (
+    JOB_AFTER,
+    JOB_FREE,
+    JOB_WITHIN,
+    KIND_PROGRAMME,
+    NO_LIMIT,
+    best_transition,
+    job_change_allowed,
+    pass_probability,
+    reentry_cooldown,
+    remaining as _remaining,
+    way_back,
+)
 from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
     SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEATH, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
     uniform,
@@ -120,9 +133,6 @@ PARAM_NAMES = (
  P_RMATCH, P_MINSTAY, P_F12, P_G0, P_TEMPLOYED, P_F0, P_FAMCUT, P_RETIRE, P_MORT, P_BGAIN,
  P_FALLBACK) = range(45)
 
-KIND_PROGRAMME = 0
-JOB_NEVER, JOB_AFTER, JOB_WITHIN, JOB_FREE = 0, 1, 2, 3
-NO_LIMIT = 1 << 30
 
 
 GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard demographic regularity
@@ -143,55 +153,13 @@ def _annuity(delta, months):
 
 
 @njit(inline="always", cache=True)
-def _logistic(x):
-    return 1.0 / (1.0 + math.exp(-x))
+def _pass_probability(skill, level, P):
+    return pass_probability(skill, level, P[P_TSLOPE], P[P_THR1], P[P_THR2])
 
 
 @njit(inline="always", cache=True)
-def _pass_probability(skill, level, P):
-    threshold = P[P_THR1] if level <= 1 else P[P_THR2]
-    return _logistic(P[P_TSLOPE] * (skill - threshold))
-
-
-@njit(cache=True)
-def _remaining(R, status, months_in_stay, status_total):
-    """Months left before expiry of the current stay (NO_LIMIT when none)."""
-    left = NO_LIMIT
-    if R.max_stay[status] > 0:
-        left = R.max_stay[status] - months_in_stay
-    if R.max_total[status] > 0:
-        left = min(left, R.max_total[status] - status_total)
-    return left
-
-
-@njit(cache=True)
 def _way_back(R, status, status_total, months_completed, cert, skill, P):
-    """Probability of a legal way back after leaving from `status`, and the status it leads to.
-
-    Re-entering the same status comes first (where leaving does not end the right and
-    the lifetime limit is not used up), then the return paths in the order written.
-    """
-    best_p = 0.0
-    best_to = -1
-    if not R.leaving_ends_right[status] and (R.max_total[status] == 0 or status_total < R.max_total[status]):
-        best_p = 1.0
-        best_to = status
-    for k in range(R.rp_from.shape[0]):
-        if R.rp_from[k] != status or not R.rp_open[k]:
-            continue
-        if months_completed < R.rp_min_completed[k]:
-            continue
-        target = R.rp_to[k]
-        if R.max_total[target] > 0 and target == status and status_total >= R.max_total[target]:
-            continue
-        p = 1.0
-        level = R.rp_test[k]
-        if level > 0 and cert < level:
-            p = _pass_probability(skill, level, P)
-        if p > best_p:
-            best_p = p
-            best_to = target
-    return best_p, best_to
+    return way_back(R, status, status_total, months_completed, cert, skill, P[P_TSLOPE], P[P_THR1], P[P_THR2])
 
 
 @njit(cache=True)
@@ -228,16 +196,17 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
         S.age[i] += 1
         if S.age[i] >= P[P_RETIRE] * 12.0:
             flows[F_AGEOUT, st, abroad, o, sec] += 1.0
-            S.status[i] = -1
+            _leave_model(S, i)
             continue
         if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
             flows[F_DEATH, st, abroad, o, sec] += 1.0
-            S.status[i] = -1
+            _leave_model(S, i)
             continue
         S.months_in_status[i] += 1
         S.months_in_stay[i] += 1
-        S.status_total[i] += 1
         S.months_abroad[i] += 1
+        if st != irregular:
+            S.status_total[i] += 1
 
         # step 3: work and income
         if st == irregular:
@@ -271,15 +240,13 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
 
         # step 5: job change where allowed; absconding otherwise pushed by abuse, debt, ties
         if programme:
-            rule = R.job_change[st]
-            allowed = rule == JOB_FREE or rule == JOB_WITHIN or (
-                rule == JOB_AFTER and S.months_in_status[i] >= R.job_change_after[st])
+            allowed = job_change_allowed(R, st, S.months_in_status[i])
             if allowed:
                 hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
                 if uniform(seed, i, month, SLOT_JOB_CHANGE) < hazard:
                     flows[F_JOB, st, st, o, sec] += 1.0
                     S.employer[i] = -2  # assigned a new employer after this pass
-            option, _ = _way_back(R, st, S.status_total[i], S.months_in_stay[i], S.cert[i], S.skill[i], P)
+            option, _ = _way_back(R, st, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
             gap = max(0.0, -math.log(premium))
             rate = P[P_A0] * math.exp(
                 P[P_AABUSE] * abusive
@@ -300,7 +267,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
 
         if programme:
             # steps 6-7: expiry or renewal point: renew/upgrade, return, or go irregular
-            left = _remaining(R, st, S.months_in_stay[i], S.status_total[i])
+            left = _remaining(R, st, S.months_in_status[i], S.status_total[i])
             at_renewal = R.renewable[st] and S.months_in_status[i] % R.permit[st] == 0
             decided = False
             if left <= 0 or at_renewal:
@@ -310,20 +277,11 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                     stay_to = st
                     stay_wage = R.wage[st]
                 abroad_months = S.months_abroad[i] if R.cumulative else S.months_in_stay[i]
-                for k in range(n_tr):
-                    if R.tr_from[k] != st or not R.tr_open[k]:
-                        continue
-                    target = R.tr_to[k]
-                    if S.months_in_status[i] < R.tr_min_months[k] or abroad_months < R.tr_min_abroad[k]:
-                        continue
-                    if S.cert[i] < R.tr_test[k] or S.language[i] < R.tr_language[k]:
-                        continue
-                    if not R.tr_sector_ok[k, sec] or not cap_open[target, sec]:
-                        continue
-                    if R.wage[target] > stay_wage:
-                        stay_to = target
-                        stay_wage = R.wage[target]
-                ret_p, _ = _way_back(R, st, S.status_total[i], S.months_in_stay[i], S.cert[i], S.skill[i], P)
+                target = best_transition(R, st, sec, S.months_in_status[i], abroad_months, S.cert[i], S.language[i], cap_open)
+                if target >= 0 and R.wage[target] > stay_wage:
+                    stay_to = target
+                    stay_wage = R.wage[target]
+                ret_p, _ = _way_back(R, st, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
                 w_ref = wage
                 e_home = _home_income(P, home_wage[o], S.months_abroad[i], S.cert[i], R.recognition, R.matching, f12[o])
                 u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
@@ -332,12 +290,13 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                          - P[P_GDETECT] * R.detection * 12.0 + P[P_IRRCONST])
                 u_stay = -1e300
                 if stay_to >= 0:
-                    stay_net = max(stay_wage * sector_factor[sec] * premium - P[P_LIVING], 0.1 * stay_wage)
+                    stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * S.skill[i])
+                    stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
                     stay_p, _ = _way_back(R, stay_to, 0, 0, S.cert[i], S.skill[i], P)
                     # host income for the months the new permit allows within the horizon, home income after
                     allowed = horizon
                     if stay_to == st:
-                        allowed = min(horizon, _remaining(R, st, S.months_in_stay[i], S.status_total[i]))
+                        allowed = min(horizon, _remaining(R, st, S.months_in_status[i], S.status_total[i]))
                     else:
                         allowed = min(horizon, _remaining(R, stay_to, 0, 0))
                     pv_stay = _annuity(delta, allowed) * stay_net + delta ** allowed * _annuity(delta, horizon - allowed) * e_home
@@ -354,7 +313,6 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                         S.status[i] = stay_to
                         S.months_in_status[i] = 0
                         S.status_total[i] = 0
-                        S.months_in_stay[i] = 0 if R.cumulative else S.months_in_stay[i]
                     decided = True
                 elif draw < w_stay + w_irr:
                     flows[F_OVERSTAY, st, irregular, o, sec] += 1.0
@@ -363,14 +321,15 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                     S.overstay[i] = 1
                     S.months_in_status[i] = 0
                     S.employer[i] = -1
-                    continue
+                    st = irregular
+                    decided = True
                 else:
                     _send_home(S, i, st, returned, flows, measures, o, sec)
                     continue
             # early voluntary return, stronger in the first year and for target earners
             if not decided:
                 hazard = P[P_R0]
-                if S.months_in_stay[i] <= 12:
+                if S.months_in_status[i] <= 12:
                     hazard *= P[P_REARLY]
                 if S.family[i] > 0:
                     hazard *= 0.5
@@ -383,14 +342,14 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
             # non-programme statuses: exits and hazard-driven transitions
             if uniform(seed, i, month, SLOT_EXIT) < R.exit_rate[st]:
                 flows[F_EXIT, st, abroad, o, sec] += 1.0
-                S.status[i] = -1
+                _leave_model(S, i)
                 continue
             for k in range(n_tr):
                 if R.tr_from[k] != st or not R.tr_open[k] or R.tr_hazard[k] <= 0.0:
                     continue
                 if S.months_in_status[i] < R.tr_min_months[k] or S.months_abroad[i] < R.tr_min_abroad[k]:
                     continue
-                if uniform(seed, i, month, SLOT_TRANSITION) < R.tr_hazard[k]:
+                if uniform(seed, i, month, SLOT_TRANSITION + 64 * (k + 1)) < R.tr_hazard[k]:
                     target = R.tr_to[k]
                     flows[F_UPGRADE, st, target, o, sec] += 1.0
                     S.prev_status[i] = st
@@ -406,11 +365,13 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
                 flows[F_REMOVAL, irregular, returned, o, sec] += 1.0
                 _arrive_home(S, i, returned, measures, o)
                 S.ban_until[i] = month + R.ban
+                S.forfeited[i] = 1
                 continue
             if S.months_in_status[i] > 0 and uniform(seed, i, month, SLOT_DEPART) < P[P_VIRR]:
                 flows[F_DEPART, irregular, returned, o, sec] += 1.0
                 _arrive_home(S, i, returned, measures, o)
                 S.ban_until[i] = month + 12
+                S.forfeited[i] = 1
                 continue
 
         # family formation where the status allows it
@@ -429,19 +390,25 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
             measures[o, M_REGULAR] += 1.0
             if S.family[i] > 0:
                 measures[o, M_FAMILY] += 1.0
-            rule = R.job_change[st]
-            if rule == JOB_FREE or rule == JOB_WITHIN or (
-                    rule == JOB_AFTER and S.months_in_status[i] >= R.job_change_after[st]):
+            if job_change_allowed(R, st, S.months_in_status[i]):
                 measures[o, M_MOBILITY] += 1.0
 
 
 @njit(cache=True)
+def _leave_model(S, i):
+    S.status[i] = -1
+    S.applying[i] = 0
+
+
+@njit(cache=True)
 def _arrive_home(S, i, returned, measures, o):
-    measures[o, M_SKILLHOME] += S.skill[i] * S.months_abroad[i] / 12.0
+    # skill carried home from this stay; savings come home with the person
+    measures[o, M_SKILLHOME] += S.skill[i] * S.months_in_stay[i] / 12.0
     S.status[i] = returned
     S.months_home[i] = 0
     S.employed_home[i] = 0
     S.applying[i] = 0
+    S.savings[i] = 0.0
 
 
 @njit(cache=True)
@@ -465,11 +432,11 @@ def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, flows
             S.age[i] += 1
             if S.age[i] >= P[P_RETIRE] * 12.0:
                 flows[F_AGEOUT, returned, abroad, o, sec] += 1.0
-                S.status[i] = -1
+                _leave_model(S, i)
                 continue
             if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
                 flows[F_DEATH, returned, abroad, o, sec] += 1.0
-                S.status[i] = -1
+                _leave_model(S, i)
                 continue
         # step 9: reintegration, the bilateral channel first (ranked by certified skill)
         if S.employed_home[i] == 0:
@@ -496,13 +463,15 @@ def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, flows
         prev = S.prev_status[i]
         if R.kind[prev] != KIND_PROGRAMME:
             continue
-        p_back, target = _way_back(R, prev, S.status_total[i], S.months_in_stay[i], S.cert[i], S.skill[i], P)
+        if S.forfeited[i] > 0:
+            # after an irregular stay only a fresh entry is possible, once the ban is over
+            p_back, target = (1.0, prev) if R.admits[prev] else (0.0, -1)
+            cooldown = 0
+        else:
+            p_back, target = _way_back(R, prev, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
+            cooldown = reentry_cooldown(R, prev, target) if target >= 0 else 0
         if target < 0 or p_back <= 0.0:
             continue
-        cooldown = R.reentry_cooldown[prev] if target == prev else 0
-        for k in range(R.rp_from.shape[0]):
-            if R.rp_from[k] == prev and R.rp_to[k] == target and target != prev:
-                cooldown = R.rp_cooldown[k]
         if S.months_home[i] < max(cooldown, 1):
             continue
         hazard = P[P_G0] * remigration_gain[o] * math.exp(-P[P_TEMPLOYED] * (S.employed_home[i] > 0))

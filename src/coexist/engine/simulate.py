@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +18,7 @@ from coexist.engine.state import FIELDS, State, grow
 from coexist.engine.world import World, build_world, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
+from coexist.policy.rules import month_rules as _month_rules
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.schema import Scenario
 
@@ -29,88 +29,6 @@ KIND_PROGRAMME = 0
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
 PHASE_ADMIT, PHASE_INFLOW, PHASE_POOL = 1, 2, 3
-
-
-class MonthRules(NamedTuple):
-    """The rules in force this month, as the kernels read them."""
-
-    irregular: int
-    returned: int
-    kind: np.ndarray
-    wage: np.ndarray
-    max_stay: np.ndarray
-    max_total: np.ndarray
-    permit: np.ndarray
-    renewable: np.ndarray
-    job_change: np.ndarray
-    job_change_after: np.ndarray
-    family_allowed: np.ndarray
-    leaving_ends_right: np.ndarray
-    reentry_cooldown: np.ndarray
-    exit_rate: np.ndarray
-    tr_from: np.ndarray
-    tr_to: np.ndarray
-    tr_min_months: np.ndarray
-    tr_min_abroad: np.ndarray
-    tr_test: np.ndarray
-    tr_language: np.ndarray
-    tr_sector_ok: np.ndarray
-    tr_open: np.ndarray
-    tr_hazard: np.ndarray
-    rp_from: np.ndarray
-    rp_to: np.ndarray
-    rp_cooldown: np.ndarray
-    rp_min_completed: np.ndarray
-    rp_test: np.ndarray
-    rp_open: np.ndarray
-    detection: float
-    ban: int
-    matching: float
-    recognition: float
-    support: int
-    cumulative: bool
-
-
-def _month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray) -> MonthRules:
-    exit_rate = np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t])
-    hazard = np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t])
-    return MonthRules(
-        irregular=T.irregular,
-        returned=T.returned,
-        kind=T.kind,
-        wage=T.wage[t],
-        max_stay=T.max_stay[t],
-        max_total=T.max_total[t],
-        permit=T.permit[t],
-        renewable=T.renewable[t],
-        job_change=T.job_change[t],
-        job_change_after=T.job_change_after[t],
-        family_allowed=T.family_allowed[t],
-        leaving_ends_right=T.leaving_ends_right[t],
-        reentry_cooldown=T.reentry_cooldown[t],
-        exit_rate=exit_rate,
-        tr_from=T.tr_from,
-        tr_to=T.tr_to,
-        tr_min_months=T.tr_min_months,
-        tr_min_abroad=T.tr_min_abroad,
-        tr_test=T.tr_test,
-        tr_language=T.tr_language,
-        tr_sector_ok=T.tr_sector_ok,
-        tr_open=T.tr_open[t],
-        tr_hazard=hazard,
-        rp_from=T.rp_from,
-        rp_to=T.rp_to,
-        rp_cooldown=T.rp_cooldown,
-        rp_min_completed=T.rp_min_completed,
-        rp_test=T.rp_test,
-        rp_open=T.rp_open[t],
-        detection=float(T.detection[t]),
-        ban=int(T.ban[t]),
-        matching=float(T.matching[t]),
-        recognition=float(T.recognition[t]),
-        support=int(T.support[t]),
-        cumulative=bool(T.cumulative[t]),
-    )
 
 
 def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
@@ -289,15 +207,18 @@ class _Run:
         T = self.T
         # returnees admitted earlier travel now
         applying = self._view("applying")
-        arrive = np.nonzero((applying == 2) & (self._view("arrival") == month))[0]
+        arrive = np.nonzero((applying == 2) & (self._view("arrival") == month) & (self._view("status") == T.returned))[0]
         if arrive.size:
             S = self.S
             target = S.apply_status[arrive].astype(np.int64)
             origin = S.origin[arrive].astype(np.int64)
             sector = S.sector[arrive].astype(np.int64)
             np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
-            same = target == S.prev_status[arrive]
+            same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
             S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
+            S.forfeited[arrive] = 0
+            # admission through a test-gated status means the test was passed
+            S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
             S.status[arrive] = target.astype(np.int8)
             S.months_in_status[arrive] = 0
             S.months_in_stay[arrive] = 0
@@ -353,7 +274,7 @@ class _Run:
         room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
 
         # returnees who applied queue first (where the regime gives them priority)
-        applicants = np.nonzero(applying == 1)[0]
+        applicants = np.nonzero((applying == 1) & (self._view("status") == T.returned))[0]
         used = np.zeros(N_SECTOR)
         new_apps = self._new_applications(t, home_wage, rng)
         if applicants.size:

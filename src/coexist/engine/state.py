@@ -15,8 +15,8 @@ FIELDS: dict[str, type] = {
     "origin": np.int8,
     "sector": np.int8,
     "employer": np.int32,
-    "months_in_status": np.int16,
-    "months_in_stay": np.int16,
+    "months_in_status": np.int16,  # since entering the current status (reset on arrival)
+    "months_in_stay": np.int16,  # since the last arrival in the host
     "months_abroad": np.int16,  # cumulative months in the host, all stays
     "status_total": np.int16,  # cumulative months in the current status, all stays
     "prev_status": np.int8,
@@ -36,6 +36,7 @@ FIELDS: dict[str, type] = {
     "apply_status": np.int8,
     "arrival": np.int32,
     "overstay": np.int8,
+    "forfeited": np.int8,  # left an irregular stay: the rights earned in the last status are gone
 }
 
 
@@ -65,6 +66,7 @@ class State(NamedTuple):
     apply_status: np.ndarray
     arrival: np.ndarray
     overstay: np.ndarray
+    forfeited: np.ndarray
 
 
 def new_state(capacity: int) -> State:

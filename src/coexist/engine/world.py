@@ -254,8 +254,10 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     programme = tables.kind[status] == KIND_PROGRAMME
     irregular = status == tables.irregular
     state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / 24.0, 0.0, 1.0), 0.0)
-    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_b < 0.5), 1, 0).astype(np.int8)
-    state.target_earner[:n] = (u_c < params["target_earner_share"]).astype(np.int8)
+    u_family = uniforms(seed, ids, -1, SLOT["family"])
+    u_target = uniforms(seed, ids, -1, SLOT["attr_d"])
+    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_family < 0.5), 1, 0).astype(np.int8)
+    state.target_earner[:n] = (u_target < params["target_earner_share"]).astype(np.int8)
     state.entries[:n] = 1
     state.prev_status[:n] = np.where(irregular, names.index("titp") if "titp" in names else -1, -1)
     state.overstay[:n] = irregular.astype(np.int8)

@@ -70,7 +70,7 @@ def _read_raw(ref: str, base_dir: Path | None) -> tuple[dict, str, Path | None]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"is not valid TOML: {exc}.", source=label) from None
+        raise ScenarioError(f"is not valid TOML: {exc}. Fix the syntax there (docs/scenarios.md shows the format).", source=label) from None
     return raw, label, directory
 
 
@@ -233,10 +233,13 @@ def _format_error(error: dict) -> tuple[str, str]:
         return field, "is required but missing; see docs/scenarios.md."
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    message = re.sub(r" or instance of \w+", "", message)
     for old, new in _PYDANTIC_WORDS:
         if message.startswith(old):
             message = new + message[len(old) :]
             break
+    if kind == FIELD_ERROR and received is None:
+        return field, f"{message.rstrip('.')}."  # the message says what is missing
     return field, f"{message.rstrip('.')}. Got {_shown(received)} instead."
 
 

@@ -389,13 +389,13 @@ class Scenario(Model):
                 raise _bad(f"is not an origin; origins: {', '.join(ORIGINS)}", origin, f"origins.{origin}")
         if self.currency != "JPY":
             for origin, settings in self.origins.items():
-                for money in ("home_wage", "fee"):
-                    if settings.active and getattr(settings, money) is None:
+                for needed in ("home_wage", "fee", "unemployment_rate", "pool_size"):
+                    if settings.active and getattr(settings, needed) is None:
                         raise _bad(
                             f"is required for every active origin of a host with currency {self.currency} (the embedded"
-                            " origin data is in JPY); give it, or set active = false",
+                            " origin data is Japan's); give it, or set active = false",
                             None,
-                            f"origins.{origin}.{money}",
+                            f"origins.{origin}.{needed}",
                         )
         weights = self.balance_weights
         if set(weights) != {"host", "migrants", "origin"} or any(w < 0 for w in weights.values()):
