@@ -29,19 +29,6 @@ def flow_total(result, flow: str, status_from: str) -> float:
     return float(pc.sum(f.filter(mask)["persons"]).as_py() or 0.0)
 
 
-def with_host_currency_living_cost(sc):
-    """Work around the engine bug that test_seasonal_workers_go_home_and_come_back exposes.
-
-    The behavioural parameter living_cost_jpy (validated in [50000, 100000] yen) is taken
-    from host wages whatever the scenario's currency, so in an AUD host it exceeds every
-    wage. The mechanism tests below set it in AUD, out of the loader's reach, so that they
-    test re-entry rules rather than that bug. Remove once the engine has a living cost in
-    the host's currency.
-    """
-    sc.behaviour["living_cost_jpy"] = 1500.0
-    return sc
-
-
 @pytest.fixture(scope="module")
 def scenario():
     return load_scenario(NAME)
@@ -84,7 +71,7 @@ def test_runs_in_seconds_with_its_own_status_names(scenario):
 
 
 def test_no_seasonal_stay_exceeds_seven_months():
-    run = _Run(with_host_currency_living_cost(load_scenario(NAME)), 1, 1.0)
+    run = _Run((load_scenario(NAME)), 1, 1.0)
     code = run.T.code("seasonal")
     longest = 0
     for t in range(len(run.T.months)):
@@ -97,30 +84,22 @@ def test_no_seasonal_stay_exceeds_seven_months():
 
 
 def test_seasonal_workers_go_home_and_come_back(result):
-    """Fails while the engine takes living costs in yen in every host (see the message)."""
     returns = flow_total(result, "return", "seasonal")
     back = reentries(result)
     assert returns > 1000
-    assert back >= 0.2 * returns, (
-        f"ENGINE BUG: only {back:.0f} re-entries into 'seasonal' for {returns:.0f} returns. The behavioural parameter "
-        "living_cost_jpy (70,000, validated in [50000, 100000] yen) is subtracted from host wages in the host's "
-        "currency (kernels.host_month, simulate._Run._remigration_gain and _new_applications), so an AUD host pays "
-        "max(4300 - 70000, 0.1 x wage): the re-migration gain and the applications from the pools collapse and "
-        "the scheme empties. With the living cost in AUD (with_host_currency_living_cost) the same run has "
-        "about 3,500 re-entries."
-    )
+    assert back >= 0.2 * returns, f"only {back:.0f} re-entries into 'seasonal' for {returns:.0f} returns"
 
 
 def test_cooldown_changes_the_number_of_reentries():
     counts = {}
     for months in (1, 5, 11):
         sc = load_scenario(NAME, overrides=[f"statuses.seasonal.reentry_cooldown_months={months}"])
-        counts[months] = reentries(simulate(with_host_currency_living_cost(sc), seed=1))
+        counts[months] = reentries(simulate((sc), seed=1))
     assert counts[1] > counts[5] > counts[11] > 0, counts
 
 
 def test_former_employers_rehire_their_seasonal_workers():
-    run = _Run(with_host_currency_living_cost(load_scenario(NAME)), 3, 1.0)
+    run = _Run((load_scenario(NAME)), 3, 1.0)
     code = run.T.code("seasonal")
     kept = moved = 0
     for t in range(len(run.T.months)):

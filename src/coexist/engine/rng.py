@@ -38,6 +38,7 @@ SLOT = {
     "attr_d": 19,
     "employer": 20,
     "target": 21,
+    "job_sector": 22,
 }
 # The same slots as plain module constants, which compiled code can read.
 for _name, _value in SLOT.items():

@@ -11,13 +11,14 @@ import pyarrow as pa
 
 from coexist.codes import NO_SECTOR, ORIGINS, SECTORS
 from coexist.engine import kernels
-from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, State, grow
 from coexist.engine.world import World, build_world, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
+from coexist.policy.rules import JOB_FREE
 from coexist.policy.rules import month_rules as _month_rules
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.schema import Scenario
@@ -29,6 +30,15 @@ KIND_PROGRAMME = 0
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
 PHASE_ADMIT, PHASE_INFLOW, PHASE_POOL = 1, 2, 3
+
+
+def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+    """Monthly living cost in the host currency, growing with host wages."""
+    from coexist.policy.dated import evaluate
+
+    base = scenario.economy.living_cost
+    start = evaluate(base, T.months) if base is not None else np.full(len(T.months), params["living_cost_jpy"])
+    return start * T.host_wage_index
 
 
 def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
@@ -57,6 +67,8 @@ class _Run:
         self.reentry_lag = max(1, self.lag // 3)
         self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
         self.default_exit = _default_exit_rates(self.T, p)
+        self.living = _living_costs(scenario, self.T, p)
+        self.P_living = PARAM_NAMES.index("living_cost_jpy")
         study = 2
         self.default_hazard = np.where(
             self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
@@ -156,6 +168,8 @@ class _Run:
         flows = np.zeros(self.flow_shape)
         measures = np.zeros((N_ORIGIN, len(MEASURE_NAMES)))
         rules = _month_rules(t, T, self.default_exit, self.default_hazard)
+        P = W.P.copy()
+        P[self.P_living] = self.living[t]
         home_wage = W.home_wage * T.home_wage_index[t]
 
         # step 1: demand and vacancies
@@ -177,13 +191,20 @@ class _Run:
         cap_room = T.caps[t] * self.scale - counts
         cap_open = cap_room > 0
         kernels.host_month(
-            self.n, self.S, rules, W.P, month, self.seed, W.emp_premium, W.emp_abusive, W.sector_factor,
+            self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_abusive, W.sector_factor,
             home_wage, W.f12, cap_open, flows, measures, self.abroad,
         )
         # job changers (employer -2) move to a firm with a vacancy in their field
         movers = np.nonzero(self._view("employer") == -2)[0]
         if movers.size:
             headcount = self._employer_headcount()
+            # a free change of employer may cross sectors, towards open vacancies
+            free = T.job_change[t][self.S.status[movers].astype(np.int64)] == JOB_FREE
+            if free.any():
+                open_jobs = np.maximum(demand - self._host_counts()[self.regular_codes].sum(axis=0), 0.0) + 1e-9
+                cdf = np.cumsum(open_jobs)
+                u = uniforms(self.seed, movers[free].astype(np.int64), month, SLOT["job_sector"])
+                self.S.sector[movers[free]] = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
             self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
 
         # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
@@ -193,7 +214,7 @@ class _Run:
         ).astype(np.float64)
         gain = self._remigration_gain(t, home_wage)
         kernels.home_month(
-            self.n, self.S, rules, W.P, month, self.seed, place_prob, W.f12, gain, flows, measures, self.abroad
+            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, flows, measures, self.abroad
         )
         del network
 
@@ -336,7 +357,7 @@ class _Run:
         network = np.bincount(
             self._view("origin")[np.isin(self._view("status"), self.regular_codes)], minlength=N_ORIGIN
         ) / max(self.scale, 1e-9)
-        ratio = np.maximum(w_ref - p["living_cost_jpy"], 1.0) / np.maximum(home_wage, 1.0)
+        ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         attract = (
             np.power(ratio, p["beta_gain"])
             * np.power(1.0 + network / 1000.0, p["beta_network"])
@@ -349,7 +370,7 @@ class _Run:
         T, W = self.T, self.W
         programme = T.kind == KIND_PROGRAMME
         w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
-        ratio = np.maximum(w_ref - W.params["living_cost_jpy"], 1.0) / np.maximum(home_wage, 1.0)
+        ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
 
     def _placement_probabilities(self, t):

@@ -180,7 +180,7 @@ def _turnover(t: Tables) -> float:
 
 
 # ---------------------------------------------------------------------------- migrants
-@_register("migrants.net_income_gain", actor="migrants", unit="yen per person-month", direction="maximise", label="Net income gain over staying home", headline=True)
+@_register("migrants.net_income_gain", actor="migrants", unit="money per person-month (host currency)", direction="maximise", label="Net income gain over staying home", headline=True)
 def _net_gain(t: Tables) -> float:
     """(Sum of earnings minus sum of home_wage_counterfactual) over the sum of
     workers_in_host, over the horizon: the monthly income gain of a worker in the host
@@ -246,7 +246,7 @@ def _skill_years(t: Tables) -> float:
     return _ratio(t.measure_total("skill_years_home"), t.years)
 
 
-@_register("origin.remittances_per_year", actor="origin", unit="yen per year", direction="maximise", label="Remittances per year", headline=True)
+@_register("origin.remittances_per_year", actor="origin", unit="money per year (host currency)", direction="maximise", label="Remittances per year", headline=True)
 def _remittances(t: Tables) -> float:
     """Money sent home (measure remittances), summed over the horizon and divided by its
     length in years."""
@@ -285,10 +285,10 @@ def format_value(value: float | None, unit: str) -> str:
     if unit.startswith("share"):
         return f"{value:.1%}"
     sign = "-" if value < 0 else ""
-    if unit.startswith("yen per year"):
-        return f"{sign}¥{abs(value) / 1e9:,.1f} bn"
-    if unit.startswith("yen"):
-        return f"{sign}¥{abs(value):,.0f}"
+    if unit.startswith("money per year"):
+        return f"{sign}{abs(value) / 1e9:,.1f} bn"
+    if unit.startswith("money"):
+        return f"{sign}{abs(value):,.0f}"
     if unit.startswith("persons"):
         return f"{value:,.0f}"
     if abs(value) >= 1000:

@@ -57,7 +57,6 @@ class RegimeTables:
     tr_min_abroad: np.ndarray
     tr_test: np.ndarray
     tr_language: np.ndarray
-    tr_same_sector: np.ndarray
     tr_sector_ok: np.ndarray  # [transition, sector] bool
     tr_open: np.ndarray  # [month, transition] bool
     tr_hazard: np.ndarray  # [month, transition]
@@ -194,7 +193,6 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         tr_min_abroad=np.array([t.min_months_abroad for _, t in transitions], dtype=np.int32),
         tr_test=np.array([TEST_LEVELS.index(t.requires_test) for _, t in transitions], dtype=np.int8),
         tr_language=np.array([t.requires_language for _, t in transitions], dtype=np.int8),
-        tr_same_sector=np.array([t.same_sector for _, t in transitions], dtype=np.bool_),
         tr_sector_ok=tr_sector_ok,
         tr_open=per_item(transitions, "open", np.bool_),
         tr_hazard=_hazards(transitions, months),

@@ -159,10 +159,10 @@ def skill_years_home(runs: Runs) -> go.Figure:
 
 
 def remittances(runs: Runs) -> go.Figure:
-    """Money sent home per calendar year, in billions of yen."""
+    """Money sent home per calendar year, in billions of the host currency."""
     fig = go.Figure()
     for i, (name, tables) in enumerate(runs):
         t = as_tables(tables)
         years, values = _annual(t, t.measure_by_month("remittances"))
         fig.add_trace(go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
-    return _layout(fig, "Remittances", "billion yen per year")
+    return _layout(fig, "Remittances", "billions (host currency) per year")

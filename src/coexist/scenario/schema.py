@@ -158,7 +158,6 @@ class Transition(Model):
     min_months_abroad: int = Field(0, ge=0, le=600, description="cumulative months worked in the host")
     requires_test: TestLevel = "none"
     requires_language: int = Field(0, ge=0, le=5)
-    same_sector: bool = True
     sectors: list[str] | None = None  # None: every sector
     open: DatedBool = True
     # Statuses whose members do not decide at expiry (non-programme kinds) take a
@@ -242,6 +241,9 @@ class Economy(Model):
     host_wage_growth: _dated_float(-0.2, 0.3) = 0.01
     home_wage_growth: _dated_float(-0.2, 0.3) = 0.03
     exchange_rate_index: _dated_float(0.05, 20.0) = 1.0  # home currency value in host currency, 1.0 = start
+    # A worker's monthly living cost in the host currency at the start; it grows with host
+    # wages. None: the behavioural parameter living_cost_jpy (only for a yen host).
+    living_cost: _dated_float(0.0, 1e9) | None = None
 
 
 class Demand(Model):
@@ -387,6 +389,12 @@ class Scenario(Model):
         for origin in self.origins:
             if origin not in ORIGINS:
                 raise _bad(f"is not an origin; origins: {', '.join(ORIGINS)}", origin, f"origins.{origin}")
+        if self.currency != "JPY" and self.economy.living_cost is None:
+            raise _bad(
+                f"is required for a host with currency {self.currency} (the default living cost is in yen)",
+                None,
+                "economy.living_cost",
+            )
         if self.currency != "JPY":
             for origin, settings in self.origins.items():
                 for needed in ("home_wage", "fee", "unemployment_rate", "pool_size"):
