@@ -153,8 +153,8 @@ def test_compute_metrics_rejects_wrong_input():
 
 def test_format_value():
     assert format_value(0.8444, "share of demand") == "84.4%"
-    assert format_value(12e9, "yen per year") == "¥12.0 bn"
-    assert format_value(150000, "yen per person-month") == "¥150,000"
-    assert format_value(-2500.4, "yen per person-month") == "-¥2,500"
+    assert format_value(12e9, "money per year (host currency)") == "12.0 bn"
+    assert format_value(150000, "money per person-month (host currency)") == "150,000"
+    assert format_value(-2500.4, "money per person-month (host currency)") == "-2,500"
     assert format_value(185.0, "persons") == "185"
     assert format_value(math.nan, "persons") == "n/a"
