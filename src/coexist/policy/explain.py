@@ -1,0 +1,201 @@
+"""Ask the rules about one person: what may this worker do next under this regime, and why?
+
+The answers come from the same predicates the engine uses (policy.rules), evaluated for
+one month of one scenario. Stock ceilings are not known without a run, so upgrades are
+reported as eligible "if the ceiling has room".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from coexist.codes import SECTORS
+from coexist.errors import ScenarioError
+from coexist.periods import format_month, parse_month
+from coexist.policy import rules
+from coexist.policy.tables import TEST_LEVELS, compile_regime
+from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
+
+__all__ = ["explain", "PERSON_FIELDS"]
+
+PERSON_FIELDS = {
+    "status": "current status (or 'returned' for a former worker at home)",
+    "sector": "host sector",
+    "months_in_status": "months since entering the status (at home: months completed in it)",
+    "status_total": "months ever spent in the status, all stays",
+    "months_abroad": "months ever spent in the host",
+    "months_in_stay": "months since the last arrival in the host",
+    "cert": "certified skill level: 0 none, 1 SSW-i, 2 SSW-ii",
+    "language": "language level 0-3 (3 = N3/B1)",
+    "skill": "skill 0..1 (used for the chance of passing a test)",
+    "previous_status": "for 'returned': the status left",
+    "months_home": "for 'returned': months since coming home",
+    "forfeited": "for 'returned': left an irregular stay (earned rights are gone)",
+    "banned_until": "for 'returned': YYYY-MM when a re-entry ban ends",
+}
+
+
+def _person(person: Mapping, names: tuple[str, ...]) -> dict:
+    unknown = set(person) - set(PERSON_FIELDS)
+    if unknown:
+        raise ScenarioError(f"unknown person field(s) {sorted(unknown)}; allowed: {', '.join(PERSON_FIELDS)}")
+    p = {
+        "sector": "manufacturing",
+        "months_in_status": 0,
+        "status_total": None,
+        "months_abroad": None,
+        "months_in_stay": None,
+        "cert": 0,
+        "language": 0,
+        "skill": 0.5,
+        "previous_status": None,
+        "months_home": 0,
+        "forfeited": False,
+        "banned_until": None,
+        **person,
+    }
+    if p.get("status") not in names or p["status"] == "home":
+        raise ScenarioError(f"person status must be one of {', '.join(names[1:])}. Got {p.get('status')!r} instead.")
+    if p["sector"] not in SECTORS:
+        raise ScenarioError(f"person sector must be one of {', '.join(SECTORS)}. Got {p['sector']!r} instead.")
+    for key in ("status_total", "months_in_stay"):
+        if p[key] is None:
+            p[key] = p["months_in_status"]
+    if p["months_abroad"] is None:
+        p["months_abroad"] = p["months_in_stay"]
+    return p
+
+
+def _way_back_answer(R, params, names, status, status_total, months_completed, cert, skill) -> dict:
+    chance, target = rules.way_back(
+        R, status, status_total, months_completed, cert, skill,
+        params["test_slope"], params["test_threshold_ssw1"], params["test_threshold_ssw2"],
+    )
+    if target < 0:
+        reason = "leaving ends the right to come back and no return path is open"
+        if not R.leaving_ends_right[status] and R.max_total[status] > 0 and status_total >= R.max_total[status]:
+            reason = f"the {R.max_total[status]}-month lifetime limit of {names[status]} is used up and no return path is open"
+        return {"status": None, "cooldown_months": None, "needs_test": None, "reason": reason}
+    needs = None
+    for k in range(R.rp_from.shape[0]):
+        if R.rp_from[k] == status and R.rp_to[k] == target and R.rp_test[k] > cert:
+            needs = TEST_LEVELS[R.rp_test[k]]
+    cooldown = int(rules.reentry_cooldown(R, status, target))
+    if target == status and not R.leaving_ends_right[status]:
+        reason = f"leaving {names[status]} does not end the right to come back"
+    else:
+        reason = f"a return path leads from {names[status]} to {names[target]}"
+    answer = {"status": names[target], "cooldown_months": cooldown, "needs_test": needs, "reason": reason}
+    if needs:
+        answer["chance_of_passing"] = round(float(chance), 3)
+    return answer
+
+
+def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
+    """What a person may do next under a scenario's rules in a given month.
+
+    Parameters
+    ----------
+    scenario : a loaded scenario.
+    person : fields of :data:`PERSON_FIELDS` (``status`` required).
+    month : "YYYY-MM".
+
+    Returns
+    -------
+    dict with the months left in the status, whether a change of employer is allowed,
+    the moves inside the host, the options at expiry, and the legal way back after
+    leaving (now, and at the end of the stay).
+    """
+    index = parse_month(month)
+    one_month = scenario.model_copy(
+        update={"horizon": scenario.horizon.model_copy(update={"start": month, "end": month, "earliest_start": month})}
+    )
+    T = compile_regime(one_month)
+    from coexist.engine.world import resolve_parameters
+
+    params = resolve_parameters(scenario)
+    R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]))
+    names = T.status_names
+    p = _person(person, names)
+    code = names.index(p["status"])
+    sector = SECTORS.index(p["sector"])
+    answer: dict = {"scenario": scenario.name, "month": format_month(index), "status": p["status"]}
+
+    if p["status"] == "returned":
+        previous = p["previous_status"]
+        if previous not in names[1:-2]:
+            raise ScenarioError("a returned person needs previous_status, the status they left")
+        prev = names.index(previous)
+        if p["forfeited"]:
+            target = previous if T.admits[0, prev] else None
+            back = {
+                "status": target,
+                "cooldown_months": 0,
+                "needs_test": None,
+                "reason": "an irregular stay forfeits earned rights: only a fresh entry, if the status admits from abroad",
+            }
+        else:
+            back = _way_back_answer(
+                R, params, names, prev, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
+            )
+        if back["status"] is not None:
+            wait = max(back["cooldown_months"], 1) - p["months_home"]
+            earliest = index + max(wait, 0)
+            if p["banned_until"]:
+                earliest = max(earliest, parse_month(p["banned_until"]))
+            back["earliest_month"] = format_month(earliest)
+        answer["way_back"] = back
+        return answer
+
+    if code in (T.irregular,):
+        answer["note"] = "irregular stay: removal with a re-entry ban when detected; no legal way back until it ends"
+        return answer
+
+    left = int(rules.remaining(R, code, p["months_in_status"], p["status_total"]))
+    answer["months_left"] = None if left >= rules.NO_LIMIT else left
+    answer["renewable"] = bool(R.renewable[code])
+    rule = JOB_CHANGE_RULES[R.job_change[code]]
+    allowed = bool(rules.job_change_allowed(R, code, p["months_in_status"]))
+    job = {"allowed": allowed, "rule": rule}
+    if rule == "after" and not allowed:
+        job["from_month"] = format_month(index + int(R.job_change_after[code]) - p["months_in_status"])
+    answer["job_change"] = job
+
+    moves = []
+    abroad = p["months_abroad"] if R.cumulative else p["months_in_stay"]
+    for k in range(T.tr_from.shape[0]):
+        if T.tr_from[k] != code:
+            continue
+        missing = []
+        if not R.tr_open[k]:
+            missing.append("not open in this month")
+        if p["months_in_status"] < R.tr_min_months[k]:
+            missing.append(f"needs {R.tr_min_months[k]} months in {p['status']}")
+        if abroad < R.tr_min_abroad[k]:
+            counted = "cumulative" if R.cumulative else "continuous"
+            missing.append(f"needs {R.tr_min_abroad[k]} months in the host ({counted})")
+        if p["cert"] < R.tr_test[k]:
+            missing.append(f"needs the {TEST_LEVELS[R.tr_test[k]]} skill test")
+        if p["language"] < R.tr_language[k]:
+            missing.append(f"needs language level {R.tr_language[k]}")
+        if not R.tr_sector_ok[k, sector]:
+            missing.append(f"not open in {p['sector']}")
+        moves.append({"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing})
+    answer["moves"] = moves
+
+    options = []
+    if R.renewable[code] and (answer["months_left"] is None or answer["months_left"] > 0):
+        options.append("renew")
+    options += [f"move to {m['to']}" for m in moves if m["eligible"]]
+    options += ["return home", "stay irregularly"]
+    answer["options_at_expiry"] = options
+
+    answer["way_back_if_leaving_now"] = _way_back_answer(
+        R, params, names, code, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
+    )
+    if answer["months_left"] is not None:
+        at_end = left + p["months_in_status"], left + p["status_total"]
+        answer["way_back_at_expiry"] = _way_back_answer(R, params, names, code, at_end[1], at_end[0], p["cert"], p["skill"])
+    return answer
