@@ -10,7 +10,10 @@ import pytest
 
 from coexist.codes import SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA, SimulationResult
-from coexist.metrics import ACTORS, DIRECTIONS, METRICS, compute_metrics, format_value, metric_definitions
+from pathlib import Path
+
+from coexist.metrics import ACTORS, DIRECTIONS, INDEX_KEYS, METRICS, compute_metrics, format_value, metric_definitions
+from coexist.metrics.docs import metrics_markdown
 
 M = ("2025-01", "2025-02", "2025-03")  # 3 months: the horizon is 0.25 years
 
@@ -37,6 +40,9 @@ def tiny_result() -> SimulationResult:
         ("2025-03", "reentry", "returned", "ssw2", 1),
         ("2025-03", "return", "titp", "returned", 3),
         ("2025-03", "removal", "irregular", "returned", 2),
+        ("2025-03", "upgrade", "esd", "professional", 1),
+        ("2025-03", "upgrade", "ssw2", "status_based", 2),  # already settled: not a new loss
+        ("2025-03", "job_change", "ssw1", "ssw1", 4),
     ]
     flow_rows = [
         {"month": m, "flow": f, "status_from": a, "status_to": b, "origin": "VNM", "sector": "manufacturing", "persons": float(p)}
@@ -98,14 +104,12 @@ EXPECTED = {
     "migrants.debt_burden": 45e6 / 60e6,
     "migrants.job_mobility_share": 81 / 270,
     "migrants.skill_mean": 150 / 300,
-    # last month 60/100 - first month 40/100
-    "migrants.skill_growth": 0.2,
     "migrants.family_unity": 60 / 300,
     "origin.returnee_employment_12m": 14 / 20,
     "origin.skill_years_home_per_year": 6 / 0.25,
     "origin.remittances_per_year": 3e6 / 0.25,
-    # ssw2 30 + status_based 5 of VNM at the end; BRA (no programme workers) left out
-    "origin.long_term_loss": 35.0,
+    # upgrades titp->ssw2 (5) and esd->professional (1); ssw2->status_based (2) not counted; per 0.25 y
+    "origin.long_term_loss_per_year": 6 / 0.25,
     "origin.remigration_per_year": 3 / 0.25,
 }
 
@@ -119,7 +123,7 @@ def test_metrics_match_hand_computation():
 def test_sector_without_demand_is_nan_and_keys_are_stable():
     values = compute_metrics(tiny_result())
     assert math.isnan(values["host.fill_rate.construction"])
-    assert list(values) == list(METRICS)
+    assert list(values) == list(METRICS) + list(INDEX_KEYS)
     assert {f"host.fill_rate.{s}" for s in SECTORS} <= set(values)
     assert set(EXPECTED) <= set(values)
 
@@ -134,6 +138,45 @@ def test_registry_declarations_are_complete():
     defs = metric_definitions()
     json.dumps(defs)  # serialisable
     assert defs["migrants.debt_burden"]["direction"] == "minimise"
+    assert set(defs) == set(METRICS) | set(INDEX_KEYS)
+    assert defs["index.balance"]["actor"] == "all" and defs["index.origin"]["actor"] == "origin"
+
+
+def test_registry_covers_the_three_actors_list():
+    # DESIGN.md "Metrics for the three actors": at least these, each under one actor.
+    wanted = {
+        "host": ["host.fill_rate", "host.fill_rate_volatility", "host.experienced_share", "host.irregular_mean",
+                 "host.turnover_annual"],
+        "migrants": ["migrants.net_income_gain", "migrants.debt_burden", "migrants.job_mobility_share",
+                     "migrants.skill_mean", "migrants.family_unity"],
+        "origin": ["origin.returnee_employment_12m", "origin.skill_years_home_per_year", "origin.remittances_per_year",
+                   "origin.long_term_loss_per_year", "origin.remigration_per_year"],
+    }
+    for actor, names in wanted.items():
+        for name in names:
+            assert METRICS[name].actor == actor, name
+    assert {f"host.fill_rate.{s}" for s in SECTORS} <= set(METRICS)
+    assert [n for n, m in METRICS.items() if m.direction == "info"] == ["host.turnover_annual", "origin.remigration_per_year"]
+    # the old last-minus-first skill change compared different people and is gone
+    assert "migrants.skill_growth" not in METRICS
+
+
+def test_long_term_loss_ignores_the_settled_stock_at_the_start():
+    r = tiny_result()
+    values = compute_metrics(r)
+    # 40 status_based BRA and 25-30 ssw2 VNM in the stocks change nothing: only upgrade flows count
+    assert values["origin.long_term_loss_per_year"] == pytest.approx(24.0)
+    no_flows = SimulationResult(stocks=r.stocks, flows=r.flows.slice(0, 0), demand=r.demand, measures=r.measures,
+                                agents=0, agent_months=0, wall_seconds=0.0, seed=0, scale=1.0)
+    assert compute_metrics(no_flows)["origin.long_term_loss_per_year"] == 0.0
+
+
+def test_docs_metrics_md_is_up_to_date():
+    path = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+    assert path.read_text(encoding="utf-8") == metrics_markdown(), (
+        "docs/metrics.md is stale; regenerate it with "
+        "python -c \"from coexist.metrics.docs import metrics_markdown; print(metrics_markdown(), end='')\" > docs/metrics.md"
+    )
 
 
 def test_zero_denominators_give_nan_not_errors():
@@ -144,6 +187,7 @@ def test_zero_denominators_give_nan_not_errors():
     )
     values = compute_metrics(empty)
     assert all(math.isnan(v) for v in values.values())
+    assert set(INDEX_KEYS) <= set(values)
 
 
 def test_compute_metrics_rejects_wrong_input():

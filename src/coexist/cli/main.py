@@ -66,6 +66,16 @@ def _month(text: str) -> str:
     return text
 
 
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1. Got {text!r} instead.")
+    return value
+
+
 def _override(text: str) -> str:
     key, sep, _ = text.partition("=")
     if not sep or not key.strip():
@@ -126,6 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--out", metavar="DIR", default="results/compare",
                        help="output folder (default: results/compare); runs go to DIR/<name>/, the report to DIR/report.html")
     _common(p_cmp, scale_default=0.1)
+
+    p_runs = sub.add_parser(
+        "runs", help="list past runs found under some folders",
+        description="List the run folders (folders holding run.json) found under the given folders, searched "
+        "recursively: scenario, hash, seed, scale, horizon, creation time, engine time and headline metrics. "
+        "From Python, coexist.store.catalogue.connect() gives the same catalogue as DuckDB views.",
+        epilog="Example: coexist runs results --sort=-host.fill_rate --limit 5 --format csv",
+    )
+    p_runs.add_argument("roots", metavar="ROOT", nargs="*",
+                        help="folders to search (default: runs/ and results/, those that exist)")
+    p_runs.add_argument("--sort", metavar="FIELD", default="-created",
+                        help="column to sort by, ascending; write --sort=-FIELD for descending "
+                        "(default: -created, newest first)")
+    p_runs.add_argument("--limit", type=_limit, metavar="N", help="show at most N runs")
+    p_runs.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="output format (default: table)")
     return parser
 
 
@@ -197,7 +223,14 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(f"wrote {c.report}")
 
 
-_COMMANDS = {"scenarios": _cmd_scenarios, "run": _cmd_run, "compare": _cmd_compare}
+def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist.store import catalogue
+
+    rows = catalogue.list_runs(args.roots or None, sort=args.sort, limit=args.limit)
+    out(catalogue.render(rows, args.format, roots=args.roots or None))
+
+
+_COMMANDS = {"scenarios": _cmd_scenarios, "run": _cmd_run, "compare": _cmd_compare, "runs": _cmd_runs}
 
 
 def _one_line(text: str) -> str:

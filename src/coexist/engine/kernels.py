@@ -11,6 +11,11 @@ Two passes per month, each a loop over the population in compiled code:
 Cross-person quantities (vacancies, cap room, matching capacity) are computed between
 passes from group totals. Every random draw is a counter-based uniform fixed by
 (seed, person, month, slot), so results do not depend on visiting order or threads.
+
+The passes run over fixed chunks of the population in parallel. Flow counts are whole
+numbers, added per thread (any order gives the same sum); money and skill measures are
+added per chunk and summed in chunk order. Totals are therefore the same bit for bit
+whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import get_thread_id, njit, prange
 
 from coexist.policy.rules import (
     JOB_AFTER,
@@ -30,7 +35,7 @@ from coexist.policy.rules import (
     job_change_allowed,
     pass_probability,
     reentry_cooldown,
-    remaining as _remaining,
+    remaining,
     way_back,
 )
 from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
@@ -38,7 +43,9 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     uniform,
 )
 
-__all__ = ["host_month", "home_month", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES"]
+__all__ = ["host_month", "home_month", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+
+N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 
 FLOW_TYPES = (
     "entry",
@@ -139,9 +146,9 @@ GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard 
 
 
 @njit(inline="always", cache=True)
-def _monthly_death(P, age_months):
+def _monthly_death(mortality_annual, age_months):
     """Gompertz hazard: mortality_annual at age 40, rising 9% a year of age."""
-    return P[P_MORT] * math.exp(GOMPERTZ_SLOPE * (age_months / 12.0 - 40.0)) / 12.0
+    return mortality_annual * math.exp(GOMPERTZ_SLOPE * (age_months / 12.0 - 40.0)) / 12.0
 
 
 @njit(inline="always", cache=True)
@@ -153,16 +160,6 @@ def _annuity(delta, months):
 
 
 @njit(inline="always", cache=True)
-def _pass_probability(skill, level, P):
-    return pass_probability(skill, level, P[P_TSLOPE], P[P_THR1], P[P_THR2])
-
-
-@njit(inline="always", cache=True)
-def _way_back(R, status, status_total, months_completed, cert, skill, P):
-    return way_back(R, status, status_total, months_completed, cert, skill, P[P_TSLOPE], P[P_THR1], P[P_THR2])
-
-
-@njit(cache=True)
 def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
     """Expected monthly income at home for a returnee (MODEL.md, decisions at expiry)."""
     years = min(months_abroad / 12.0, 5.0)
@@ -178,303 +175,394 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
 @njit(cache=True)
 def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12,
                cap_open, flows, measures, abroad):
-    """One month in the host for every person there (steps 3-8)."""
-    irregular = R.irregular
-    returned = R.returned
+    """One month in the host for every person there (steps 3-8).
+
+    `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
+    """
+    _host_pass(
+        n, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
+        S.status_total, S.prev_status, S.skill, S.cert, S.language, S.debt, S.savings, S.family,
+        S.target_earner, S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.overstay, S.forfeited,
+        R.irregular, R.returned, R.kind, R.wage, R.max_stay, R.max_total, R.permit, R.renewable, R.job_change,
+        R.job_change_after, R.family_allowed, R.leaving_ends_right, R.exit_rate, R.tr_from, R.tr_to,
+        R.tr_min_months, R.tr_min_abroad, R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard,
+        R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
+        R.recognition, R.cumulative,
+        P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12, cap_open, flows, measures, abroad,
+    )
+
+
+@njit(parallel=True, cache=True)
+def _host_pass(
+    n, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
+    prev_status, skill, cert, language, debt, savings, family, target_earner, age, months_home, employed_home,
+    ban_until, applying, overstay, forfeited,
+    irregular, returned, kind, wage_of, max_stay, max_total, permit, renewable, job_change, job_change_after,
+    family_allowed, leaving_ends_right, exit_rate, tr_from, tr_to, tr_min_months, tr_min_abroad, tr_test,
+    tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
+    detection, ban, matching, recognition, cumulative,
+    P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12, cap_open, flows, measures, abroad,
+):
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
     annuity = _annuity(delta, horizon)
     cs = P[P_CSCALE]
-    n_tr = R.tr_from.shape[0]
-    for i in range(n):
-        st = S.status[i]
-        if st <= 0 or st == returned:
-            continue
-        o = S.origin[i]
-        sec = S.sector[i]
-        # ageing and mortality (step 11 for people in the host)
-        S.age[i] += 1
-        if S.age[i] >= P[P_RETIRE] * 12.0:
-            flows[F_AGEOUT, st, abroad, o, sec] += 1.0
-            _leave_model(S, i)
-            continue
-        if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
-            flows[F_DEATH, st, abroad, o, sec] += 1.0
-            _leave_model(S, i)
-            continue
-        S.months_in_status[i] += 1
-        S.months_in_stay[i] += 1
-        S.months_abroad[i] += 1
-        if st != irregular:
-            S.status_total[i] += 1
+    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
+    retire = P[P_RETIRE] * 12.0
+    n_tr = tr_from.shape[0]
+    n_chunks = flows.shape[0]
+    size = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        fl = flows[get_thread_id()]
+        me = measures[c]
+        for i in range(c * size, min(n, (c + 1) * size)):
+            st = status[i]
+            if st <= 0 or st == returned:
+                continue
+            o = origin[i]
+            sec = sector[i]
+            # ageing and mortality (step 11 for people in the host)
+            age[i] += 1
+            if age[i] >= retire:
+                fl[F_AGEOUT, st, abroad, o, sec] += 1.0
+                status[i] = -1
+                applying[i] = 0
+                continue
+            if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P[P_MORT], age[i]):
+                fl[F_DEATH, st, abroad, o, sec] += 1.0
+                status[i] = -1
+                applying[i] = 0
+                continue
+            months_in_status[i] += 1
+            months_in_stay[i] += 1
+            months_abroad[i] += 1
+            if st != irregular:
+                status_total[i] += 1
 
-        # step 3: work and income
-        if st == irregular:
-            base = R.wage[S.prev_status[i]] if S.prev_status[i] > 0 else R.wage[1]
-            wage = base * sector_factor[sec] * P[P_IRRWAGE]
-            premium = 1.0
-            abusive = 0
-        else:
-            e = S.employer[i]
-            premium = emp_premium[e] if e >= 0 else 1.0
-            abusive = emp_abusive[e] if e >= 0 else 0
-            wage = R.wage[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * S.skill[i])
-        net = max(wage - P[P_LIVING], 0.1 * wage)
-        repay = min(S.debt[i], P[P_REPAY] * net)
-        S.debt[i] = max(S.debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
-        remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * S.family[i])
-        S.savings[i] += net - repay - remit
-        measures[o, M_EARN] += wage
-        measures[o, M_REMIT] += remit
-        measures[o, M_HOMECF] += home_wage[o]
+            # step 3: work and income
+            if st == irregular:
+                base = wage_of[prev_status[i]] if prev_status[i] > 0 else wage_of[1]
+                wage = base * sector_factor[sec] * P[P_IRRWAGE]
+                premium = 1.0
+                abusive = 0
+            else:
+                e = employer[i]
+                premium = emp_premium[e] if e >= 0 else 1.0
+                abusive = emp_abusive[e] if e >= 0 else 0
+                wage = wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
+            net = max(wage - P[P_LIVING], 0.1 * wage)
+            repay = min(debt[i], P[P_REPAY] * net)
+            debt[i] = max(debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
+            remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * family[i])
+            savings[i] += net - repay - remit
+            me[o, M_EARN] += wage
+            me[o, M_REMIT] += remit
+            me[o, M_HOMECF] += home_wage[o]
 
-        # step 4: skills, tests, language
-        programme = st != irregular and R.kind[st] == KIND_PROGRAMME
-        if programme or st == irregular:
-            S.skill[i] += P[P_LEARN] * (1.0 - S.skill[i])
-        if programme and S.cert[i] < 2 and S.months_in_status[i] % 12 == 0:
-            if uniform(seed, i, month, SLOT_TEST) < _pass_probability(S.skill[i], S.cert[i] + 1, P):
-                S.cert[i] += 1
-        if S.language[i] < 3 and uniform(seed, i, month, SLOT_LANGUAGE) < P[P_LANG]:
-            S.language[i] += 1
+            # step 4: skills, tests, language
+            programme = st != irregular and kind[st] == KIND_PROGRAMME
+            if programme or st == irregular:
+                skill[i] += P[P_LEARN] * (1.0 - skill[i])
+            if programme and cert[i] < 2 and months_in_status[i] % 12 == 0:
+                if uniform(seed, i, month, SLOT_TEST) < pass_probability(skill[i], cert[i] + 1, slope, thr1, thr2):
+                    cert[i] += 1
+            if language[i] < 3 and uniform(seed, i, month, SLOT_LANGUAGE) < P[P_LANG]:
+                language[i] += 1
 
-        # step 5: job change where allowed; absconding otherwise pushed by abuse, debt, ties
-        if programme:
-            allowed = job_change_allowed(R, st, S.months_in_status[i])
-            if allowed:
-                hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
-                if uniform(seed, i, month, SLOT_JOB_CHANGE) < hazard:
-                    flows[F_JOB, st, st, o, sec] += 1.0
-                    S.employer[i] = -2  # assigned a new employer after this pass
-            option, _ = _way_back(R, st, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
-            gap = max(0.0, -math.log(premium))
-            rate = P[P_A0] * math.exp(
-                P[P_AABUSE] * abusive
-                + P[P_ATIE] * (0.0 if allowed else 1.0)
-                + P[P_ADEBT] * S.debt[i] / wage
-                + P[P_AGAP] * gap
-                - P[P_AOPTION] * option
-            )
-            if uniform(seed, i, month, SLOT_ABSCOND) < rate:
-                flows[F_ABSCOND, st, irregular, o, sec] += 1.0
-                S.prev_status[i] = st
-                S.status[i] = irregular
-                S.overstay[i] = 0
-                S.months_in_status[i] = 0
-                S.employer[i] = -1
-                st = irregular
-                programme = False
-
-        if programme:
-            # steps 6-7: expiry or renewal point: renew/upgrade, return, or go irregular
-            left = _remaining(R, st, S.months_in_status[i], S.status_total[i])
-            at_renewal = R.renewable[st] and S.months_in_status[i] % R.permit[st] == 0
-            decided = False
-            if left <= 0 or at_renewal:
-                stay_to = -1
-                stay_wage = 0.0
-                if left > 0 and R.renewable[st]:
-                    stay_to = st
-                    stay_wage = R.wage[st]
-                abroad_months = S.months_abroad[i] if R.cumulative else S.months_in_stay[i]
-                target = best_transition(R, st, sec, S.months_in_status[i], abroad_months, S.cert[i], S.language[i], cap_open)
-                if target >= 0 and R.wage[target] > stay_wage:
-                    stay_to = target
-                    stay_wage = R.wage[target]
-                ret_p, _ = _way_back(R, st, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
-                w_ref = wage
-                e_home = _home_income(P, home_wage[o], S.months_abroad[i], S.cert[i], R.recognition, R.matching, f12[o])
-                u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
-                irr_net = max(w_ref * P[P_IRRWAGE] - P[P_LIVING], 0.1 * w_ref)
-                u_irr = (cs * math.log(annuity * irr_net) + P[P_GDEBT] * S.debt[i] / w_ref
-                         - P[P_GDETECT] * R.detection * 12.0 + P[P_IRRCONST])
-                u_stay = -1e300
-                if stay_to >= 0:
-                    stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * S.skill[i])
-                    stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
-                    stay_p, _ = _way_back(R, stay_to, 0, 0, S.cert[i], S.skill[i], P)
-                    # host income for the months the new permit allows within the horizon, home income after
-                    allowed = horizon
-                    if stay_to == st:
-                        allowed = min(horizon, _remaining(R, st, S.months_in_status[i], S.status_total[i]))
-                    else:
-                        allowed = min(horizon, _remaining(R, stay_to, 0, 0))
-                    pv_stay = _annuity(delta, allowed) * stay_net + delta ** allowed * _annuity(delta, horizon - allowed) * e_home
-                    u_stay = cs * math.log(pv_stay) + P[P_TFAMILY] * S.family[i] + P[P_NU] * stay_p
-                top = max(u_return, u_irr, u_stay)
-                w_return = math.exp(u_return - top)
-                w_irr = math.exp(u_irr - top)
-                w_stay = math.exp(u_stay - top) if stay_to >= 0 else 0.0
-                draw = uniform(seed, i, month, SLOT_CHOICE) * (w_return + w_irr + w_stay)
-                if draw < w_stay:
-                    if stay_to != st:
-                        flows[F_UPGRADE, st, stay_to, o, sec] += 1.0
-                        S.prev_status[i] = st
-                        S.status[i] = stay_to
-                        S.months_in_status[i] = 0
-                        S.status_total[i] = 0
-                    decided = True
-                elif draw < w_stay + w_irr:
-                    flows[F_OVERSTAY, st, irregular, o, sec] += 1.0
-                    S.prev_status[i] = st
-                    S.status[i] = irregular
-                    S.overstay[i] = 1
-                    S.months_in_status[i] = 0
-                    S.employer[i] = -1
+            # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
+            if programme:
+                allowed = job_change_allowed(job_change, job_change_after, st, months_in_status[i])
+                if allowed:
+                    hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
+                    if uniform(seed, i, month, SLOT_JOB_CHANGE) < hazard:
+                        fl[F_JOB, st, st, o, sec] += 1.0
+                        employer[i] = -2  # assigned a new employer after this pass
+                option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed, rp_test,
+                                     st, status_total[i], months_in_status[i], cert[i], skill[i], slope, thr1, thr2)
+                rate = P[P_A0] * math.exp(
+                    P[P_AABUSE] * abusive
+                    + P[P_ATIE] * (0.0 if allowed else 1.0)
+                    + P[P_ADEBT] * debt[i] / wage
+                    + P[P_AGAP] * max(0.0, -math.log(premium))
+                    - P[P_AOPTION] * option
+                )
+                if uniform(seed, i, month, SLOT_ABSCOND) < rate:
+                    fl[F_ABSCOND, st, irregular, o, sec] += 1.0
+                    prev_status[i] = st
+                    status[i] = irregular
+                    overstay[i] = 0
+                    months_in_status[i] = 0
+                    employer[i] = -1
                     st = irregular
-                    decided = True
-                else:
-                    _send_home(S, i, st, returned, flows, measures, o, sec)
+                    programme = False
+
+            if programme:
+                # steps 6-7: at expiry or a renewal point: renew/upgrade, return, or go irregular
+                left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
+                at_renewal = renewable[st] and months_in_status[i] % permit[st] == 0
+                decided = False
+                if left <= 0 or at_renewal:
+                    stay_to = -1
+                    stay_wage = 0.0
+                    if left > 0 and renewable[st]:
+                        stay_to = st
+                        stay_wage = wage_of[st]
+                    abroad_months = months_abroad[i] if cumulative else months_in_stay[i]
+                    target = best_transition(tr_from, tr_to, tr_open, tr_min_months, tr_min_abroad, tr_test,
+                                             tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
+                                             months_in_status[i], abroad_months, cert[i], language[i])
+                    if target >= 0 and wage_of[target] > stay_wage:
+                        stay_to = target
+                        stay_wage = wage_of[target]
+                    ret_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                        rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
+                                        slope, thr1, thr2)
+                    e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], recognition, matching, f12[o])
+                    u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
+                    irr_net = max(wage * P[P_IRRWAGE] - P[P_LIVING], 0.1 * wage)
+                    u_irr = (cs * math.log(annuity * irr_net) + P[P_GDEBT] * debt[i] / wage
+                             - P[P_GDETECT] * detection * 12.0 + P[P_IRRCONST])
+                    u_stay = -1e300
+                    if stay_to >= 0:
+                        stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
+                        stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
+                        stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                             rp_test, stay_to, 0, 0, cert[i], skill[i], slope, thr1, thr2)
+                        # host income for the months the permit allows within the horizon, home income after
+                        if stay_to == st:
+                            allowed_months = min(horizon, remaining(max_stay, max_total, st, months_in_status[i], status_total[i]))
+                        else:
+                            allowed_months = min(horizon, remaining(max_stay, max_total, stay_to, 0, 0))
+                        pv_stay = (_annuity(delta, allowed_months) * stay_net
+                                   + delta ** allowed_months * _annuity(delta, horizon - allowed_months) * e_home)
+                        u_stay = cs * math.log(pv_stay) + P[P_TFAMILY] * family[i] + P[P_NU] * stay_p
+                    top = max(u_return, u_irr, u_stay)
+                    w_return = math.exp(u_return - top)
+                    w_irr = math.exp(u_irr - top)
+                    w_stay = math.exp(u_stay - top) if stay_to >= 0 else 0.0
+                    draw = uniform(seed, i, month, SLOT_CHOICE) * (w_return + w_irr + w_stay)
+                    if draw < w_stay:
+                        if stay_to != st:
+                            fl[F_UPGRADE, st, stay_to, o, sec] += 1.0
+                            prev_status[i] = st
+                            status[i] = stay_to
+                            months_in_status[i] = 0
+                            status_total[i] = 0
+                        decided = True
+                    elif draw < w_stay + w_irr:
+                        fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
+                        prev_status[i] = st
+                        status[i] = irregular
+                        overstay[i] = 1
+                        months_in_status[i] = 0
+                        employer[i] = -1
+                        st = irregular
+                        decided = True
+                    else:
+                        fl[F_RETURN, st, returned, o, sec] += 1.0
+                        prev_status[i] = st
+                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                     me, o, returned)
+                        continue
+                # early voluntary return, stronger in the first year and for target earners
+                if not decided:
+                    hazard = P[P_R0]
+                    if months_in_status[i] <= 12:
+                        hazard *= P[P_REARLY]
+                    if family[i] > 0:
+                        hazard *= 0.5
+                    if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
+                        hazard = max(hazard, 0.08)
+                    if uniform(seed, i, month, SLOT_EARLY_RETURN) < hazard:
+                        fl[F_RETURN, st, returned, o, sec] += 1.0
+                        prev_status[i] = st
+                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                     me, o, returned)
+                        continue
+            elif st != irregular:
+                # non-programme statuses: exits and hazard-driven transitions
+                if uniform(seed, i, month, SLOT_EXIT) < exit_rate[st]:
+                    fl[F_EXIT, st, abroad, o, sec] += 1.0
+                    status[i] = -1
+                    applying[i] = 0
                     continue
-            # early voluntary return, stronger in the first year and for target earners
-            if not decided:
-                hazard = P[P_R0]
-                if S.months_in_status[i] <= 12:
-                    hazard *= P[P_REARLY]
-                if S.family[i] > 0:
-                    hazard *= 0.5
-                if S.target_earner[i] > 0 and S.savings[i] >= P[P_TARGET] * wage:
-                    hazard = max(hazard, 0.08)
-                if uniform(seed, i, month, SLOT_EARLY_RETURN) < hazard:
-                    _send_home(S, i, st, returned, flows, measures, o, sec)
+                for k in range(n_tr):
+                    if tr_from[k] != st or not tr_open[k] or tr_hazard[k] <= 0.0:
+                        continue
+                    if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
+                        continue
+                    if uniform(seed, i, month, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
+                        target = tr_to[k]
+                        fl[F_UPGRADE, st, target, o, sec] += 1.0
+                        prev_status[i] = st
+                        status[i] = target
+                        months_in_status[i] = 0
+                        status_total[i] = 0
+                        st = target
+                        break
+
+            # step 8: enforcement and voluntary departure of irregular workers
+            if st == irregular and months_in_status[i] > 0:
+                if uniform(seed, i, month, SLOT_DETECT) < detection:
+                    fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
+                    _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                 me, o, returned)
+                    ban_until[i] = month + ban
+                    forfeited[i] = 1
                     continue
-        elif st != irregular:
-            # non-programme statuses: exits and hazard-driven transitions
-            if uniform(seed, i, month, SLOT_EXIT) < R.exit_rate[st]:
-                flows[F_EXIT, st, abroad, o, sec] += 1.0
-                _leave_model(S, i)
-                continue
-            for k in range(n_tr):
-                if R.tr_from[k] != st or not R.tr_open[k] or R.tr_hazard[k] <= 0.0:
+                if uniform(seed, i, month, SLOT_DEPART) < P[P_VIRR]:
+                    fl[F_DEPART, irregular, returned, o, sec] += 1.0
+                    _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                 me, o, returned)
+                    ban_until[i] = month + 12
+                    forfeited[i] = 1
                     continue
-                if S.months_in_status[i] < R.tr_min_months[k] or S.months_abroad[i] < R.tr_min_abroad[k]:
-                    continue
-                if uniform(seed, i, month, SLOT_TRANSITION + 64 * (k + 1)) < R.tr_hazard[k]:
-                    target = R.tr_to[k]
-                    flows[F_UPGRADE, st, target, o, sec] += 1.0
-                    S.prev_status[i] = st
-                    S.status[i] = target
-                    S.months_in_status[i] = 0
-                    S.status_total[i] = 0
-                    st = target
-                    break
 
-        # step 8: enforcement and voluntary departure of irregular workers
-        if st == irregular:
-            if S.months_in_status[i] > 0 and uniform(seed, i, month, SLOT_DETECT) < R.detection:
-                flows[F_REMOVAL, irregular, returned, o, sec] += 1.0
-                _arrive_home(S, i, returned, measures, o)
-                S.ban_until[i] = month + R.ban
-                S.forfeited[i] = 1
-                continue
-            if S.months_in_status[i] > 0 and uniform(seed, i, month, SLOT_DEPART) < P[P_VIRR]:
-                flows[F_DEPART, irregular, returned, o, sec] += 1.0
-                _arrive_home(S, i, returned, measures, o)
-                S.ban_until[i] = month + 12
-                S.forfeited[i] = 1
-                continue
+            # family formation where the status allows it
+            if st != irregular and family_allowed[st] and family[i] == 0:
+                if uniform(seed, i, month, SLOT_FAMILY) < P[P_F0]:
+                    family[i] = 1
 
-        # family formation where the status allows it
-        st = S.status[i]
-        if st != irregular and R.family_allowed[st] and S.family[i] == 0:
-            if uniform(seed, i, month, SLOT_FAMILY) < P[P_F0]:
-                S.family[i] = 1
-
-        # month-end measures of people still in the host
-        measures[o, M_DEBT] += S.debt[i]
-        measures[o, M_WORKERS] += 1.0
-        measures[o, M_SKILL] += S.skill[i]
-        if S.months_abroad[i] >= 36:
-            measures[o, M_EXPERIENCED] += 1.0
-        if st != irregular:
-            measures[o, M_REGULAR] += 1.0
-            if S.family[i] > 0:
-                measures[o, M_FAMILY] += 1.0
-            if job_change_allowed(R, st, S.months_in_status[i]):
-                measures[o, M_MOBILITY] += 1.0
+            # month-end measures of people still in the host
+            me[o, M_DEBT] += debt[i]
+            me[o, M_WORKERS] += 1.0
+            me[o, M_SKILL] += skill[i]
+            if months_abroad[i] >= 36:
+                me[o, M_EXPERIENCED] += 1.0
+            if st != irregular:
+                me[o, M_REGULAR] += 1.0
+                if family[i] > 0:
+                    me[o, M_FAMILY] += 1.0
+                if job_change_allowed(job_change, job_change_after, st, months_in_status[i]):
+                    me[o, M_MOBILITY] += 1.0
 
 
-@njit(cache=True)
-def _leave_model(S, i):
-    S.status[i] = -1
-    S.applying[i] = 0
-
-
-@njit(cache=True)
-def _arrive_home(S, i, returned, measures, o):
+@njit(inline="always", cache=True)
+def _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay, me, o, returned):
     # skill carried home from this stay; savings come home with the person
-    measures[o, M_SKILLHOME] += S.skill[i] * S.months_in_stay[i] / 12.0
-    S.status[i] = returned
-    S.months_home[i] = 0
-    S.employed_home[i] = 0
-    S.applying[i] = 0
-    S.savings[i] = 0.0
-
-
-@njit(cache=True)
-def _send_home(S, i, st, returned, flows, measures, o, sec):
-    flows[F_RETURN, st, returned, o, sec] += 1.0
-    S.prev_status[i] = st
-    _arrive_home(S, i, returned, measures, o)
+    me[o, M_SKILLHOME] += skill[i] * months_in_stay[i] / 12.0
+    status[i] = returned
+    months_home[i] = 0
+    employed_home[i] = 0
+    applying[i] = 0
+    savings[i] = 0.0
 
 
 @njit(cache=True)
 def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad):
     """One month at origin for every returnee (steps 9-11)."""
-    returned = R.returned
+    _home_pass(
+        n, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
+        S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.apply_status, S.forfeited,
+        R.returned, R.kind, R.admits, R.max_total, R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to,
+        R.rp_cooldown, R.rp_min_completed, R.rp_test, R.rp_open, R.support,
+        P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad,
+    )
+
+
+@njit(parallel=True, cache=True)
+def _home_pass(
+    n, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
+    employed_home, ban_until, applying, apply_status, forfeited,
+    returned, kind, admits, max_total, leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown,
+    rp_min_completed, rp_test, rp_open, support,
+    P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad,
+):
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
-    for i in range(n):
-        if S.status[i] != returned:
-            continue
-        o = S.origin[i]
-        sec = S.sector[i]
-        if S.months_home[i] > 0:
-            S.age[i] += 1
-            if S.age[i] >= P[P_RETIRE] * 12.0:
-                flows[F_AGEOUT, returned, abroad, o, sec] += 1.0
-                _leave_model(S, i)
+    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
+    retire = P[P_RETIRE] * 12.0
+    n_chunks = flows.shape[0]
+    size = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        fl = flows[get_thread_id()]
+        me = measures[c]
+        for i in range(c * size, min(n, (c + 1) * size)):
+            if status[i] != returned:
                 continue
-            if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P, S.age[i]):
-                flows[F_DEATH, returned, abroad, o, sec] += 1.0
-                _leave_model(S, i)
+            o = origin[i]
+            sec = sector[i]
+            if months_home[i] > 0:
+                age[i] += 1
+                if age[i] >= retire:
+                    fl[F_AGEOUT, returned, abroad, o, sec] += 1.0
+                    status[i] = -1
+                    applying[i] = 0
+                    continue
+                if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P[P_MORT], age[i]):
+                    fl[F_DEATH, returned, abroad, o, sec] += 1.0
+                    status[i] = -1
+                    applying[i] = 0
+                    continue
+            # step 9: reintegration, the bilateral channel first (ranked by certified skill)
+            if employed_home[i] == 0:
+                if months_home[i] == 0:
+                    if uniform(seed, i, month, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
+                        employed_home[i] = 2
+                        fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
+                        me[o, M_PLACED] += 1.0
+                else:
+                    hazard = monthly_find[o]
+                    if months_home[i] <= support:
+                        hazard = min(1.0, hazard * 2.0)
+                    if uniform(seed, i, month, SLOT_HOME_JOB) < hazard:
+                        employed_home[i] = 1
+                        fl[F_JOBHOME, returned, returned, o, sec] += 1.0
+            months_home[i] += 1
+            prev = prev_status[i]
+            if months_home[i] == 12 and prev > 0 and kind[prev] == KIND_PROGRAMME:
+                me[o, M_REACH12] += 1.0
+                if employed_home[i] > 0:
+                    me[o, M_EMP12] += 1.0
+            # step 10: re-migration after the cooldown, through a legal way back
+            if applying[i] != 0 or prev <= 0 or month < ban_until[i]:
                 continue
-        # step 9: reintegration, the bilateral channel first (ranked by certified skill)
-        if S.employed_home[i] == 0:
-            if S.months_home[i] == 0:
-                if uniform(seed, i, month, SLOT_HOME_JOB) < place_prob[o, S.cert[i]]:
-                    S.employed_home[i] = 2
-                    flows[F_PLACEMENT, returned, returned, o, sec] += 1.0
-                    measures[o, M_PLACED] += 1.0
+            if kind[prev] != KIND_PROGRAMME:
+                continue
+            if forfeited[i] > 0:
+                # after an irregular stay only a fresh entry is possible, once the ban is over
+                p_back = 1.0 if admits[prev] else 0.0
+                target = prev if admits[prev] else -1
+                wait = 0
             else:
-                hazard = monthly_find[o]
-                if S.months_home[i] <= R.support:
-                    hazard = min(1.0, hazard * 2.0)
-                if uniform(seed, i, month, SLOT_HOME_JOB) < hazard:
-                    S.employed_home[i] = 1
-                    flows[F_JOBHOME, returned, returned, o, sec] += 1.0
-        S.months_home[i] += 1
-        if S.months_home[i] == 12 and S.prev_status[i] > 0 and R.kind[S.prev_status[i]] == KIND_PROGRAMME:
-            measures[o, M_REACH12] += 1.0
-            if S.employed_home[i] > 0:
-                measures[o, M_EMP12] += 1.0
-        # step 10: re-migration after the cooldown, through a legal way back
-        if S.applying[i] != 0 or S.prev_status[i] <= 0 or month < S.ban_until[i]:
-            continue
-        prev = S.prev_status[i]
-        if R.kind[prev] != KIND_PROGRAMME:
-            continue
-        if S.forfeited[i] > 0:
-            # after an irregular stay only a fresh entry is possible, once the ban is over
-            p_back, target = (1.0, prev) if R.admits[prev] else (0.0, -1)
-            cooldown = 0
-        else:
-            p_back, target = _way_back(R, prev, S.status_total[i], S.months_in_status[i], S.cert[i], S.skill[i], P)
-            cooldown = reentry_cooldown(R, prev, target) if target >= 0 else 0
-        if target < 0 or p_back <= 0.0:
-            continue
-        if S.months_home[i] < max(cooldown, 1):
-            continue
-        hazard = P[P_G0] * remigration_gain[o] * math.exp(-P[P_TEMPLOYED] * (S.employed_home[i] > 0))
-        if uniform(seed, i, month, SLOT_REMIGRATE) < hazard * p_back:
-            S.applying[i] = 1
-            S.apply_status[i] = target
+                p_back, target = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                          rp_test, prev, status_total[i], months_in_status[i], cert[i], skill[i],
+                                          slope, thr1, thr2)
+                wait = 0
+                if target >= 0:
+                    wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev, target)
+            if target < 0 or p_back <= 0.0:
+                continue
+            if months_home[i] < max(wait, 1):
+                continue
+            hazard = P[P_G0] * remigration_gain[o] * math.exp(-P[P_TEMPLOYED] * (employed_home[i] > 0))
+            if uniform(seed, i, month, SLOT_REMIGRATE) < hazard * p_back:
+                applying[i] = 1
+                apply_status[i] = target
+
+
+@njit(parallel=True, cache=True)
+def census(n, status, origin, sector, employer, months_home, cert, counted_employer, n_status, n_origin, n_sector,
+           n_employer, returned, threads):
+    """Group totals in one pass: persons by status, origin and sector; regular workers per
+    employer; returnees who came home this month by origin and certified level.
+
+    Counts are whole numbers, so adding them per thread gives the same totals in any order.
+    """
+    by_group = np.zeros((threads, n_status, n_origin, n_sector), dtype=np.int64)
+    by_employer = np.zeros((threads, n_employer), dtype=np.int64)
+    fresh = np.zeros((threads, n_origin, 3), dtype=np.int64)
+    n_chunks = N_CHUNKS
+    size = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        t = get_thread_id()
+        for i in range(c * size, min(n, (c + 1) * size)):
+            st = status[i]
+            if st < 0:
+                continue
+            by_group[t, st, origin[i], sector[i]] += 1
+            e = employer[i]
+            if e >= 0 and counted_employer[st]:
+                by_employer[t, e] += 1
+            if st == returned and months_home[i] == 0:
+                fresh[t, origin[i], cert[i]] += 1
+    return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numba
 import numpy as np
 import pyarrow as pa
 
@@ -78,6 +79,8 @@ class _Run:
         self.regular_codes = np.array(
             [c for c in range(1, self.T.n_status) if c not in (self.T.irregular, self.T.returned)], dtype=np.int64
         )
+        self.counted_employer = np.zeros(self.T.n_status, dtype=np.bool_)
+        self.counted_employer[self.regular_codes] = True
         n_status_ext = self.T.n_status + 1  # + "abroad"
         self.abroad = self.T.n_status
         self.flow_shape = (len(FLOW_TYPES), n_status_ext, n_status_ext, N_ORIGIN, N_SECTOR + 1)
@@ -87,23 +90,36 @@ class _Run:
         self.demand_rows: list[tuple[np.ndarray, np.ndarray]] = []
         self.agent_months = 0
 
+    def _kernel_buffers(self):
+        """Per-thread flow counts and per-chunk measures for the compiled passes, zeroed."""
+        threads = numba.get_num_threads()
+        if getattr(self, "_buffers", None) is None or self._buffers[0].shape[0] != threads:
+            self._buffers = (
+                np.zeros((threads, *self.flow_shape)),
+                np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
+            )
+        for buffer in self._buffers:
+            buffer[...] = 0.0
+        return self._buffers
+
     # ----- helpers over the population -------------------------------------------------
     def _view(self, name: str) -> np.ndarray:
         return getattr(self.S, name)[: self.n]
 
-    def _host_counts(self):
-        status = self._view("status").astype(np.int64)
-        sector = self._view("sector").astype(np.int64)
-        valid = status >= 0
-        key = status[valid] * N_SECTOR + sector[valid]
-        by_status_sector = np.bincount(key, minlength=self.T.n_status * N_SECTOR).reshape(self.T.n_status, N_SECTOR)
-        return by_status_sector
+    def _census(self):
+        """Persons by status, origin and sector; regular workers per employer; this month's returnees.
 
-    def _employer_headcount(self):
-        employer = self._view("employer")
-        status = self._view("status")
-        regular = (employer >= 0) & np.isin(status, self.regular_codes)
-        return np.bincount(employer[regular], minlength=self.n_emp).astype(np.float64)
+        Returns (by_group [status, origin, sector], headcount [employer], fresh [origin, level]).
+        """
+        S = self.S
+        by_group, headcount, fresh = kernels.census(
+            self.n, S.status, S.origin, S.sector, S.employer, S.months_home, S.cert, self.counted_employer,
+            self.T.n_status, N_ORIGIN, N_SECTOR, self.n_emp, self.T.returned, numba.get_num_threads(),
+        )
+        return by_group, headcount.astype(np.float64), fresh.astype(np.float64)
+
+    def _regular_by_sector(self, by_group):
+        return by_group[self.regular_codes].sum(axis=(0, 1)).astype(np.float64)
 
     def _assign_employers(self, persons: np.ndarray, sector: np.ndarray, capacity: np.ndarray, headcount: np.ndarray, month: int, intake_limit: np.ndarray | None):
         """Give each person an employer in their sector, weighted by open vacancies."""
@@ -173,53 +189,53 @@ class _Run:
         home_wage = W.home_wage * T.home_wage_index[t]
 
         # step 1: demand and vacancies
-        counts = self._host_counts()
-        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
         demand = W.demand0 * W.demand_index[t]
         capacity = demand[W.emp_sector] * W.emp_share
-        headcount = self._employer_headcount()
+        _, headcount, _ = self._census()
         if month % 12 == 3:  # intake limits count per fiscal year (April to March)
             self.intake[:] = 0.0
 
         # step 2: recruitment: arrivals of those admitted earlier, then new admissions
         self._arrivals(t, month, flows, capacity, headcount)
-        counts = self._host_counts()
-        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
-        self._admissions(t, month, counts, employed, demand, home_wage)
+        by_group, _, _ = self._census()
+        counts = by_group.sum(axis=1)
+        employed = self._regular_by_sector(by_group)
+        network = by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
+        self._admissions(t, month, counts, employed, demand, home_wage, network)
 
         # steps 3-8 in the host
         cap_room = T.caps[t] * self.scale - counts
         cap_open = cap_room > 0
+        thread_flows, chunk_measures = self._kernel_buffers()
         kernels.host_month(
             self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_abusive, W.sector_factor,
-            home_wage, W.f12, cap_open, flows, measures, self.abroad,
+            home_wage, W.f12, cap_open, thread_flows, chunk_measures, self.abroad,
         )
         # job changers (employer -2) move to a firm with a vacancy in their field
+        by_group, headcount, fresh = self._census()
         movers = np.nonzero(self._view("employer") == -2)[0]
         if movers.size:
-            headcount = self._employer_headcount()
             # a free change of employer may cross sectors, towards open vacancies
             free = T.job_change[t][self.S.status[movers].astype(np.int64)] == JOB_FREE
             if free.any():
-                open_jobs = np.maximum(demand - self._host_counts()[self.regular_codes].sum(axis=0), 0.0) + 1e-9
+                open_jobs = np.maximum(demand - self._regular_by_sector(by_group), 0.0) + 1e-9
                 cdf = np.cumsum(open_jobs)
                 u = uniforms(self.seed, movers[free].astype(np.int64), month, SLOT["job_sector"])
                 self.S.sector[movers[free]] = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
             self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
 
         # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
-        place_prob = self._placement_probabilities(t)
-        network = np.bincount(
-            self._view("origin")[np.isin(self._view("status"), self.regular_codes)], minlength=N_ORIGIN
-        ).astype(np.float64)
+        place_prob = self._placement_probabilities(t, fresh)
         gain = self._remigration_gain(t, home_wage)
         kernels.home_month(
-            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, flows, measures, self.abroad
+            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, thread_flows, chunk_measures,
+            self.abroad,
         )
-        del network
+        flows += thread_flows.sum(axis=0)
+        measures += chunk_measures.sum(axis=0)
 
         # non-programme statuses: entries from abroad
-        self._inflows(t, month, flows, capacity)
+        self._inflows(t, month, flows, capacity, headcount)
         # step 11: pools renew through cohorts
         self._pools(t, month, flows)
         self._record(t, flows, measures, demand)
@@ -280,7 +296,7 @@ class _Run:
             self._assign_employers(ids[group], sector[group], capacity, headcount, month, limit)
         self.pipeline[slot] = 0
 
-    def _admissions(self, t, month, counts, employed, demand, home_wage):
+    def _admissions(self, t, month, counts, employed, demand, home_wage, network):
         T, W = self.T, self.W
         rng = generator(self.seed, month, PHASE_ADMIT)
         pending = self.pipeline.sum(axis=(0, 1))  # [status, sector]
@@ -297,7 +313,7 @@ class _Run:
         # returnees who applied queue first (where the regime gives them priority)
         applicants = np.nonzero((applying == 1) & (self._view("status") == T.returned))[0]
         used = np.zeros(N_SECTOR)
-        new_apps = self._new_applications(t, home_wage, rng)
+        new_apps = self._new_applications(t, home_wage, rng, network)
         if applicants.size:
             target = self.S.apply_status[applicants].astype(np.int64)
             sector = self.S.sector[applicants].astype(np.int64)
@@ -346,7 +362,7 @@ class _Run:
             by_origin = np.maximum(by_origin, 0)
             self.pipeline[lag_slot, :, code, sec] += by_origin
 
-    def _new_applications(self, t, home_wage, rng):
+    def _new_applications(self, t, home_wage, rng, network):
         """Expected applications from each origin pool this month (MODEL.md, recruitment)."""
         T, W = self.T, self.W
         p = W.params
@@ -354,9 +370,7 @@ class _Run:
         if not programme.any():
             return np.zeros(N_ORIGIN)
         w_ref = T.wage[t][programme].mean()
-        network = np.bincount(
-            self._view("origin")[np.isin(self._view("status"), self.regular_codes)], minlength=N_ORIGIN
-        ) / max(self.scale, 1e-9)
+        network = network / self.scale  # co-nationals in the host, in persons
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         attract = (
             np.power(ratio, p["beta_gain"])
@@ -373,20 +387,16 @@ class _Run:
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
 
-    def _placement_probabilities(self, t):
-        """Chance that a returnee arriving this month is placed, by origin and certified level."""
-        T = self.T
+    def _placement_probabilities(self, t, by):
+        """Chance that a returnee arriving this month is placed, by origin and certified level.
+
+        `by` counts this month's returnees by origin and certified level; the channel's
+        capacity goes to the highest level first.
+        """
         place = np.zeros((N_ORIGIN, 3))
-        share = T.matching[t]
-        if share <= 0:
+        share = self.T.matching[t]
+        if share <= 0 or by.sum() == 0:
             return place
-        status = self._view("status")
-        fresh = np.nonzero((status == T.returned) & (self._view("months_home") == 0))[0]
-        if fresh.size == 0:
-            return place
-        origin = self.S.origin[fresh].astype(np.int64)
-        cert = self.S.cert[fresh].astype(np.int64)
-        by = np.bincount(origin * 3 + cert, minlength=N_ORIGIN * 3).reshape(N_ORIGIN, 3).astype(np.float64)
         capacity = share * by.sum(axis=1)
         for level in (2, 1, 0):
             take = np.minimum(capacity, by[:, level])
@@ -394,7 +404,7 @@ class _Run:
             capacity = capacity - take
         return place
 
-    def _inflows(self, t, month, flows, capacity):
+    def _inflows(self, t, month, flows, capacity, headcount):
         T, W = self.T, self.W
         rates = T.inflow[t] * self.scale
         if rates.sum() <= 0:
@@ -412,7 +422,6 @@ class _Run:
         np.add.at(flows, (kernels.F_ENTRY, self.abroad, s, o, sec), reps.astype(np.float64))
         ids = self._append(np.repeat(o, reps).astype(np.int8), np.repeat(s, reps).astype(np.int8),
                            np.repeat(sec, reps).astype(np.int8), month)
-        headcount = self._employer_headcount()
         self._assign_employers(ids, self.S.sector[ids], capacity, headcount, month, None)
 
     def _pools(self, t, month, flows):
@@ -425,22 +434,16 @@ class _Run:
             flows[kernels.F_AGEOUT, 0, self.abroad, o, N_SECTOR] += age_out[o]
 
     def _record(self, t, flows, measures, demand):
-        status = self._view("status").astype(np.int64)
-        alive = status >= 0
-        self.agent_months += int(alive.sum())
-        key = (status[alive] * N_ORIGIN + self._view("origin")[alive]) * N_SECTOR + self._view("sector")[alive]
+        by_group, _, _ = self._census()
+        self.agent_months += int(by_group.sum())
         stock = np.zeros((self.T.n_status, N_ORIGIN, N_SECTOR + 1))
-        stock[:, :, :N_SECTOR] = np.bincount(key, minlength=self.T.n_status * N_ORIGIN * N_SECTOR).reshape(
-            self.T.n_status, N_ORIGIN, N_SECTOR
-        )
+        stock[:, :, :N_SECTOR] = by_group
         stock[0, :, N_SECTOR] = self.pool
         self.stock_rows.append(stock)
         index = np.nonzero(flows)
         self.flow_rows.append((index, flows[index]))
         self.measure_rows.append(measures)
-        counts = self._host_counts()
-        employed = counts[self.regular_codes].sum(axis=0).astype(np.float64)
-        self.demand_rows.append((demand.copy(), employed))
+        self.demand_rows.append((demand.copy(), self._regular_by_sector(by_group)))
 
     # ----- tables ------------------------------------------------------------------------
     def tables(self):

@@ -1,4 +1,5 @@
-"""Metrics for the three actors (host society, migrants, origin countries), declared once.
+"""Metrics for the three actors (host society, migrants, origin countries), declared once;
+the Balanced Coexistence Index; and the claims the comparison tests.
 
 >>> from coexist.metrics import METRICS
 >>> METRICS["host.fill_rate"].direction
@@ -17,17 +18,61 @@ from coexist.metrics.registry import (
     headline_metrics,
     metric_definitions,
 )
+from coexist.metrics.index import (
+    EQUAL_WEIGHTS,
+    INDEX_KEYS,
+    MetricReference,
+    Reference,
+    actor_scores,
+    balance_index,
+    index_definitions,
+    index_values,
+    load_reference,
+    metric_scores,
+    normalise,
+)
+from coexist.metrics.claims import (
+    CLAIMS,
+    Claim,
+    ClaimPart,
+    ClaimResult,
+    PartResult,
+    evaluate_claims,
+    interval90,
+    paired_differences,
+    verdict,
+)
 from coexist.metrics.tables import Tables, as_tables
 
 __all__ = [
     "ACTORS",
+    "CLAIMS",
+    "Claim",
+    "ClaimPart",
+    "ClaimResult",
     "DIRECTIONS",
+    "EQUAL_WEIGHTS",
+    "INDEX_KEYS",
     "METRICS",
     "Metric",
+    "MetricReference",
+    "PartResult",
+    "Reference",
     "Tables",
+    "actor_scores",
     "as_tables",
+    "balance_index",
     "compute_metrics",
+    "evaluate_claims",
     "format_value",
     "headline_metrics",
+    "index_definitions",
+    "index_values",
+    "interval90",
+    "load_reference",
     "metric_definitions",
+    "metric_scores",
+    "normalise",
+    "paired_differences",
+    "verdict",
 ]

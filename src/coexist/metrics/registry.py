@@ -5,8 +5,13 @@ registry. Each metric is a pure function of the result tables (see
 :mod:`coexist.metrics.tables`). A metric whose denominator is zero is ``nan``
 (written as ``null`` in metrics.json).
 
-Directions: ``maximise`` and ``minimise`` are scored; ``info`` is reported but not
-scored (turnover and re-migration: circulation raises them by design).
+Directions: ``maximise`` and ``minimise`` say which way is better and are scored in the
+Balanced Coexistence Index against the fixed reference values of
+``coexist/data/reference_values.toml`` (:mod:`coexist.metrics.index`); ``info`` is reported
+but not scored (turnover and re-migration: circulation raises them by design).
+:func:`compute_metrics` returns every metric followed by ``index.host``,
+``index.migrants``, ``index.origin`` and ``index.balance``. docs/metrics.md is generated
+from this registry (:mod:`coexist.metrics.docs`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coexist.codes import HOST_STATUSES, PROGRAMME_STATUSES, SECTORS
+from coexist.codes import HOST_STATUSES, SECTORS
 from coexist.metrics.tables import (
     Tables,
     arrivals_mask,
@@ -33,7 +38,9 @@ __all__ = ["Metric", "METRICS", "ACTORS", "DIRECTIONS", "compute_metrics", "form
 ACTORS = ("host", "migrants", "origin")
 DIRECTIONS = ("maximise", "minimise", "info")
 
-# Statuses that mean a worker has settled in the host for the long term (brain drain).
+# Brain drain: a move by upgrade from a temporary programme status into a status that lets
+# the worker settle in the host for the long term.
+TEMPORARY_PROGRAMME_STATUSES = ("titp", "esd", "ssw1")
 LONG_TERM_STATUSES = ("ssw2", "professional", "status_based")
 
 
@@ -155,14 +162,18 @@ def _experienced_share(t: Tables) -> float:
 
 @_register("host.irregular_end", actor="host", unit="persons", direction="minimise", label="Irregular population at end", headline=True)
 def _irregular_end(t: Tables) -> float:
-    """Persons in status irregular in the last month of the horizon (stocks table)."""
+    """Persons in status irregular in the last month of the horizon (stocks table). Not in
+    the index (weight 0 in the reference file): host.irregular_mean scores the same
+    stock over the whole horizon, and one month is noisy."""
     series = t.stock_by_month(statuses=("irregular",))
     return float(series[-1]) if series.size else math.nan
 
 
 @_register("host.irregular_mean", actor="host", unit="persons", direction="minimise", label="Irregular population, average")
 def _irregular_mean(t: Tables) -> float:
-    """Persons in status irregular, averaged over the months of the horizon."""
+    """Persons in status irregular (absconders, overstayers and the irregular stock at the
+    start), summed over the months of the horizon in the stocks table and divided by the
+    number of months."""
     series = t.stock_by_month(statuses=("irregular",))
     return float(series.mean()) if series.size else math.nan
 
@@ -184,7 +195,9 @@ def _turnover(t: Tables) -> float:
 def _net_gain(t: Tables) -> float:
     """(Sum of earnings minus sum of home_wage_counterfactual) over the sum of
     workers_in_host, over the horizon: the monthly income gain of a worker in the host
-    over what the same person would earn at home."""
+    over what the same person would earn at home. Gross of living costs and debt
+    repayment (the measures carry gross wages only); the debt is scored separately in
+    migrants.debt_burden."""
     gain = t.measure_total("earnings") - t.measure_total("home_wage_counterfactual")
     return _ratio(gain, t.measure_total("workers_in_host"))
 
@@ -192,35 +205,35 @@ def _net_gain(t: Tables) -> float:
 @_register("migrants.debt_burden", actor="migrants", unit="months of earnings", direction="minimise", label="Debt burden", headline=True)
 def _debt_burden(t: Tables) -> float:
     """Recruitment debt per worker over monthly earnings per worker (the SDG indicator
-    10.7.1 idea): sum over months of debt over sum over months of earnings. Reads as the
-    number of months of host earnings the average worker owes."""
+    10.7.1 idea: cost borne by the worker over monthly earnings abroad): sum over months
+    of the outstanding debt (measure debt) over sum over months of earnings. Reads as the
+    number of months of host earnings the average person in a host status owes. The
+    measures are per origin, not per status, so the denominator includes every person in
+    a host status (status-based residents carry no debt); it is lower than the SDG
+    10.7.1 value for new recruits, which would need the fee paid at entry."""
     return _ratio(t.measure_total("debt"), t.measure_total("earnings"))
 
 
 @_register("migrants.job_mobility_share", actor="migrants", unit="share of regular time", direction="maximise", label="Time with job mobility")
 def _mobility(t: Tables) -> float:
     """Share of the time in a regular status during which the worker may change employer:
-    sum of mobility_months over sum of regular_months."""
+    sum of mobility_months over sum of regular_months. The measures are per origin, not
+    per status, so this covers every regular host status, not only the programme
+    statuses titp, esd, ssw1 and ssw2: status-based, professional, student and designated
+    residents count as mobile or not by their own rules. A programme-only share needs the
+    engine to emit the two measures for programme statuses only."""
     return _ratio(t.measure_total("mobility_months"), t.measure_total("regular_months"))
 
 
-@_register("migrants.skill_mean", actor="migrants", unit="skill (0..1)", direction="maximise", label="Mean skill in host")
+@_register("migrants.skill_mean", actor="migrants", unit="skill (0..1)", direction="maximise", label="Skill of workers in host")
 def _skill_mean(t: Tables) -> float:
-    """Mean skill of workers in the host, weighted by person-months: sum of skill_sum_host
-    over sum of workers_in_host."""
+    """Skill growth, measured as the mean skill of the people in the host, weighted by
+    person-months: sum of skill_sum_host over sum of workers_in_host. Skill rises with
+    each month worked (learning by doing), so designs that keep or bring back workers
+    longer score higher. A per-person gain (skill now minus skill at entry) is not in the
+    measures; the difference between the last and the first month's mean is not used
+    because it compares different people (arrivals and departures change who is there)."""
     return _ratio(t.measure_total("skill_sum_host"), t.measure_total("workers_in_host"))
-
-
-@_register("migrants.skill_growth", actor="migrants", unit="skill (0..1)", direction="info", label="Skill growth (last minus first month)")
-def _skill_growth(t: Tables) -> float:
-    """Mean skill in the host in the last month minus mean skill in the first month
-    (skill_sum_host / workers_in_host). Information: it mixes learning with who arrives
-    and who leaves."""
-    skill = t.measure_by_month("skill_sum_host")
-    workers = t.measure_by_month("workers_in_host")
-    if skill.size == 0 or workers[0] <= 0 or workers[-1] <= 0:
-        return math.nan
-    return float(skill[-1] / workers[-1] - skill[0] / workers[0])
 
 
 @_register("migrants.family_unity", actor="migrants", unit="share of workers", direction="maximise", label="Family unity")
@@ -253,15 +266,21 @@ def _remittances(t: Tables) -> float:
     return _ratio(t.measure_total("remittances"), t.years)
 
 
-@_register("origin.long_term_loss", actor="origin", unit="persons", direction="minimise", label="Long-term loss of workers", headline=True)
+@_register("origin.long_term_loss_per_year", actor="origin", unit="persons per year", direction="minimise", label="Long-term loss of workers per year", headline=True)
 def _long_term_loss(t: Tables) -> float:
-    """Brain drain: persons in a long-term status (ssw2, professional, status_based) in the
-    last month, counting only programme origins (origins with anyone in a programme status
-    titp, esd, ssw1 or ssw2 at any month of the horizon)."""
-    s = t._stocks
-    origins = np.unique(s["origin"][np.isin(s["status"], list(PROGRAMME_STATUSES)) & (s["persons"] > 0)])
-    series = t.stock_by_month(statuses=LONG_TERM_STATUSES, origins=tuple(origins.tolist()))
-    return float(series[-1]) if series.size else math.nan
+    """Brain drain: flows labelled upgrade from a temporary programme status (titp, esd,
+    ssw1) into a status that allows long-term settlement (ssw2, professional,
+    status_based), summed over the horizon and divided by its length in years. Counts the
+    persons the programmes turned into settlers during the run, once each (a later move
+    from ssw2 to status_based is not counted again); the settled stock at the start is
+    not a loss caused by the design and is left out."""
+    f = t.flow_columns
+    mask = (
+        (f["flow"] == "upgrade")
+        & np.isin(f["status_from"], list(TEMPORARY_PROGRAMME_STATUSES))
+        & np.isin(f["status_to"], list(LONG_TERM_STATUSES))
+    )
+    return _ratio(t.flow_by_month(mask).sum(), t.years)
 
 
 @_register("origin.remigration_per_year", actor="origin", unit="persons per year", direction="info", label="Re-migration per year")
@@ -298,26 +317,40 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:.3g}"
 
 
-def compute_metrics(result: Any) -> dict[str, float]:
-    """Compute every registered metric for one run.
+def compute_metrics(result: Any, scenario: Any = None, *, reference: Any = None) -> dict[str, float]:
+    """Compute every registered metric for one run, then its three actor scores and the
+    Balanced Coexistence Index.
 
     Parameters
     ----------
     result : SimulationResult, loaded run or Tables
+    scenario : Scenario, optional
+        Gives the ``balance_weights`` of the index. When omitted, the weights written in a
+        loaded run's ``scenario_toml`` are used, else equal weights.
+    reference : Reference, optional
+        Reference values (:func:`coexist.metrics.load_reference`); the shipped file when
+        omitted.
 
     Returns
     -------
     dict
-        Metric name to value (float, nan when undefined); always the same keys, in
-        registry order.
+        Metric name to value (float, nan when undefined); always the same keys: the
+        registry in order, then ``index.host``, ``index.migrants``, ``index.origin`` and
+        ``index.balance``. A pure function of the run, its weights and the reference file.
     """
+    from coexist.metrics.index import index_values, run_weights
+
     tables = as_tables(result)
-    return {name: float(m.compute(tables)) for name, m in METRICS.items()}
+    values = {name: float(m.compute(tables)) for name, m in METRICS.items()}
+    values.update(index_values(values, run_weights(result, scenario), reference))
+    return values
 
 
 def metric_definitions() -> dict[str, dict[str, str]]:
-    """Actor, unit, direction, label and description of every metric."""
-    return {name: m.definition() for name, m in METRICS.items()}
+    """Actor, unit, direction, label and description of every metric and index key."""
+    from coexist.metrics.index import index_definitions
+
+    return {**{name: m.definition() for name, m in METRICS.items()}, **index_definitions()}
 
 
 def headline_metrics() -> list[Metric]:

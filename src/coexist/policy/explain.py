@@ -70,7 +70,8 @@ def _person(person: Mapping, names: tuple[str, ...]) -> dict:
 
 def _way_back_answer(R, params, names, status, status_total, months_completed, cert, skill) -> dict:
     chance, target = rules.way_back(
-        R, status, status_total, months_completed, cert, skill,
+        R.leaving_ends_right, R.max_total, R.rp_from, R.rp_to, R.rp_open, R.rp_min_completed, R.rp_test,
+        status, status_total, months_completed, cert, skill,
         params["test_slope"], params["test_threshold_ssw1"], params["test_threshold_ssw2"],
     )
     if target < 0:
@@ -82,7 +83,7 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     for k in range(R.rp_from.shape[0]):
         if R.rp_from[k] == status and R.rp_to[k] == target and R.rp_test[k] > cert:
             needs = TEST_LEVELS[R.rp_test[k]]
-    cooldown = int(rules.reentry_cooldown(R, status, target))
+    cooldown = int(rules.reentry_cooldown(R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to, R.rp_cooldown, status, target))
     if target == status and not R.leaving_ends_right[status]:
         reason = f"leaving {names[status]} does not end the right to come back"
     else:
@@ -153,11 +154,11 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
         answer["note"] = "irregular stay: removal with a re-entry ban when detected; no legal way back until it ends"
         return answer
 
-    left = int(rules.remaining(R, code, p["months_in_status"], p["status_total"]))
+    left = int(rules.remaining(R.max_stay, R.max_total, code, p["months_in_status"], p["status_total"]))
     answer["months_left"] = None if left >= rules.NO_LIMIT else left
     answer["renewable"] = bool(R.renewable[code])
     rule = JOB_CHANGE_RULES[R.job_change[code]]
-    allowed = bool(rules.job_change_allowed(R, code, p["months_in_status"]))
+    allowed = bool(rules.job_change_allowed(R.job_change, R.job_change_after, code, p["months_in_status"]))
     job = {"allowed": allowed, "rule": rule}
     if rule == "after" and not allowed:
         job["from_month"] = format_month(index + int(R.job_change_after[code]) - p["months_in_status"])

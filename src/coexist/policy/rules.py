@@ -115,30 +115,35 @@ def month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazar
         cumulative=bool(T.cumulative[t]),
     )
 
-@njit(cache=True)
-def remaining(R, status, months_in_status, status_total):
+# The predicates take the rule arrays they read as arguments (not the MonthRules tuple):
+# compiled loops then read plain local arrays, which keeps the hot path fast.
+
+
+@njit(inline="always", cache=True)
+def remaining(max_stay, max_total, status, months_in_status, status_total):
     """Months left before the current stay in `status` expires (NO_LIMIT when none).
 
     The stay per entry counts from the entry into the status; the lifetime limit counts
     every month ever spent in it.
     """
     left = NO_LIMIT
-    if R.max_stay[status] > 0:
-        left = R.max_stay[status] - months_in_status
-    if R.max_total[status] > 0:
-        left = min(left, R.max_total[status] - status_total)
+    if max_stay[status] > 0:
+        left = max_stay[status] - months_in_status
+    if max_total[status] > 0:
+        left = min(left, max_total[status] - status_total)
     return left
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def pass_probability(skill, level, slope, threshold_ssw1, threshold_ssw2):
     """Chance of passing the skill test of `level` (1: SSW-i, 2: SSW-ii) at this skill."""
     threshold = threshold_ssw1 if level <= 1 else threshold_ssw2
     return 1.0 / (1.0 + math.exp(-slope * (skill - threshold)))
 
 
-@njit(cache=True)
-def way_back(R, status, status_total, months_completed, cert, skill, slope, threshold_ssw1, threshold_ssw2):
+@njit(inline="always", cache=True)
+def way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed, rp_test,
+             status, status_total, months_completed, cert, skill, slope, threshold_ssw1, threshold_ssw2):
     """Chance of a legal way back after leaving from `status`, and the status it leads to (-1: none).
 
     Re-entering the same status comes first (where leaving does not end the right and the
@@ -147,19 +152,19 @@ def way_back(R, status, status_total, months_completed, cert, skill, slope, thre
     """
     best_p = 0.0
     best_to = -1
-    if not R.leaving_ends_right[status] and (R.max_total[status] == 0 or status_total < R.max_total[status]):
+    if not leaving_ends_right[status] and (max_total[status] == 0 or status_total < max_total[status]):
         best_p = 1.0
         best_to = status
-    for k in range(R.rp_from.shape[0]):
-        if R.rp_from[k] != status or not R.rp_open[k]:
+    for k in range(rp_from.shape[0]):
+        if rp_from[k] != status or not rp_open[k]:
             continue
-        if months_completed < R.rp_min_completed[k]:
+        if months_completed < rp_min_completed[k]:
             continue
-        target = R.rp_to[k]
-        if R.max_total[target] > 0 and target == status and status_total >= R.max_total[target]:
+        target = rp_to[k]
+        if max_total[target] > 0 and target == status and status_total >= max_total[target]:
             continue
         p = 1.0
-        level = R.rp_test[k]
+        level = rp_test[k]
         if level > 0 and cert < level:
             p = pass_probability(skill, level, slope, threshold_ssw1, threshold_ssw2)
         if p > best_p:
@@ -168,26 +173,27 @@ def way_back(R, status, status_total, months_completed, cert, skill, slope, thre
     return best_p, best_to
 
 
-@njit(cache=True)
-def reentry_cooldown(R, previous, target):
+@njit(inline="always", cache=True)
+def reentry_cooldown(leaving_ends_right, cooldown, rp_from, rp_to, rp_cooldown, previous, target):
     """Months a person who left `previous` must wait at home before entering `target`."""
-    if target == previous and not R.leaving_ends_right[previous]:
-        return R.reentry_cooldown[previous]
-    for k in range(R.rp_from.shape[0]):
-        if R.rp_from[k] == previous and R.rp_to[k] == target:
-            return R.rp_cooldown[k]
+    if target == previous and not leaving_ends_right[previous]:
+        return cooldown[previous]
+    for k in range(rp_from.shape[0]):
+        if rp_from[k] == previous and rp_to[k] == target:
+            return rp_cooldown[k]
     return 0
 
 
-@njit(cache=True)
-def job_change_allowed(R, status, months_in_status):
+@njit(inline="always", cache=True)
+def job_change_allowed(job_change, job_change_after, status, months_in_status):
     """Whether a holder of `status` may change employer now."""
-    rule = R.job_change[status]
-    return rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= R.job_change_after[status])
+    rule = job_change[status]
+    return rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= job_change_after[status])
 
 
-@njit(cache=True)
-def best_transition(R, status, sector, months_in_status, abroad_months, cert, language, cap_open):
+@njit(inline="always", cache=True)
+def best_transition(tr_from, tr_to, tr_open, tr_min_months, tr_min_abroad, tr_test, tr_language, tr_sector_ok,
+                    wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
     """The best-paid status this person may move to inside the host now (-1: none).
 
     A transition is open when its date allows it, the person has the months, the
@@ -196,17 +202,17 @@ def best_transition(R, status, sector, months_in_status, abroad_months, cert, la
     """
     best = -1
     best_wage = -1.0
-    for k in range(R.tr_from.shape[0]):
-        if R.tr_from[k] != status or not R.tr_open[k]:
+    for k in range(tr_from.shape[0]):
+        if tr_from[k] != status or not tr_open[k]:
             continue
-        if months_in_status < R.tr_min_months[k] or abroad_months < R.tr_min_abroad[k]:
+        if months_in_status < tr_min_months[k] or abroad_months < tr_min_abroad[k]:
             continue
-        if cert < R.tr_test[k] or language < R.tr_language[k]:
+        if cert < tr_test[k] or language < tr_language[k]:
             continue
-        target = R.tr_to[k]
-        if not R.tr_sector_ok[k, sector] or not cap_open[target, sector]:
+        target = tr_to[k]
+        if not tr_sector_ok[k, sector] or not cap_open[target, sector]:
             continue
-        if R.wage[target] > best_wage:
+        if wage[target] > best_wage:
             best = target
-            best_wage = R.wage[target]
+            best_wage = wage[target]
     return best
