@@ -147,7 +147,7 @@ def _expand(out: str | Path, *, name: str, seed: int) -> Path:
 def _summarise(scenario: Any, result: Any, *, seed: int, started: float) -> RunSummary:
     from coexist.metrics import compute_metrics
 
-    metrics = compute_metrics(result)
+    metrics = compute_metrics(result, scenario)
     return RunSummary(
         name=str(scenario.name),
         scenario_hash=_scenario_hash(scenario),

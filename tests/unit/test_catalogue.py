@@ -103,6 +103,10 @@ def test_missing_metrics_are_empty_and_index_balance_is_listed(tmp_path, root):
     doc["metrics"]["index.balance"] = 0.42
     del doc["metrics"]["host.fill_rate"]
     doc_path.write_text(json.dumps(doc))
+    other_path = tmp_path / RUNS[1][0] / "metrics.json"
+    other = json.loads(other_path.read_text())
+    other["metrics"].pop("index.balance", None)
+    other_path.write_text(json.dumps(other))
 
     rows = _by_seed(list_runs([tmp_path], sort="-host.fill_rate"))
     assert rows[1]["index.balance"] == pytest.approx(0.42)

@@ -195,7 +195,7 @@ def write_run(
     folder = Path(folder)
     check_destination(folder)
     scenario_toml, digest = describe_scenario(scenario)
-    values = dict(metrics) if metrics is not None else compute_metrics(result)
+    values = dict(metrics) if metrics is not None else compute_metrics(result, scenario)
 
     parent = folder.parent
     try:
