@@ -40,7 +40,8 @@ from coexist.policy.rules import (
 )
 from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
     SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEATH, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
-    uniform,
+    draw,
+    person_key,
 )
 
 __all__ = ["host_month", "home_month", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
@@ -145,10 +146,11 @@ PARAM_NAMES = (
 GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard demographic regularity
 
 
-@njit(inline="always", cache=True)
-def _monthly_death(mortality_annual, age_months):
-    """Gompertz hazard: mortality_annual at age 40, rising 9% a year of age."""
-    return mortality_annual * math.exp(GOMPERTZ_SLOPE * (age_months / 12.0 - 40.0)) / 12.0
+def death_table(mortality_annual: float, max_age_months: int = 1440) -> np.ndarray:
+    """Monthly chance of death by age in months (Gompertz: mortality_annual at age 40,
+    rising 9% a year of age), looked up by the passes instead of computed."""
+    ages = np.arange(max_age_months) / 12.0
+    return np.minimum(mortality_annual * np.exp(GOMPERTZ_SLOPE * (ages - 40.0)) / 12.0, 1.0)
 
 
 @njit(inline="always", cache=True)
@@ -173,14 +175,14 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
 
 
 @njit(cache=True)
-def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, flows, measures, abroad):
+def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
+               cap_open, death_by_age, flows, measures, abroad):
     """One month in the host for every person there (steps 3-8).
 
     `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
     """
     _host_pass(
-        n, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
+        n, S.pid, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
         S.status_total, S.prev_status, S.skill, S.cert, S.language, S.debt, S.savings, S.family,
         S.target_earner, S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.overstay, S.forfeited,
         R.irregular, R.returned, R.kind, R.wage, R.max_stay, R.max_total, R.permit, R.renewable, R.job_change,
@@ -188,20 +190,22 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_abusive, sector_factor,
         R.tr_min_months, R.tr_min_abroad, R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard,
         R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
         R.recognition, R.cumulative,
-        P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12, cap_open, flows, measures, abroad,
+        P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
+        death_by_age, flows, measures, abroad,
     )
 
 
 @njit(parallel=True, cache=True)
 def _host_pass(
-    n, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
+    n, pid, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
     prev_status, skill, cert, language, debt, savings, family, target_earner, age, months_home, employed_home,
     ban_until, applying, overstay, forfeited,
     irregular, returned, kind, wage_of, max_stay, max_total, permit, renewable, job_change, job_change_after,
     family_allowed, leaving_ends_right, exit_rate, tr_from, tr_to, tr_min_months, tr_min_abroad, tr_test,
     tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
     detection, ban, matching, recognition, cumulative,
-    P, month, seed, emp_premium, emp_abusive, sector_factor, home_wage, f12, cap_open, flows, measures, abroad,
+    P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
+    death_by_age, flows, measures, abroad,
 ):
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
@@ -210,7 +214,7 @@ def _host_pass(
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
     n_tr = tr_from.shape[0]
-    n_chunks = flows.shape[0]
+    n_chunks = measures.shape[0]
     size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
@@ -219,6 +223,7 @@ def _host_pass(
             st = status[i]
             if st <= 0 or st == returned:
                 continue
+            key = person_key(seed, pid[i], month)
             o = origin[i]
             sec = sector[i]
             # ageing and mortality (step 11 for people in the host)
@@ -228,7 +233,7 @@ def _host_pass(
                 status[i] = -1
                 applying[i] = 0
                 continue
-            if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P[P_MORT], age[i]):
+            if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
                 fl[F_DEATH, st, abroad, o, sec] += 1.0
                 status[i] = -1
                 applying[i] = 0
@@ -244,10 +249,12 @@ def _host_pass(
                 base = wage_of[prev_status[i]] if prev_status[i] > 0 else wage_of[1]
                 wage = base * sector_factor[sec] * P[P_IRRWAGE]
                 premium = 1.0
+                log_premium = 0.0
                 abusive = 0
             else:
                 e = employer[i]
                 premium = emp_premium[e] if e >= 0 else 1.0
+                log_premium = emp_log_premium[e] if e >= 0 else 0.0
                 abusive = emp_abusive[e] if e >= 0 else 0
                 wage = wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
             net = max(wage - P[P_LIVING], 0.1 * wage)
@@ -264,9 +271,9 @@ def _host_pass(
             if programme or st == irregular:
                 skill[i] += P[P_LEARN] * (1.0 - skill[i])
             if programme and cert[i] < 2 and months_in_status[i] % 12 == 0:
-                if uniform(seed, i, month, SLOT_TEST) < pass_probability(skill[i], cert[i] + 1, slope, thr1, thr2):
+                if draw(key, SLOT_TEST) < pass_probability(skill[i], cert[i] + 1, slope, thr1, thr2):
                     cert[i] += 1
-            if language[i] < 3 and uniform(seed, i, month, SLOT_LANGUAGE) < P[P_LANG]:
+            if language[i] < 3 and draw(key, SLOT_LANGUAGE) < P[P_LANG]:
                 language[i] += 1
 
             # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
@@ -274,7 +281,7 @@ def _host_pass(
                 allowed = job_change_allowed(job_change, job_change_after, st, months_in_status[i])
                 if allowed:
                     hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
-                    if uniform(seed, i, month, SLOT_JOB_CHANGE) < hazard:
+                    if draw(key, SLOT_JOB_CHANGE) < hazard:
                         fl[F_JOB, st, st, o, sec] += 1.0
                         employer[i] = -2  # assigned a new employer after this pass
                 option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed, rp_test,
@@ -283,10 +290,10 @@ def _host_pass(
                     P[P_AABUSE] * abusive
                     + P[P_ATIE] * (0.0 if allowed else 1.0)
                     + P[P_ADEBT] * debt[i] / wage
-                    + P[P_AGAP] * max(0.0, -math.log(premium))
+                    + P[P_AGAP] * max(0.0, -log_premium)
                     - P[P_AOPTION] * option
                 )
-                if uniform(seed, i, month, SLOT_ABSCOND) < rate:
+                if draw(key, SLOT_ABSCOND) < rate:
                     fl[F_ABSCOND, st, irregular, o, sec] += 1.0
                     prev_status[i] = st
                     status[i] = irregular
@@ -340,8 +347,8 @@ def _host_pass(
                     w_return = math.exp(u_return - top)
                     w_irr = math.exp(u_irr - top)
                     w_stay = math.exp(u_stay - top) if stay_to >= 0 else 0.0
-                    draw = uniform(seed, i, month, SLOT_CHOICE) * (w_return + w_irr + w_stay)
-                    if draw < w_stay:
+                    pick = draw(key, SLOT_CHOICE) * (w_return + w_irr + w_stay)
+                    if pick < w_stay:
                         if stay_to != st:
                             fl[F_UPGRADE, st, stay_to, o, sec] += 1.0
                             prev_status[i] = st
@@ -349,7 +356,7 @@ def _host_pass(
                             months_in_status[i] = 0
                             status_total[i] = 0
                         decided = True
-                    elif draw < w_stay + w_irr:
+                    elif pick < w_stay + w_irr:
                         fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
                         prev_status[i] = st
                         status[i] = irregular
@@ -373,7 +380,7 @@ def _host_pass(
                         hazard *= 0.5
                     if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
                         hazard = max(hazard, 0.08)
-                    if uniform(seed, i, month, SLOT_EARLY_RETURN) < hazard:
+                    if draw(key, SLOT_EARLY_RETURN) < hazard:
                         fl[F_RETURN, st, returned, o, sec] += 1.0
                         prev_status[i] = st
                         _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
@@ -381,7 +388,7 @@ def _host_pass(
                         continue
             elif st != irregular:
                 # non-programme statuses: exits and hazard-driven transitions
-                if uniform(seed, i, month, SLOT_EXIT) < exit_rate[st]:
+                if draw(key, SLOT_EXIT) < exit_rate[st]:
                     fl[F_EXIT, st, abroad, o, sec] += 1.0
                     status[i] = -1
                     applying[i] = 0
@@ -391,7 +398,7 @@ def _host_pass(
                         continue
                     if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
                         continue
-                    if uniform(seed, i, month, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
+                    if draw(key, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
                         target = tr_to[k]
                         fl[F_UPGRADE, st, target, o, sec] += 1.0
                         prev_status[i] = st
@@ -403,14 +410,14 @@ def _host_pass(
 
             # step 8: enforcement and voluntary departure of irregular workers
             if st == irregular and months_in_status[i] > 0:
-                if uniform(seed, i, month, SLOT_DETECT) < detection:
+                if draw(key, SLOT_DETECT) < detection:
                     fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
                     _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
                                  me, o, returned)
                     ban_until[i] = month + ban
                     forfeited[i] = 1
                     continue
-                if uniform(seed, i, month, SLOT_DEPART) < P[P_VIRR]:
+                if draw(key, SLOT_DEPART) < P[P_VIRR]:
                     fl[F_DEPART, irregular, returned, o, sec] += 1.0
                     _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
                                  me, o, returned)
@@ -420,7 +427,7 @@ def _host_pass(
 
             # family formation where the status allows it
             if st != irregular and family_allowed[st] and family[i] == 0:
-                if uniform(seed, i, month, SLOT_FAMILY) < P[P_F0]:
+                if draw(key, SLOT_FAMILY) < P[P_F0]:
                     family[i] = 1
 
             # month-end measures of people still in the host
@@ -449,29 +456,29 @@ def _arrive_home(i, status, months_home, employed_home, applying, savings, skill
 
 
 @njit(cache=True)
-def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad):
+def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad):
     """One month at origin for every returnee (steps 9-11)."""
     _home_pass(
-        n, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
+        n, S.pid, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
         S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.apply_status, S.forfeited,
         R.returned, R.kind, R.admits, R.max_total, R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to,
         R.rp_cooldown, R.rp_min_completed, R.rp_test, R.rp_open, R.support,
-        P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad,
+        P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad,
     )
 
 
 @njit(parallel=True, cache=True)
 def _home_pass(
-    n, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
+    n, pid, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
     employed_home, ban_until, applying, apply_status, forfeited,
     returned, kind, admits, max_total, leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown,
     rp_min_completed, rp_test, rp_open, support,
-    P, month, seed, place_prob, f12, remigration_gain, flows, measures, abroad,
+    P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad,
 ):
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
-    n_chunks = flows.shape[0]
+    n_chunks = measures.shape[0]
     size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
@@ -479,6 +486,7 @@ def _home_pass(
         for i in range(c * size, min(n, (c + 1) * size)):
             if status[i] != returned:
                 continue
+            key = person_key(seed, pid[i], month)
             o = origin[i]
             sec = sector[i]
             if months_home[i] > 0:
@@ -488,7 +496,7 @@ def _home_pass(
                     status[i] = -1
                     applying[i] = 0
                     continue
-                if uniform(seed, i, month, SLOT_DEATH) < _monthly_death(P[P_MORT], age[i]):
+                if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
                     fl[F_DEATH, returned, abroad, o, sec] += 1.0
                     status[i] = -1
                     applying[i] = 0
@@ -496,7 +504,7 @@ def _home_pass(
             # step 9: reintegration, the bilateral channel first (ranked by certified skill)
             if employed_home[i] == 0:
                 if months_home[i] == 0:
-                    if uniform(seed, i, month, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
+                    if draw(key, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
                         employed_home[i] = 2
                         fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
                         me[o, M_PLACED] += 1.0
@@ -504,7 +512,7 @@ def _home_pass(
                     hazard = monthly_find[o]
                     if months_home[i] <= support:
                         hazard = min(1.0, hazard * 2.0)
-                    if uniform(seed, i, month, SLOT_HOME_JOB) < hazard:
+                    if draw(key, SLOT_HOME_JOB) < hazard:
                         employed_home[i] = 1
                         fl[F_JOBHOME, returned, returned, o, sec] += 1.0
             months_home[i] += 1
@@ -535,7 +543,7 @@ def _home_pass(
             if months_home[i] < max(wait, 1):
                 continue
             hazard = P[P_G0] * remigration_gain[o] * math.exp(-P[P_TEMPLOYED] * (employed_home[i] > 0))
-            if uniform(seed, i, month, SLOT_REMIGRATE) < hazard * p_back:
+            if draw(key, SLOT_REMIGRATE) < hazard * p_back:
                 applying[i] = 1
                 apply_status[i] = target
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-__all__ = ["uniform", "generator", "SLOT"]
+__all__ = ["uniform", "uniforms", "person_key", "draw", "generator", "SLOT"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -53,12 +53,23 @@ def _mix(z):
 
 
 @njit(inline="always", cache=True)
+def person_key(seed, person, month):
+    """The stream of one person in one month; each slot then costs one mix."""
+    z = _mix(uint64(seed) * uint64(0x9E3779B97F4A7C15) + uint64(person))
+    return _mix(z + uint64(month) * uint64(0xD1B54A32D192ED03))
+
+
+@njit(inline="always", cache=True)
+def draw(key, slot):
+    """A uniform number in [0, 1) for one slot of a person's monthly stream."""
+    z = _mix(key + uint64(slot) * uint64(0x8CB92BA72F3D8DD7))
+    return (z >> uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always", cache=True)
 def uniform(seed, person, month, slot):
     """A uniform number in [0, 1) fixed by (seed, person, month, slot)."""
-    z = _mix(uint64(seed) * uint64(0x9E3779B97F4A7C15) + uint64(person))
-    z = _mix(z + uint64(month) * uint64(0xD1B54A32D192ED03))
-    z = _mix(z + uint64(slot) * uint64(0x8CB92BA72F3D8DD7))
-    return (z >> uint64(11)) * (1.0 / 9007199254740992.0)
+    return draw(person_key(seed, person, month), slot)
 
 
 def generator(seed: int, month: int, phase: int) -> np.random.Generator:

@@ -15,7 +15,7 @@ from coexist.engine import kernels
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
-from coexist.engine.state import FIELDS, State, grow
+from coexist.engine.state import FIELDS, State, compact, grow
 from coexist.engine.world import World, build_world, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
@@ -62,6 +62,9 @@ class _Run:
         self.W: World = build_world(scenario, self.T, self.seed, scale)
         self.S: State = self.W.state
         self.n = self.W.n
+        self.next_pid = self.n
+        self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
+        self.last_census = None
         self.pool = self.W.pool_target.copy()
         p = self.W.params
         self.lag = max(1, int(round(p["recruitment_lag_months"])))
@@ -125,7 +128,7 @@ class _Run:
         """Give each person an employer in their sector, weighted by open vacancies."""
         if persons.size == 0:
             return
-        u = uniforms(self.seed, persons.astype(np.int64), month, SLOT["employer"])
+        u = uniforms(self.seed, self.S.pid[persons].astype(np.int64), month, SLOT["employer"])
         vacancy = np.maximum(capacity - headcount, 0.0)
         if intake_limit is not None:
             vacancy = np.where(self.intake < intake_limit, vacancy, 0.0)
@@ -147,14 +150,17 @@ class _Run:
             return np.zeros(0, dtype=np.int64)
         self.S = grow(self.S, self.n, self.n + k)
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        pids = np.arange(self.next_pid, self.next_pid + k, dtype=np.int64)
+        self.next_pid += k
         p = self.W.params
         T = self.T
-        u_a = uniforms(self.seed, ids, month, SLOT["attr_a"])
-        u_b = uniforms(self.seed, ids, month, SLOT["attr_b"])
-        u_c = uniforms(self.seed, ids, month, SLOT["target"])
+        u_a = uniforms(self.seed, pids, month, SLOT["attr_a"])
+        u_b = uniforms(self.seed, pids, month, SLOT["attr_b"])
+        u_c = uniforms(self.seed, pids, month, SLOT["target"])
         S = self.S
         for name in FIELDS:
             getattr(S, name)[ids] = 0
+        S.pid[ids] = pids
         S.status[ids] = status
         S.origin[ids] = origin
         S.sector[ids] = sector
@@ -188,16 +194,20 @@ class _Run:
         P[self.P_living] = self.living[t]
         home_wage = W.home_wage * T.home_wage_index[t]
 
+        # people who left the model are dropped once a year (streams are keyed by pid)
+        if month % 12 == 0 and t > 0:
+            self._compact()
         # step 1: demand and vacancies
         demand = W.demand0 * W.demand_index[t]
         capacity = demand[W.emp_sector] * W.emp_share
-        _, headcount, _ = self._census()
+        by_group, headcount, _ = self.last_census if self.last_census is not None else self._census()
+        by_group = by_group.copy()
+        headcount = headcount.copy()
         if month % 12 == 3:  # intake limits count per fiscal year (April to March)
             self.intake[:] = 0.0
 
         # step 2: recruitment: arrivals of those admitted earlier, then new admissions
-        self._arrivals(t, month, flows, capacity, headcount)
-        by_group, _, _ = self._census()
+        self._arrivals(t, month, flows, capacity, headcount, by_group)
         counts = by_group.sum(axis=1)
         employed = self._regular_by_sector(by_group)
         network = by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
@@ -208,8 +218,9 @@ class _Run:
         cap_open = cap_room > 0
         thread_flows, chunk_measures = self._kernel_buffers()
         kernels.host_month(
-            self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_abusive, W.sector_factor,
-            home_wage, W.f12, cap_open, thread_flows, chunk_measures, self.abroad,
+            self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
+            W.sector_factor,
+            home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures, self.abroad,
         )
         # job changers (employer -2) move to a firm with a vacancy in their field
         by_group, headcount, fresh = self._census()
@@ -220,7 +231,7 @@ class _Run:
             if free.any():
                 open_jobs = np.maximum(demand - self._regular_by_sector(by_group), 0.0) + 1e-9
                 cdf = np.cumsum(open_jobs)
-                u = uniforms(self.seed, movers[free].astype(np.int64), month, SLOT["job_sector"])
+                u = uniforms(self.seed, self.S.pid[movers[free]].astype(np.int64), month, SLOT["job_sector"])
                 self.S.sector[movers[free]] = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
             self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
 
@@ -228,8 +239,8 @@ class _Run:
         place_prob = self._placement_probabilities(t, fresh)
         gain = self._remigration_gain(t, home_wage)
         kernels.home_month(
-            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, thread_flows, chunk_measures,
-            self.abroad,
+            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, thread_flows,
+            chunk_measures, self.abroad,
         )
         flows += thread_flows.sum(axis=0)
         measures += chunk_measures.sum(axis=0)
@@ -240,7 +251,11 @@ class _Run:
         self._pools(t, month, flows)
         self._record(t, flows, measures, demand)
 
-    def _arrivals(self, t, month, flows, capacity, headcount):
+    def _compact(self):
+        self.n = compact(self.S, self.n)
+
+    def _arrivals(self, t, month, flows, capacity, headcount, by_group):
+        """Admitted people travel; `headcount` and `by_group` are updated in place."""
         T = self.T
         # returnees admitted earlier travel now
         applying = self._view("applying")
@@ -251,6 +266,8 @@ class _Run:
             origin = S.origin[arrive].astype(np.int64)
             sector = S.sector[arrive].astype(np.int64)
             np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
+            np.add.at(by_group, (target, origin, sector), 1)
+            np.add.at(by_group, (T.returned, origin, sector), -1)
             same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
             S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
             S.forfeited[arrive] = 0
@@ -287,6 +304,7 @@ class _Run:
         status = np.repeat(s, reps).astype(np.int8)
         sector = np.repeat(sec, reps).astype(np.int8)
         np.add.at(flows, (kernels.F_ENTRY, 0, s, o, sec), reps.astype(np.float64))
+        np.add.at(by_group, (s, o, sec), reps)
         np.subtract.at(self.pool, o, reps.astype(np.float64))
         ids = self._append(origin, status, sector, month)
         # each status has its own yearly intake limit per employer (a share of its capacity)
@@ -324,7 +342,7 @@ class _Run:
                 share = np.minimum(1.0, vacancies / np.maximum(group.sum(axis=0) + new_apps.sum(), 1))
             allowed = np.minimum(group * share[None, :], room)
             prob = np.where(group > 0, allowed / np.maximum(group, 1), 0.0)
-            u = uniforms(self.seed, applicants.astype(np.int64), month, SLOT["admit"])
+            u = uniforms(self.seed, self.S.pid[applicants].astype(np.int64), month, SLOT["admit"])
             admitted = applicants[u < prob[target, sector]]
             self.S.applying[admitted] = 2
             self.S.arrival[admitted] = month + self.reentry_lag
@@ -434,7 +452,8 @@ class _Run:
             flows[kernels.F_AGEOUT, 0, self.abroad, o, N_SECTOR] += age_out[o]
 
     def _record(self, t, flows, measures, demand):
-        by_group, _, _ = self._census()
+        self.last_census = self._census()
+        by_group = self.last_census[0]
         self.agent_months += int(by_group.sum())
         stock = np.zeros((self.T.n_status, N_ORIGIN, N_SECTOR + 1))
         stock[:, :, :N_SECTOR] = by_group

@@ -6,11 +6,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["State", "FIELDS", "new_state", "grow", "GONE"]
+__all__ = ["State", "FIELDS", "new_state", "grow", "compact", "GONE"]
 
 GONE = -1  # status of a person who left the modelled population (aged out, died, emigrated)
 
 FIELDS: dict[str, type] = {
+    "pid": np.int32,  # stable person id: keys the random stream, survives compaction
     "status": np.int8,
     "origin": np.int8,
     "sector": np.int8,
@@ -41,6 +42,7 @@ FIELDS: dict[str, type] = {
 
 
 class State(NamedTuple):
+    pid: np.ndarray
     status: np.ndarray
     origin: np.ndarray
     sector: np.ndarray
@@ -87,3 +89,17 @@ def grow(state: State, used: int, needed: int) -> State:
     for name in FIELDS:
         getattr(bigger, name)[:used] = getattr(state, name)[:used]
     return bigger
+
+
+def compact(state: State, used: int) -> int:
+    """Drop people who left the modelled population; returns the new count.
+
+    Order is kept and every person keeps their `pid`, so random streams do not change.
+    """
+    keep = np.nonzero(state.status[:used] != GONE)[0]
+    k = keep.size
+    for name in FIELDS:
+        array = getattr(state, name)
+        array[:k] = array[keep]
+    state.status[k:used] = GONE
+    return k

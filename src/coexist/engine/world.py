@@ -52,6 +52,7 @@ class World:
     emp_sector: np.ndarray  # [employer] sector code
     emp_share: np.ndarray  # [employer] share of its sector's demand
     emp_premium: np.ndarray
+    emp_log_premium: np.ndarray
     emp_abusive: np.ndarray
     sector_employers: list  # per sector: employer ids
     demand0: np.ndarray  # [sector] at the simulated scale
@@ -195,6 +196,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         emp_sector=emp_sector,
         emp_share=emp_share,
         emp_premium=emp_premium,
+        emp_log_premium=np.log(emp_premium),
         emp_abusive=emp_abusive,
         sector_employers=sector_employers,
         demand0=demand0,
@@ -223,6 +225,7 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     horizon = np.where(max_stay[status] > 0, max_stay[status], np.where(max_total[status] > 0, max_total[status], 72))
     horizon = np.where(max_total[status] > 0, np.minimum(horizon, max_total[status]), horizon)
     months_in_status = np.floor(u_a * horizon).astype(np.int16)
+    state.pid[:n] = ids
     state.status[:n] = status
     state.origin[:n] = origin
     state.sector[:n] = sector

@@ -1,0 +1,31 @@
+"""Experiments over many runs: replicates with parameter uncertainty (more to come: sweeps,
+sensitivity analysis, policy search).
+
+>>> from coexist.experiments import replicate_plan
+>>> plan = replicate_plan(seed=0, replicates=3)
+>>> [r.replicate for r in plan]
+[0, 1, 2]
+"""
+
+from __future__ import annotations
+
+from coexist.experiments.replicates import (
+    DISTRIBUTION,
+    Replicate,
+    draw_parameters,
+    replicate_plan,
+    replicate_seed,
+    with_parameters,
+)
+from coexist.experiments.ensemble import EnsembleResult, run_ensemble
+
+__all__ = [
+    "DISTRIBUTION",
+    "EnsembleResult",
+    "Replicate",
+    "draw_parameters",
+    "replicate_plan",
+    "replicate_seed",
+    "run_ensemble",
+    "with_parameters",
+]

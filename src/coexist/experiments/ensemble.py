@@ -1,0 +1,211 @@
+"""Run scenarios over replicates on a local process pool, with common random numbers.
+
+Every (scenario, replicate) pair is one task: the scenario with the replicate's drawn
+parameters, simulated with the replicate's seed; the task returns the run's metrics (and,
+for the replicates asked to be kept, the run's tables). Results are stored by (scenario,
+replicate), never by completion order, and every task is a pure function of its inputs,
+so the samples are identical whatever the number of worker processes.
+
+Workers are started with the ``spawn`` method (the engine's compiled kernels use OpenMP
+threads, which do not survive ``fork``); each worker gets ``cpus // workers`` engine
+threads, so a pool does not oversubscribe the cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from coexist.experiments.series import annual_series
+from coexist.experiments.replicates import Replicate, replicate_plan, with_parameters
+
+__all__ = ["EnsembleResult", "run_ensemble", "default_workers"]
+
+Progress = Callable[[int, int], None]
+Simulate = Callable[[Any, int, float | None], Any]
+
+
+def default_workers() -> int:
+    """Number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class TaskResult:
+    scenario: int
+    replicate: int
+    seed: int
+    metrics: dict[str, float]
+    engine_seconds: float
+    series: dict[str, Any] = field(default_factory=dict)
+    result: Any = None  # the SimulationResult, when kept
+    scenario_obj: Any = None  # the scenario with the drawn parameters, when kept
+
+
+@dataclass
+class EnsembleResult:
+    """Samples of every metric over replicates, per scenario.
+
+    Attributes
+    ----------
+    names : list of str
+        Scenario names (unique), in the order given.
+    plan : list of Replicate
+        Seed and parameter set of each replicate (the same in every scenario).
+    samples : dict
+        ``samples[name][metric]`` is the list of values over replicates, replicate r at
+        index r.
+    series : dict
+        ``series[name]`` is the list over replicates of :func:`annual_series` of each run.
+    kept : dict
+        ``kept[name]`` is the :class:`TaskResult` of replicate 0 (with its tables).
+    engine_seconds : float
+        Seconds spent in the engine over all tasks (summed over workers).
+    wall_seconds : float
+    workers : int
+    """
+
+    names: list[str]
+    plan: list[Replicate]
+    samples: dict[str, dict[str, list[float]]]
+    series: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    kept: dict[str, TaskResult] = field(default_factory=dict)
+    engine_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    workers: int = 1
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy rows: scenario, replicate, seed, metric, value."""
+        out = []
+        for name in self.names:
+            for metric, values in self.samples[name].items():
+                for rep, value in zip(self.plan, values):
+                    out.append({"scenario": name, "replicate": rep.replicate, "seed": rep.seed, "metric": metric,
+                                "value": float(value)})
+        return out
+
+
+def _engine_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
+    from coexist.engine import simulate
+
+    return simulate(scenario, seed=seed, scale=scale)
+
+
+def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: float | None, keep: bool) -> TaskResult:
+    from coexist.metrics import compute_metrics
+
+    sc = with_parameters(scenario, rep.parameters)
+    started = time.perf_counter()
+    result = simulate(sc, rep.seed, scale)
+    seconds = float(getattr(result, "wall_seconds", time.perf_counter() - started))
+    metrics = {k: float(v) for k, v in compute_metrics(result, sc).items()}
+    series = annual_series(result)
+    return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, result if keep else None, sc if keep else None)
+
+
+def _init_worker(threads: int) -> None:
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    except Exception:  # noqa: BLE001 - thread count is an optimisation only
+        pass
+
+
+def run_ensemble(
+    scenarios: Sequence[tuple[str, Any]],
+    *,
+    seed: int,
+    replicates: int,
+    scale: float | None,
+    workers: int | None = None,
+    keep: Sequence[int] = (0,),
+    progress: Progress | None = None,
+    simulate: Simulate | None = None,
+) -> EnsembleResult:
+    """Simulate every scenario over ``replicates`` replicates and collect the metrics.
+
+    Parameters
+    ----------
+    scenarios : sequence of (name, Scenario)
+        Loaded scenarios; names must be unique.
+    seed : int
+        Base seed; replicate r uses :func:`~coexist.experiments.replicate_seed` ``(seed, r)``
+        and :func:`~coexist.experiments.draw_parameters` ``(seed, r)`` in every scenario.
+    replicates : int
+        Number of replicates, >= 1.
+    scale : float or None
+        Scale of every run (the scenario's when None).
+    workers : int, optional
+        Worker processes (default: the number of CPUs). 1 runs in this process.
+    keep : sequence of int
+        Replicates whose tables are kept (returned in ``kept``); replicate 0 by default.
+    progress : callable(done_runs, total_runs), optional
+    simulate : callable(scenario, seed, scale) -> SimulationResult, optional
+        The engine (default ``coexist.engine.simulate``); must be picklable when workers > 1.
+    """
+    started = time.perf_counter()
+    names = [n for n, _ in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must be unique. Got {names}.")
+    if int(replicates) < 1:
+        raise ValueError(f"replicates must be >= 1. Got {replicates!r}.")
+    plan = replicate_plan(seed, int(replicates))
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1. Got {workers!r}.")
+    simulate = simulate or _engine_simulate
+    keep_set = set(keep)
+    tasks = [(simulate, i, sc, rep, scale, rep.replicate in keep_set) for rep in plan for i, (_, sc) in enumerate(scenarios)]
+    total = len(tasks)
+    results: dict[tuple[int, int], TaskResult] = {}
+
+    if workers == 1 or total == 1:
+        for done, task in enumerate(tasks, start=1):
+            res = _task(*task)
+            results[(res.scenario, res.replicate)] = res
+            if progress is not None:
+                progress(done, total)
+        used = 1
+    else:
+        used = min(workers, total)
+        threads = max(1, default_workers() // used)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,)) as pool:
+            pending = {pool.submit(_task, *task) for task in tasks}
+            done_count = 0
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for fut in finished:
+                        res = fut.result()  # re-raises a task's error here
+                        results[(res.scenario, res.replicate)] = res
+                        done_count += 1
+                        if progress is not None:
+                            progress(done_count, total)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+
+    samples: dict[str, dict[str, list[float]]] = {}
+    kept: dict[str, TaskResult] = {}
+    series: dict[str, list[dict[str, Any]]] = {}
+    for i, name in enumerate(names):
+        per_rep = [results[(i, rep.replicate)] for rep in plan]
+        keys = list(per_rep[0].metrics)
+        samples[name] = {k: [r.metrics.get(k, float("nan")) for r in per_rep] for k in keys}
+        series[name] = [r.series for r in per_rep]
+        for r in per_rep:
+            if r.result is not None and r.replicate == min(keep_set):
+                kept[name] = r
+    engine = sum(r.engine_seconds for r in results.values())
+    return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used)
