@@ -21,11 +21,20 @@ from typing import Any
 
 from coexist.errors import ScenarioError
 
-__all__ = ["RunSummary", "CompareSummary", "run", "compare", "scenarios", "DEFAULT_COMPARE_SCALE"]
+__all__ = [
+    "RunSummary",
+    "CompareSummary",
+    "run",
+    "compare",
+    "scenarios",
+    "DEFAULT_COMPARE_SCALE",
+    "DEFAULT_REPLICATES",
+]
 
 Progress = Callable[[int, int], None]
 
-DEFAULT_COMPARE_SCALE = 0.1
+DEFAULT_COMPARE_SCALE = 0.05
+DEFAULT_REPLICATES = 20
 
 
 @dataclass
@@ -69,11 +78,35 @@ class RunSummary:
 
 @dataclass
 class CompareSummary:
-    """What ``compare()`` produced: one :class:`RunSummary` per scenario and the report."""
+    """What ``compare()`` produced.
+
+    Attributes
+    ----------
+    runs : list of RunSummary
+        Replicate 0 of each scenario (its run folder is written, for the charts).
+    folder : Path
+        The compare folder.
+    report : Path
+        ``report.html``.
+    samples : dict
+        ``samples[scenario][metric]``: the values over replicates (replicate r at index r).
+    claims : list of dict
+        The verdicts, as written to ``claims.json``.
+    replicates, workers : int
+    seeds : list of int
+        Engine seed of each replicate (the same in every scenario).
+    wall_seconds : float
+    """
 
     runs: list[RunSummary]
     folder: Path
     report: Path
+    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    claims: list[dict] = field(default_factory=list)
+    replicates: int = 1
+    workers: int = 1
+    seeds: list[int] = field(default_factory=list)
+    wall_seconds: float = 0.0
 
 
 # -- seams onto the scenario and engine packages (imported lazily) -----------------------------
@@ -223,22 +256,60 @@ def run(
     return summary
 
 
+def _check_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ScenarioError(f"must be a whole number >= 1. Got {value!r} instead.", field=name)
+    return value
+
+
+def _pool_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
+    """The engine as the replicate runner calls it (module level, so worker processes can
+    import it); goes through :func:`_simulate`, the seam tests replace."""
+    return _simulate(scenario, seed, scale, None)
+
+
+def _write_table(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def compare(
     scenario_refs: Sequence[str],
     *,
     out: str | Path,
     seed: int = 0,
-    scale: float | None = None,
+    scale: float | None = DEFAULT_COMPARE_SCALE,
     start: str | None = None,
     end: str | None = None,
     overrides: Sequence[str] = (),
+    replicates: int = DEFAULT_REPLICATES,
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> CompareSummary:
-    """Run several scenarios with the same seed (common random numbers) and write a report.
+    """Run several scenarios over replicates with common random numbers and write a report.
 
-    Every scenario is loaded (and checked) before any is simulated, and nothing is written
-    until all have run, so an error leaves no partial output. Each run goes to
-    ``out/<scenario name>/`` and the report to ``out/report.html``.
+    Replicate r draws an engine seed and a behavioural parameter set (see
+    :mod:`coexist.experiments.replicates`) and uses the same ones in every scenario, so the
+    differences between scenarios are paired. Every scenario is loaded (and checked) before
+    any is simulated, and nothing is written until all have run, so an error leaves no
+    partial output.
+
+    Writes ``out/<scenario name>/`` (the full run folder of replicate 0, for the charts),
+    ``out/replicates.parquet`` (scenario, replicate, seed, metric, value),
+    ``out/parameters.parquet`` (replicate, seed, parameter, value: the drawn parameter sets),
+    ``out/claims.json`` (the verdicts and the reference sensitivity) and ``out/report.html``.
 
     Parameters
     ----------
@@ -246,19 +317,36 @@ def compare(
         Shipped scenario names or TOML paths (at least one).
     out : path
         Output folder.
-    seed, scale, start, end, overrides :
+    seed : int
+        Base seed; the replicates' seeds derive from it.
+    scale : float or None
+        Scale of every run, in (0, 1] (default 0.05; None: the scenarios' own scale).
+    start, end, overrides :
         As for :func:`run`, applied to every scenario.
-    progress : callable(done_months, total_months), optional
-        Called with months done over all scenarios together.
+    replicates : int
+        Replicates per scenario, >= 1 (default 20). Intervals need at least 2.
+    workers : int, optional
+        Worker processes (default: the number of CPUs); results do not depend on it.
+    progress : callable(done_runs, total_runs), optional
+        Called after each run (a scenario in a replicate) finishes.
     """
+    from coexist import __version__
+    from coexist.experiments import DISTRIBUTION, run_ensemble
+    from coexist.experiments.analysis import claims_report, reference_sensitivity
+    from coexist.metrics import load_reference
+    from coexist.metrics.index import run_weights
     from coexist.report import write_compare_report
     from coexist.store.run_folder import check_destination
 
+    started = time.perf_counter()
     refs = list(scenario_refs)
     if not refs:
         raise ScenarioError("compare needs at least one scenario. Got none.")
     seed = _check_seed(seed)
     scale = _check_scale(scale)
+    replicates = _check_count(replicates, "replicates")
+    if workers is not None:
+        workers = _check_count(workers, "workers")
     out = Path(out)
     if out.exists() and not out.is_dir():
         from coexist.store import StoreError
@@ -276,24 +364,85 @@ def compare(
     for name in names:
         check_destination(out / name)
 
-    months = [_months(sc) for sc in loaded]
-    total = sum(months)
+    ens = run_ensemble(list(zip(names, loaded)), seed=seed, replicates=replicates, scale=scale, workers=workers,
+                       progress=progress, simulate=_pool_simulate)
+
     summaries: list[RunSummary] = []
-    for i, sc in enumerate(loaded):
-        started = time.perf_counter()
-        offset = sum(months[:i])
-        step = None
-        if progress is not None:
-            def step(done: int, _total: int, _offset: int = offset) -> None:
-                progress(_offset + done, total)
-        result = _simulate(sc, seed, scale, step)
-        summaries.append(_summarise(sc, result, seed=seed, started=started))
+    for name in names:
+        kept = ens.kept[name]
+        summaries.append(RunSummary(
+            name=str(kept.scenario_obj.name), scenario_hash=_scenario_hash(kept.scenario_obj), seed=kept.seed,
+            scale=float(kept.result.scale), start=str(kept.scenario_obj.start), end=str(kept.scenario_obj.end),
+            metrics=dict(kept.metrics), engine_seconds=kept.engine_seconds, wall_seconds=kept.engine_seconds,
+            result=kept.result, scenario=kept.scenario_obj,
+        ))
+
+    draws = [dict(rep.parameters) for rep in ens.plan]
+    claims = claims_report(ens.samples, draws)
+    weights = {}
+    for name, sc in zip(names, loaded):
+        try:
+            weights[name] = run_weights(None, sc)
+        except (TypeError, ValueError):
+            weights[name] = None
+    sensitivity = reference_sensitivity(ens.samples, weights, seed=seed)
+    reference = load_reference()
+    hashes = {}
+    for name, sc in zip(names, loaded):
+        try:
+            hashes[name] = _scenario_hash(sc)
+        except Exception:  # noqa: BLE001 - a stand-in scenario without a hash
+            hashes[name] = ""
+    settings = {
+        "scenarios": names,
+        "scenario_hashes": hashes,
+        "seed": seed,
+        "replicates": replicates,
+        "replicate_seeds": [rep.seed for rep in ens.plan],
+        "scale": summaries[0].scale if summaries else scale,
+        "workers": ens.workers,
+        "parameter_distribution": DISTRIBUTION,
+        "reference_version": reference.version,
+        "reference_date": reference.date,
+        "version": __version__,
+        "engine_seconds": ens.engine_seconds,
+    }
 
     for name, summary in zip(names, summaries):
         _write(summary, out / name)
+    import pyarrow as pa
+
+    _write_table(out / "replicates.parquet", ens.rows(), pa.schema([
+        ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("metric", pa.string()),
+        ("value", pa.float64()),
+    ]))
+    _write_table(out / "parameters.parquet", [
+        {"replicate": rep.replicate, "seed": rep.seed, "parameter": k, "value": float(v)}
+        for rep in ens.plan for k, v in rep.parameters.items()
+    ], pa.schema([("replicate", pa.int32()), ("seed", pa.int64()), ("parameter", pa.string()), ("value", pa.float64())]))
+    settings["wall_seconds"] = time.perf_counter() - started
+    import json
+
+    (out / "claims.json").write_text(
+        json.dumps(_json_safe({"settings": settings, "claims": claims, "reference_sensitivity": sensitivity}), indent=2)
+        + "\n",
+        encoding="utf-8",
+    )
+    ensemble = {
+        "settings": settings,
+        "samples": ens.samples,
+        "series": ens.series,
+        "claims": claims,
+        "sensitivity": sensitivity,
+        "draws": draws,
+    }
     report = write_compare_report(
         out / "report.html",
         [(name, s.folder) for name, s in zip(names, summaries)],
         title="coexist: " + " vs ".join(names),
+        ensemble=ensemble,
     )
-    return CompareSummary(runs=summaries, folder=out, report=report)
+    return CompareSummary(
+        runs=summaries, folder=out, report=report, samples=ens.samples, claims=claims, replicates=replicates,
+        workers=ens.workers, seeds=[rep.seed for rep in ens.plan], wall_seconds=time.perf_counter() - started,
+    )

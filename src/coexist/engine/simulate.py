@@ -51,10 +51,24 @@ def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray
     return out
 
 
+class PhaseClock:
+    """Wall time spent in each phase of the monthly schedule, summed over months."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
     def __init__(self, scenario: Scenario, seed: int, scale: float):
+        self.clock = PhaseClock()
         self.scenario = scenario
         self.seed = int(seed)
         self.scale = scale
@@ -184,6 +198,8 @@ class _Run:
 
     # ----- the month --------------------------------------------------------------------
     def step(self, t: int):
+        clock = self.clock
+        clock.lap("between months")
         self.t = t
         T, W = self.T, self.W
         month = int(T.months[t])
@@ -207,11 +223,14 @@ class _Run:
             self.intake[:] = 0.0
 
         # step 2: recruitment: arrivals of those admitted earlier, then new admissions
+        clock.lap("set-up and compaction")
         self._arrivals(t, month, flows, capacity, headcount, by_group)
+        clock.lap("recruitment: arrivals")
         counts = by_group.sum(axis=1)
         employed = self._regular_by_sector(by_group)
         network = by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
         self._admissions(t, month, counts, employed, demand, home_wage, network)
+        clock.lap("recruitment: admissions")
 
         # steps 3-8 in the host
         cap_room = T.caps[t] * self.scale - counts
@@ -222,6 +241,7 @@ class _Run:
             W.sector_factor,
             home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures, self.abroad,
         )
+        clock.lap("host pass (steps 3-8)")
         # job changers (employer -2) move to a firm with a vacancy in their field
         by_group, headcount, fresh = self._census()
         movers = np.nonzero(self._view("employer") == -2)[0]
@@ -234,6 +254,7 @@ class _Run:
                 u = uniforms(self.seed, self.S.pid[movers[free]].astype(np.int64), month, SLOT["job_sector"])
                 self.S.sector[movers[free]] = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
             self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
+        clock.lap("census and job changers")
 
         # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
         place_prob = self._placement_probabilities(t, fresh)
@@ -244,12 +265,15 @@ class _Run:
         )
         flows += thread_flows.sum(axis=0)
         measures += chunk_measures.sum(axis=0)
+        clock.lap("home pass (steps 9-11)")
 
         # non-programme statuses: entries from abroad
         self._inflows(t, month, flows, capacity, headcount)
         # step 11: pools renew through cohorts
         self._pools(t, month, flows)
+        clock.lap("entries from abroad and pools")
         self._record(t, flows, measures, demand)
+        clock.lap("recording")
 
     def _compact(self):
         self.n = compact(self.S, self.n)
@@ -533,12 +557,15 @@ def simulate(
         raise ScenarioError(f"--seed must be a non-negative integer. Got {seed!r} instead.")
     started = time.perf_counter()
     run = _Run(scenario, int(seed), float(scale))
+    run.clock.lap("initial population")
     total = len(run.T.months)
     for t in range(total):
         run.step(t)
         if progress is not None:
             progress(t + 1, total)
+    run.clock.lap("between months")
     stocks, flows, demand, measures = run.tables()
+    run.clock.lap("output tables")
     return SimulationResult(
         stocks=stocks,
         flows=flows,
@@ -549,5 +576,9 @@ def simulate(
         wall_seconds=time.perf_counter() - started,
         seed=int(seed),
         scale=float(scale),
-        extra={"status_names": list(run.T.status_names), "params": dict(run.W.params)},
+        extra={
+            "status_names": list(run.T.status_names),
+            "params": dict(run.W.params),
+            "phase_seconds": {k: round(v, 3) for k, v in run.clock.seconds.items()},
+        },
     )
