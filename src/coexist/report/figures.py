@@ -13,12 +13,15 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from coexist.codes import HOST_STATUSES, ORIGIN_NAMES, ORIGINS, STATUSES
+from coexist.codes import HOST_STATUSES, ORIGIN_NAMES, ORIGINS, SECTORS, STATUSES
 from coexist.metrics.tables import Tables, absconding_mask, as_tables
 
 __all__ = [
     "stocks_by_status",
     "stocks_by_origin",
+    "stocks_by_sector",
+    "band",
+    "intervals",
     "fill_rate",
     "irregular_population",
     "absconding",
@@ -34,6 +37,7 @@ Runs = Sequence[tuple[str, Any]]
 _PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999", "#666666"]
 _STATUS_COLOURS = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(HOST_STATUSES)}
 _ORIGIN_COLOURS = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(ORIGINS)}
+_SECTOR_COLOURS = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(SECTORS)}
 _HEIGHT = 380
 
 
@@ -95,6 +99,107 @@ def stocks_by_origin(name: str, tables: Any) -> go.Figure:
             )
         )
     return _layout(fig, f"{name}: persons in the host by origin", "persons")
+
+
+def stocks_by_sector(name: str, tables: Any) -> go.Figure:
+    """Stacked persons in a host status by host sector over time, for one scenario
+    (persons without a sector, e.g. students, are left out)."""
+    t = as_tables(tables)
+    series = t.stock_by("sector", statuses=HOST_STATUSES)
+    order = [s for s in SECTORS if s in series]
+    fig = go.Figure()
+    for sector in order:
+        fig.add_trace(
+            go.Scatter(
+                x=t.months, y=series[sector], name=sector.replace("_", " "), stackgroup="one", mode="lines",
+                line={"width": 0.5, "color": _SECTOR_COLOURS.get(sector)},
+            )
+        )
+    return _layout(fig, f"{name}: persons in the host by sector", "persons")
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def band(runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis: str, tickformat: str = "") -> go.Figure:
+    """Median and 90% band (5th to 95th percentile over replicates) of a yearly series.
+
+    Parameters
+    ----------
+    runs : sequence of (scenario name, list of series dicts, one per replicate)
+        Each dict has ``"years"`` and ``key`` (see :func:`coexist.experiments.series.annual_series`).
+    key, title, yaxis, tickformat :
+        Which series, and how to label it.
+    """
+    fig = go.Figure()
+    for i, (name, reps) in enumerate(runs):
+        if not reps:
+            continue
+        years = list(reps[0]["years"])
+        values = np.array([[np.nan if v is None else v for v in r[key]] for r in reps], dtype=np.float64)
+        colour = _scenario_colour(i)
+        with np.errstate(all="ignore"):
+            ok = np.isfinite(values).any(axis=0)
+            lo = np.full(len(years), np.nan)
+            mid = np.full(len(years), np.nan)
+            hi = np.full(len(years), np.nan)
+            if ok.any():
+                lo[ok] = np.nanpercentile(values[:, ok], 5, axis=0)
+                mid[ok] = np.nanmedian(values[:, ok], axis=0)
+                hi[ok] = np.nanpercentile(values[:, ok], 95, axis=0)
+        if len(reps) > 1:
+            fig.add_trace(go.Scatter(x=years, y=hi, mode="lines", line={"width": 0}, showlegend=False,
+                                     hoverinfo="skip", legendgroup=name, name=f"{name} 95th"))
+            fig.add_trace(go.Scatter(x=years, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
+                                     fillcolor=_rgba(colour, 0.18), showlegend=False, hoverinfo="skip",
+                                     legendgroup=name, name=f"{name} 5th"))
+        fig.add_trace(go.Scatter(x=years, y=mid, name=name, mode="lines", line={"color": colour, "width": 2},
+                                 legendgroup=name))
+    fig = _layout(fig, title, yaxis)
+    if tickformat:
+        fig.update_yaxes(tickformat=tickformat)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def intervals(
+    rows: Sequence[tuple[str, str, float, float, float]], title: str, yaxis: str, *, tickformat: str = "",
+    yrange: tuple[float, float] | None = None,
+) -> go.Figure:
+    """Medians with 90% intervals as dots and error bars: one group per category, one
+    colour per scenario.
+
+    Parameters
+    ----------
+    rows : sequence of (category, scenario, lo, median, hi)
+    """
+    scenarios: list[str] = []
+    for _, name, *_ in rows:
+        if name not in scenarios:
+            scenarios.append(name)
+    fig = go.Figure()
+    for i, name in enumerate(scenarios):
+        mine = [r for r in rows if r[1] == name]
+        cats = [r[0] for r in mine]
+        med = np.array([r[3] for r in mine], dtype=np.float64)
+        lo = np.array([r[2] for r in mine], dtype=np.float64)
+        hi = np.array([r[4] for r in mine], dtype=np.float64)
+        fig.add_trace(go.Scatter(
+            x=cats, y=med, name=name, mode="markers", marker={"size": 10, "color": _scenario_colour(i)},
+            error_y={"type": "data", "symmetric": False, "array": np.nan_to_num(hi - med), "arrayminus": np.nan_to_num(med - lo),
+                     "thickness": 2, "width": 6},
+            offsetgroup=str(i),
+        ))
+    fig = _layout(fig, title, yaxis)
+    fig.update_layout(scattermode="group", hovermode="closest")
+    if tickformat:
+        fig.update_yaxes(tickformat=tickformat)
+    if yrange is not None:
+        fig.update_yaxes(range=list(yrange))
+    return fig
 
 
 def fill_rate(runs: Runs) -> go.Figure:

@@ -1,0 +1,109 @@
+"""Run the benchmark configurations and append the results to benchmarks/results.jsonl.
+
+Each configuration runs `coexist run` in a fresh process, twice: first with an empty
+compiled-kernel cache (cold: compilation included), then with the cache it filled
+(warm). Wall time covers start-up, the simulation and writing the outputs; peak memory
+is the child's maximum resident set size. Throughput is agent-months per second of
+engine time (from run.json).
+
+Usage: python benchmarks/run.py [small|medium|full ...] [--warm-only] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.jsonl"
+
+# The child runs the CLI and reports its own peak memory on exit.
+CHILD = """
+import json, resource, runpy, sys
+sys.argv = ["coexist"] + sys.argv[1:]
+code = 0
+try:
+    runpy.run_module("coexist.cli", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code or 0
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("BENCH " + json.dumps({"peak_rss_mib": peak_kib / 1024, "exit": code}), file=sys.stderr)
+"""
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def run_once(config: dict, cache_dir: str, out: Path, threads: int | None) -> dict:
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    if threads:
+        env["NUMBA_NUM_THREADS"] = str(threads)
+    args = [sys.executable, "-c", CHILD, "run", config["scenario"], "--scale", str(config["scale"]),
+            "--seed", str(config["seed"]), "--out", str(out)]
+    started = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    report = [line for line in done.stderr.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not report:
+        raise SystemExit(f"benchmark run failed:\n{done.stderr[-2000:]}")
+    child = json.loads(report[-1][6:])
+    run = json.loads((out / "run.json").read_text())
+    engine = run["wall_seconds"]["engine"]
+    return {
+        "wall_seconds": round(wall, 2),
+        "engine_seconds": round(float(engine), 2),
+        "peak_rss_mib": round(child["peak_rss_mib"], 1),
+        "agents": run["agents"],
+        "agent_months": run["agent_months"],
+        "agent_months_per_second": round(run["agent_months"] / float(engine)),
+        "scenario_hash": run.get("scenario_hash"),
+        "phase_seconds": (run.get("extra") or {}).get("phase_seconds"),
+    }
+
+
+def main(argv=None) -> int:
+    configs = tomllib.loads((HERE / "configs.toml").read_text())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help=f"configurations to run (default: all of {', '.join(configs)})")
+    parser.add_argument("--warm-only", action="store_true", help="skip the cold run (uses the default kernel cache)")
+    parser.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for the runs")
+    args = parser.parse_args(argv)
+    names = args.names or list(configs)
+    unknown = [n for n in names if n not in configs]
+    if unknown:
+        parser.error(f"unknown configuration(s) {unknown}; known: {', '.join(configs)}")
+    for name in names:
+        config = configs[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "numba-cache")
+            row = {"config": name, **config, "commit": _commit(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                   "threads": args.threads}
+            if not args.warm_only:
+                row["cold"] = run_once(config, cache, Path(tmp) / "cold", args.threads)
+            row["warm"] = run_once(config, cache, Path(tmp) / "warm", args.threads)
+        with RESULTS.open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        warm = row["warm"]
+        cold = row.get("cold", {}).get("wall_seconds", "-")
+        print(f"{name}: warm {warm['wall_seconds']} s (engine {warm['engine_seconds']} s), cold {cold} s, "
+              f"peak {warm['peak_rss_mib']} MiB, {warm['agents']:,} agents, {warm['agent_months']:,} agent-months, "
+              f"{warm['agent_months_per_second']:,} agent-months/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
