@@ -18,6 +18,9 @@ from coexist.errors import CoexistError
 __all__ = ["main", "build_parser"]
 
 PROG = "coexist"
+# Keep in step with coexist.api (not imported here, so that --help stays fast).
+DEFAULT_REPLICATES = 20
+DEFAULT_COMPARE_SCALE = 0.05
 
 
 class UsageError(Exception):
@@ -87,7 +90,8 @@ def _override(text: str) -> str:
 
 def _common(p: argparse.ArgumentParser, *, scale_default: float | None) -> None:
     p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="seed of the random streams (default: 0); the same seed gives the same results")
+                   help="seed of the random streams (default: 0); the same seed gives the same results"
+                   + ("; compare derives each replicate's seed from it" if scale_default else ""))
     scale_help = (
         "share of persons simulated as agents, in (0, 1]; counts are re-inflated to persons "
         + (f"(default: {scale_default})" if scale_default else "(default: the scenario's scale, normally 1.0)")
@@ -127,15 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p_run, scale_default=None)
 
     p_cmp = sub.add_parser(
-        "compare", help="simulate several scenarios with the same seed and write an HTML report",
-        description="Simulate several scenarios with the same seed (common random numbers), write one run "
-        "folder per scenario under --out and a self-contained report.html comparing them.",
-        epilog="Example: coexist compare japan-temporary japan-circular japan-circular-unconnected --out results/japan",
+        "compare", help="simulate several scenarios over replicates and write an HTML report with the claims",
+        description="Simulate several scenarios over replicates. Each replicate draws a seed and a set of behavioural "
+        "parameters (triangular over their documented ranges) and uses the same ones in every scenario (common random "
+        "numbers), so differences are paired. Writes the full run folder of replicate 0 of each scenario under --out, "
+        "replicates.parquet (every metric of every replicate), parameters.parquet, claims.json and a self-contained "
+        "report.html with medians, 90% intervals and the verdict on each claim.",
+        epilog="Example: coexist compare japan-temporary japan-circular japan-circular-unconnected --out results/japan "
+        "--replicates 20 --workers 2",
     )
     p_cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="shipped scenario names or TOML paths")
     p_cmp.add_argument("--out", metavar="DIR", default="results/compare",
                        help="output folder (default: results/compare); runs go to DIR/<name>/, the report to DIR/report.html")
-    _common(p_cmp, scale_default=0.1)
+    p_cmp.add_argument("--replicates", type=_limit, metavar="N", default=DEFAULT_REPLICATES,
+                       help=f"replicates per scenario, each with its own seed and parameter draw (default: {DEFAULT_REPLICATES})")
+    p_cmp.add_argument("--workers", type=_limit, metavar="N", default=None,
+                       help="worker processes (default: the number of CPUs); results do not depend on it")
+    _common(p_cmp, scale_default=DEFAULT_COMPARE_SCALE)
 
     p_runs = sub.add_parser(
         "runs", help="list past runs found under some folders",
@@ -158,15 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
 class _ProgressBar:
     """A tqdm bar on stderr, shown when stderr is a terminal and the run lasts over a second."""
 
-    def __init__(self, desc: str):
+    def __init__(self, desc: str, unit: str = "month"):
         self.desc = desc
+        self.unit = unit
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=self.desc, unit="month", file=sys.stderr, delay=1.0,
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, delay=1.0,
                             disable=not sys.stderr.isatty(), dynamic_ncols=True)
         self.bar.update(done - self.bar.n)
 
@@ -212,14 +225,21 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
 def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     from coexist import api
 
-    bar = _ProgressBar("compare")
+    bar = _ProgressBar("compare", unit="run")
     try:
         c = api.compare(args.scenarios, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                        overrides=args.overrides, progress=bar)
+                        overrides=args.overrides, replicates=args.replicates, workers=args.workers, progress=bar)
     finally:
         bar.close()
+    first = c.runs[0] if c.runs else None
+    if first is not None:
+        out(f"{len(c.runs)} scenario(s) x {c.replicates} replicate(s), {first.start} to {first.end}, scale {first.scale:g}, "
+            f"{c.workers} worker(s), {c.wall_seconds:.1f} s")
     for s in c.runs:
-        out(f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, {s.wall_seconds:.1f} s -> {s.folder}/")
+        out(f"  {s.name}: replicate 0 (seed {s.seed}) -> {s.folder}/")
+    for claim in c.claims:
+        out(f"  claim {claim['claim']}: {claim['verdict']}")
+    out(f"wrote {c.folder / 'replicates.parquet'}, {c.folder / 'claims.json'}")
     out(f"wrote {c.report}")
 
 

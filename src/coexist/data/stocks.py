@@ -1,4 +1,9 @@
-"""Initial stocks (December 2024) by status x origin x sector, raked to the official marginals."""
+"""Initial stocks by status x origin x sector, raked to the official marginals.
+
+Two starting points ship: December 2024 (forward runs, ``"2024-12"``) and December
+2016 (the historical run ``japan-history``, ``"2016-12"``). The 2016 one reads only
+data dated before 2017, so that no calibration target (2017 onwards) feeds it.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +55,7 @@ SEED_SECTOR_BY_STATUS: dict[str, tuple[float, ...]] = {
 # SSW care): the seed doubles their caregiving weight.
 CARE_BOOST: dict[str, float] = {"IDN": 2.0, "PHL": 2.0, "MMR": 2.0}
 
-_REFERENCES = ("2024-12",)
+_REFERENCES = ("2024-12", "2016-12")
 
 
 @dataclass(frozen=True)
@@ -446,7 +451,8 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     Parameters
     ----------
     reference : str
-        Month the stocks stand for; only ``"2024-12"`` is shipped.
+        Month the stocks stand for: ``"2024-12"`` (default, forward runs) or
+        ``"2016-12"`` (the historical run; see :func:`_initial_stocks_2016`).
 
     Returns
     -------
@@ -465,6 +471,8 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     """
     if reference not in _REFERENCES:
         raise DataError(f"initial stocks reference must be one of {', '.join(_REFERENCES)}. Got {reference!r} instead.")
+    if reference == "2016-12":
+        return _initial_stocks_2016()
     assumptions: dict[str, Sourced] = {}
     status = _status_margins()
     status_total = sum(v.value for v in status.values())
@@ -540,5 +548,263 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
             "ssw_by_nationality": ssw_nat,
             "irregular": irregular,
         },
+        assumptions=assumptions,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# December 2016: the starting point of the historical run (japan-history, 2017-01 on).
+# Only data dated before 2017 are read here: every MHLW, ISA and overstayer figure from
+# 2017 on is a calibration or validation target (coexist.calibration.targets).
+# ---------------------------------------------------------------------------------------
+_REF_2016 = "2016-10-31"
+
+
+def _row(table: str, **match: str) -> dict[str, str]:
+    return _pick(table, **match)
+
+
+def _grown_2015(category: str, low_growth: float, high_growth: float) -> Sourced:
+    """A 2016 status group: the 2015 MHLW level grown at the reported 2014-15 growth."""
+    rows = {r["year_end_october"]: r for r in load_table("mhlw_by_status") if r["status_category"] == category}
+    v14, v15 = _num(rows["2014"], "workers"), _num(rows["2015"], "workers")
+    growth = v15 / v14 - 1.0
+    return Sourced(
+        round(v15 * (1.0 + growth)),
+        "assumption",
+        _REF_2016,
+        "assumption",
+        f"MHLW 2016 '{category}' is a gap: the 2015 level {v15:,.0f} ({_url(rows['2015'])}) grown at the "
+        f"2014-15 growth {growth:.1%} (2014 is derived in the source); range: 2015 level grown {low_growth:.0%} "
+        f"to {high_growth:.0%}",
+        low=round(v15 * (1.0 + low_growth)),
+        high=round(v15 * (1.0 + high_growth)),
+    )
+
+
+def _status_margins_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], float]:
+    total_row = _row("mhlw_foreign_workers_total", year_end_october="2016")
+    total = _num(total_row, "foreign_workers_total")
+    holders_row = _row("isa_residents_titp_holders", date="2016-12-31", metric="TITP_holders")
+    holders = _num(holders_row, "persons")
+    ratio = Sourced(
+        0.95,
+        "assumption",
+        "2016-12",
+        "assumption",
+        "notified TITP workers per ISA TITP holder (MHLW TITP 2016 is a gap): interns in the first-month "
+        "lecture period and between placements hold the status but are not yet notified workers",
+        low=0.88,
+        high=1.0,
+    )
+    assumptions["titp_workers_per_holder_2016"] = ratio
+    professional = _grown_2015("professional_technical", 0.05, 0.20)
+    status_based = _grown_2015("status_based", 0.03, 0.12)
+    designated = Sourced(
+        18_000.0,
+        "assumption",
+        _REF_2016,
+        "assumption",
+        "MHLW designated activities 2016 is a gap (EPA nurse and care-worker candidates, working holiday, "
+        "interns' post-programme stays and others)",
+        low=10_000.0,
+        high=25_000.0,
+    )
+    assumptions["workers_professional_2016"] = professional
+    assumptions["workers_status_based_2016"] = status_based
+    assumptions["workers_designated_2016"] = designated
+    titp = Sourced(
+        round(holders * ratio.value),
+        _url(holders_row),
+        "2016-12-31",
+        "derived",
+        f"ISA TITP holders 31 Dec 2016 {holders:,.0f} x assumed workers-per-holder ratio {ratio.value}",
+    )
+    named = titp.value + professional.value + status_based.value + designated.value
+    students_2015 = _row("mhlw_by_status", year_end_october="2015", status_category="outside_status_students_only")
+    student = Sourced(
+        total - named,
+        _url(total_row),
+        _REF_2016,
+        "derived",
+        f"residual: MHLW total {total:,.0f} (October 2016) minus the other status groups (TITP derived, the others "
+        f"assumed); it absorbs their errors. For scale, MHLW students alone were "
+        f"{_num(students_2015, 'workers'):,.0f} in October 2015",
+    )
+    out = {
+        "titp": titp,
+        "ssw1": Sourced(0.0, "law", "2016-12", "reported", "SSW starts 2019-04"),
+        "ssw2": Sourced(0.0, "law", "2016-12", "reported", "SSW starts 2019-04"),
+        "professional": professional,
+        "student": student,
+        "status_based": status_based,
+        "designated": designated,
+    }
+    return out, total
+
+
+_NATIONALITY_2016_ASSUMED = {
+    # code: (value, low, high, basis)
+    "IDN": (
+        35_000.0,
+        25_000.0,
+        45_000.0,
+        "MHLW Indonesia 2016 is a gap: a sending country of interns (TITP) with few other workers; "
+        "assumed about 3% of the 2016 total",
+    ),
+    "MMR": (
+        6_000.0,
+        3_000.0,
+        12_000.0,
+        "MHLW Myanmar 2016 is a gap: a small, young corridor in 2016 (absconders from Myanmar 336 in 2015)",
+    ),
+}
+
+
+def _nationality_margins_2016(total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
+    rows = {r["nationality"]: r for r in load_table("mhlw_by_nationality") if r["year_end_october"] == "2016"}
+    out: dict[str, Sourced] = {}
+    for code, name in _NATIONALITY.items():
+        if name in rows:
+            out[code] = _sourced(rows[name], "workers", _REF_2016, "blog reproduction of the MHLW release")
+    for code, (value, low, high, basis) in _NATIONALITY_2016_ASSUMED.items():
+        if code not in out:
+            out[code] = Sourced(value, "assumption", _REF_2016, "assumption", basis, low=low, high=high)
+            assumptions[f"workers_{code.lower()}_2016"] = out[code]
+    named = sum(v.value for v in out.values())
+    out["OTH"] = Sourced(
+        total - named,
+        _url(_row("mhlw_foreign_workers_total", year_end_october="2016")),
+        _REF_2016,
+        "derived",
+        f"MHLW total {total:,.0f} minus the seven named nationalities (Indonesia and Myanmar assumed)",
+    )
+    return {o: out[o] for o in ORIGINS}
+
+
+def _irregular_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.ndarray, float]:
+    """Former-TITP irregular stock at the end of 2016 (a gap: an assumption from pre-2017 absconders)."""
+    rows = {r["year"]: r for r in load_table("titp_disappearances")}
+    a15, a16 = _num(rows["2015"], "titp_absconders"), _num(rows["2016"], "titp_absconders")
+    total = Sourced(
+        6_500.0,
+        "assumption",
+        "2016-12",
+        "assumption",
+        f"former-TITP overstayers at the end of 2016 are a gap (the TITP split of overstayers starts in 2019): "
+        f"about 60% of the 2015-16 absconders ({a15:,.0f} + {a16:,.0f}) assumed still in Japan",
+        low=4_000.0,
+        high=10_000.0,
+    )
+    if "China 3,116; Vietnam 1,705; Myanmar 336" not in rows["2015"]["notes"]:
+        raise DataError("titp_disappearances.csv: the 2015 note must give the nationality split.")
+    named = {"CHN": 3116.0, "VNM": 1705.0, "MMR": 336.0}
+    shares = {o: named.get(o, 0.0) / a15 for o in ORIGINS}
+    shares["OTH"] = 1.0 - sum(shares.values())
+    origin = Sourced(
+        shares["CHN"],
+        _url(rows["2015"]),
+        "2015",
+        "assumption",
+        "origin mix of the irregular stock = TITP absconders of 2015 by nationality (CN 3,116, VN 1,705, "
+        f"MM 336 of {a15:,.0f}; the rest to OTH). Value shown: China's share",
+        low=0.35,
+        high=0.65,
+    )
+    construction = Sourced(
+        0.40,
+        "assumption",
+        "2016",
+        "assumption",
+        "sector mix of the irregular stock: construction share of absconded interns (no data before 2017), "
+        "the rest spread like the TITP stock",
+        low=0.30,
+        high=0.55,
+    )
+    assumptions["irregular_stock_2016"] = total
+    assumptions["irregular_origin_mix_2016"] = origin
+    assumptions["irregular_construction_share_2016"] = construction
+    margins = {
+        o: Sourced(total.value * shares[o], _url(rows["2015"]), "2016-12", "derived",
+                   f"{total.value:,.0f} x {shares[o]:.1%} (2015 absconder mix)")
+        for o in ORIGINS
+    }
+    margins["total"] = total
+    return margins, np.array([shares[o] for o in ORIGINS]), construction.value
+
+
+def _integer_block(fitted_block: np.ndarray) -> np.ndarray:
+    cells = integerise_2d(fitted_block.sum(axis=2))
+    block = np.zeros(fitted_block.shape, dtype=np.int64)
+    for s in range(block.shape[0]):
+        for o in range(block.shape[1]):
+            weights = fitted_block[s, o]
+            if cells[s, o] == 0:
+                continue
+            if weights.sum() <= 0:
+                weights = np.array(SEED_SECTOR_BY_STATUS[RAKED_STATUSES[s]], dtype=float)
+            block[s, o] = integerise(weights * (cells[s, o] / weights.sum()))
+    return block
+
+
+def _irregular_block(total: float, origin_shares: np.ndarray, construction_share: float, titp_sectors: np.ndarray):
+    sector_w = np.where(np.arange(len(SECTORS)) == SECTORS.index("construction"), 0.0, titp_sectors)
+    sector_w = sector_w / sector_w.sum() * (1.0 - construction_share)
+    sector_w[SECTORS.index("construction")] = construction_share
+    irr_fit = total * np.outer(origin_shares, sector_w)
+    origin_int = integerise(irr_fit.sum(axis=1))
+    irr = np.zeros(irr_fit.shape, dtype=np.int64)
+    for o in range(len(ORIGINS)):
+        if origin_int[o]:
+            irr[o] = integerise(irr_fit[o] * origin_int[o] / irr_fit[o].sum())
+    return irr, irr_fit
+
+
+def _initial_stocks_2016() -> InitialStocks:
+    """Stocks at the end of 2016 for the historical run (reads no data dated 2017 or later).
+
+    Margins: MHLW workers by status (October 2016; most groups are gaps, filled by
+    documented assumptions, students the residual to the reported total), MHLW
+    workers by nationality (October 2016; Indonesia and Myanmar assumed). There is
+    no 2016 industry breakdown in the data: the sector split follows the seed
+    structure (an assumption). No SSW (it starts in 2019-04). Former-TITP
+    overstayers are an assumption from the 2015-16 absconders.
+    """
+    assumptions: dict[str, Sourced] = {}
+    status, total = _status_margins_2016(assumptions)
+    nationality = _nationality_margins_2016(total, assumptions)
+    margins = [
+        Margin(keep=(0,), target=_vector(status, RAKED_STATUSES), name="status"),
+        Margin(keep=(1,), target=_vector(nationality, ORIGINS), name="nationality"),
+    ]
+    fitted_block = rake(_seed(), margins, tol=1e-11, max_iter=5000)
+    block = _integer_block(fitted_block)
+    counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
+    fitted = np.zeros(counts.shape)
+    for s, name in enumerate(RAKED_STATUSES):
+        counts[STATUSES.index(name)] = block[s]
+        fitted[STATUSES.index(name)] = fitted_block[s]
+    irregular, origin_shares, construction_share = _irregular_2016(assumptions)
+    titp_sectors = fitted_block[RAKED_STATUSES.index("titp")].sum(axis=0)
+    irr, irr_fit = _irregular_block(irregular["total"].value, origin_shares, construction_share, titp_sectors)
+    counts[STATUSES.index("irregular")] = irr
+    fitted[STATUSES.index("irregular")] = irr_fit
+    assumptions["raking_seed_structure_2016"] = Sourced(
+        1.0,
+        "assumption",
+        "2016-12",
+        "assumption",
+        "seed structure of the raking (the 2024 patterns SEED_STATUS_BY_ORIGIN and SEED_SECTOR_BY_STATUS, SSW rows "
+        "zeroed by their margins); with no 2016 industry margin it sets the whole sector split",
+        low=0.0,
+        high=1.0,
+    )
+    counts.flags.writeable = False
+    fitted.flags.writeable = False
+    return InitialStocks(
+        reference_date="2016-12",
+        counts=counts,
+        fitted=fitted,
+        margins={"status": status, "nationality": nationality, "irregular": irregular},
         assumptions=assumptions,
     )

@@ -100,24 +100,25 @@ def _sector_factors(scenario: Scenario) -> np.ndarray:
 
 def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
     counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
-    if scenario.population.initial == "japan-2024-12":
+    initial = scenario.population.initial
+    if initial in ("japan-2024-12", "japan-2016-12"):
         from coexist.codes import STATUSES
         from coexist.data import initial_stocks
 
-        stocks = initial_stocks().counts
+        stocks = initial_stocks(initial[len("japan-"):]).counts
         for k, name in enumerate(STATUSES):
             total = int(stocks[k].sum())
             if total == 0 or name in ("home", "returned"):
                 continue
             if name not in tables.status_names:
                 raise ScenarioError(
-                    f"the initial population 'japan-2024-12' has {total} persons in status {name!r}, which the scenario does not declare.",
+                    f"the initial population {initial!r} has {total} persons in status {name!r}, which the scenario does not declare.",
                     field="population.initial",
                 )
             counts[tables.code(name)] += stocks[k]
     elif scenario.population.initial != "empty":
         raise ScenarioError(
-            f"must be 'japan-2024-12' or 'empty'. Got {scenario.population.initial!r} instead.", field="population.initial"
+            f"must be 'japan-2024-12', 'japan-2016-12' or 'empty'. Got {scenario.population.initial!r} instead.", field="population.initial"
         )
     for status, by_origin in scenario.population.initial_counts.items():
         if status not in tables.status_names or status in ("home", "returned"):

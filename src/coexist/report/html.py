@@ -11,11 +11,12 @@ import html
 import math
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from coexist.metrics import METRICS, compute_metrics, format_value, headline_metrics
+from coexist.codes import SECTORS
+from coexist.metrics import INDEX_KEYS, METRICS, compute_metrics, format_value, headline_metrics, interval90, paired_differences
 from coexist.report import figures
 from coexist.store import RunData, read_run
 
@@ -45,6 +46,19 @@ td.best { font-weight: 700; color: #006644; }
 .figure { min-height: 380px; }
 code { background: var(--soft); padding: 1px 4px; border-radius: 3px; font-size: 0.88em; }
 details { margin: 8px 0; }
+.ci { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
+td.better { background: #e8f5ee; }
+td.worse { background: #fbeaea; }
+td.idx { background: #eef4fb; }
+.verdict { display: inline-block; font-weight: 700; font-size: 0.8rem; border-radius: 4px; padding: 1px 7px; white-space: nowrap; }
+.v-sup { background: #d6f0e0; color: #0b5d2a; }
+.v-con { background: #f8d7d7; color: #8a1111; }
+.v-not { background: #eceef2; color: #444c5c; }
+.prior { display: inline-block; font-size: 0.72rem; color: #8a4b00; background: #fff1dd; border-radius: 3px; padding: 0 5px; }
+ul.verdicts li { margin: 4px 0; }
+.small, small { font-size: 0.85rem; color: var(--muted); }
+table.kv th { width: 28%; }
+td.params { white-space: nowrap; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
 """
 
@@ -160,81 +174,314 @@ def _fig(fig: Any) -> str:
     )
 
 
-def render_compare_report(runs: Sequence[tuple[str, Any]], *, title: str = "coexist: scenario comparison", note: str | None = None) -> str:
+def _fmt_interval(lo: float, med: float, hi: float, unit: str) -> str:
+    e = html.escape
+    if med is None or not math.isfinite(med):
+        return "n/a"
+    text = f"<b>{e(format_value(med, unit))}</b>"
+    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+        text += f' <span class="ci">[{e(format_value(lo, unit))} to {e(format_value(hi, unit))}]</span>'
+    return text
+
+
+def _fmt_diff(value: float, unit: str) -> str:
+    """A paired difference: shares in percentage points, others in the metric's unit, signed."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if value > 0 else ("-" if value < 0 else "")
+    if unit.startswith("share"):
+        return f"{sign}{abs(value) * 100:.1f} pp"
+    if unit.startswith("score"):
+        return f"{sign}{abs(value):.3f}"
+    return sign + format_value(abs(value), unit)
+
+
+def _diff_interval(lo: float, med: float, hi: float, unit: str) -> str:
+    e = html.escape
+    if med is None or not math.isfinite(med):
+        return "n/a"
+    text = f"<b>{e(_fmt_diff(med, unit))}</b>"
+    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+        text += f' <span class="ci">[{e(_fmt_diff(lo, unit))} to {e(_fmt_diff(hi, unit))}]</span>'
+    return text
+
+
+def _unit(key: str) -> str:
+    if key in METRICS:
+        return METRICS[key].unit
+    return "score (0..1)"
+
+
+def _label(key: str) -> str:
+    if key in METRICS:
+        return METRICS[key].label or key
+    return _INDEX_LABELS.get(key, key)
+
+
+_INDEX_LABELS = {
+    "index.host": "Host society score",
+    "index.migrants": "Migrants score",
+    "index.origin": "Origin countries score",
+    "index.balance": "Balanced Coexistence Index",
+}
+_VERDICT_CLASS = {"supported": "v-sup", "contradicted": "v-con", "not shown": "v-not"}
+
+
+def _verdict(v: str) -> str:
+    return f'<span class="verdict {_VERDICT_CLASS.get(v, "v-not")}">{html.escape(v)}</span>'
+
+
+def _interval_table(names: list[str], samples: dict, keys: list[str]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    rows = []
+    for key in keys:
+        m = METRICS.get(key)
+        direction = m.direction if m is not None else "maximise"
+        cells = []
+        for n in names:
+            lo, med, hi = interval90(samples[n].get(key, []))
+            cells.append(f'<td class="num">{_fmt_interval(lo, med, hi, _unit(key))}</td>')
+        tag = m.actor if m is not None else "index"
+        descr = m.description if m is not None else ""
+        rows.append(
+            f'<tr><td title="{e(descr)}">{e(_label(key))}<span class="tag">{e(tag)}</span>'
+            f'<br><code>{e(key)}</code> <small>{e(_unit(key))}; {e(_ARROW[direction])}</small></td>{"".join(cells)}</tr>'
+        )
+    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _paired_table(names: list[str], samples: dict, keys: list[str]) -> str:
+    e = html.escape
+    base = names[0]
+    others = names[1:]
+    head = "".join(f"<th>{e(n)} minus {e(base)}</th>" for n in others)
+    rows = []
+    for key in keys:
+        m = METRICS.get(key)
+        cells = []
+        for n in others:
+            d = paired_differences(samples[n].get(key, []), samples[base].get(key, []))
+            lo, med, hi = interval90(d)
+            cls = ""
+            if math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0) and (m is None or m.direction != "info"):
+                better = (lo > 0) == ((m.direction if m is not None else "maximise") == "maximise")
+                cls = " better" if better else " worse"
+            cells.append(f'<td class="num{cls}">{_diff_interval(lo, med, hi, _unit(key))}</td>')
+        rows.append(f"<tr><td>{e(_label(key))}<br><code>{e(key)}</code></td>{''.join(cells)}</tr>")
+    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _claims_table(claims: list[dict]) -> str:
+    e = html.escape
+    if not claims:
+        return ("<p>No claim compares two of the scenarios run here. The claims compare the shipped scenarios "
+                "<code>japan-circular</code>, <code>japan-temporary</code> and <code>japan-circular-unconnected</code> "
+                "by name.</p>")
+    rows = []
+    for c in claims:
+        parts = c["parts"]
+        metric_cells = "<br>".join(
+            f"{e(_label(p['metric']))} <code>{e(p['metric'])}</code> ({e(p['direction'])} expected)" for p in parts
+        )
+        diff_cells = "<br>".join(
+            f"{_diff_interval(p['lo'], p['median'], p['hi'], _unit(p['metric']))} <small>n={p['n']}, {e(p['verdict'])}</small>"
+            for p in parts
+        )
+        corr = c.get("parameter_correlation", {}) or {}
+        params = []
+        for name in c["parameters"]:
+            flag = ' <span class="prior">prior only</span>' if name in c["prior_only"] else ""
+            rho = corr.get(name)
+            rho_text = f" <small>&rho;={rho:+.2f}</small>" if isinstance(rho, float) and math.isfinite(rho) else ""
+            params.append(f"<code>{e(name)}</code>{flag}{rho_text}")
+        rows.append(
+            f"<tr><td><b>{e(c['claim'])}</b><br>{e(c['statement'])}<br><small>{e(c['scenario'])} minus "
+            f"{e(c['baseline'])}</small></td><td>{metric_cells}</td><td class='num'>{diff_cells}</td>"
+            f"<td>{_verdict(c['verdict'])}</td><td class='params'>{'<br>'.join(params)}</td></tr>"
+        )
+    return (
+        "<table class='claims'><thead><tr><th>claim</th><th>metric</th><th>median paired difference "
+        "[90% interval]</th><th>verdict</th><th>parameters it rests on</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _sensitivity_section(sens: dict, names: list[str]) -> str:
+    e = html.escape
+    if not sens or not sens.get("variants"):
+        return "<p>No reference sensitivity was computed.</p>"
+    shift = float(sens.get("shift", 0.2))
+    head = "".join(f"<th>{e(n)}: index</th>" for n in names)
+    rows = []
+    has_balance = any(v.get("balance") for v in sens["variants"])
+    for v in sens["variants"]:
+        cells = []
+        for n in names:
+            lo, med, hi = v["index"][n]["index.balance"]
+            cells.append(f"<td class='num'>{_fmt_interval(lo, med, hi, 'score (0..1)')}</td>")
+        bal = v.get("balance")
+        if has_balance:
+            if bal:
+                cells.append(f"<td class='num'>{_diff_interval(bal['lo'], bal['median'], bal['hi'], 'score (0..1)')}</td>"
+                             f"<td>{_verdict(bal['verdict'])}</td>")
+            else:
+                cells.append("<td>n/a</td><td>n/a</td>")
+        rows.append(f"<tr><td><b>{e(v['label'])}</b><br><small>{e(v['description'])}</small></td>{''.join(cells)}</tr>")
+    extra = "<th>balance claim: paired difference</th><th>verdict</th>" if has_balance else ""
+    table = f"<table><thead><tr><th>reference values</th>{head}{extra}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    rnd = sens.get("random")
+    rnd_text = ""
+    if rnd:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(rnd["verdicts"].items()))
+        rnd_text = (
+            f"<p>In {rnd['draws']} further draws, each metric's worst and best points moved independently and "
+            f"uniformly within &plusmn;{shift:.0%} of its span, the balance claim kept its verdict "
+            f"(<b>{e(rnd['shipped_verdict'])}</b>) in <b>{rnd['same_verdict_share']:.0%}</b> of draws ({e(counts)}).</p>"
+        )
+    return (
+        "<p>The index scores each metric between fixed reference points (worst = 0, best = 1; "
+        "<code>coexist/data/reference_values.toml</code>). Those points are judgements. Here the index and the "
+        f"balance claim are recomputed from the same replicate metrics with every point moved by &plusmn;{shift:.0%} "
+        "of its worst-to-best span: if a verdict changes, it depends on where the reference points sit, not only on "
+        "the simulation.</p>" + table + rnd_text
+    )
+
+
+def _scores_rows(names: list[str], samples: dict) -> list[tuple[str, str, float, float, float]]:
+    rows = []
+    for key in ("index.host", "index.migrants", "index.origin", "index.balance"):
+        for n in names:
+            lo, med, hi = interval90(samples[n].get(key, []))
+            rows.append((_INDEX_LABELS[key].replace(" score", ""), n, lo, med, hi))
+    return rows
+
+
+def _sector_rows(names: list[str], samples: dict) -> list[tuple[str, str, float, float, float]]:
+    rows = []
+    for sector in SECTORS:
+        key = f"host.fill_rate.{sector}"
+        for n in names:
+            if key not in samples[n]:
+                continue
+            lo, med, hi = interval90(samples[n][key])
+            if math.isfinite(med):
+                rows.append((sector.replace("_", " "), n, lo, med, hi))
+    return rows
+
+
+def _index_table(names: list[str], samples: dict) -> str:
+    e = html.escape
+    keys = ("index.host", "index.migrants", "index.origin", "index.balance")
+    head = "".join(f"<th>{e(_INDEX_LABELS[k])}</th>" for k in keys)
+    rows = []
+    for n in names:
+        cells = "".join(
+            f"<td class='num{' idx' if k == 'index.balance' else ''}'>{_fmt_interval(*interval90(samples[n].get(k, [])), 'score (0..1)')}</td>"
+            for k in keys
+        )
+        rows.append(f"<tr><td><b>{e(n)}</b></td>{cells}</tr>")
+    return f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _settings_table(settings: dict, loaded: list[tuple[str, Any]]) -> str:
+    e = html.escape
+    seeds = settings.get("replicate_seeds", [])
+    seeds_text = ", ".join(str(s) for s in seeds[:8]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 8 else "")
+    rows = [
+        ("scenarios", ", ".join(settings.get("scenarios", []))),
+        ("replicates per scenario", str(settings.get("replicates", ""))),
+        ("base seed", str(settings.get("seed", ""))),
+        ("replicate seeds (same in every scenario)", seeds_text),
+        ("scale", f"{settings.get('scale', float('nan')):g}"),
+        ("parameter draws", str(settings.get("parameter_distribution", ""))),
+        ("reference values", f"version {settings.get('reference_version', '')} of {settings.get('reference_date', '')}"),
+        ("coexist version", str(settings.get("version", ""))),
+        ("worker processes", str(settings.get("workers", ""))),
+        ("wall time", f"{settings.get('wall_seconds', float('nan')):.0f} s in all; "
+                      f"{settings.get('engine_seconds', float('nan')):.0f} s in the engine, summed over runs"),
+    ]
+    hashes = settings.get("scenario_hashes", {}) or {}
+    for name, digest in hashes.items():
+        rows.append((f"hash of {name} (before the parameter draws)", f"<code>{e(str(digest))}</code>"))
+    body = "".join(
+        f"<tr><th>{e(k)}</th><td>{v if k.startswith('hash of') else e(v)}</td></tr>" for k, v in rows
+    )
+    return f"<table class='kv'><tbody>{body}</tbody></table>"
+
+
+def _parameters_table(draws: list[dict], claims: list[dict]) -> str:
+    from coexist.data import parameters
+
+    e = html.escape
+    used = {p for c in claims for p in c["parameters"]}
+    rows = []
+    for name, spec in parameters().items():
+        values = [d[name] for d in draws if name in d]
+        lo, med, hi = interval90(values) if values else (math.nan, math.nan, math.nan)
+        flag = ' <span class="prior">prior only</span>' if spec.identification == "prior only" else ""
+        star = " <span class='tag'>claims</span>" if name in used else ""
+        rows.append(
+            f"<tr><td><code>{e(name)}</code>{flag}{star}</td><td>{e(spec.unit)}</td><td class='num'>{spec.low:g}</td>"
+            f"<td class='num'>{spec.default:g}</td><td class='num'>{spec.high:g}</td>"
+            f"<td class='num'>{'' if not math.isfinite(lo) else f'{lo:.3g} to {hi:.3g}'}</td><td>{e(spec.identification)}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>parameter</th><th>unit</th><th>low</th><th>default (mode)</th><th>high</th>"
+        "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def render_compare_report(
+    runs: Sequence[tuple[str, Any]],
+    *,
+    title: str = "coexist: scenario comparison",
+    note: str | None = None,
+    ensemble: Mapping[str, Any] | None = None,
+) -> str:
     """The report as one HTML string (pure: no file is written).
 
     Parameters
     ----------
     runs : sequence of (scenario name, run folder or loaded run)
+        One run per scenario (replicate 0 of a comparison): its tables give the stock charts.
     title : str
     note : str, optional
-        A sentence shown under the title (e.g. the scale the runs used).
+        A sentence shown under the title.
+    ensemble : mapping, optional
+        What :func:`coexist.api.compare` collected over replicates: ``settings`` (scenarios,
+        hashes, seed, replicates, replicate_seeds, scale, workers, parameter_distribution,
+        version, wall_seconds, ...), ``samples`` (scenario -> metric -> values over replicates),
+        ``series`` (scenario -> yearly series per replicate), ``claims`` (as in claims.json),
+        ``sensitivity`` (reference sensitivity) and ``draws`` (parameter set per replicate).
+        Without it the report shows the single runs only.
     """
     from plotly.offline import get_plotlyjs
 
     loaded = [_load(item) for item in runs]
     if not loaded:
         raise ValueError("a comparison report needs at least one run")
-    values = [_metrics_of(src) for _, src in loaded]
     e = html.escape
-    names = ", ".join(name for name, _ in loaded)
+    run_names = [name for name, _ in loaded]
+    names = ", ".join(run_names)
 
-    scales = sorted({float((getattr(s, "run", None) or {}).get("scale", getattr(s, "scale", 1.0)) or 1.0) for _, s in loaded})
-    seeds = sorted({str((getattr(s, "run", None) or {}).get("seed", getattr(s, "seed", ""))) for _, s in loaded})
-    scale_text = ", ".join(f"{s:g}" for s in scales)
-    lead = (
-        f"Scenarios compared: <b>{e(names)}</b>. Each ran at scale {e(scale_text)} "
-        f"(one agent for every {e(', '.join(f'{1 / s:g}' for s in scales))} persons; every count below is "
-        f"re-inflated to persons) with seed {e(', '.join(seeds))}, the same random numbers for every scenario, "
-        "so differences come from the policies, not from chance."
-    )
+    if ensemble is None:
+        values = [_metrics_of(src) for _, src in loaded]
+        scales = sorted({float((getattr(s, "run", None) or {}).get("scale", getattr(s, "scale", 1.0)) or 1.0) for _, s in loaded})
+        seeds = sorted({str((getattr(s, "run", None) or {}).get("seed", getattr(s, "seed", ""))) for _, s in loaded})
+        scale_text = ", ".join(f"{s:g}" for s in scales)
+        lead = (
+            f"Scenarios compared: <b>{e(names)}</b>. Each ran at scale {e(scale_text)} "
+            f"(one agent for every {e(', '.join(f'{1 / s:g}' for s in scales))} persons; every count below is "
+            f"re-inflated to persons) with seed {e(', '.join(seeds))}, the same random numbers for every scenario, "
+            "so differences come from the policies, not from chance. One run per scenario: no intervals."
+        )
+        sections = _single_sections(loaded, values)
+    else:
+        lead, sections = _ensemble_sections(loaded, ensemble)
 
-    sections: list[tuple[str, str, str]] = []  # (id, heading, body)
-    sections.append((
-        "summary", "Summary: headline metrics",
-        "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
-        "hover a metric name for how it is computed. Host, migrants and origin countries each get their own metrics.</p>"
-        + _metric_table(loaded, values, [m.name for m in headline_metrics()])
-        + "<details><summary>All metrics</summary>"
-        + _metric_table(loaded, values, list(METRICS))
-        + "</details>",
-    ))
-    sections.append((
-        "stocks", "Who is in the host",
-        "<p>Persons in each host status over time (stacked), then by country of origin. "
-        "The statuses are the same in every scenario, so the charts compare directly.</p>"
-        + "<h3>By status</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_status(n, s)) for n, s in loaded) + "</div>"
-        + "<h3>By origin</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_origin(n, s)) for n, s in loaded) + "</div>",
-    ))
-    sections.append((
-        "host", "Host society: filling demand, irregular stay",
-        "<p>The fill rate is the share of labour demand for foreign workers that is filled (employment above "
-        "demand in one sector does not count towards another). Irregular stay counts persons whose status lapsed "
-        "or who absconded; absconding counts workers who left their employer for irregular work (overstaying after a status lapses is counted in the irregular population, not as absconding).</p>"
-        + "<div class='grid'>" + _fig(figures.fill_rate(loaded)) + _fig(figures.irregular_population(loaded))
-        + _fig(figures.absconding(loaded)) + "</div>",
-    ))
-    sections.append((
-        "origin", "Countries of origin: returnees, skills, remittances",
-        "<p>Returnee employment counts returnees who found a job at home within 12 months of return, among those who "
-        "reached 12 months at home that year. Skill-years brought home sum skill times years abroad of those who "
-        "returned.</p>"
-        + "<div class='grid'>" + _fig(figures.returnee_employment(loaded)) + _fig(figures.skill_years_home(loaded))
-        + _fig(figures.remittances(loaded)) + "</div>",
-    ))
-    sections.append((
-        "provenance", "What was run",
-        "<p>Each run folder holds the fully resolved <code>scenario.toml</code>; running it again with the same seed "
-        "and scale gives the same tables. The hash identifies the resolved scenario.</p>" + _provenance_table(loaded),
-    ))
-    sections.append((
-        "assumptions", "Dated assumptions",
-        "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
-        "These are the ones behind the results above.</p>" + _assumptions(loaded),
-    ))
-
-    nav = "".join(f'<a href="#{sid}">{e(head)}</a>' for sid, head, _ in sections)
-    body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, content in sections)
+    nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     note_html = f"<p class='lead'>{e(note)}</p>" if note else ""
     return (
@@ -248,12 +495,188 @@ def render_compare_report(runs: Sequence[tuple[str, Any]], *, title: str = "coex
     )
 
 
+def _stock_charts(loaded: list[tuple[str, Any]]) -> str:
+    return (
+        "<h3>By status</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_status(n, s)) for n, s in loaded) + "</div>"
+        + "<h3>By origin</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_origin(n, s)) for n, s in loaded) + "</div>"
+        + "<h3>By sector</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_sector(n, s)) for n, s in loaded) + "</div>"
+    )
+
+
+_HOST_TEXT = (
+    "<p>The fill rate is the share of labour demand for foreign workers that is filled (employment above "
+    "demand in one sector does not count towards another). Irregular stay counts persons whose status lapsed "
+    "or who absconded; absconding counts workers who left their employer for irregular work (overstaying after a "
+    "status lapses is counted in the irregular population, not as absconding).</p>"
+)
+_ORIGIN_TEXT = (
+    "<p>Returnee employment counts returnees who found a job at home within 12 months of return, among those who "
+    "reached 12 months at home that year. Skill-years brought home sum skill times years abroad of those who "
+    "returned.</p>"
+)
+
+
+def _provenance_and_assumptions(loaded: list[tuple[str, Any]], intro: str) -> list[tuple[str, str, str, str]]:
+    return [
+        ("assumptions", "Dated assumptions", "Assumptions",
+         "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
+         "These are the ones behind the results above.</p>" + _assumptions(loaded)),
+        ("provenance", "What was run", "What was run", intro + _provenance_table(loaded)),
+    ]
+
+
+def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float]]) -> list[tuple[str, str, str, str]]:
+    sections = [
+        ("summary", "Summary: headline metrics", "Summary",
+         "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
+         "hover a metric name for how it is computed. Host, migrants and origin countries each get their own metrics.</p>"
+         + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS))
+         + "<details><summary>All metrics</summary>" + _metric_table(loaded, values, list(METRICS)) + "</details>"),
+        ("stocks", "Who is in the host", "Stocks",
+         "<p>Persons in each host status over time (stacked), then by country of origin and by sector. "
+         "The statuses are the same in every scenario, so the charts compare directly.</p>" + _stock_charts(loaded)),
+        ("host", "Host society: filling demand, irregular stay", "Host",
+         _HOST_TEXT + "<div class='grid'>" + _fig(figures.fill_rate(loaded)) + _fig(figures.irregular_population(loaded))
+         + _fig(figures.absconding(loaded)) + "</div>"),
+        ("origin", "Countries of origin: returnees, skills, remittances", "Origin",
+         _ORIGIN_TEXT + "<div class='grid'>" + _fig(figures.returnee_employment(loaded)) + _fig(figures.skill_years_home(loaded))
+         + _fig(figures.remittances(loaded)) + "</div>"),
+    ]
+    return sections + _provenance_and_assumptions(
+        loaded,
+        "<p>Each run folder holds the fully resolved <code>scenario.toml</code>; running it again with the same seed "
+        "and scale gives the same tables. The hash identifies the resolved scenario.</p>",
+    )
+
+
+def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) -> tuple[str, list[tuple[str, str, str, str]]]:
+    from coexist.experiments.series import SERIES
+
+    e = html.escape
+    settings = dict(ens.get("settings", {}))
+    samples = ens["samples"]
+    names = [n for n in settings.get("scenarios", []) if n in samples] or list(samples)
+    claims = list(ens.get("claims", []))
+    series = ens.get("series", {}) or {}
+    R = int(settings.get("replicates", len(next(iter(samples[names[0]].values())))))
+    scale = float(settings.get("scale", float("nan")))
+    rep0_seed = (settings.get("replicate_seeds") or ["?"])[0]
+
+    uncertainty = (
+        f"Every figure with an interval is the <b>median and 90% interval over {R} replicates</b>. "
+        "The intervals include parameter uncertainty: each replicate draws its own random seed and its own set of "
+        "behavioural parameters (triangular distributions over the documented plausible ranges, with the mode at the "
+        "default, until a calibrated posterior ships), and uses the same seed and parameters in every scenario, so "
+        "differences between scenarios are paired and come from the policies."
+    )
+    lead = (
+        f"Scenarios compared: <b>{e(', '.join(names))}</b>. Runs at <b>scale {scale:g}</b> (one agent for every "
+        f"{1 / scale:g} persons; every count is re-inflated to persons). {uncertainty}"
+    )
+    if R < 2:
+        lead += " <b>With one replicate there are no intervals and every claim is 'not shown'.</b>"
+
+    descr = []
+    for name, source in loaded:
+        text = (getattr(source, "run", None) or {}).get("scenario", {}).get("description", "")
+        descr.append(f"<li><b>{e(name)}</b>{': ' + e(text) if text else ''}</li>")
+    verdicts = "".join(
+        f"<li>{_verdict(c['verdict'])} {e(c['statement'])} <small>({e(c['scenario'])} vs {e(c['baseline'])})</small></li>"
+        for c in claims
+    ) or "<li>No claim compares two of these scenarios.</li>"
+    summary = (
+        f"<h3>What was compared</h3><ul>{''.join(descr)}</ul>"
+        f"<h3>Headline verdicts</h3><ul class='verdicts'>{verdicts}</ul>"
+        "<p class='small'>Decision rule, declared before running: a claim is <i>supported</i> when the 90% interval of "
+        "the paired differences (scenario minus baseline, replicate by replicate) excludes zero in the claimed direction, "
+        "<i>contradicted</i> when it excludes zero the other way, <i>not shown</i> otherwise. Nothing was tuned to make a "
+        "claim come out supported.</p>"
+        "<h3>The three actors and the Balanced Coexistence Index</h3>"
+        "<p>Each actor's score is 0..1 against fixed reference values; the index is their weighted geometric mean, so "
+        "serving one actor at another's expense lowers it. The three scores are always shown beside the index. "
+        "Median [5th to 95th percentile] over replicates.</p>"
+        + _index_table(names, samples)
+        + "<div class='grid'>" + _fig(figures.intervals(_scores_rows(names, samples), "Actor scores and index (median, 90% interval)",
+                                                        "score (0 to 1)", yrange=(0, 1.02))) + "</div>"
+    )
+    claims_html = (
+        "<p>Each claim of the essay, tested on the paired differences between two scenarios. <b>Parameters it rests "
+        "on</b> are the behavioural parameters the result mostly depends on; <span class='prior'>prior only</span> marks "
+        "those that nothing in the 2012-2024 Japan record pins down, so the verdict holds only over their stated "
+        "range. &rho; is the rank correlation, over replicates, between the drawn parameter and the paired difference "
+        "(first metric): a large |&rho;| means the difference moves with that parameter in this ensemble.</p>"
+        + _claims_table(claims)
+        + "".join(f"<p class='small'><b>{e(c['claim'])}</b>: {e(c.get('note', ''))}</p>" for c in claims if c.get("note"))
+    )
+    headline = [m.name for m in headline_metrics()]
+    metrics_html = (
+        f"<p>Median [90% interval] over {R} replicates. Hover a metric name for how it is computed.</p>"
+        + _interval_table(names, samples, headline + list(INDEX_KEYS))
+        + "<details><summary>All metrics</summary>" + _interval_table(names, samples, list(METRICS)) + "</details>"
+    )
+    if len(names) > 1:
+        metrics_html += (
+            f"<h3>Paired differences against {e(names[0])}</h3><p>Replicate by replicate (same seed, same parameters), "
+            "median [90% interval]; green where the interval excludes zero in the better direction, red in the worse. "
+            "Shares are in percentage points.</p>"
+            + _paired_table(names, samples, headline + list(INDEX_KEYS))
+        )
+
+    def bands(keys: list[str]) -> str:
+        out = []
+        for key in keys:
+            title, yaxis, fmt = SERIES[key]
+            runs = [(n, series.get(n, [])) for n in names]
+            out.append(_fig(figures.band(runs, key, f"{title} (median, 90% band)", yaxis, fmt)))
+        return "".join(out)
+
+    chart_note = (
+        f"<p class='small'>Lines are medians over the {R} replicates by calendar year; shaded bands the 5th to 95th "
+        "percentile.</p>"
+    )
+    host_html = (
+        _HOST_TEXT + chart_note + "<div class='grid'>" + bands(["fill_rate", "irregular", "absconding", "host_stock"])
+        + _fig(figures.intervals(_sector_rows(names, samples), "Fill rate by sector over the horizon (median, 90% interval)",
+                                 "share of demand filled", tickformat=".0%"))
+        + "</div>"
+    )
+    origin_html = _ORIGIN_TEXT + chart_note + "<div class='grid'>" + bands(["returnee_employment", "skill_years_home", "remittances"]) + "</div>"
+    stocks_html = (
+        f"<p>Persons in each host status over time (stacked), then by country of origin and by sector, in replicate 0 "
+        f"(seed {e(str(rep0_seed))}, one parameter draw; its full run folder is next to this report). One replicate "
+        "shows the composition; the bands in the next sections show the uncertainty.</p>" + _stock_charts(loaded)
+    )
+    run_intro = (
+        "<p>Each scenario's replicate-0 run folder holds the fully resolved <code>scenario.toml</code> (with that "
+        "replicate's drawn parameters); <code>replicates.parquet</code> holds every metric of every replicate, "
+        "<code>parameters.parquet</code> the drawn parameter sets and <code>claims.json</code> the verdicts.</p>"
+        + _settings_table(settings, loaded)
+        + "<h3>Replicate-0 runs</h3>"
+    )
+    prov = _provenance_and_assumptions(loaded, run_intro)
+    prov[1] = (prov[1][0], prov[1][1], prov[1][2], prov[1][3]
+               + "<details><summary>Behavioural parameters and their draws</summary>"
+               + _parameters_table(list(ens.get("draws", [])), claims) + "</details>")
+    sections = [
+        ("summary", "Summary", "Summary", summary),
+        ("claims", "The claims", "Claims", claims_html),
+        ("metrics", "Metrics for the three actors", "Metrics", metrics_html),
+        ("stocks", "Who is in the host", "Stocks", stocks_html),
+        ("host", "Host society: filling demand, irregular stay", "Host", host_html),
+        ("origin", "Countries of origin: returnees, skills, remittances", "Origin", origin_html),
+        ("sensitivity", "How the verdicts move with the index's reference values", "Reference sensitivity",
+         _sensitivity_section(ens.get("sensitivity", {}), names)),
+    ] + prov
+    return lead, sections
+
+
 def write_compare_report(
     path: str | os.PathLike,
     runs: Sequence[tuple[str, Any]],
     *,
     title: str = "coexist: scenario comparison",
     note: str | None = None,
+    ensemble: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the comparison report to ``path`` (atomically) and return the path.
 
@@ -261,9 +684,9 @@ def write_compare_report(
     ----------
     path : path of the HTML file
     runs : sequence of (scenario name, run folder or loaded run / SimulationResult)
-    title, note : see :func:`render_compare_report`
+    title, note, ensemble : see :func:`render_compare_report`
     """
-    text = render_compare_report(runs, title=title, note=note)
+    text = render_compare_report(runs, title=title, note=note, ensemble=ensemble)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")

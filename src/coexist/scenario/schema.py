@@ -44,7 +44,7 @@ TEST_LEVELS = ("none", "ssw1", "ssw2")
 # Statuses that every host has and no scenario declares: the pools at origin, former
 # workers at origin, and people in the host without a valid status.
 RESERVED_STATUSES = ("home", "returned", "irregular")
-INITIAL_POPULATIONS = ("japan-2024-12", "empty")
+INITIAL_POPULATIONS = ("japan-2024-12", "japan-2016-12", "empty")
 # The error type of every check written here. Its context carries the received value and,
 # where the problem sits below the validated field, the rest of the dotted path ("field"),
 # so the loader can name the exact field in one line.
@@ -314,7 +314,7 @@ class Horizon(Model):
 
 
 class Population(Model):
-    initial: Literal["japan-2024-12", "empty"] = "japan-2024-12"
+    initial: Literal["japan-2024-12", "japan-2016-12", "empty"] = "japan-2024-12"
     initial_counts: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)  # status -> origin -> sector -> persons
     scale: float = Field(1.0, gt=0.0, le=1.0)
     employers_per_sector: int = Field(2000, ge=1, le=1_000_000)

@@ -1,0 +1,579 @@
+"""Plain NumPy reference implementations of the compiled passes (for tests only).
+
+Each function here has the signature and the effects of its compiled counterpart in
+:mod:`coexist.engine.kernels`, but is written as a second, readable implementation of
+the monthly submodels of docs/model.md (sections 3.4 and 3.6): vectorised over people
+with boolean masks, steps applied in the model's order to the people still eligible
+for them. The only Python loops are over rule entries (transitions, return paths),
+never over people.
+
+Random numbers come from the same counter-based stream as the compiled passes
+(:func:`coexist.engine.rng.uniforms`, keyed by the person's ``pid`` and the same slot),
+so the reference and the kernels make the same decisions and tests can compare the
+resulting state arrays exactly.
+
+Buffers: the compiled passes add flows into ``flows[thread]`` and measures into
+``measures[chunk]``; the reference adds everything into ``flows[0]`` and
+``measures[0]``, so compare the sums over the first axis.
+
+Precision: state floats are float32 and the kernels compute in float64 before storing;
+the reference does the same (``_f64`` reads, float32 stores), in the same order of
+operations, so skill, debt and savings come out bit for bit the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coexist.engine.kernels import (
+    F_ABSCOND, F_AGEOUT, F_DEATH, F_DEPART, F_EXIT, F_JOB, F_JOBHOME, F_OVERSTAY, F_PLACEMENT, F_REMOVAL,
+    F_RETURN, F_UPGRADE,
+    M_DEBT, M_EARN, M_EMP12, M_EXPERIENCED, M_FAMILY, M_HOMECF, M_MOBILITY, M_PLACED, M_REACH12, M_REGULAR,
+    M_REMIT, M_SKILL, M_SKILLHOME, M_WORKERS,
+    P_A0, P_AABUSE, P_ADEBT, P_AGAP, P_AOPTION, P_ATIE, P_CSCALE, P_DISCOUNT, P_F0, P_FALLBACK, P_FAMCUT,
+    P_G0, P_GDEBT, P_GDETECT, P_HORIZON, P_INTEREST, P_IRRCONST, P_IRRWAGE, P_J0, P_JABUSE, P_JGAP, P_LANG,
+    P_LEARN, P_LIVING, P_MINSTAY, P_NU, P_R0, P_REARLY, P_REMIT, P_REPAY, P_RETIRE, P_REXP, P_RMATCH,
+    P_RSKILL, P_TARGET, P_TEMPLOYED, P_TFAMILY, P_THOME, P_THR1, P_THR2, P_TSLOPE, P_VIRR,
+)
+from coexist.engine.rng import SLOT, uniforms
+from coexist.policy.rules import JOB_AFTER, JOB_FREE, JOB_WITHIN, KIND_PROGRAMME, NO_LIMIT
+
+__all__ = [
+    "census_reference",
+    "host_month_reference",
+    "home_month_reference",
+    "way_back_reference",
+    "best_transition_reference",
+    "remaining_reference",
+]
+
+
+# ----- small helpers -------------------------------------------------------------------
+
+
+def _f64(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64)
+
+
+def _i64(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.int64)
+
+
+class _Draws:
+    """This month's uniforms of a fixed set of people, one vector per slot, made on demand."""
+
+    def __init__(self, seed, pid, month):
+        self.seed, self.pid, self.month = seed, _i64(pid), month
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __call__(self, slot: int, rows: np.ndarray) -> np.ndarray:
+        if slot not in self._cache:
+            self._cache[slot] = uniforms(self.seed, self.pid, self.month, slot)
+        return self._cache[slot][rows]
+
+
+def _add_flows(fl, flow, frm, to, origin, sector):
+    """One person per entry: fl[flow, from, to, origin, sector] += 1."""
+    np.add.at(fl, (flow, _i64(frm), _i64(to), _i64(origin), _i64(sector)), 1.0)
+
+
+def _add_measure(me, measure, origin, values):
+    np.add.at(me[:, measure], _i64(origin), _f64(values))
+
+
+def _pass_probability(skill, level, slope, thr1, thr2):
+    """Chance of passing the test of `level` at `skill` (rules.pass_probability, vectorised)."""
+    threshold = np.where(_i64(level) <= 1, thr1, thr2)
+    return 1.0 / (1.0 + np.exp(-slope * (_f64(skill) - threshold)))
+
+
+def _annuity(delta, months):
+    """Present value of 1 a month for `months` months (0 when months <= 0)."""
+    months = _f64(months)
+    return np.where(months <= 0, 0.0, (1.0 - np.power(delta, months)) / (1.0 - delta))
+
+
+def _job_change_allowed(R, status, months_in_status):
+    rule = R.job_change[status]
+    return (rule == JOB_FREE) | (rule == JOB_WITHIN) | (
+        (rule == JOB_AFTER) & (_i64(months_in_status) >= R.job_change_after[status])
+    )
+
+
+def remaining_reference(R, status, months_in_status, status_total):
+    """Months left in the current stay of `status` (rules.remaining, vectorised)."""
+    status = _i64(status)
+    left = np.full(status.shape, NO_LIMIT, dtype=np.int64)
+    max_stay = _i64(R.max_stay)[status]
+    max_total = _i64(R.max_total)[status]
+    left = np.where(max_stay > 0, max_stay - _i64(months_in_status), left)
+    left = np.where(max_total > 0, np.minimum(left, max_total - _i64(status_total)), left)
+    return left
+
+
+def way_back_reference(R, status, status_total, months_completed, cert, skill, slope, thr1, thr2):
+    """Best chance of a legal way back after leaving `status`, and where it leads (-1: none).
+
+    Re-entering the same status first, then the open return paths in file order; a path
+    needing a test the person lacks counts with the chance of passing it (model.md 3.4.7).
+    """
+    status = _i64(status)
+    status_total = _i64(np.broadcast_to(status_total, status.shape))
+    months_completed = _i64(np.broadcast_to(months_completed, status.shape))
+    cert = _i64(cert)
+    max_total = _i64(R.max_total)
+    same = ~R.leaving_ends_right[status] & ((max_total[status] == 0) | (status_total < max_total[status]))
+    best_p = np.where(same, 1.0, 0.0)
+    best_to = np.where(same, status, -1)
+    for k in range(R.rp_from.shape[0]):
+        if not R.rp_open[k]:
+            continue
+        target = int(R.rp_to[k])
+        ok = (status == int(R.rp_from[k])) & (months_completed >= int(R.rp_min_completed[k]))
+        if max_total[target] > 0:
+            ok &= ~((status == target) & (status_total >= max_total[target]))
+        level = int(R.rp_test[k])
+        p = np.ones(status.shape)
+        if level > 0:
+            p = np.where(cert < level, _pass_probability(skill, level, slope, thr1, thr2), 1.0)
+        better = ok & (p > best_p)
+        best_p = np.where(better, p, best_p)
+        best_to = np.where(better, target, best_to)
+    return best_p, best_to
+
+
+def best_transition_reference(R, wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
+    """Best-paid status reachable inside the host now, -1 if none (model.md 3.4.6)."""
+    status = _i64(status)
+    sector = _i64(sector)
+    best = np.full(status.shape, -1, dtype=np.int64)
+    best_wage = np.full(status.shape, -1.0)
+    for k in range(R.tr_from.shape[0]):
+        if not R.tr_open[k]:
+            continue
+        target = int(R.tr_to[k])
+        ok = (
+            (status == int(R.tr_from[k]))
+            & (_i64(months_in_status) >= int(R.tr_min_months[k]))
+            & (_i64(abroad_months) >= int(R.tr_min_abroad[k]))
+            & (_i64(cert) >= int(R.tr_test[k]))
+            & (_i64(language) >= int(R.tr_language[k]))
+            & R.tr_sector_ok[k][sector]
+            & cap_open[target][sector]
+            & (wage[target] > best_wage)
+        )
+        best = np.where(ok, target, best)
+        best_wage = np.where(ok, wage[target], best_wage)
+    return best
+
+
+def _reentry_cooldown(R, previous, target):
+    """Months to wait at home before entering `target` after leaving `previous`."""
+    previous = _i64(previous)
+    target = _i64(target)
+    wait = np.zeros(previous.shape, dtype=np.int64)
+    found = (target == previous) & ~R.leaving_ends_right[previous]
+    wait[found] = _i64(R.reentry_cooldown)[previous[found]]
+    for k in range(R.rp_from.shape[0]):
+        hit = ~found & (previous == int(R.rp_from[k])) & (target == int(R.rp_to[k]))
+        wait[hit] = int(R.rp_cooldown[k])
+        found |= hit
+    return wait
+
+
+def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
+    """Expected monthly income at home of a returnee (model.md 3.4.6, E_home)."""
+    months_abroad = _f64(months_abroad)
+    years = np.minimum(months_abroad / 12.0, 5.0)
+    long_enough = months_abroad >= P[P_MINSTAY]
+    premium = np.ones(months_abroad.shape)
+    premium = np.where(long_enough, premium + P[P_REXP] * years, premium)
+    premium = np.where(long_enough & (_i64(cert) > 0), premium + P[P_RMATCH] * years * recognition, premium)
+    p_job = matching + (1.0 - matching) * f12
+    return home_wage * premium * (p_job + (1.0 - p_job) * P[P_FALLBACK])
+
+
+# ----- census ---------------------------------------------------------------------------
+
+
+def census_reference(n, status, origin, sector, employer, months_home, cert, counted_employer, n_status, n_origin,
+                     n_sector, n_employer, returned, threads):
+    """Group totals (same outputs as kernels.census; `threads` is ignored)."""
+    st = _i64(status[:n])
+    o = _i64(origin[:n])
+    sec = _i64(sector[:n])
+    e = _i64(employer[:n])
+    present = st >= 0
+    by_group = np.zeros((n_status, n_origin, n_sector), dtype=np.int64)
+    np.add.at(by_group, (st[present], o[present], sec[present]), 1)
+    counted = present & (e >= 0) & counted_employer[np.where(present, st, 0)]
+    by_employer = np.bincount(e[counted], minlength=n_employer).astype(np.int64)
+    fresh_mask = present & (st == returned) & (_i64(months_home[:n]) == 0)
+    fresh = np.zeros((n_origin, 3), dtype=np.int64)
+    np.add.at(fresh, (o[fresh_mask], _i64(cert[:n])[fresh_mask]), 1)
+    return by_group, by_employer, fresh
+
+
+# ----- the host pass --------------------------------------------------------------------
+
+
+def _arrive_home(S, me, rows, returned):
+    """Arrival at origin (model.md 3.6.2) of the people at state rows `rows`."""
+    skill = _f64(S.skill[rows])
+    _add_measure(me, M_SKILLHOME, S.origin[rows], skill * _f64(S.months_in_stay[rows]) / 12.0)
+    S.status[rows] = returned
+    S.months_home[rows] = 0
+    S.employed_home[rows] = 0
+    S.applying[rows] = 0
+    S.savings[rows] = 0.0
+
+
+def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
+                         f12, cap_open, death_by_age, flows, measures, abroad):
+    """One month in the host for everyone there (steps 3-8), as kernels.host_month.
+
+    Works on index vectors: `rows` are the state rows of the people in the host, and each
+    step selects (by mask) the positions of `rows` still eligible for it. Someone who leaves
+    the host (ages out, dies, returns, is removed, exits) is dropped from `live`.
+    """
+    fl = flows[0]
+    me = measures[0]
+    irregular, returned = int(R.irregular), int(R.returned)
+    wage_of = _f64(R.wage)
+    kind = _i64(R.kind)
+    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
+    horizon, delta, cs = P[P_HORIZON], P[P_DISCOUNT], P[P_CSCALE]
+    annuity = float(_annuity(delta, horizon))
+
+    status_now = S.status[:n]
+    rows = np.nonzero((status_now > 0) & (status_now != returned))[0]
+    u = _Draws(seed, S.pid[rows], month)
+    everyone = np.arange(rows.size)
+    st = _i64(S.status[rows])  # the status the pass works with (see the note on upgrades below)
+    o = _i64(S.origin[rows])
+    sec = _i64(S.sector[rows])
+    live = np.ones(rows.size, dtype=bool)
+
+    def leave(mask, flow, to, set_gone):
+        """People in `mask` leave the host this month with a flow from their status to `to`."""
+        _add_flows(fl, flow, st[mask], np.broadcast_to(to, st[mask].shape), o[mask], sec[mask])
+        if set_gone:
+            S.status[rows[mask]] = -1
+            S.applying[rows[mask]] = 0
+        live[mask] = False
+
+    # 3.4.1 ageing and death
+    S.age[rows] += 1
+    age = _i64(S.age[rows])
+    leave(age >= P[P_RETIRE] * 12.0, F_AGEOUT, abroad, True)
+    q = death_by_age[np.minimum(age, death_by_age.shape[0] - 1)]
+    leave(live & (u(SLOT["death"], everyone) < q), F_DEATH, abroad, True)
+    r = rows[live]
+    S.months_in_status[r] += 1
+    S.months_in_stay[r] += 1
+    S.months_abroad[r] += 1
+    S.status_total[rows[live & (st != irregular)]] += 1
+
+    # 3.4.2 work and income (wage, premium etc. are meaningful at live positions only)
+    irr = st == irregular
+    prev = _i64(S.prev_status[rows])
+    e = _i64(S.employer[rows])
+    has_employer = ~irr & (e >= 0)
+    e0 = np.maximum(e, 0)
+    premium = np.where(has_employer, emp_premium[e0], 1.0)
+    log_premium = np.where(has_employer, emp_log_premium[e0], 0.0)
+    abusive = np.where(has_employer, _f64(emp_abusive[e0]), 0.0)
+    skill = _f64(S.skill[rows])
+    irregular_base = np.where(prev > 0, wage_of[np.maximum(prev, 0)], wage_of[1])
+    wage = np.where(
+        irr,
+        irregular_base * sector_factor[sec] * P[P_IRRWAGE],
+        wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill),
+    )
+    r = rows[live]
+    w = wage[live]
+    net = np.maximum(w - P[P_LIVING], 0.1 * w)
+    debt = _f64(S.debt[r])
+    repay = np.minimum(debt, P[P_REPAY] * net)
+    S.debt[r] = np.maximum(debt * (1.0 + P[P_INTEREST]) - repay, 0.0)
+    remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * _f64(S.family[r]))
+    S.savings[r] = _f64(S.savings[r]) + (net - repay - remit)
+    _add_measure(me, M_EARN, o[live], w)
+    _add_measure(me, M_REMIT, o[live], remit)
+    _add_measure(me, M_HOMECF, o[live], home_wage[o[live]])
+
+    # 3.4.3 skills, tests, language
+    programme = live & ~irr & (kind[st] == KIND_PROGRAMME)
+    learn = programme | (live & irr)
+    s = _f64(S.skill[rows[learn]])
+    S.skill[rows[learn]] = s + P[P_LEARN] * (1.0 - s)
+    mis = _i64(S.months_in_status[rows])
+    cert = _i64(S.cert[rows])
+    test = programme & (cert < 2) & (mis % 12 == 0)
+    passed = test & (u(SLOT["test"], everyone) < _pass_probability(S.skill[rows], cert + 1, slope, thr1, thr2))
+    S.cert[rows[passed]] += 1
+    learn_language = live & (_i64(S.language[rows]) < 3) & (u(SLOT["language"], everyone) < P[P_LANG])
+    S.language[rows[learn_language]] += 1
+
+    # 3.4.4 job change where allowed
+    allowed = _job_change_allowed(R, st, mis)
+    hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * np.maximum(0.0, 1.0 - premium) * 10.0)
+    change = programme & allowed & (u(SLOT["job_change"], everyone) < hazard)
+    _add_flows(fl, F_JOB, st[change], st[change], o[change], sec[change])
+    S.employer[rows[change]] = -2  # assigned a new employer after this pass
+
+    # 3.4.5 absconding, pushed by abuse, debt and the tie to the employer
+    cert = _i64(S.cert[rows])
+    skill = _f64(S.skill[rows])
+    status_total = _i64(S.status_total[rows])
+    option, _ = way_back_reference(R, st, status_total, mis, cert, skill, slope, thr1, thr2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        debt_ratio = _f64(S.debt[rows]) / wage
+        rate = P[P_A0] * np.exp(
+            P[P_AABUSE] * abusive
+            + P[P_ATIE] * np.where(allowed, 0.0, 1.0)
+            + P[P_ADEBT] * debt_ratio
+            + P[P_AGAP] * np.maximum(0.0, -log_premium)
+            - P[P_AOPTION] * option
+        )
+    absconds = programme & (u(SLOT["abscond"], everyone) < rate)
+    _add_flows(fl, F_ABSCOND, st[absconds], np.full(absconds.sum(), irregular), o[absconds], sec[absconds])
+    a = rows[absconds]
+    S.prev_status[a] = st[absconds]
+    S.status[a] = irregular
+    S.overstay[a] = 0
+    S.months_in_status[a] = 0
+    S.employer[a] = -1
+    st = np.where(absconds, irregular, st)
+    programme &= ~absconds
+
+    # 3.4.6 expiry or renewal point: the choice between staying, returning and going irregular
+    mis = _i64(S.months_in_status[rows])
+    left = remaining_reference(R, st, mis, status_total)
+    renewable = R.renewable[st]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_renewal = renewable & (mis % np.maximum(_i64(R.permit)[st], 1) == 0)
+    deciding = programme & ((left <= 0) | at_renewal)
+    decided = np.zeros(rows.size, dtype=bool)
+    if deciding.any():
+        d = np.nonzero(deciding)[0]
+        rd = rows[d]
+        st_d, sec_d, o_d = st[d], sec[d], o[d]
+        mis_d, total_d = mis[d], status_total[d]
+        cert_d, skill_d = cert[d], skill[d]
+        months_abroad_d = _i64(S.months_abroad[rd])
+        renew = (left[d] > 0) & renewable[d]
+        stay_to = np.where(renew, st_d, -1)
+        stay_wage = np.where(renew, wage_of[st_d], 0.0)
+        abroad_months = months_abroad_d if R.cumulative else _i64(S.months_in_stay[rd])
+        target = best_transition_reference(R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d,
+                                           S.language[rd])
+        upgrade = (target >= 0) & (wage_of[np.maximum(target, 0)] > stay_wage)
+        stay_to = np.where(upgrade, target, stay_to)
+        stay_wage = np.where(upgrade, wage_of[np.maximum(target, 0)], stay_wage)
+        can_stay = stay_to >= 0
+        w_d = wage[d]
+        debt_d = _f64(S.debt[rd])
+        family_d = _f64(S.family[rd])
+
+        return_p, _ = way_back_reference(R, st_d, total_d, mis_d, cert_d, skill_d, slope, thr1, thr2)
+        e_home = _home_income(P, home_wage[o_d], months_abroad_d, cert_d, R.recognition, R.matching, f12[o_d])
+        u_return = cs * np.log(annuity * e_home) + P[P_THOME] + P[P_NU] * return_p
+        irr_net = np.maximum(w_d * P[P_IRRWAGE] - P[P_LIVING], 0.1 * w_d)
+        u_irr = (cs * np.log(annuity * irr_net) + P[P_GDEBT] * debt_d / w_d
+                 - P[P_GDETECT] * R.detection * 12.0 + P[P_IRRCONST])
+        # staying: host income for the months the permit allows within the horizon, home income after
+        to = np.maximum(stay_to, 0)
+        stay_gross = stay_wage * sector_factor[sec_d] * premium[d] * (1.0 + P[P_RSKILL] * skill_d)
+        stay_net = np.maximum(stay_gross - P[P_LIVING], 0.1 * stay_gross)
+        stay_p, _ = way_back_reference(R, to, 0, 0, cert_d, skill_d, slope, thr1, thr2)
+        renewing = stay_to == st_d
+        months_allowed = np.where(
+            renewing,
+            remaining_reference(R, st_d, mis_d, total_d),
+            remaining_reference(R, to, np.zeros_like(mis_d), np.zeros_like(total_d)),
+        )
+        months_allowed = np.minimum(horizon, months_allowed)
+        pv_stay = (_annuity(delta, months_allowed) * stay_net
+                   + np.power(delta, months_allowed) * _annuity(delta, horizon - months_allowed) * e_home)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u_stay = np.where(
+                can_stay, cs * np.log(pv_stay) + P[P_TFAMILY] * family_d + P[P_NU] * stay_p, -1e300
+            )
+        top = np.maximum(np.maximum(u_return, u_irr), u_stay)
+        w_return = np.exp(u_return - top)
+        w_irr = np.exp(u_irr - top)
+        w_stay = np.where(can_stay, np.exp(u_stay - top), 0.0)
+        pick = u(SLOT["choice"], d) * (w_return + w_irr + w_stay)
+        stays = pick < w_stay
+        goes_irregular = ~stays & (pick < w_stay + w_irr)
+        goes_home = ~stays & ~goes_irregular
+
+        # stay through an upgrade: new status, counters restarted. The pass keeps working
+        # with the status held at the start of the month for the rest of this month
+        # (family and mobility below), as the compiled pass does.
+        up = stays & (stay_to != st_d)
+        _add_flows(fl, F_UPGRADE, st_d[up], stay_to[up], o_d[up], sec_d[up])
+        S.prev_status[rd[up]] = st_d[up]
+        S.status[rd[up]] = stay_to[up]
+        S.months_in_status[rd[up]] = 0
+        S.status_total[rd[up]] = 0
+        # overstay
+        ov = d[goes_irregular]
+        _add_flows(fl, F_OVERSTAY, st[ov], np.full(ov.size, irregular), o[ov], sec[ov])
+        S.prev_status[rows[ov]] = st[ov]
+        S.status[rows[ov]] = irregular
+        S.overstay[rows[ov]] = 1
+        S.months_in_status[rows[ov]] = 0
+        S.employer[rows[ov]] = -1
+        st[ov] = irregular
+        # return home
+        home = d[goes_home]
+        _add_flows(fl, F_RETURN, st[home], np.full(home.size, returned), o[home], sec[home])
+        S.prev_status[rows[home]] = st[home]
+        _arrive_home(S, me, rows[home], returned)
+        live[home] = False
+        decided[d[stays | goes_irregular]] = True
+
+    # 3.4.8 early voluntary return (programme statuses without a decision this month)
+    early = programme & live & ~decided
+    if early.any():
+        hazard = np.full(rows.size, P[P_R0])
+        hazard = np.where(_i64(S.months_in_status[rows]) <= 12, hazard * P[P_REARLY], hazard)
+        hazard = np.where(_i64(S.family[rows]) > 0, hazard * 0.5, hazard)
+        saved = (_i64(S.target_earner[rows]) > 0) & (_f64(S.savings[rows]) >= P[P_TARGET] * wage)
+        hazard = np.where(saved, np.maximum(hazard, 0.08), hazard)
+        back = early & (u(SLOT["early_return"], everyone) < hazard)
+        _add_flows(fl, F_RETURN, st[back], np.full(back.sum(), returned), o[back], sec[back])
+        S.prev_status[rows[back]] = st[back]
+        _arrive_home(S, me, rows[back], returned)
+        live[back] = False
+
+    # 3.4.9 non-programme statuses: exits, then hazard-driven transitions (first success)
+    other = live & ~programme & ~absconds & (st != irregular)
+    exits = other & (u(SLOT["exit"], everyone) < _f64(R.exit_rate)[st])
+    leave(exits, F_EXIT, abroad, True)
+    moving = other & ~exits
+    months_abroad = _i64(S.months_abroad[rows])
+    mis = _i64(S.months_in_status[rows])
+    for k in range(R.tr_from.shape[0]):
+        if not R.tr_open[k] or R.tr_hazard[k] <= 0.0:
+            continue
+        candidates = (
+            moving & (st == int(R.tr_from[k]))
+            & (mis >= int(R.tr_min_months[k])) & (months_abroad >= int(R.tr_min_abroad[k]))
+        )
+        if not candidates.any():
+            continue
+        moves = candidates & (u(SLOT["transition"] + 64 * (k + 1), everyone) < R.tr_hazard[k])
+        target = int(R.tr_to[k])
+        _add_flows(fl, F_UPGRADE, st[moves], np.full(moves.sum(), target), o[moves], sec[moves])
+        S.prev_status[rows[moves]] = st[moves]
+        S.status[rows[moves]] = target
+        S.months_in_status[rows[moves]] = 0
+        S.status_total[rows[moves]] = 0
+        st[moves] = target
+        moving &= ~moves
+
+    # 3.4.10 enforcement and voluntary departure of irregular workers (from their second month)
+    irregular_now = live & (st == irregular) & (_i64(S.months_in_status[rows]) > 0)
+    removed = irregular_now & (u(SLOT["detect"], everyone) < R.detection)
+    departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < P[P_VIRR])
+    for mask, flow, ban in ((removed, F_REMOVAL, int(R.ban)), (departs, F_DEPART, 12)):
+        _add_flows(fl, flow, st[mask], np.full(mask.sum(), returned), o[mask], sec[mask])
+        _arrive_home(S, me, rows[mask], returned)
+        S.ban_until[rows[mask]] = month + ban
+        S.forfeited[rows[mask]] = 1
+        live[mask] = False
+
+    # 3.4.11 family formation where the status allows it
+    regular = live & (st != irregular)
+    joins = (regular & R.family_allowed[st] & (_i64(S.family[rows]) == 0)
+             & (u(SLOT["family"], everyone) < P[P_F0]))
+    S.family[rows[joins]] = 1
+
+    # 3.4.12 month-end measures of the people still in the host
+    r = rows[live]
+    _add_measure(me, M_DEBT, o[live], S.debt[r])
+    _add_measure(me, M_WORKERS, o[live], np.ones(r.size))
+    _add_measure(me, M_SKILL, o[live], S.skill[r])
+    _add_measure(me, M_EXPERIENCED, o[live], _i64(S.months_abroad[r]) >= 36)
+    _add_measure(me, M_REGULAR, o[regular], np.ones(regular.sum()))
+    _add_measure(me, M_FAMILY, o[regular], _i64(S.family[rows[regular]]) > 0)
+    mobile = regular & _job_change_allowed(R, st, S.months_in_status[rows])
+    _add_measure(me, M_MOBILITY, o[mobile], np.ones(mobile.sum()))
+
+
+# ----- the home pass --------------------------------------------------------------------
+
+
+def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures,
+                         abroad):
+    """One month at origin for every returnee (steps 9-11), as kernels.home_month."""
+    fl = flows[0]
+    me = measures[0]
+    returned = int(R.returned)
+    kind = _i64(R.kind)
+    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
+    monthly_find = 1.0 - np.power(1.0 - f12, 1.0 / 12.0)
+
+    rows = np.nonzero(S.status[:n] == returned)[0]
+    u = _Draws(seed, S.pid[rows], month)
+    everyone = np.arange(rows.size)
+    o = _i64(S.origin[rows])
+    sec = _i64(S.sector[rows])
+    live = np.ones(rows.size, dtype=bool)
+    ret = np.full(rows.size, returned)
+
+    # 3.6.5 ageing and death, from the second month home
+    settled = _i64(S.months_home[rows]) > 0
+    S.age[rows[settled]] += 1
+    age = _i64(S.age[rows])
+    ages_out = settled & (age >= P[P_RETIRE] * 12.0)
+    dies = settled & ~ages_out & (u(SLOT["death"], everyone) < death_by_age[np.minimum(age, death_by_age.shape[0] - 1)])
+    for mask, flow in ((ages_out, F_AGEOUT), (dies, F_DEATH)):
+        _add_flows(fl, flow, ret[mask], np.full(mask.sum(), abroad), o[mask], sec[mask])
+        S.status[rows[mask]] = -1
+        S.applying[rows[mask]] = 0
+        live[mask] = False
+
+    # 3.6.3-3.6.4 reintegration: bilateral placement in the first month home, job search after
+    months_home = _i64(S.months_home[rows])
+    looking = live & (_i64(S.employed_home[rows]) == 0)
+    first = looking & (months_home == 0)
+    hazard = np.where(first, place_prob[o, _i64(S.cert[rows])], monthly_find[o])
+    supported = ~first & (months_home <= int(R.support))
+    hazard = np.where(supported, np.minimum(1.0, hazard * 2.0), hazard)
+    finds = looking & (u(SLOT["home_job"], everyone) < hazard)
+    placed = finds & first
+    found = finds & ~first
+    S.employed_home[rows[placed]] = 2
+    S.employed_home[rows[found]] = 1
+    _add_flows(fl, F_PLACEMENT, ret[placed], ret[placed], o[placed], sec[placed])
+    _add_measure(me, M_PLACED, o[placed], np.ones(placed.sum()))
+    _add_flows(fl, F_JOBHOME, ret[found], ret[found], o[found], sec[found])
+    S.months_home[rows[live]] += 1
+
+    months_home = _i64(S.months_home[rows])
+    prev = _i64(S.prev_status[rows])
+    employed = _i64(S.employed_home[rows]) > 0
+    was_programme = (prev > 0) & (kind[np.maximum(prev, 0)] == KIND_PROGRAMME)
+    reach = live & (months_home == 12) & was_programme
+    _add_measure(me, M_REACH12, o[reach], np.ones(reach.sum()))
+    _add_measure(me, M_EMP12, o[reach & employed], np.ones((reach & employed).sum()))
+
+    # 3.6.6 re-migration after the cooldown, through a legal way back
+    may = (live & (_i64(S.applying[rows]) == 0) & was_programme & (month >= _i64(S.ban_until[rows])))
+    prev0 = np.maximum(prev, 0)
+    forfeited = _i64(S.forfeited[rows]) > 0
+    p_path, to_path = way_back_reference(R, prev0, S.status_total[rows], S.months_in_status[rows], S.cert[rows],
+                                         S.skill[rows], slope, thr1, thr2)
+    admits = R.admits[prev0]
+    p_back = np.where(forfeited, np.where(admits, 1.0, 0.0), p_path)
+    target = np.where(forfeited, np.where(admits, prev0, -1), to_path)
+    wait = np.where(forfeited | (target < 0), 0, _reentry_cooldown(R, prev0, np.maximum(target, 0)))
+    may &= (target >= 0) & (p_back > 0.0) & (months_home >= np.maximum(wait, 1))
+    hazard = P[P_G0] * remigration_gain[o] * np.exp(-P[P_TEMPLOYED] * employed)
+    applies = may & (u(SLOT["remigrate"], everyone) < hazard * p_back)
+    S.applying[rows[applies]] = 1
+    S.apply_status[rows[applies]] = target[applies]
