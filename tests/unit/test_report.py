@@ -72,7 +72,7 @@ def test_report_is_self_contained(tmp_path, two_runs):
     assert get_plotlyjs() in text
     assert not re.search(r"<script[^>]+src=", text)
     assert "https://cdn" not in text.replace(get_plotlyjs(), "")
-    assert text.count('class="plotly-graph-div"') == 2 * 2 + 6  # status and origin per scenario, 6 shared charts
+    assert text.count('class="plotly-graph-div"') == 2 * 3 + 6  # status, origin and sector per scenario, 6 shared charts
     for name in ("toy-temporary", "toy-circular"):
         assert name in text
         assert f"wage_growth_{name}" in text
@@ -110,3 +110,105 @@ def test_figures_have_one_trace_per_scenario():
     first = t.stocks.filter(pa.compute.and_(pa.compute.equal(t.stocks["month"], "2025-01"),
                                             pa.compute.is_in(t.stocks["status"], pa.array(list(HOST_STATUSES)))))
     assert sum(tr.y[0] for tr in origin.data) == pytest.approx(pa.compute.sum(first["persons"]).as_py())
+
+
+# -- the report of a comparison over replicates -------------------------------------------------
+def _ensemble(names, replicates=5, seed=0):
+    from coexist.experiments import DISTRIBUTION, draw_parameters, replicate_seed
+    from coexist.experiments.analysis import claims_report, reference_sensitivity
+    from coexist.experiments.series import annual_series
+    from coexist.metrics import INDEX_KEYS, METRICS, load_reference
+
+    rng = np.random.default_rng(seed)
+    ref = load_reference()
+    samples, series = {}, {}
+    for k, name in enumerate(names):
+        cols = {}
+        for key in METRICS:
+            r = ref.metrics.get(key)
+            mid, span = ((r.worst + r.best) / 2, r.best - r.worst) if r else (1.0, 1.0)
+            cols[key] = list(mid + span * (0.1 * k + 0.03 * rng.standard_normal(replicates)))
+        for key in INDEX_KEYS:
+            cols[key] = list(0.5 + 0.05 * k + 0.01 * rng.standard_normal(replicates))
+        samples[name] = cols
+        series[name] = [annual_series(fake_result(10 * k + r)) for r in range(replicates)]
+    draws = [draw_parameters(seed, r) for r in range(replicates)]
+    settings = {
+        "scenarios": list(names), "scenario_hashes": {n: f"hash-{n}" for n in names}, "seed": seed,
+        "replicates": replicates, "replicate_seeds": [replicate_seed(seed, r) for r in range(replicates)],
+        "scale": 0.05, "workers": 2, "parameter_distribution": DISTRIBUTION, "reference_version": "1.0.0",
+        "reference_date": "2025-06-01", "version": "0.0.test", "engine_seconds": 12.0, "wall_seconds": 7.0,
+    }
+    return {"settings": settings, "samples": samples, "series": series, "claims": claims_report(samples, draws),
+            "sensitivity": reference_sensitivity(samples, {}, random_shifts=10), "draws": draws}
+
+
+@pytest.fixture
+def japan_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: ("", f"hash-of-{sc.name}-0123456789"))
+    runs = []
+    for i, name in enumerate(["japan-temporary", "japan-circular", "japan-circular-unconnected"]):
+        sc = FakeScenario(name=name, description=f"{name} described",
+                          assumptions=[Assumption(name="shared caps", date=dt.date(2029, 4, 1), note="held"),
+                                       Assumption(name=f"only_{name}", date=dt.date(2030, 1, 1), note="x")])
+        runs.append((name, write_run(tmp_path / name, fake_result(i), sc, wall_seconds_total=1.0)))
+    return runs
+
+
+def test_ensemble_report_has_the_sections_an_analyst_needs(tmp_path, japan_runs):
+    ens = _ensemble([n for n, _ in japan_runs])
+    text = write_compare_report(tmp_path / "r.html", japan_runs, ensemble=ens).read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", text)
+    # uncertainty is explained, with the scale
+    assert "The intervals include parameter uncertainty" in text
+    assert "median and 90% interval over 5 replicates" in text and "scale 0.05" in text
+    # summary on top: what was compared, verdicts, the index with the three scores beside it
+    summary = text[text.index('id="summary"'):text.index('id="claims"')]
+    assert "japan-circular described" in summary and "Headline verdicts" in summary
+    for label in ("Host society score", "Migrants score", "Origin countries score", "Balanced Coexistence Index"):
+        assert label in summary
+    assert summary.count('class="ci"') >= 12  # 3 scenarios x (3 scores + index), each with its interval
+    # claims table: claim, metric, paired difference with interval, verdict, parameters with prior-only flags
+    claims = text[text.index('id="claims"'):text.index('id="metrics"')]
+    assert "<table class='claims'>" in claims
+    for c in ens["claims"]:
+        assert c["claim"] in claims and c["verdict"] in claims
+        for p in c["parameters"]:
+            assert p in claims
+    assert claims.count("prior only") >= sum(len(c["prior_only"]) for c in ens["claims"])
+    assert "&rho;=" in claims
+    # reference sensitivity
+    sens = text[text.index('id="sensitivity"'):text.index('id="assumptions"')]
+    for label in ("shipped", "worst +20%", "worst -20%", "best +20%", "best -20%"):
+        assert label in sens
+    assert "balance claim kept its verdict" in sens
+    # charts: bands, sector fill rates, stocks by status, origin and sector per scenario
+    assert text.count('class="plotly-graph-div"') == 1 + 3 * 3 + 4 + 1 + 3
+    assert "persons in the host by sector" in text and "Fill rate by sector" in text
+    # assumptions: shared once, then each scenario's own
+    assumptions = text[text.index('id="assumptions"'):text.index('id="provenance"')]
+    assert assumptions.count("shared caps") == 1 and "only_japan-circular-unconnected" in assumptions
+    # what was run
+    run = text[text.index('id="provenance"'):]
+    for fragment in ("hash-japan-circular", "0.0.test", "triangular", str(ens["settings"]["replicate_seeds"][0]),
+                     "replicates per scenario"):
+        assert fragment in run
+
+
+def test_ensemble_report_with_one_replicate_says_there_are_no_intervals(tmp_path, japan_runs):
+    ens = _ensemble([n for n, _ in japan_runs], replicates=1)
+    text = render_compare_report(japan_runs, ensemble=ens)
+    assert "With one replicate there are no intervals" in text
+    assert all(c["verdict"] == "not shown" for c in ens["claims"])
+
+
+def test_band_figure_shows_median_and_90_band():
+    from coexist.experiments.series import annual_series
+
+    reps = [annual_series(fake_result(s)) for s in range(7)]
+    fig = figures.band([("a", reps)], "fill_rate", "Fill", "share", ".0%")
+    hi, lo, mid = fig.data
+    assert mid.name == "a" and lo.fill == "tonexty"
+    values = np.array([r["fill_rate"] for r in reps])
+    assert np.allclose(mid.y, np.median(values, axis=0))
+    assert np.allclose(lo.y, np.percentile(values, 5, axis=0)) and np.allclose(hi.y, np.percentile(values, 95, axis=0))

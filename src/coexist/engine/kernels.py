@@ -355,6 +355,7 @@ def _host_pass(
                             status[i] = stay_to
                             months_in_status[i] = 0
                             status_total[i] = 0
+                            st = stay_to
                         decided = True
                     elif pick < w_stay + w_irr:
                         fl[F_OVERSTAY, st, irregular, o, sec] += 1.0

@@ -16,6 +16,13 @@ Buffers: the compiled passes add flows into ``flows[thread]`` and measures into
 ``measures[chunk]``; the reference adds everything into ``flows[0]`` and
 ``measures[0]``, so compare the sums over the first axis.
 
+Where docs/model.md and the compiled passes read differently, this follows the compiled
+passes (the tests compare against them): the stay limit and the early-return factor count
+``months_in_status`` (not ``months_in_stay``); ``status_total`` does not count irregular
+months; an upgrade does not reset ``months_in_stay``; the stay option's net wage includes
+the skill return and is floored at 10% of that gross; arriving home carries
+``skill * months_in_stay / 12`` skill-years and sets savings to 0.
+
 Precision: state floats are float32 and the kernels compute in float64 before storing;
 the reference does the same (``_f64`` reads, float32 stores), in the same order of
 operations, so skill, debt and savings come out bit for bit the same.
@@ -219,8 +226,10 @@ def census_reference(n, status, origin, sector, employer, months_home, cert, cou
 
 def _arrive_home(S, me, rows, returned):
     """Arrival at origin (model.md 3.6.2) of the people at state rows `rows`."""
-    skill = _f64(S.skill[rows])
-    _add_measure(me, M_SKILLHOME, S.origin[rows], skill * _f64(S.months_in_stay[rows]) / 12.0)
+    # skill-years carried home; the product is formed in float32 (the kernels multiply the
+    # float32 skill by the int16 month count before dividing by 12.0)
+    skill_months = S.skill[rows] * S.months_in_stay[rows].astype(np.float32)
+    _add_measure(me, M_SKILLHOME, S.origin[rows], _f64(skill_months) / 12.0)
     S.status[rows] = returned
     S.months_home[rows] = 0
     S.employed_home[rows] = 0
@@ -254,20 +263,19 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     sec = _i64(S.sector[rows])
     live = np.ones(rows.size, dtype=bool)
 
-    def leave(mask, flow, to, set_gone):
-        """People in `mask` leave the host this month with a flow from their status to `to`."""
-        _add_flows(fl, flow, st[mask], np.broadcast_to(to, st[mask].shape), o[mask], sec[mask])
-        if set_gone:
-            S.status[rows[mask]] = -1
-            S.applying[rows[mask]] = 0
+    def leave_model(mask, flow):
+        """People in `mask` leave the modelled population (flow from their status to abroad)."""
+        _add_flows(fl, flow, st[mask], np.full(np.count_nonzero(mask), abroad), o[mask], sec[mask])
+        S.status[rows[mask]] = -1
+        S.applying[rows[mask]] = 0
         live[mask] = False
 
     # 3.4.1 ageing and death
     S.age[rows] += 1
     age = _i64(S.age[rows])
-    leave(age >= P[P_RETIRE] * 12.0, F_AGEOUT, abroad, True)
+    leave_model(age >= P[P_RETIRE] * 12.0, F_AGEOUT)
     q = death_by_age[np.minimum(age, death_by_age.shape[0] - 1)]
-    leave(live & (u(SLOT["death"], everyone) < q), F_DEATH, abroad, True)
+    leave_model(live & (u(SLOT["death"], everyone) < q), F_DEATH)
     r = rows[live]
     S.months_in_status[r] += 1
     S.months_in_stay[r] += 1
@@ -409,15 +417,14 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         goes_irregular = ~stays & (pick < w_stay + w_irr)
         goes_home = ~stays & ~goes_irregular
 
-        # stay through an upgrade: new status, counters restarted. The pass keeps working
-        # with the status held at the start of the month for the rest of this month
-        # (family and mobility below), as the compiled pass does.
+        # stay through an upgrade: new status at once, counters restarted
         up = stays & (stay_to != st_d)
         _add_flows(fl, F_UPGRADE, st_d[up], stay_to[up], o_d[up], sec_d[up])
         S.prev_status[rd[up]] = st_d[up]
         S.status[rd[up]] = stay_to[up]
         S.months_in_status[rd[up]] = 0
         S.status_total[rd[up]] = 0
+        st[d[up]] = stay_to[up]
         # overstay
         ov = d[goes_irregular]
         _add_flows(fl, F_OVERSTAY, st[ov], np.full(ov.size, irregular), o[ov], sec[ov])
@@ -452,7 +459,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # 3.4.9 non-programme statuses: exits, then hazard-driven transitions (first success)
     other = live & ~programme & ~absconds & (st != irregular)
     exits = other & (u(SLOT["exit"], everyone) < _f64(R.exit_rate)[st])
-    leave(exits, F_EXIT, abroad, True)
+    leave_model(exits, F_EXIT)
     moving = other & ~exits
     months_abroad = _i64(S.months_abroad[rows])
     mis = _i64(S.months_in_status[rows])

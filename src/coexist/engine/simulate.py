@@ -244,6 +244,9 @@ class _Run:
         clock.lap("host pass (steps 3-8)")
         # job changers (employer -2) move to a firm with a vacancy in their field
         by_group, headcount, fresh = self._census()
+        changed = self._view("employer") == -2
+        # someone who changed employer and then left the host this month keeps no employer
+        self._view("employer")[changed & ~self.counted_employer[self._view("status").clip(0)]] = -1
         movers = np.nonzero(self._view("employer") == -2)[0]
         if movers.size:
             # a free change of employer may cross sectors, towards open vacancies

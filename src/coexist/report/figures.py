@@ -46,9 +46,10 @@ def _layout(fig: go.Figure, title: str, yaxis: str, *, xaxis: str = "") -> go.Fi
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         template="plotly_white",
         height=_HEIGHT,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        margin={"l": 60, "r": 40, "t": 60 if "<br>" in title else 50, "b": 40},
         legend={"orientation": "h", "y": -0.15},
         hovermode="x unified",
+        modebar={"orientation": "v"},  # beside the plot, not over a long title
         yaxis_title=yaxis,
         xaxis_title=xaxis,
     )
@@ -82,7 +83,7 @@ def stocks_by_status(name: str, tables: Any) -> go.Figure:
                 line={"width": 0.5, "color": _STATUS_COLOURS.get(status)},
             )
         )
-    return _layout(fig, f"{name}: persons in the host by status", "persons")
+    return _layout(fig, f"<b>{name}</b><br><sup>persons in the host by status</sup>", "persons")
 
 
 def stocks_by_origin(name: str, tables: Any) -> go.Figure:
@@ -98,7 +99,7 @@ def stocks_by_origin(name: str, tables: Any) -> go.Figure:
                 line={"width": 0.5, "color": _ORIGIN_COLOURS.get(origin)},
             )
         )
-    return _layout(fig, f"{name}: persons in the host by origin", "persons")
+    return _layout(fig, f"<b>{name}</b><br><sup>persons in the host by origin</sup>", "persons")
 
 
 def stocks_by_sector(name: str, tables: Any) -> go.Figure:
@@ -115,7 +116,9 @@ def stocks_by_sector(name: str, tables: Any) -> go.Figure:
                 line={"width": 0.5, "color": _SECTOR_COLOURS.get(sector)},
             )
         )
-    return _layout(fig, f"{name}: persons in the host by sector", "persons")
+    fig = _layout(fig, f"<b>{name}</b><br><sup>persons in the host by sector</sup>", "persons")
+    fig.update_layout(height=_HEIGHT + 80)  # eight sectors: a long legend under a narrow chart
+    return fig
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -159,9 +162,7 @@ def band(runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis
         fig.add_trace(go.Scatter(x=years, y=mid, name=name, mode="lines", line={"color": colour, "width": 2},
                                  legendgroup=name))
     fig = _layout(fig, title, yaxis)
-    if tickformat:
-        fig.update_yaxes(tickformat=tickformat)
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(tickformat=tickformat or ",~f", rangemode="tozero")
     return fig
 
 
@@ -194,7 +195,10 @@ def intervals(
             offsetgroup=str(i),
         ))
     fig = _layout(fig, title, yaxis)
-    fig.update_layout(scattermode="group", hovermode="closest")
+    fig.update_layout(scattermode="group", hovermode="closest", height=420,
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
+                      margin={"l": 60, "r": 40, "t": 80, "b": 60})
+    fig.update_xaxes(automargin=True)
     if tickformat:
         fig.update_yaxes(tickformat=tickformat)
     if yrange is not None:

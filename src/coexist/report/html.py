@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coexist.codes import SECTORS
 from coexist.metrics import INDEX_KEYS, METRICS, compute_metrics, format_value, headline_metrics, interval90, paired_differences
 from coexist.report import figures
@@ -27,7 +29,7 @@ _CSS = """
 * { box-sizing: border-box; }
 body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg);
        background: var(--bg); margin: 0; line-height: 1.5; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 64px; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 64px; }
 h1 { font-size: 1.7rem; margin: 0.2em 0 0.2em; }
 h2 { font-size: 1.25rem; margin: 2.2em 0 0.4em; padding-bottom: 0.2em; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1.4em 0 0.3em; }
@@ -42,7 +44,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.best { font-weight: 700; color: #006644; }
 .tag { display: inline-block; font-size: 0.75rem; color: var(--muted); border: 1px solid var(--line);
        border-radius: 10px; padding: 0 6px; margin-left: 4px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 10px 18px; }
+/* auto-fill, not auto-fit: a chart drawn before its neighbours exist must get its final column width */
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 10px 18px; }
+.grid3 { display: grid; grid-template-columns: repeat(auto-fill, minmax(370px, 1fr)); gap: 10px 14px; }
 .figure { min-height: 380px; }
 code { background: var(--soft); padding: 1px 4px; border-radius: 3px; font-size: 0.88em; }
 details { margin: 8px 0; }
@@ -58,7 +62,11 @@ td.idx { background: #eef4fb; }
 ul.verdicts li { margin: 4px 0; }
 .small, small { font-size: 0.85rem; color: var(--muted); }
 table.kv th { width: 28%; }
-td.params { white-space: nowrap; }
+table.claims td:nth-child(1) { width: 26%; }
+table.claims td:nth-child(2) { width: 22%; }
+table.claims td:nth-child(3) { width: 20%; }
+table.claims td:nth-child(5) { width: 24%; }
+.nw { white-space: nowrap; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
 """
 
@@ -100,7 +108,7 @@ def _metric_table(runs: list[tuple[str, Any]], values: list[dict[str, float]], n
     return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _provenance_table(runs: list[tuple[str, Any]]) -> str:
+def _provenance_table(runs: list[tuple[str, Any]], *, descriptions: bool = True) -> str:
     e = html.escape
     rows = []
     for name, source in runs:
@@ -129,29 +137,43 @@ def _provenance_table(runs: list[tuple[str, Any]]) -> str:
     descr = []
     for name, source in runs:
         text = (getattr(source, "run", None) or {}).get("scenario", {}).get("description", "")
-        if text:
+        if text and descriptions:
             descr.append(f"<li><b>{e(name)}</b>: {e(text)}</li>")
     return (f"<ul>{''.join(descr)}</ul>" if descr else "") + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _assumptions(runs: list[tuple[str, Any]]) -> str:
+def _assumption_table(items: list[Any]) -> str:
     e = html.escape
+    rows = [a if isinstance(a, dict) else {"assumption": a} for a in items]
+    keys: list[str] = []
+    for r in rows:
+        keys.extend(k for k in r if k not in keys)
+    head = "".join(f"<th>{e(k)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{e(_plain(r.get(k, '')))}</td>" for k in keys) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _assumptions(runs: list[tuple[str, Any]]) -> str:
+    """The dated assumptions: those shared by every scenario once, then each scenario's own."""
+    import json
+
+    e = html.escape
+    per = [(name, list((getattr(source, "run", None) or {}).get("assumptions", []) or [])) for name, source in runs]
+    keyed = [(name, [(json.dumps(a, sort_keys=True, default=str), a) for a in items]) for name, items in per]
+    shared_keys = set.intersection(*(set(k for k, _ in items) for _, items in keyed)) if len(keyed) > 1 else set()
     parts = []
-    for name, source in runs:
-        items = (getattr(source, "run", None) or {}).get("assumptions", []) or []
-        parts.append(f"<h3>{e(name)}</h3>")
-        if not items:
-            parts.append("<p>No dated assumptions were recorded for this scenario.</p>")
+    if shared_keys:
+        shared = [a for k, a in keyed[0][1] if k in shared_keys]
+        parts.append(f"<h3>All scenarios ({len(shared)})</h3>" + _assumption_table(shared))
+    for name, items in keyed:
+        own = [a for k, a in items if k not in shared_keys]
+        heading = f"Only in {name}" if shared_keys else name
+        parts.append(f"<h3>{e(heading)}</h3>")
+        if not own:
+            parts.append("<p>No further dated assumptions.</p>" if shared_keys else
+                         "<p>No dated assumptions were recorded for this scenario.</p>")
             continue
-        rows = [a if isinstance(a, dict) else {"assumption": a} for a in items]
-        keys: list[str] = []
-        for r in rows:
-            keys.extend(k for k in r if k not in keys)
-        head = "".join(f"<th>{e(k)}</th>" for k in keys)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{e(_plain(r.get(k, '')))}</td>" for k in keys) + "</tr>" for r in rows
-        )
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(_assumption_table(own))
     return "".join(parts)
 
 
@@ -168,7 +190,7 @@ def _plain(value: Any) -> str:
 def _fig(fig: Any) -> str:
     return (
         '<div class="figure">'
-        + fig.to_html(full_html=False, include_plotlyjs=False, default_height="380px",
+        + fig.to_html(full_html=False, include_plotlyjs=False, default_height=f"{int(fig.layout.height or 380)}px",
                       config={"displaylogo": False, "responsive": True})
         + "</div>"
     )
@@ -294,11 +316,11 @@ def _claims_table(claims: list[dict]) -> str:
             flag = ' <span class="prior">prior only</span>' if name in c["prior_only"] else ""
             rho = corr.get(name)
             rho_text = f" <small>&rho;={rho:+.2f}</small>" if isinstance(rho, float) and math.isfinite(rho) else ""
-            params.append(f"<code>{e(name)}</code>{flag}{rho_text}")
+            params.append(f"<span class='nw'><code>{e(name)}</code>{flag}{rho_text}</span>")
         rows.append(
             f"<tr><td><b>{e(c['claim'])}</b><br>{e(c['statement'])}<br><small>{e(c['scenario'])} minus "
             f"{e(c['baseline'])}</small></td><td>{metric_cells}</td><td class='num'>{diff_cells}</td>"
-            f"<td>{_verdict(c['verdict'])}</td><td class='params'>{'<br>'.join(params)}</td></tr>"
+            f"<td>{_verdict(c['verdict'])}</td><td>{'<br>'.join(params)}</td></tr>"
         )
     return (
         "<table class='claims'><thead><tr><th>claim</th><th>metric</th><th>median paired difference "
@@ -496,11 +518,25 @@ def render_compare_report(
 
 
 def _stock_charts(loaded: list[tuple[str, Any]]) -> str:
-    return (
-        "<h3>By status</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_status(n, s)) for n, s in loaded) + "</div>"
-        + "<h3>By origin</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_origin(n, s)) for n, s in loaded) + "</div>"
-        + "<h3>By sector</h3><div class='grid'>" + "".join(_fig(figures.stocks_by_sector(n, s)) for n, s in loaded) + "</div>"
-    )
+    """Per-scenario stacked charts, side by side on one shared y axis so heights compare."""
+    grid = "grid3" if len(loaded) >= 3 else "grid"
+    out = []
+    for heading, fn in (("By status", figures.stocks_by_status), ("By origin", figures.stocks_by_origin),
+                        ("By sector", figures.stocks_by_sector)):
+        figs = [fn(n, s) for n, s in loaded]
+        top = 0.0
+        for fig in figs:
+            total = None
+            for tr in fig.data:
+                y = np.asarray(tr.y, dtype=np.float64)
+                total = y if total is None else total + y
+            if total is not None and total.size:
+                top = max(top, float(np.nanmax(total)))
+        if top > 0:
+            for fig in figs:
+                fig.update_yaxes(range=[0, top * 1.05])
+        out.append(f"<h3>{heading}</h3><div class='{grid}'>" + "".join(_fig(f) for f in figs) + "</div>")
+    return "".join(out)
 
 
 _HOST_TEXT = (
@@ -516,12 +552,12 @@ _ORIGIN_TEXT = (
 )
 
 
-def _provenance_and_assumptions(loaded: list[tuple[str, Any]], intro: str) -> list[tuple[str, str, str, str]]:
+def _provenance_and_assumptions(loaded: list[tuple[str, Any]], intro: str, *, descriptions: bool = True) -> list[tuple[str, str, str, str]]:
     return [
         ("assumptions", "Dated assumptions", "Assumptions",
          "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
          "These are the ones behind the results above.</p>" + _assumptions(loaded)),
-        ("provenance", "What was run", "What was run", intro + _provenance_table(loaded)),
+        ("provenance", "What was run", "What was run", intro + _provenance_table(loaded, descriptions=descriptions)),
     ]
 
 
@@ -596,8 +632,8 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         "serving one actor at another's expense lowers it. The three scores are always shown beside the index. "
         "Median [5th to 95th percentile] over replicates.</p>"
         + _index_table(names, samples)
-        + "<div class='grid'>" + _fig(figures.intervals(_scores_rows(names, samples), "Actor scores and index (median, 90% interval)",
-                                                        "score (0 to 1)", yrange=(0, 1.02))) + "</div>"
+        + _fig(figures.intervals(_scores_rows(names, samples), "Actor scores and index (median, 90% interval)",
+                                 "score (0 to 1)", yrange=(0, 1.02)))
     )
     claims_html = (
         "<p>Each claim of the essay, tested on the paired differences between two scenarios. <b>Parameters it rests "
@@ -636,9 +672,9 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
     )
     host_html = (
         _HOST_TEXT + chart_note + "<div class='grid'>" + bands(["fill_rate", "irregular", "absconding", "host_stock"])
+        + "</div>"
         + _fig(figures.intervals(_sector_rows(names, samples), "Fill rate by sector over the horizon (median, 90% interval)",
                                  "share of demand filled", tickformat=".0%"))
-        + "</div>"
     )
     origin_html = _ORIGIN_TEXT + chart_note + "<div class='grid'>" + bands(["returnee_employment", "skill_years_home", "remittances"]) + "</div>"
     stocks_html = (
@@ -651,9 +687,10 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         "replicate's drawn parameters); <code>replicates.parquet</code> holds every metric of every replicate, "
         "<code>parameters.parquet</code> the drawn parameter sets and <code>claims.json</code> the verdicts.</p>"
         + _settings_table(settings, loaded)
-        + "<h3>Replicate-0 runs</h3>"
+        + "<h3>Replicate-0 runs</h3><p class='small'>The hash here is of the resolved scenario with replicate 0's "
+        "drawn parameters, as written in its <code>scenario.toml</code>.</p>"
     )
-    prov = _provenance_and_assumptions(loaded, run_intro)
+    prov = _provenance_and_assumptions(loaded, run_intro, descriptions=False)
     prov[1] = (prov[1][0], prov[1][1], prov[1][2], prov[1][3]
                + "<details><summary>Behavioural parameters and their draws</summary>"
                + _parameters_table(list(ens.get("draws", [])), claims) + "</details>")

@@ -1,0 +1,172 @@
+"""The declared calibration and validation targets (``coexist/data/targets.csv``).
+
+One row per official number: the series it belongs to, the data file and URL it
+comes from, its reference date, its value and unit, how the model measures it
+(``measure``, and ``flow`` for flow measures), the model statuses it counts (``statuses``, joined by ``+``), the
+origins (empty: all), what the official figure counts (``flags``, e.g. notified
+workers vs holders), the data flag of the source row, and the split (``fit`` for
+2017-2022, ``validate`` for 2023-2024).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from importlib import resources
+from pathlib import Path
+
+import pyarrow as pa
+
+from coexist.codes import ORIGINS, STATUSES
+from coexist.engine.kernels import FLOW_TYPES
+from coexist.errors import DataError
+
+__all__ = ["load_targets", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS", "TARGET_SCHEMA"]
+
+TARGET_COLUMNS: tuple[str, ...] = (
+    "series",
+    "source",
+    "source_url",
+    "reference_date",
+    "value",
+    "unit",
+    "measure",
+    "flow",
+    "statuses",
+    "origins",
+    "flags",
+    "data_flag",
+    "split",
+    "notes",
+)
+
+#: How the model measures a target (coexist.calibration.measures).
+MEASURE_KINDS: dict[str, str] = {
+    "stock": "persons in the statuses at the end of the month before the reference date's day (end of month for a month-end date)",
+    "flow_calendar_year": "model flow summed over the calendar year that ends on the reference date",
+    "flow_fiscal_year": "model flow summed over the Japanese fiscal year (April-March) that ends on the reference date",
+    "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, over the fiscal year",
+    "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, re-entries), cumulated to the reference date",
+    "mean_elapsed_tenure_years": "mean months in the current status / 12 (needs the measure 'tenure_months_sum' from the engine)",
+}
+SPLITS: tuple[str, ...] = ("fit", "validate")
+DATA_FLAGS: tuple[str, ...] = ("reported", "derived", "uncertain")
+# Statuses a target may count: the host statuses and the returnees at origin.
+_COUNTABLE = tuple(STATUSES[1:])
+
+TARGET_SCHEMA = pa.schema(
+    [
+        ("series", pa.string()),
+        ("source", pa.string()),
+        ("source_url", pa.string()),
+        ("reference_date", pa.date32()),
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("measure", pa.string()),
+        ("flow", pa.string()),
+        ("statuses", pa.string()),
+        ("origins", pa.string()),
+        ("flags", pa.string()),
+        ("data_flag", pa.string()),
+        ("split", pa.string()),
+        ("notes", pa.string()),
+    ]
+)
+
+
+def _fail(line: int, message: str) -> DataError:
+    return DataError(f"targets table, line {line}: {message}")
+
+
+def _check_row(row: dict[str, str], line: int) -> dict:
+    out: dict = dict(row)
+    for required in ("series", "source", "reference_date", "value", "measure", "statuses", "split"):
+        if not row.get(required, "").strip():
+            raise _fail(line, f"column {required!r} must not be empty.")
+    try:
+        out["reference_date"] = dt.date.fromisoformat(row["reference_date"])
+    except ValueError:
+        raise _fail(line, f"reference_date must be a date YYYY-MM-DD. Got {row['reference_date']!r} instead.") from None
+    try:
+        value = float(row["value"])
+    except ValueError:
+        raise _fail(line, f"value must be a number. Got {row['value']!r} instead.") from None
+    if not math.isfinite(value) or value < 0:
+        raise _fail(line, f"value must be a finite number >= 0. Got {row['value']!r} instead.")
+    out["value"] = value
+    if row["measure"] not in MEASURE_KINDS:
+        raise _fail(line, f"measure must be one of {', '.join(MEASURE_KINDS)}. Got {row['measure']!r} instead.")
+    for status in row["statuses"].split("+"):
+        if status not in _COUNTABLE:
+            raise _fail(line, f"statuses must be model statuses among {', '.join(_COUNTABLE)} joined by '+'. Got {status!r}.")
+    for origin in filter(None, row.get("origins", "").split("+")):
+        if origin not in ORIGINS:
+            raise _fail(line, f"origins must be empty (all) or codes among {', '.join(ORIGINS)}. Got {origin!r}.")
+    if row["measure"].startswith("flow_") and row.get("flow", "") not in FLOW_TYPES:
+        raise _fail(line, f"a flow measure needs flow among {', '.join(FLOW_TYPES)}. Got {row.get('flow')!r} instead.")
+    if not row["measure"].startswith("flow_") and row.get("flow", ""):
+        raise _fail(line, f"only flow measures take a flow. Got {row['flow']!r} for measure {row['measure']!r}.")
+    if row["split"] not in SPLITS:
+        raise _fail(line, f"split must be one of {', '.join(SPLITS)}. Got {row['split']!r} instead.")
+    if row.get("data_flag", "") not in DATA_FLAGS:
+        raise _fail(line, f"data_flag must be one of {', '.join(DATA_FLAGS)}. Got {row.get('data_flag')!r} instead.")
+    if row["measure"].startswith("share") and not value <= 1.0:
+        raise _fail(line, f"a share must be in [0, 1]. Got {value!r} instead.")
+    return out
+
+
+def load_targets(path: str | Path | None = None) -> pa.Table:
+    """The targets table, validated, one row per official number.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of :data:`TARGET_COLUMNS`; the shipped
+        ``coexist/data/targets.csv`` by default.
+
+    Returns
+    -------
+    pyarrow.Table
+        With :data:`TARGET_SCHEMA` (reference dates parsed to dates, values to
+        floats), sorted by series and reference date.
+
+    Raises
+    ------
+    DataError
+        For an unknown or missing column, an unparseable date or value, an
+        unknown measure, status, origin, split or data flag, or a duplicated
+        (series, reference_date) pair.
+
+    Examples
+    --------
+    >>> targets = load_targets()
+    >>> sorted(set(targets.column("split").to_pylist()))
+    ['fit', 'validate']
+    """
+    if path is None:
+        text = (resources.files("coexist.data") / "targets.csv").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text))
+    columns = tuple(reader.fieldnames or ())
+    unknown = [c for c in columns if c not in TARGET_COLUMNS]
+    if unknown:
+        raise DataError(f"targets table: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(TARGET_COLUMNS)}.")
+    missing = [c for c in TARGET_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(f"targets table: missing column(s) {', '.join(missing)}.")
+    rows = []
+    seen: set[tuple[str, dt.date]] = set()
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise _fail(line, "has more cells than the header.")
+        checked = _check_row({k: (v or "") for k, v in row.items()}, line)
+        key = (checked["series"], checked["reference_date"])
+        if key in seen:
+            raise _fail(line, f"series {key[0]!r} has two rows for {key[1].isoformat()}.")
+        seen.add(key)
+        rows.append(checked)
+    rows.sort(key=lambda r: (r["series"], r["reference_date"]))
+    return pa.Table.from_pylist(rows, schema=TARGET_SCHEMA)
