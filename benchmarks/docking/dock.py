@@ -104,6 +104,16 @@ def speed(n, months, mesa_months):
                    "us_per_agent_month": 1e6 * seconds / agent_months,
                    "extrapolated_seconds_full_horizon": seconds / agent_months * out["engine"]["agent_months"]}
     out["ratio_per_agent_month"] = out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
+    # the vectorised NumPy reference (a stand-in for a DataFrame implementation such as mesa-frames)
+    import reference
+
+    started = time.perf_counter()
+    history = reference.run(n, months, seed=0)
+    seconds = time.perf_counter() - started
+    agent_months = int(sum(history[k].sum() for k in ("worker", "irregular", "returned")))
+    out["numpy_reference"] = {"agents": n, "months": months, "seconds": seconds, "agent_months": agent_months,
+                              "us_per_agent_month": 1e6 * seconds / agent_months}
+    out["ratio_numpy_per_agent_month"] = out["numpy_reference"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
     return out
 
 
@@ -132,7 +142,10 @@ def markdown(report) -> str:
                   f"Mesa: {s['mesa']['agents']} agents, {s['mesa']['months']} months, {s['mesa']['seconds']:.1f} s, "
                   f"{s['mesa']['agent_months']} agent-months, {s['mesa']['us_per_agent_month']:.2f} µs per agent-month "
                   f"(about {s['mesa']['extrapolated_seconds_full_horizon']:.0f} s for the engine's agent-months).",
-                  f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x.", ""]
+                  f"NumPy reference (vectorised): {s['numpy_reference']['seconds']:.2f} s, "
+                  f"{s['numpy_reference']['us_per_agent_month']:.3f} µs per agent-month.",
+                  f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x; "
+                  f"NumPy reference / engine: {s['ratio_numpy_per_agent_month']:.1f}x.", ""]
     return "\n".join(lines)
 
 
@@ -148,6 +161,7 @@ def main(argv=None):
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     ap.add_argument("--speed", action="store_true", help="time engine and Mesa per agent-month")
+    ap.add_argument("--speed-only", action="store_true", help="only the timing, no docking")
     ap.add_argument("--speed-agents", type=int, default=100_000)
     ap.add_argument("--speed-months", type=int, default=120)
     ap.add_argument("--speed-mesa-months", type=int, default=12)
@@ -165,10 +179,15 @@ def main(argv=None):
                          "mesa": mesa.__version__, "python": platform.python_version(), "machine": platform.processor() or platform.machine(),
                          "cpus": os.cpu_count()},
               "comparisons": {}}
+    if args.speed_only:
+        args.no_matched, perturbs, args.speed = True, [], True
+        tag = args.tag or f"speed-{args.speed_agents}x{args.speed_months}"
+        report["config"]["speed_only"] = True
     started = time.perf_counter()
-    ref = reference_replicates(args.impl, args.agents, args.months, args.replicates, None, args.workers)
+    ref = [] if args.speed_only else reference_replicates(args.impl, args.agents, args.months, args.replicates, None, args.workers)
     report["timing"] = {"reference_seconds": time.perf_counter() - started}
-    print(f"reference ({args.impl}) done in {report['timing']['reference_seconds']:.0f} s", flush=True)
+    if not args.speed_only:
+        print(f"reference ({args.impl}) done in {report['timing']['reference_seconds']:.0f} s", flush=True)
     report["reference_replicates"] = ref
     if not args.no_matched:
         started = time.perf_counter()
@@ -188,7 +207,10 @@ def main(argv=None):
         print(f"{label}: {'docked' if res['docked'] else 'DIFFERENT'} (min Holm p = {res['min_p_holm']:.3g}, "
               f"{res['min_p_holm_statistic']}; KS min Holm p = {res['min_p_ks_holm']:.3g})")
     if "speed" in report:
-        print(f"speed ratio (Mesa/engine per agent-month): {report['speed']['ratio_per_agent_month']:.0f}x")
+        sp = report["speed"]
+        print(f"engine {sp['engine']['us_per_agent_month']:.3f} us, Mesa {sp['mesa']['us_per_agent_month']:.2f} us, "
+              f"NumPy {sp['numpy_reference']['us_per_agent_month']:.3f} us per agent-month; "
+              f"Mesa/engine {sp['ratio_per_agent_month']:.0f}x, NumPy/engine {sp['ratio_numpy_per_agent_month']:.1f}x")
     print(f"wrote {RESULTS / tag}.json and .md")
 
 

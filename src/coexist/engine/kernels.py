@@ -303,11 +303,11 @@ def _host_pass(
                     st = irregular
                     programme = False
 
+            decided = False
             if programme:
                 # steps 6-7: at expiry or a renewal point: renew/upgrade, return, or go irregular
                 left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
                 at_renewal = renewable[st] and months_in_status[i] % permit[st] == 0
-                decided = False
                 if left <= 0 or at_renewal:
                     stay_to = -1
                     stay_wage = 0.0
@@ -315,8 +315,8 @@ def _host_pass(
                         stay_to = st
                         stay_wage = wage_of[st]
                     abroad_months = months_abroad[i] if cumulative else months_in_stay[i]
-                    target = best_transition(tr_from, tr_to, tr_open, tr_min_months, tr_min_abroad, tr_test,
-                                             tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
+                    target = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad,
+                                             tr_test, tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
                                              months_in_status[i], abroad_months, cert[i], language[i])
                     if target >= 0 and wage_of[target] > stay_wage:
                         stay_to = target
@@ -388,12 +388,14 @@ def _host_pass(
                                      me, o, returned)
                         continue
             elif st != irregular:
-                # non-programme statuses: exits and hazard-driven transitions
+                # non-programme statuses leave the modelled population with their exit rate
                 if draw(key, SLOT_EXIT) < exit_rate[st]:
                     fl[F_EXIT, st, abroad, o, sec] += 1.0
                     status[i] = -1
                     applying[i] = 0
                     continue
+            if st != irregular and not decided:
+                # transitions that happen by chance (a monthly hazard), first success wins
                 for k in range(n_tr):
                     if tr_from[k] != st or not tr_open[k] or tr_hazard[k] <= 0.0:
                         continue

@@ -156,7 +156,7 @@ def best_transition_reference(R, wage, cap_open, status, sector, months_in_statu
     best = np.full(status.shape, -1, dtype=np.int64)
     best_wage = np.full(status.shape, -1.0)
     for k in range(R.tr_from.shape[0]):
-        if not R.tr_open[k]:
+        if not R.tr_open[k] or R.tr_hazard[k] > 0.0:  # hazard transitions are not chosen
             continue
         target = int(R.tr_to[k])
         ok = (
@@ -456,11 +456,12 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         _arrive_home(S, me, rows[back], returned)
         live[back] = False
 
-    # 3.4.9 non-programme statuses: exits, then hazard-driven transitions (first success)
+    # 3.4.9 non-programme statuses: exits; then hazard-driven transitions (first success) for
+    # every regular person without a decision this month
     other = live & ~programme & ~absconds & (st != irregular)
     exits = other & (u(SLOT["exit"], everyone) < _f64(R.exit_rate)[st])
     leave_model(exits, F_EXIT)
-    moving = other & ~exits
+    moving = live & (st != irregular) & ~decided
     months_abroad = _i64(S.months_abroad[rows])
     mis = _i64(S.months_in_status[rows])
     for k in range(R.tr_from.shape[0]):

@@ -183,13 +183,16 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
             missing.append(f"needs language level {R.tr_language[k]}")
         if not R.tr_sector_ok[k, sector]:
             missing.append(f"not open in {p['sector']}")
-        moves.append({"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing})
+        move = {"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing}
+        if R.tr_hazard[k] > 0:
+            move["monthly_chance"] = float(R.tr_hazard[k])  # happens by chance, not chosen at expiry
+        moves.append(move)
     answer["moves"] = moves
 
     options = []
     if R.renewable[code] and (answer["months_left"] is None or answer["months_left"] > 0):
         options.append("renew")
-    options += [f"move to {m['to']}" for m in moves if m["eligible"]]
+    options += [f"move to {m['to']}" for m in moves if m["eligible"] and "monthly_chance" not in m]
     options += ["return home", "stay irregularly"]
     answer["options_at_expiry"] = options
 

@@ -192,18 +192,19 @@ def job_change_allowed(job_change, job_change_after, status, months_in_status):
 
 
 @njit(inline="always", cache=True)
-def best_transition(tr_from, tr_to, tr_open, tr_min_months, tr_min_abroad, tr_test, tr_language, tr_sector_ok,
-                    wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
-    """The best-paid status this person may move to inside the host now (-1: none).
+def best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad, tr_test, tr_language,
+                    tr_sector_ok, wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
+    """The best-paid status this person may choose to move to at expiry (-1: none).
 
     A transition is open when its date allows it, the person has the months, the
     certified level and the language it asks for, works in a sector it covers, and the
-    target's stock ceiling in that sector is not reached.
+    target's stock ceiling in that sector is not reached. Transitions with a monthly
+    hazard happen to people by chance instead and are not chosen.
     """
     best = -1
     best_wage = -1.0
     for k in range(tr_from.shape[0]):
-        if tr_from[k] != status or not tr_open[k]:
+        if tr_from[k] != status or not tr_open[k] or tr_hazard[k] > 0.0:
             continue
         if months_in_status < tr_min_months[k] or abroad_months < tr_min_abroad[k]:
             continue
