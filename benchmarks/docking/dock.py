@@ -85,14 +85,24 @@ def compare(engine, ref, alpha):
     }
 
 
-def speed(n, months, mesa_months):
+def speed(n, months, mesa_months, repeats=3):
     import engine_side
     import mesa_model
 
+    import numba
+
     engine_side.timed_run(2_000, 12, seed=1)  # compile / load the cached kernels
-    seconds, agent_months = engine_side.timed_run(n, months, seed=0)
+    # best of `repeats` (the least disturbed by other load on the machine), all threads and one
+    runs = [engine_side.timed_run(n, months, seed=0) for _ in range(repeats)]
+    seconds, agent_months = min(runs)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    single = min(engine_side.timed_run(n, months, seed=0)[0] for _ in range(repeats))
+    numba.set_num_threads(threads)
     out = {"engine": {"agents": n, "months": months, "seconds": seconds, "agent_months": agent_months,
-                      "us_per_agent_month": 1e6 * seconds / agent_months, "threads": os.cpu_count()}}
+                      "us_per_agent_month": 1e6 * seconds / agent_months, "threads": threads,
+                      "all_seconds": [r[0] for r in runs], "seconds_one_thread": single,
+                      "us_per_agent_month_one_thread": 1e6 * single / agent_months}}
     model = mesa_model.ReducedModel(n_agents=n, seed=0)
     agent_months = 0
     started = time.perf_counter()
@@ -104,6 +114,7 @@ def speed(n, months, mesa_months):
                    "us_per_agent_month": 1e6 * seconds / agent_months,
                    "extrapolated_seconds_full_horizon": seconds / agent_months * out["engine"]["agent_months"]}
     out["ratio_per_agent_month"] = out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
+    out["ratio_per_agent_month_one_thread"] = out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month_one_thread"]
     # the vectorised NumPy reference (a stand-in for a DataFrame implementation such as mesa-frames)
     import reference
 
@@ -138,13 +149,17 @@ def markdown(report) -> str:
         s = report["speed"]
         lines += ["## Speed", "",
                   f"Engine: {s['engine']['agents']} agents, {s['engine']['months']} months, {s['engine']['seconds']:.2f} s, "
-                  f"{s['engine']['agent_months']} agent-months, {s['engine']['us_per_agent_month']:.3f} µs per agent-month.",
+                  f"{s['engine']['agent_months']} agent-months, {s['engine']['us_per_agent_month']:.3f} µs per agent-month "
+                  f"with {s['engine']['threads']} threads (best of {len(s['engine']['all_seconds'])}: "
+                  f"{', '.join(f'{x:.2f}' for x in s['engine']['all_seconds'])} s); one thread {s['engine']['seconds_one_thread']:.2f} s, "
+                  f"{s['engine']['us_per_agent_month_one_thread']:.3f} µs per agent-month.",
                   f"Mesa: {s['mesa']['agents']} agents, {s['mesa']['months']} months, {s['mesa']['seconds']:.1f} s, "
                   f"{s['mesa']['agent_months']} agent-months, {s['mesa']['us_per_agent_month']:.2f} µs per agent-month "
                   f"(about {s['mesa']['extrapolated_seconds_full_horizon']:.0f} s for the engine's agent-months).",
                   f"NumPy reference (vectorised): {s['numpy_reference']['seconds']:.2f} s, "
                   f"{s['numpy_reference']['us_per_agent_month']:.3f} µs per agent-month.",
-                  f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x; "
+                  f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x "
+                  f"({s['ratio_per_agent_month_one_thread']:.0f}x against the engine on one thread); "
                   f"NumPy reference / engine: {s['ratio_numpy_per_agent_month']:.1f}x.", ""]
     return "\n".join(lines)
 
@@ -165,6 +180,8 @@ def main(argv=None):
     ap.add_argument("--speed-agents", type=int, default=100_000)
     ap.add_argument("--speed-months", type=int, default=120)
     ap.add_argument("--speed-mesa-months", type=int, default=12)
+    ap.add_argument("--reference-from", default=None, metavar="JSON",
+                    help="reuse the reference replicates of an earlier results file (same agents, months, replicates)")
     ap.add_argument("--tag", default=None)
     args = ap.parse_args(argv)
     perturbs = []
@@ -184,7 +201,15 @@ def main(argv=None):
         tag = args.tag or f"speed-{args.speed_agents}x{args.speed_months}"
         report["config"]["speed_only"] = True
     started = time.perf_counter()
-    ref = [] if args.speed_only else reference_replicates(args.impl, args.agents, args.months, args.replicates, None, args.workers)
+    if args.reference_from:
+        saved = json.loads(Path(args.reference_from).read_text())
+        for key in ("impl", "agents", "months", "replicates"):
+            if saved["config"][key] != getattr(args, key):
+                raise SystemExit(f"{args.reference_from} has {key} = {saved['config'][key]}, not {getattr(args, key)}")
+        ref = saved["reference_replicates"]
+    else:
+        ref = [] if args.speed_only else reference_replicates(args.impl, args.agents, args.months, args.replicates, None,
+                                                              args.workers)
     report["timing"] = {"reference_seconds": time.perf_counter() - started}
     if not args.speed_only:
         print(f"reference ({args.impl}) done in {report['timing']['reference_seconds']:.0f} s", flush=True)

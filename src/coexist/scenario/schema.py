@@ -160,9 +160,9 @@ class Transition(Model):
     requires_language: int = Field(0, ge=0, le=5)
     sectors: list[str] | None = None  # None: every sector
     open: DatedBool = True
-    # Statuses whose members do not decide at expiry (non-programme kinds) take a
-    # transition with this monthly probability once eligible. None: the behavioural
-    # parameter student_to_professional_rate for study statuses, 0 otherwise.
+    # A transition with a monthly hazard happens by chance to any regular holder without
+    # an expiry decision that month (it is never chosen at expiry). None: the behavioural
+    # parameter student_to_professional_rate for study statuses, 0 (chosen at expiry) otherwise.
     hazard: Rate | None = None
 
     @field_validator("sectors")
