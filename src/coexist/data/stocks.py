@@ -492,16 +492,7 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     fitted_block = rake(_seed(), margins, tol=1e-11, max_iter=5000)
 
     # Integer persons: status x origin exactly on both margins, then each cell over sectors.
-    cells = integerise_2d(fitted_block.sum(axis=2))
-    block = np.zeros(fitted_block.shape, dtype=np.int64)
-    for s in range(block.shape[0]):
-        for o in range(block.shape[1]):
-            weights = fitted_block[s, o]
-            if cells[s, o] == 0:
-                continue
-            if weights.sum() <= 0:
-                weights = np.array(SEED_SECTOR_BY_STATUS[RAKED_STATUSES[s]], dtype=float)
-            block[s, o] = integerise(weights * (cells[s, o] / weights.sum()))
+    block = _integer_block(fitted_block)
 
     counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
     fitted = np.zeros(counts.shape)
@@ -734,6 +725,7 @@ def _irregular_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced]
 
 
 def _integer_block(fitted_block: np.ndarray) -> np.ndarray:
+    """Whole persons: status x origin exact on both margins, then each cell split over sectors."""
     cells = integerise_2d(fitted_block.sum(axis=2))
     block = np.zeros(fitted_block.shape, dtype=np.int64)
     for s in range(block.shape[0]):

@@ -154,6 +154,17 @@ def death_table(mortality_annual: float, max_age_months: int = 1440) -> np.ndarr
 
 
 @njit(inline="always", cache=True)
+def _age_one_month(i, age, key, retire, death_by_age):
+    """Age one month; the flow that takes the person out of the model (age out, death), or -1."""
+    age[i] += 1
+    if age[i] >= retire:
+        return F_AGEOUT
+    if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
+        return F_DEATH
+    return -1
+
+
+@njit(inline="always", cache=True)
 def _annuity(delta, months):
     """Present value of 1 a month for `months` months."""
     if months <= 0:
@@ -227,14 +238,9 @@ def _host_pass(
             o = origin[i]
             sec = sector[i]
             # ageing and mortality (step 11 for people in the host)
-            age[i] += 1
-            if age[i] >= retire:
-                fl[F_AGEOUT, st, abroad, o, sec] += 1.0
-                status[i] = -1
-                applying[i] = 0
-                continue
-            if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
-                fl[F_DEATH, st, abroad, o, sec] += 1.0
+            leaves = _age_one_month(i, age, key, retire, death_by_age)
+            if leaves >= 0:
+                fl[leaves, st, abroad, o, sec] += 1.0
                 status[i] = -1
                 applying[i] = 0
                 continue
@@ -493,14 +499,9 @@ def _home_pass(
             o = origin[i]
             sec = sector[i]
             if months_home[i] > 0:
-                age[i] += 1
-                if age[i] >= retire:
-                    fl[F_AGEOUT, returned, abroad, o, sec] += 1.0
-                    status[i] = -1
-                    applying[i] = 0
-                    continue
-                if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
-                    fl[F_DEATH, returned, abroad, o, sec] += 1.0
+                leaves = _age_one_month(i, age, key, retire, death_by_age)
+                if leaves >= 0:
+                    fl[leaves, returned, abroad, o, sec] += 1.0
                     status[i] = -1
                     applying[i] = 0
                     continue
