@@ -268,6 +268,16 @@ def _pool_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
     return _simulate(scenario, seed, scale, None)
 
 
+_ENGINE_SEAMS = (_load_scenario, _simulate)
+
+
+def _seams_replaced() -> bool:
+    """True when ``_load_scenario`` or ``_simulate`` was replaced in this process (a test
+    fake, a patched engine in a notebook): fresh worker processes would not see the
+    replacement, so the replicates then run in this process."""
+    return (_load_scenario, _simulate) != _ENGINE_SEAMS
+
+
 def _write_table(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -364,6 +374,8 @@ def compare(
     for name in names:
         check_destination(out / name)
 
+    if _seams_replaced():
+        workers = 1
     ens = run_ensemble(list(zip(names, loaded)), seed=seed, replicates=replicates, scale=scale, workers=workers,
                        progress=progress, simulate=_pool_simulate)
 

@@ -112,6 +112,9 @@ def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: 
 
 
 def _init_worker(threads: int) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     try:
         import numba
 
@@ -179,22 +182,25 @@ def run_ensemble(
         used = min(workers, total)
         threads = max(1, default_workers() // used)
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
+        try:
             pending = {pool.submit(_task, *task) for task in tasks}
             done_count = 0
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for fut in finished:
-                        res = fut.result()  # re-raises a task's error here
-                        results[(res.scenario, res.replicate)] = res
-                        done_count += 1
-                        if progress is not None:
-                            progress(done_count, total)
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    res = fut.result()  # re-raises a task's error here
+                    results[(res.scenario, res.replicate)] = res
+                    done_count += 1
+                    if progress is not None:
+                        progress(done_count, total)
+        except BaseException:
+            # an error or Ctrl-C: drop the queued runs and stop the workers now, do not wait for them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
+        pool.shutdown(wait=True)
 
     samples: dict[str, dict[str, list[float]]] = {}
     kept: dict[str, TaskResult] = {}
@@ -205,7 +211,7 @@ def run_ensemble(
         samples[name] = {k: [r.metrics.get(k, float("nan")) for r in per_rep] for k in keys}
         series[name] = [r.series for r in per_rep]
         for r in per_rep:
-            if r.result is not None and r.replicate == min(keep_set):
+            if keep_set and r.result is not None and r.replicate == min(keep_set):
                 kept[name] = r
     engine = sum(r.engine_seconds for r in results.values())
     return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used)
