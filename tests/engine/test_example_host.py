@@ -3,7 +3,6 @@ seasonal scheme circulates: 7-month stays, home for at least the cooldown, back 
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pyarrow.compute as pc
@@ -57,10 +56,8 @@ def test_loads_as_its_own_host(scenario):
     assert scenario.assumptions and all("illustrative" in (a.basis + a.value).lower() for a in scenario.assumptions)
 
 
-def test_runs_in_seconds_with_its_own_status_names(scenario):
-    started = time.perf_counter()
+def test_runs_with_its_own_status_names(scenario):
     result = simulate(scenario, seed=1)
-    assert time.perf_counter() - started < 10.0
     statuses = set(result.stocks.column("status").to_pylist())
     assert {"seasonal", "employer_permit", "returned", "home"} <= statuses
     assert statuses <= {"seasonal", "employer_permit", "returned", "home", "irregular"}

@@ -169,14 +169,16 @@ def test_run_into_a_file_is_one_line_error(fake_engine, tmp_path, capsys):
 
 
 def test_compare_uses_common_random_numbers_and_writes_report(fake_engine, tmp_path, capsys):
-    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--out", "cmp"]) == 0
+    from coexist.experiments import replicate_seed
+
+    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--replicates", "3", "--out", "cmp"]) == 0
     out = capsys.readouterr().out
-    assert fake_engine == [("toy-temporary", 9, 0.1), ("toy-circular", 9, 0.1)]  # default scale 0.1
-    report = tmp_path / "cmp" / "report.html"
+    seeds = [replicate_seed(9, r) for r in range(3)]
+    assert fake_engine == [(n, s, 0.05) for s in seeds for n in ("toy-temporary", "toy-circular")]
     assert f"wrote {Path('cmp') / 'report.html'}" in out
-    text = report.read_text()
-    assert "toy-temporary" in text and "toy-circular" in text and "scale 0.1" in text
-    assert read_run(tmp_path / "cmp" / "toy-circular").run["seed"] == 9
+    text = (tmp_path / "cmp" / "report.html").read_text()
+    assert "toy-temporary" in text and "toy-circular" in text and "scale 0.05" in text
+    assert read_run(tmp_path / "cmp" / "toy-circular").run["seed"] == seeds[0]
 
 
 def test_compare_with_a_bad_scenario_runs_nothing(fake_engine, tmp_path, capsys):
@@ -207,10 +209,11 @@ def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_api_compare_progress_counts_all_months(fake_engine, tmp_path):
-    seen: list[tuple[int, int]] = []
-    result = coexist.compare(["toy-temporary", "toy-temporary"], out=tmp_path / "c", progress=lambda d, t: seen.append((d, t)))
-    assert seen[0] == (1, 24) and seen[-1] == (24, 24)
+def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
+    seen = []
+    result = coexist.compare(["toy-temporary", "toy-temporary"], out=tmp_path / "c", replicates=2,
+                             progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-temporary", "toy-temporary-2"]
     assert result.report == tmp_path / "c" / "report.html"
 

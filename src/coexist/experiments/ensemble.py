@@ -196,8 +196,9 @@ def run_ensemble(
                         progress(done_count, total)
         except BaseException:
             # an error or Ctrl-C: drop the queued runs and stop the workers now, do not wait for them
+            procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            for proc in procs:
                 proc.terminate()
             raise
         pool.shutdown(wait=True)
