@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_runs.add_argument("--limit", type=_limit, metavar="N", help="show at most N runs")
     p_runs.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="output format (default: table)")
+    from coexist.cli import explain
+
+    explain.add_parser(sub, _Parser, _month)
     return parser
 
 
@@ -250,7 +253,19 @@ def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(catalogue.render(rows, args.format, roots=args.roots or None))
 
 
-_COMMANDS = {"scenarios": _cmd_scenarios, "run": _cmd_run, "compare": _cmd_compare, "runs": _cmd_runs}
+def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist.cli import explain
+
+    explain.run(args, out)
+
+
+_COMMANDS = {
+    "scenarios": _cmd_scenarios,
+    "run": _cmd_run,
+    "compare": _cmd_compare,
+    "runs": _cmd_runs,
+    "explain": _cmd_explain,
+}
 
 
 def _one_line(text: str) -> str:
