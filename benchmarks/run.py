@@ -69,7 +69,7 @@ def run_once(config: dict, cache_dir: str, out: Path, threads: int | None) -> di
         "agents": run["agents"],
         "agent_months": run["agent_months"],
         "agent_months_per_second": round(run["agent_months"] / float(engine)),
-        "scenario_hash": run.get("scenario_hash"),
+        "scenario_hash": run["scenario"]["hash"],
         "phase_seconds": (run.get("extra") or {}).get("phase_seconds"),
     }
 

@@ -57,7 +57,7 @@ class SimulationResult:
     stocks, flows, demand, measures : pyarrow.Table
         Tidy tables with the schemas above; counts in persons (re-inflated by 1/scale).
     agents : int
-        Agents ever created (initial population plus entries).
+        Agents ever created (initial population plus entries), at the simulated scale.
     agent_months : int
         Agents alive each month, summed over months (at the simulated scale).
     wall_seconds : float

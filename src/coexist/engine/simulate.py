@@ -574,7 +574,7 @@ def simulate(
         flows=flows,
         demand=demand,
         measures=measures,
-        agents=int(run.n),
+        agents=int(run.next_pid),
         agent_months=int(run.agent_months),
         wall_seconds=time.perf_counter() - started,
         seed=int(seed),
