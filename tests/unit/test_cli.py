@@ -125,9 +125,6 @@ def test_bad_arguments_exit_2_with_one_line(args, fragment, tmp_path):
 
 
 def test_real_loader_rejects_missing_file(tmp_path):
-    pytest.importorskip("coexist.scenario", reason="scenario loader not there yet")
-    if not hasattr(__import__("coexist.scenario", fromlist=["load_scenario"]), "load_scenario"):
-        pytest.skip("scenario loader not there yet")
     proc = _cli("run", str(tmp_path / "missing.toml"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "missing.toml" in _one_line_error(proc.stderr)

@@ -301,11 +301,7 @@ def _host_pass(
                 )
                 if draw(key, SLOT_ABSCOND) < rate:
                     fl[F_ABSCOND, st, irregular, o, sec] += 1.0
-                    prev_status[i] = st
-                    status[i] = irregular
-                    overstay[i] = 0
-                    months_in_status[i] = 0
-                    employer[i] = -1
+                    _go_irregular(i, st, 0, prev_status, status, overstay, months_in_status, employer, irregular)
                     st = irregular
                     programme = False
 
@@ -365,11 +361,7 @@ def _host_pass(
                         decided = True
                     elif pick < w_stay + w_irr:
                         fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
-                        prev_status[i] = st
-                        status[i] = irregular
-                        overstay[i] = 1
-                        months_in_status[i] = 0
-                        employer[i] = -1
+                        _go_irregular(i, st, 1, prev_status, status, overstay, months_in_status, employer, irregular)
                         st = irregular
                         decided = True
                     else:
@@ -451,6 +443,16 @@ def _host_pass(
                     me[o, M_FAMILY] += 1.0
                 if job_change_allowed(job_change, job_change_after, st, months_in_status[i]):
                     me[o, M_MOBILITY] += 1.0
+
+
+@njit(inline="always", cache=True)
+def _go_irregular(i, st, lapsed, prev_status, status, overstay, months_in_status, employer, irregular):
+    """Absconding (status still valid, lapsed 0) or overstaying at expiry (lapsed 1)."""
+    prev_status[i] = st
+    status[i] = irregular
+    overstay[i] = lapsed
+    months_in_status[i] = 0
+    employer[i] = -1
 
 
 @njit(inline="always", cache=True)
