@@ -5,11 +5,13 @@ official number a historical run is judged against, with the model statuses it
 counts and whether it is used to fit (2017-2022) or to validate (2023-2024).
 ``measures`` computes the simulated value of each target from a run's tables, the
 averaged relative difference (ARD) per series, and two naive forecasts to beat.
-docs/validation.md describes both.
+``abc`` fits behavioural parameters to the fit rows by ABC-SMC (``abc_smc``,
+``calibrate``). docs/validation.md describes all three.
 """
 
 from __future__ import annotations
 
+from coexist.calibration.abc import DEFAULT_PARAMETERS, ABCResult, abc_smc, calibrate
 from coexist.calibration.measures import (
     ard,
     ard_by_series,
@@ -30,4 +32,8 @@ __all__ = [
     "persistence_forecast",
     "linear_trend_forecast",
     "compare_forecasts",
+    "abc_smc",
+    "ABCResult",
+    "calibrate",
+    "DEFAULT_PARAMETERS",
 ]

@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     from coexist.cli import explain
 
     explain.add_parser(sub, _Parser, _month)
+    from coexist.cli import calibrate
+
+    calibrate.add_parser(sub, _Parser, _month)
     return parser
 
 
@@ -259,12 +262,19 @@ def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     explain.run(args, out)
 
 
+def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist.cli import calibrate
+
+    calibrate.run(args, out)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
     "compare": _cmd_compare,
     "runs": _cmd_runs,
     "explain": _cmd_explain,
+    "calibrate": _cmd_calibrate,
 }
 
 

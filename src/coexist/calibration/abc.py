@@ -1,0 +1,456 @@
+"""Likelihood-free calibration: ABC-SMC (population Monte Carlo) and ``calibrate``.
+
+``abc_smc`` is a small NumPy implementation of ABC-SMC (Beaumont et al. 2009,
+Toni et al. 2009): uniform priors on boxes, an adaptive tolerance (a quantile of
+the previous generation's distances), a Gaussian perturbation kernel with twice
+the weighted variance (diagonal), proposals outside the prior box rejected and
+redrawn (the truncated kernel is normalised in the importance weights), and
+importance weights prior / proposal mixture. Each generation draws its random
+numbers from ``numpy.random.default_rng([seed, generation])``, so a run is
+deterministic for a seed and a run resumed from its saved state (``state_path``,
+JSON, written after each generation) gives the same result as a straight one.
+
+``calibrate`` fits behavioural parameters of a scenario to the ``fit`` rows of
+the targets table, with the ARD over those rows as the distance. docs/validation.md
+("Calibration (ABC-SMC)") describes both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coexist.errors import DataError, ScenarioError
+
+__all__ = ["abc_smc", "ABCResult", "calibrate", "CalibrationOutput", "DEFAULT_PARAMETERS", "weighted_quantile"]
+
+#: Parameters fitted by default: each names a target series in its identification.
+DEFAULT_PARAMETERS: tuple[str, ...] = ("abscond_base", "return_hazard_base", "application_rate")
+#: A generation proposes batches of ``particles`` until ``particles`` are accepted,
+#: at most this many batches; then the best proposals are kept (the tolerance rises).
+MAX_BATCHES = 4
+_STATE_VERSION = 1
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | Sequence[float]) -> np.ndarray:
+    """Quantiles of weighted samples (inverse of the weighted empirical CDF, midpoint rule)."""
+    v = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(np.atleast_1d(q), cdf, v)
+
+
+@dataclass
+class ABCResult:
+    """The last ABC-SMC population and the run's history.
+
+    ``samples`` (particles x parameters, columns in ``names`` order), normalised
+    ``weights``, ``distances`` of the samples, ``epsilons`` (tolerance per
+    generation; the first is inf), ``history`` (one dict per generation:
+    generation, epsilon, simulations, accepted, min and median distance),
+    ``best`` (the particle with the smallest distance seen in the last
+    population) and its ``best_distance``.
+    """
+
+    names: list[str]
+    priors: dict[str, tuple[float, float]]
+    samples: np.ndarray
+    weights: np.ndarray
+    distances: np.ndarray
+    epsilons: list[float]
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def best_index(self) -> int:
+        return int(np.argmin(self.distances))
+
+    @property
+    def best(self) -> dict[str, float]:
+        return {n: float(x) for n, x in zip(self.names, self.samples[self.best_index])}
+
+    @property
+    def best_distance(self) -> float:
+        return float(self.distances[self.best_index])
+
+    @property
+    def simulations(self) -> int:
+        return int(sum(h["simulations"] for h in self.history))
+
+    def prior_vs_posterior(self) -> list[dict]:
+        """One row per parameter: prior bounds, posterior 5/50/95%, width ratio and label.
+
+        ``width_ratio`` is the 90% posterior width over the prior width; the label
+        is ``identified`` when it is at most 0.5, else ``prior only``.
+        """
+        rows = []
+        for j, name in enumerate(self.names):
+            low, high = self.priors[name]
+            q05, q50, q95 = weighted_quantile(self.samples[:, j], self.weights, (0.05, 0.5, 0.95))
+            ratio = float((q95 - q05) / (high - low))
+            rows.append(
+                {
+                    "name": name,
+                    "prior_low": float(low),
+                    "prior_high": float(high),
+                    "posterior_q05": float(q05),
+                    "posterior_q50": float(q50),
+                    "posterior_q95": float(q95),
+                    "width_ratio": ratio,
+                    "label": "identified" if ratio <= 0.5 else "prior only",
+                }
+            )
+        return rows
+
+
+def _ndtr(x: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(x)
+
+
+def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    if not priors:
+        raise ValueError("priors must name at least one parameter.")
+    names = list(priors)
+    lows, highs = [], []
+    for name in names:
+        low, high = (float(v) for v in priors[name])
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(f"prior of {name!r} must be (low, high) with low < high, both finite. Got {priors[name]!r}.")
+        lows.append(low)
+        highs.append(high)
+    return names, np.array(lows), np.array(highs)
+
+
+def _distances(simulate_fn, distance, observed, names, thetas: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    out = np.empty(len(thetas))
+    for i, (theta, s) in enumerate(zip(thetas, seeds)):
+        d = float(distance(simulate_fn({n: float(x) for n, x in zip(names, theta)}, int(s)), observed))
+        out[i] = d if math.isfinite(d) else math.inf
+    return out
+
+
+def _save_state(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1, allow_nan=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def abc_smc(
+    simulate_fn: Callable[[dict[str, float], int], Any],
+    priors: Mapping[str, tuple[float, float]],
+    observed: Any,
+    distance: Callable[[Any, Any], float],
+    *,
+    particles: int,
+    generations: int,
+    seed: int,
+    quantile: float = 0.5,
+    state_path: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ABCResult:
+    """Approximate Bayesian computation by sequential Monte Carlo.
+
+    Parameters
+    ----------
+    simulate_fn : callable(params, seed) -> simulated
+        Runs the model for a dict of parameter values and an integer seed.
+    priors : dict of name to (low, high)
+        Independent uniform priors.
+    observed : anything ``distance`` accepts as its second argument.
+    distance : callable(simulated, observed) -> float
+        NaN or inf counts as never accepted.
+    particles, generations : int
+        Population size and number of generations (the first samples the prior).
+    seed : int
+        Generation g uses ``numpy.random.default_rng([seed, g])``.
+    quantile : float
+        The tolerance of generation g is this quantile of generation g-1's distances.
+    state_path : path, optional
+        JSON state written after every generation; when it exists at the start,
+        the run continues from it (its seed, priors, particles and quantile must match).
+    progress : callable(done, total), optional
+        Called after each simulation with simulations done and the nominal total
+        (particles x generations; the total grows when a generation needs more).
+
+    Returns
+    -------
+    ABCResult
+    """
+    names, lows, highs = _check_priors(priors)
+    if particles < 2:
+        raise ValueError(f"particles must be at least 2. Got {particles!r}.")
+    if generations < 1:
+        raise ValueError(f"generations must be at least 1. Got {generations!r}.")
+    if not 0.0 < quantile < 1.0:
+        raise ValueError(f"quantile must be in (0, 1). Got {quantile!r}.")
+    n, d = int(particles), len(names)
+    width = highs - lows
+    settings = {"version": _STATE_VERSION, "seed": int(seed), "names": names, "lows": lows.tolist(),
+                "highs": highs.tolist(), "particles": n, "quantile": float(quantile)}
+    path = Path(state_path) if state_path is not None else None
+    state: dict | None = None
+    if path is not None and path.exists():
+        state = json.loads(path.read_text(encoding="utf-8"))
+        for key, value in settings.items():
+            if state.get(key) != value:
+                raise ValueError(f"state file {path} was written with {key}={state.get(key)!r}, not {value!r}; "
+                                 "remove it or use the same settings.")
+    if state is None:
+        state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [], "history": []}
+    done = sum(h["simulations"] for h in state["history"])
+    total = max(n * generations, done)
+
+    def report(k: int) -> None:
+        nonlocal total
+        if progress is not None:
+            total = max(total, done + k)
+            progress(done + k, total)
+
+    while state["generation"] < generations:
+        g = state["generation"]
+        rng = np.random.default_rng([int(seed), g])
+        if g == 0:
+            thetas = lows + width * rng.random((n, d))
+            seeds = rng.integers(0, 2**31 - 1, size=n)
+            dists = np.empty(n)
+            for i in range(n):
+                dists[i] = _distances(simulate_fn, distance, observed, names, thetas[i : i + 1], seeds[i : i + 1])[0]
+                report(i + 1)
+            weights = np.full(n, 1.0 / n)
+            eps, sims = math.inf, n
+        else:
+            prev = np.array(state["samples"], dtype=np.float64).reshape(n, d)
+            prev_w = np.array(state["weights"], dtype=np.float64)
+            prev_d = np.array(state["distances"], dtype=np.float64)
+            finite = np.isfinite(prev_d)
+            eps = float(np.quantile(prev_d[finite], quantile)) if finite.any() else math.inf
+            mean = prev_w @ prev
+            var = prev_w @ (prev - mean) ** 2
+            sigma = np.sqrt(np.maximum(2.0 * var, (1e-6 * width) ** 2))
+            # probability that a perturbation of each ancestor lands in the box (truncation)
+            inside = np.prod(_ndtr((highs - prev) / sigma) - _ndtr((lows - prev) / sigma), axis=1)
+            kept_t, kept_d, sims = [], [], 0
+            all_t, all_d = [], []
+            for _batch in range(MAX_BATCHES):
+                anc = rng.choice(n, size=n, p=prev_w)
+                cand = prev[anc] + sigma * rng.standard_normal((n, d))
+                for _ in range(1000):  # reject and redraw outside the prior box
+                    bad = np.any((cand < lows) | (cand > highs), axis=1)
+                    if not bad.any():
+                        break
+                    cand[bad] = prev[anc[bad]] + sigma * rng.standard_normal((int(bad.sum()), d))
+                cand = np.clip(cand, lows, highs)
+                seeds = rng.integers(0, 2**31 - 1, size=n)
+                dists = np.empty(n)
+                for i in range(n):
+                    dists[i] = _distances(simulate_fn, distance, observed, names, cand[i : i + 1], seeds[i : i + 1])[0]
+                    report(sims + i + 1)
+                sims += n
+                all_t.append(cand)
+                all_d.append(dists)
+                ok = dists <= eps
+                kept_t.extend(cand[ok])
+                kept_d.extend(dists[ok])
+                if len(kept_t) >= n:
+                    break
+            if len(kept_t) >= n:
+                thetas, dists = np.array(kept_t[:n]), np.array(kept_d[:n])
+            else:  # too few accepted: keep the best proposals, the tolerance rises to the worst kept
+                cat_t, cat_d = np.concatenate(all_t), np.concatenate(all_d)
+                best = np.argsort(cat_d, kind="stable")[:n]
+                thetas, dists = cat_t[best], cat_d[best]
+                eps = float(dists.max())
+            # importance weights: uniform prior / truncated-Gaussian mixture proposal
+            z = (thetas[:, None, :] - prev[None, :, :]) / sigma
+            kern = np.exp(-0.5 * np.sum(z * z, axis=2)) / inside[None, :]
+            weights = 1.0 / np.maximum(kern @ prev_w, 1e-300)
+            weights /= weights.sum()
+        done += sims
+        finite = dists[np.isfinite(dists)]
+        state["history"].append(
+            {
+                "generation": g,
+                "epsilon": eps,
+                "simulations": int(sims),
+                "accepted": int(n),
+                "min_distance": float(finite.min()) if finite.size else math.inf,
+                "median_distance": float(np.median(finite)) if finite.size else math.inf,
+                "ess": float(1.0 / np.sum(weights**2)),
+            }
+        )
+        state.update(samples=thetas.tolist(), weights=weights.tolist(), distances=dists.tolist(), generation=g + 1)
+        state["epsilons"].append(eps)
+        if path is not None:
+            _save_state(path, state)
+    return ABCResult(
+        names=names,
+        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs)},
+        samples=np.array(state["samples"], dtype=np.float64).reshape(n, d),
+        weights=np.array(state["weights"], dtype=np.float64),
+        distances=np.array(state["distances"], dtype=np.float64),
+        epsilons=[float(e) for e in state["epsilons"]],
+        history=list(state["history"]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# calibrate: the engine against the targets table
+
+
+@dataclass
+class CalibrationOutput:
+    """What :func:`calibrate` returns: the ABC result, the fit ARD of the best set, and the files written."""
+
+    result: ABCResult
+    best_ard: float
+    folder: Path
+    files: dict[str, Path]
+
+
+def _run_particle(scenario_ref: str, params: Mapping[str, float], seed: int, scale: float | None, overrides: Sequence[str]):
+    """One engine run with ``behaviour.*`` overrides (tests may replace this function)."""
+    from coexist.engine.simulate import simulate
+    from coexist.scenario import load_scenario
+
+    sets = [*overrides, *(f"behaviour.{k}={float(v)!r}" for k, v in params.items())]
+    scenario = load_scenario(scenario_ref, overrides=sets, scale=scale)
+    return simulate(scenario, seed=seed, scale=scale)
+
+
+def _fit_distance(table, _observed=None) -> float:
+    from coexist.calibration.measures import ard_by_series
+
+    return ard_by_series(table, split="fit")["overall"]
+
+
+def _best_toml(best: Mapping[str, float], scenario_ref: str, best_distance: float) -> str:
+    lines = [f"# Best particle of the ABC-SMC calibration of {scenario_ref!r} (fit ARD {best_distance:.4g}).",
+             "# Use it as overrides, e.g. --set behaviour.NAME=VALUE, or merge into a scenario file.",
+             "[behaviour]"]
+    lines += [f"{k} = {float(v)!r}" for k, v in best.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _fit_html(table, path: Path) -> None:
+    import plotly.graph_objects as go
+
+    rows = table.to_pylist()
+    series = sorted({r["series"] for r in rows})
+    parts = []
+    for k, name in enumerate(series):
+        rs = sorted((r for r in rows if r["series"] == name), key=lambda r: r["reference_date"])
+        fig = go.Figure()
+        for split, symbol in (("fit", "circle"), ("validate", "diamond")):
+            sel = [r for r in rs if r["split"] == split]
+            if sel:
+                fig.add_scatter(x=[r["reference_date"] for r in sel], y=[r["observed"] for r in sel], mode="markers",
+                                marker_symbol=symbol, name=f"observed ({split})")
+        fig.add_scatter(x=[r["reference_date"] for r in rs], y=[r["simulated"] for r in rs], mode="lines+markers",
+                        name="simulated (best particle)")
+        fig.update_layout(title=name, yaxis_title=rs[0]["unit"] if rs else "", height=360)
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0)))
+    body = "\n".join(parts) or "<p>No target rows.</p>"
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Calibration fit</title></head>"
+                    f"<body><h1>Calibration fit: observed vs best particle</h1>\n{body}\n</body></html>\n",
+                    encoding="utf-8")
+
+
+def calibrate(
+    scenario_ref: str,
+    targets_path: str | Path,
+    *,
+    parameters: Sequence[str] | None = None,
+    budget: int | None = None,
+    particles: int = 20,
+    scale: float | None = None,
+    seed: int = 0,
+    out: str | Path = "calibration",
+    overrides: Sequence[str] = (),
+    quantile: float = 0.5,
+    progress: Callable[[int, int], None] | None = None,
+) -> CalibrationOutput:
+    """Fit behavioural parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
+
+    Parameters
+    ----------
+    scenario_ref : shipped scenario name or TOML path.
+    targets_path : a targets CSV (see :func:`coexist.calibration.targets.load_targets`).
+    parameters : behavioural parameter names; priors are their ``low``/``high`` in
+        ``parameters.toml``. Default :data:`DEFAULT_PARAMETERS`.
+    budget : nominal number of simulations, ``particles x generations``
+        (default ``3 x particles``); generations = budget // particles.
+    particles, scale, seed, overrides, quantile, progress : as in :func:`abc_smc`;
+        ``overrides`` are scenario overrides applied before the ``behaviour.*`` ones.
+    out : folder for posterior.parquet, best.toml, distance_history.json,
+        prior_posterior.csv, fit.html and abc_state.json (the resumable state).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from coexist.calibration.measures import simulated_targets
+    from coexist.calibration.targets import load_targets
+    from coexist.data import parameters as shipped_parameters
+
+    if budget is None:
+        budget = 3 * particles
+    if particles < 2:
+        raise ScenarioError(f"--particles must be at least 2. Got {particles!r} instead.")
+    if budget < particles:
+        raise ScenarioError(f"--budget must be at least --particles ({particles}). Got {budget!r} instead.")
+    targets_path = Path(targets_path)
+    if not targets_path.is_file():
+        raise DataError(f"targets file {str(targets_path)!r} does not exist.")
+    targets = load_targets(targets_path)
+    fit = targets.filter(pc.equal(targets["split"], "fit"))
+    if fit.num_rows == 0:
+        raise DataError(f"targets file {str(targets_path)!r} has no row with split 'fit'.")
+    known = shipped_parameters()
+    names = list(parameters) if parameters else list(DEFAULT_PARAMETERS)
+    unknown = [p for p in names if p not in known]
+    if unknown:
+        raise ScenarioError(f"unknown behavioural parameter(s) {', '.join(unknown)}; see docs/parameters.md.")
+    priors = {p: (known[p].low, known[p].high) for p in names}
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def simulate_fn(params: dict[str, float], particle_seed: int):
+        return simulated_targets(_run_particle(scenario_ref, params, particle_seed, scale, overrides), fit)
+
+    result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
+                     seed=seed, quantile=quantile, state_path=folder / "abc_state.json", progress=progress)
+
+    files: dict[str, Path] = {}
+    cols = {name: result.samples[:, j] for j, name in enumerate(result.names)}
+    cols.update(weight=result.weights, distance=result.distances)
+    files["posterior"] = folder / "posterior.parquet"
+    pq.write_table(pa.table(cols), files["posterior"])
+    files["best"] = folder / "best.toml"
+    files["best"].write_text(_best_toml(result.best, scenario_ref, result.best_distance), encoding="utf-8")
+    files["history"] = folder / "distance_history.json"
+    files["history"].write_text(json.dumps({"epsilons": result.epsilons, "generations": result.history}, indent=1),
+                                encoding="utf-8")
+    import csv
+
+    files["prior_posterior"] = folder / "prior_posterior.csv"
+    rows = result.prior_vs_posterior()
+    with open(files["prior_posterior"], "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    # the best set, run once more with the calibration seed, against every target row (fit and validate)
+    best_table = simulated_targets(_run_particle(scenario_ref, result.best, int(seed), scale, overrides), targets)
+    files["fit"] = folder / "fit.html"
+    _fit_html(best_table, files["fit"])
+    return CalibrationOutput(result=result, best_ard=_fit_distance(best_table), folder=folder, files=files)

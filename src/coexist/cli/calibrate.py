@@ -1,0 +1,112 @@
+"""``coexist calibrate``: fit behavioural parameters to the official targets by ABC-SMC."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+__all__ = ["add_parser", "run"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1. Got {text!r} instead.")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], e.g. 0.05. Got {text!r} instead.")
+    return value
+
+
+def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signature as explain.add_parser
+    from coexist.calibration.abc import DEFAULT_PARAMETERS
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit behavioural parameters to the official targets (ABC-SMC)",
+        description=(
+            "Approximate Bayesian computation (ABC-SMC): sample behavioural parameters from their ranges in "
+            "parameters.toml, run the scenario for each particle and keep those whose ARD on the targets' fit rows "
+            "is small, over several generations. Writes posterior.parquet, best.toml, distance_history.json, "
+            "prior_posterior.csv and fit.html; rerunning with the same --out resumes from abc_state.json."
+        ),
+        epilog="Example: coexist calibrate japan-history --targets src/coexist/data/targets.csv "
+        "--particles 20 --budget 100 --scale 0.02 --out calibration",
+    )
+    p.add_argument("scenario", help="shipped scenario name or path to a scenario TOML file")
+    p.add_argument("--targets", required=True, metavar="FILE", help="targets CSV (rows with split 'fit' are fitted)")
+    p.add_argument("--budget", type=_positive_int, metavar="N",
+                   help="nominal simulations, particles x generations (default 3 x particles)")
+    p.add_argument("--particles", type=_positive_int, default=20, metavar="N", help="population size (default 20)")
+    p.add_argument("--scale", type=_scale, metavar="F", help="share of the population simulated (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--out", default="calibration", metavar="DIR", help="output folder (default calibration)")
+    p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
+                   help=f"behavioural parameter to fit (repeatable; default {', '.join(DEFAULT_PARAMETERS)})")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="change one scenario value by its dotted path (repeatable)")
+
+
+class _Bar:
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="calibrate", unit="run", file=sys.stderr,
+                            disable=not sys.stderr.isatty(), dynamic_ncols=True)
+        if total != self.bar.total:
+            self.bar.total = total
+            self.bar.refresh()
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist.calibration.abc import calibrate
+    from coexist.errors import ScenarioError
+
+    if args.budget is not None and args.budget < args.particles:
+        raise ScenarioError(f"--budget must be at least --particles ({args.particles}). Got {args.budget} instead.")
+    if args.particles < 2:
+        raise ScenarioError(f"--particles must be at least 2. Got {args.particles} instead.")
+    bar = _Bar()
+    try:
+        c = calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
+                      particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
+                      overrides=args.overrides, progress=bar)
+    finally:
+        bar.close()
+    r = c.result
+    out(f"{args.scenario}: {len(r.epsilons)} generation(s) x {len(r.weights)} particles, {r.simulations} simulations, "
+        f"best fit ARD {c.best_ard:.4g}")
+    for row in r.prior_vs_posterior():
+        out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
+            f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
+    out(f"wrote {c.folder}/ (posterior.parquet, best.toml, distance_history.json, prior_posterior.csv, fit.html)")
