@@ -6,7 +6,6 @@ The only file of benchmarks/docking/ that imports coexist.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.compute as pc
 
 from coexist.engine import simulate
 from coexist.periods import format_month, parse_month

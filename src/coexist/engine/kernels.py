@@ -26,11 +26,7 @@ import numpy as np
 from numba import get_thread_id, njit, prange
 
 from coexist.policy.rules import (
-    JOB_AFTER,
-    JOB_FREE,
-    JOB_WITHIN,
     KIND_PROGRAMME,
-    NO_LIMIT,
     best_transition,
     job_change_allowed,
     pass_probability,

@@ -30,7 +30,7 @@ ABROAD = "abroad"  # outside the modelled population (flows only)
 KIND_PROGRAMME = 0
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
-PHASE_ADMIT, PHASE_INFLOW, PHASE_POOL = 1, 2, 3
+PHASE_ADMIT, PHASE_INFLOW = 1, 2
 
 
 def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:

@@ -78,10 +78,10 @@ class RunData:
 def package_version() -> str:
     """Installed version of coexist (importlib.metadata), else ``coexist.__version__``."""
     try:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import version
 
         return version("coexist")
-    except Exception:  # PackageNotFoundError or a broken metadata install
+    except Exception:  # not installed, or a broken metadata install
         import coexist
 
         return str(getattr(coexist, "__version__", "unknown"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow.compute as pc
 
 __all__ = ["flow_total", "stock_mean", "measure_total", "returnee_employment_12m"]
