@@ -576,38 +576,3 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
             if st == returned and months_home[i] == 0:
                 fresh[t, origin[i], cert[i]] += 1
     return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)
-
-
-@njit(cache=True)
-def queue_indices(n, applying, status, arrival, month, returned):
-    """The re-migration queue in one pass, in person order: returnees who travel this month,
-    everyone admitted and waiting to travel, and returnees who applied and wait for a place."""
-    counts = np.zeros(3, dtype=np.int64)
-    for i in range(n):
-        a = applying[i]
-        if a == 0:
-            continue
-        if a == 2:
-            counts[1] += 1
-            if arrival[i] == month and status[i] == returned:
-                counts[0] += 1
-        elif a == 1 and status[i] == returned:
-            counts[2] += 1
-    arriving = np.empty(counts[0], dtype=np.int64)
-    waiting = np.empty(counts[1], dtype=np.int64)
-    applicants = np.empty(counts[2], dtype=np.int64)
-    k0 = k1 = k2 = 0
-    for i in range(n):
-        a = applying[i]
-        if a == 0:
-            continue
-        if a == 2:
-            waiting[k1] = i
-            k1 += 1
-            if arrival[i] == month and status[i] == returned:
-                arriving[k0] = i
-                k0 += 1
-        elif a == 1 and status[i] == returned:
-            applicants[k2] = i
-            k2 += 1
-    return arriving, waiting, applicants

@@ -278,10 +278,6 @@ class _Run:
         self._record(t, flows, measures, demand)
         clock.lap("recording")
 
-    def _queues(self, month):
-        S = self.S
-        return kernels.queue_indices(self.n, S.applying, S.status, S.arrival, month, self.T.returned)
-
     def _compact(self):
         self.n = compact(self.S, self.n)
 
@@ -289,7 +285,8 @@ class _Run:
         """Admitted people travel; `headcount` and `by_group` are updated in place."""
         T = self.T
         # returnees admitted earlier travel now
-        arrive, _, _ = self._queues(month)
+        applying = self._view("applying")
+        arrive = np.nonzero((applying == 2) & (self._view("arrival") == month) & (self._view("status") == T.returned))[0]
         if arrive.size:
             S = self.S
             target = S.apply_status[arrive].astype(np.int64)
@@ -348,7 +345,8 @@ class _Run:
         T, W = self.T, self.W
         rng = generator(self.seed, month, PHASE_ADMIT)
         pending = self.pipeline.sum(axis=(0, 1))  # [status, sector]
-        _, waiting, applicants = self._queues(month)
+        applying = self._view("applying")
+        waiting = np.nonzero(applying == 2)[0]
         pending_sector = pending.sum(axis=0).astype(np.float64)
         pending_status_sector = pending.astype(np.float64).copy()
         if waiting.size:
@@ -358,6 +356,7 @@ class _Run:
         room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
 
         # returnees who applied queue first (where the regime gives them priority)
+        applicants = np.nonzero((applying == 1) & (self._view("status") == T.returned))[0]
         used = np.zeros(N_SECTOR)
         new_apps = self._new_applications(t, home_wage, rng, network)
         if applicants.size:
