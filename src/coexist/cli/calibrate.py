@@ -9,34 +9,9 @@ from collections.abc import Callable
 __all__ = ["add_parser", "run"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1. Got {text!r} instead.")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], e.g. 0.05. Got {text!r} instead.")
-    return value
+from coexist.cli.argtypes import positive_int as _positive_int
+from coexist.cli.argtypes import scale as _scale
+from coexist.cli.argtypes import seed as _seed
 
 
 def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signature as explain.add_parser

@@ -7,12 +7,12 @@ output folder that cannot be written), with exactly one line on stderr; 130 inte
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from coexist.cli import argtypes
 from coexist.errors import CoexistError
 
 __all__ = ["main", "build_parser"]
@@ -39,44 +39,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], e.g. 0.1. Got {text!r} instead.")
-    return value
-
-
-def _month(text: str) -> str:
-    from coexist.periods import parse_month
-
-    try:
-        parse_month(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1. Got {text!r} instead.")
-    return value
+_seed, _scale, _month, _limit = argtypes.seed, argtypes.scale, argtypes.month, argtypes.positive_int
 
 
 def _override(text: str) -> str:

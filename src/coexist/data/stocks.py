@@ -494,23 +494,11 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     # Integer persons: status x origin exactly on both margins, then each cell over sectors.
     block = _integer_block(fitted_block)
 
-    counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
-    fitted = np.zeros(counts.shape)
-    for s, name in enumerate(RAKED_STATUSES):
-        counts[STATUSES.index(name)] = block[s]
-        fitted[STATUSES.index(name)] = fitted_block[s]
+    counts, fitted = _place_raked(block, fitted_block)
 
     irregular, origin_shares, construction_share = _irregular(assumptions)
     titp_sectors = fitted_block[RAKED_STATUSES.index("titp")].sum(axis=0)
-    sector_w = np.where(np.arange(len(SECTORS)) == SECTORS.index("construction"), 0.0, titp_sectors)
-    sector_w = sector_w / sector_w.sum() * (1.0 - construction_share)
-    sector_w[SECTORS.index("construction")] = construction_share
-    irr_fit = irregular["total"].value * np.outer(origin_shares, sector_w)
-    origin_int = integerise(irr_fit.sum(axis=1))
-    irr = np.zeros(irr_fit.shape, dtype=np.int64)
-    for o in range(len(ORIGINS)):
-        if origin_int[o]:
-            irr[o] = integerise(irr_fit[o] * origin_int[o] / irr_fit[o].sum())
+    irr, irr_fit = _irregular_block(irregular["total"].value, origin_shares, construction_share, titp_sectors)
     counts[STATUSES.index("irregular")] = irr
     fitted[STATUSES.index("irregular")] = irr_fit
 
@@ -739,7 +727,19 @@ def _integer_block(fitted_block: np.ndarray) -> np.ndarray:
     return block
 
 
+def _place_raked(block: np.ndarray, fitted_block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole and fitted persons of the raked statuses in the full status x origin x sector array."""
+    counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
+    fitted = np.zeros(counts.shape)
+    for s, name in enumerate(RAKED_STATUSES):
+        counts[STATUSES.index(name)] = block[s]
+        fitted[STATUSES.index(name)] = fitted_block[s]
+    return counts, fitted
+
+
 def _irregular_block(total: float, origin_shares: np.ndarray, construction_share: float, titp_sectors: np.ndarray):
+    """Former-TITP overstayers by origin and sector: the construction share fixed, the rest
+    spread like TITP workers; whole persons per origin."""
     sector_w = np.where(np.arange(len(SECTORS)) == SECTORS.index("construction"), 0.0, titp_sectors)
     sector_w = sector_w / sector_w.sum() * (1.0 - construction_share)
     sector_w[SECTORS.index("construction")] = construction_share
@@ -770,12 +770,7 @@ def _initial_stocks_2016() -> InitialStocks:
         Margin(keep=(1,), target=_vector(nationality, ORIGINS), name="nationality"),
     ]
     fitted_block = rake(_seed(), margins, tol=1e-11, max_iter=5000)
-    block = _integer_block(fitted_block)
-    counts = np.zeros((len(STATUSES), len(ORIGINS), len(SECTORS)), dtype=np.int64)
-    fitted = np.zeros(counts.shape)
-    for s, name in enumerate(RAKED_STATUSES):
-        counts[STATUSES.index(name)] = block[s]
-        fitted[STATUSES.index(name)] = fitted_block[s]
+    counts, fitted = _place_raked(_integer_block(fitted_block), fitted_block)
     irregular, origin_shares, construction_share = _irregular_2016(assumptions)
     titp_sectors = fitted_block[RAKED_STATUSES.index("titp")].sum(axis=0)
     irr, irr_fit = _irregular_block(irregular["total"].value, origin_shares, construction_share, titp_sectors)
