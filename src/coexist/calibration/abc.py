@@ -11,7 +11,7 @@ deterministic for a seed and a run resumed from its saved state (``state_path``,
 JSON, written after each generation) gives the same result as a straight one.
 
 ``calibrate`` fits behavioural parameters of a scenario to the ``fit`` rows of
-the targets table, with the ARD over those rows as the distance. docs/validation.md
+the targets table, with the ARD over those rows as the distance. docs/calibration.md
 ("Calibration (ABC-SMC)") describes both.
 """
 
