@@ -12,7 +12,7 @@ JSON, written after each generation) gives the same result as a straight one.
 
 ``calibrate`` fits behavioural parameters of a scenario to the ``fit`` rows of
 the targets table, with the ARD over those rows as the distance. docs/calibration.md
-("Calibration (ABC-SMC)") describes both.
+describes both.
 """
 
 from __future__ import annotations
