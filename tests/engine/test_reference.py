@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from coexist.engine import kernels, reference
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
-from coexist.engine.simulate import _Run
+from coexist.engine.simulate import N_ORIGIN, N_SECTOR, _Run
 from coexist.engine.state import State
 from coexist.periods import format_month
 from coexist.scenario import load_scenario
@@ -50,6 +50,7 @@ class Call(NamedTuple):
     inputs: tuple  # the arguments between `seed` and the flows buffer
     flows_shape: tuple
     measures_shape: tuple
+    tally_shapes: tuple  # host pass: per-thread employer headcounts and returnee arrivals
     abroad: int
 
 
@@ -59,41 +60,40 @@ def _copy(S: State) -> State:
 
 @functools.cache
 def _captured(name: str):
-    """Run the scenario; record the passes (and census calls) of the checked months."""
+    """Run the scenario; record the passes of the checked months."""
     make, seed, scale, checked = SCENARIOS[name]
     scenario = make()
     run = _Run(scenario, seed, scale if scale is not None else scenario.population.scale)
     calls: list[Call] = []
-    censuses: list[tuple] = []
-    real = {"host": kernels.host_month, "home": kernels.home_month, "census": kernels.census}
+    real = {"host": kernels.host_month, "home": kernels.home_month}
 
     def recorder(which):
         def record(n, S, R, P, month, seed, *rest):
-            *inputs, flows, measures, abroad = rest
+            if which == "host":
+                *inputs, flows, measures, headcount, fresh, abroad = rest
+                tallies = (headcount.shape, fresh.shape)
+            else:
+                *inputs, flows, measures, abroad = rest
+                tallies = ()
             calls.append(Call(which, n, _copy(S), R, P.copy(), month, seed, tuple(np.copy(a) for a in inputs),
-                              flows.shape, measures.shape, abroad))
+                              flows.shape, measures.shape, tallies, abroad))
             return real[which](n, S, R, P, month, seed, *rest)
         return record
-
-    def record_census(*args):
-        censuses.append(tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args))
-        return real["census"](*args)
 
     try:
         for t in range(max(checked) + 1):
             if t in checked:
                 kernels.host_month, kernels.home_month = recorder("host"), recorder("home")
-                kernels.census = record_census
             run.step(t)
-            kernels.host_month, kernels.home_month, kernels.census = real["host"], real["home"], real["census"]
+            kernels.host_month, kernels.home_month = real["host"], real["home"]
     finally:
-        kernels.host_month, kernels.home_month, kernels.census = real["host"], real["home"], real["census"]
+        kernels.host_month, kernels.home_month = real["host"], real["home"]
     assert len(calls) == 2 * len(checked)
-    return run, calls, censuses
+    return run, calls
 
 
 def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None, **options):
-    """One month of the pass on a fresh copy of the recorded state: (state, flows, measures)."""
+    """One month of the pass on a fresh copy of the recorded state: (state, flows, measures, tallies)."""
     S = _copy(call.S)
     seed = call.seed if seed is None else seed
     P = call.P if P is None else P
@@ -106,13 +106,18 @@ def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None, **options)
         flows = np.zeros((1, *call.flows_shape[1:]))
         measures = np.zeros(call.measures_shape)
         fn = reference.host_month_reference if call.name == "host" else reference.home_month_reference
-    fn(call.n, S, R, P, call.month, seed, *call.inputs, flows, measures, call.abroad, **options)
-    return S, flows.sum(axis=0), measures.sum(axis=0)
+    threads = flows.shape[0]
+    tallies = tuple(np.zeros((threads, *shape[1:]), dtype=np.int64) for shape in call.tally_shapes)
+    fn(call.n, S, R, P, call.month, seed, *call.inputs, flows, measures, *tallies, call.abroad, **options)
+    return S, flows.sum(axis=0), measures.sum(axis=0), tuple(t.sum(axis=0) for t in tallies)
 
 
 def _assert_same(call: Call, compiled, ref):
     """State arrays exactly (floats too), flow counts exactly, measures to rounding."""
-    (S_c, f_c, m_c), (S_r, f_r, m_r) = compiled, ref
+    (S_c, f_c, m_c, t_c), (S_r, f_r, m_r, t_r) = compiled, ref
+    for name, a, b in zip(("employer headcounts", "returnee arrivals"), t_c, t_r):
+        if not np.array_equal(a, b):
+            raise AssertionError(f"{call.name} pass, {format_month(call.month)}: {name} differ")
     where = f"{call.name} pass, {format_month(call.month)}"
     for field in State._fields:
         a, b = getattr(S_c, field)[: call.n], getattr(S_r, field)[: call.n]
@@ -144,13 +149,13 @@ MAIN = ["tiny-temporary", "tiny-circular", "japan-circular@0.005"]
 
 @pytest.mark.parametrize("name", MAIN)
 def test_passes_match_reference(name):
-    run, calls, _ = _captured(name)
+    run, calls = _captured(name)
     esd = run.T.status_names.index("esd")
     seen = np.zeros(len(FLOW_TYPES))
     months = set()
     esd_holders = 0
     for call in calls:
-        S, flows, _ = _check(call)
+        S, flows, _, _ = _check(call)
         assert flows.sum() > 0, f"{call.name} pass in {format_month(call.month)} changed nobody"
         seen += flows.sum(axis=(1, 2, 3, 4))
         months.add(call.month)
@@ -166,16 +171,19 @@ def test_passes_match_reference(name):
 
 @pytest.mark.parametrize("name", [k for k in SCENARIOS if k.startswith("tiny-circular-seed")])
 def test_passes_match_reference_for_other_run_seeds(name):
-    _, calls, _ = _captured(name)
+    _, calls = _captured(name)
     for call in calls:
         _check(call)
 
 
 @pytest.mark.parametrize("name", ["tiny-circular", "japan-circular@0.005"])
 def test_census_matches_reference(name):
-    _, _, censuses = _captured(name)
-    assert censuses
-    for args in censuses:
+    run, calls = _captured(name)
+    T = run.T
+    for call in calls:
+        S = call.S
+        args = (call.n, S.status, S.origin, S.sector, S.employer, S.months_home, S.cert, run.counted_employer,
+                T.n_status, N_ORIGIN, N_SECTOR, run.n_emp, T.returned, numba.get_num_threads())
         compiled = kernels.census(*args)
         ref = reference.census_reference(*args)
         assert sum(int(c.sum()) for c in compiled) > 0
@@ -184,18 +192,36 @@ def test_census_matches_reference(name):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("make, scale", [
+    (lambda: tiny_world("japan-circular"), None),
+    (lambda: tiny_world("japan-temporary"), None),
+    (lambda: load_scenario("japan-circular", end="2026-12"), 0.005),
+])
+def test_group_totals_kept_from_flows_equal_a_full_census(make, scale):
+    """The engine counts the population once, then keeps the totals up to date from the
+    month's flows and the employer counts of the host pass: a full count agrees every month."""
+    scenario = make()
+    run = _Run(scenario, 5, scale if scale is not None else scenario.population.scale)
+    for t in range(len(run.T.months)):
+        run.step(t)
+        kept_groups, kept_heads = run.last_census
+        groups, heads, _ = run._census()
+        np.testing.assert_array_equal(kept_groups, groups, err_msg=f"month {t}")
+        np.testing.assert_array_equal(kept_heads, heads, err_msg=f"month {t}")
+
+
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), shift=st.integers(-13, 13), which=st.sampled_from(["host", "home"]))
 def test_reference_matches_for_any_seed_and_month(seed, shift, which):
     """Other random streams (seed, and month as the stream key) from a state with ESD holders."""
-    _, calls, _ = _captured("tiny-circular")
+    _, calls = _captured("tiny-circular")
     call = [c for c in calls if c.name == which][-1]
     call = call._replace(seed=seed, month=call.month + shift)
     _check(call)
 
 
 def _a_host_and_home_call():
-    _, calls, _ = _captured("tiny-circular")
+    _, calls = _captured("tiny-circular")
     return [c for c in calls if c.name == "host"][-1], [c for c in calls if c.name == "home"][-1]
 
 

@@ -40,7 +40,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     person_key,
 )
 
-__all__ = ["host_month", "home_month", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = ["host_month", "home_month", "census", "applicants", "job_changers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 
@@ -183,10 +183,14 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
 
 @njit(cache=True)
 def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, death_by_age, flows, measures, abroad):
+               cap_open, death_by_age, flows, measures, headcount, fresh, abroad):
     """One month in the host for every person there (steps 3-8).
 
     `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
+    The pass also counts, per thread, the regular workers per employer at the end of the
+    pass (`headcount` [thread, employer]) and the people who came home this month by
+    origin and certified level (`fresh` [thread, origin, level]), so that no separate
+    census of the population is needed between the passes.
     """
     _host_pass(
         n, S.pid, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
@@ -198,7 +202,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusiv
         R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
         R.recognition, R.cumulative,
         P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-        death_by_age, flows, measures, abroad,
+        death_by_age, flows, measures, headcount, fresh, abroad,
     )
 
 
@@ -212,7 +216,7 @@ def _host_pass(
     tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
     detection, ban, matching, recognition, cumulative,
     P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-    death_by_age, flows, measures, abroad,
+    death_by_age, flows, measures, headcount, fresh, abroad,
 ):
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
@@ -224,8 +228,11 @@ def _host_pass(
     n_chunks = measures.shape[0]
     size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        fl = flows[get_thread_id()]
+        thread = get_thread_id()
+        fl = flows[thread]
         me = measures[c]
+        heads = headcount[thread]
+        came_home = fresh[thread]
         for i in range(c * size, min(n, (c + 1) * size)):
             st = status[i]
             if st <= 0 or st == returned:
@@ -364,7 +371,7 @@ def _host_pass(
                         fl[F_RETURN, st, returned, o, sec] += 1.0
                         prev_status[i] = st
                         _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     me, o, returned)
+                                     employer, cert, me, came_home, o, returned)
                         continue
                 # early voluntary return, stronger in the first year and for target earners
                 if not decided:
@@ -379,7 +386,7 @@ def _host_pass(
                         fl[F_RETURN, st, returned, o, sec] += 1.0
                         prev_status[i] = st
                         _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     me, o, returned)
+                                     employer, cert, me, came_home, o, returned)
                         continue
             elif st != irregular:
                 # non-programme statuses leave the modelled population with their exit rate
@@ -410,14 +417,14 @@ def _host_pass(
                 if draw(key, SLOT_DETECT) < detection:
                     fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
                     _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                 me, o, returned)
+                                 employer, cert, me, came_home, o, returned)
                     ban_until[i] = month + ban
                     forfeited[i] = 1
                     continue
                 if draw(key, SLOT_DEPART) < P[P_VIRR]:
                     fl[F_DEPART, irregular, returned, o, sec] += 1.0
                     _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                 me, o, returned)
+                                 employer, cert, me, came_home, o, returned)
                     ban_until[i] = month + 12
                     forfeited[i] = 1
                     continue
@@ -434,6 +441,8 @@ def _host_pass(
             if months_abroad[i] >= 36:
                 me[o, M_EXPERIENCED] += 1.0
             if st != irregular:
+                if employer[i] >= 0:
+                    heads[employer[i]] += 1
                 me[o, M_REGULAR] += 1.0
                 if family[i] > 0:
                     me[o, M_FAMILY] += 1.0
@@ -452,9 +461,13 @@ def _go_irregular(i, st, lapsed, prev_status, status, overstay, months_in_status
 
 
 @njit(inline="always", cache=True)
-def _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay, me, o, returned):
+def _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay, employer, cert,
+                 me, came_home, o, returned):
     # skill carried home from this stay; savings come home with the person
     me[o, M_SKILLHOME] += skill[i] * months_in_stay[i] / 12.0
+    came_home[o, cert[i]] += 1
+    if employer[i] == -2:
+        employer[i] = -1  # changed employer, then left: no employer to go back to
     status[i] = returned
     months_home[i] = 0
     employed_home[i] = 0
@@ -576,3 +589,52 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
             if st == returned and months_home[i] == 0:
                 fresh[t, origin[i], cert[i]] += 1
     return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)
+
+
+@njit(cache=True)
+def applicants(n, applying, status, arrival, month, returned):
+    """Returnees in the re-entry queue, in one scan: (admitted earlier and travelling this
+    month, admitted and still waiting, applied and not yet admitted), as row indices."""
+    n_arrive = n_wait = n_applied = 0
+    for i in range(n):
+        a = applying[i]
+        if a == 2:
+            if arrival[i] == month and status[i] == returned:
+                n_arrive += 1
+            else:
+                n_wait += 1
+        elif a == 1 and status[i] == returned:
+            n_applied += 1
+    arrive = np.empty(n_arrive, dtype=np.int64)
+    wait = np.empty(n_wait, dtype=np.int64)
+    applied = np.empty(n_applied, dtype=np.int64)
+    n_arrive = n_wait = n_applied = 0
+    for i in range(n):
+        a = applying[i]
+        if a == 2:
+            if arrival[i] == month and status[i] == returned:
+                arrive[n_arrive] = i
+                n_arrive += 1
+            else:
+                wait[n_wait] = i
+                n_wait += 1
+        elif a == 1 and status[i] == returned:
+            applied[n_applied] = i
+            n_applied += 1
+    return arrive, wait, applied
+
+
+@njit(cache=True)
+def job_changers(n, employer):
+    """Rows of the people who changed employer this month (employer -2)."""
+    k = 0
+    for i in range(n):
+        if employer[i] == -2:
+            k += 1
+    rows = np.empty(k, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if employer[i] == -2:
+            rows[k] = i
+            k += 1
+    return rows

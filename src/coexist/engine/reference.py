@@ -224,8 +224,11 @@ def census_reference(n, status, origin, sector, employer, months_home, cert, cou
 # ----- the host pass --------------------------------------------------------------------
 
 
-def _arrive_home(S, me, rows, returned):
+def _arrive_home(S, me, came_home, rows, returned):
     """Arrival at origin (model.md 3.6.2) of the people at state rows `rows`."""
+    np.add.at(came_home, (_i64(S.origin[rows]), _i64(S.cert[rows])), 1)
+    changed = rows[S.employer[rows] == -2]
+    S.employer[changed] = -1  # changed employer, then left: no employer to go back to
     # skill-years carried home; the product is formed in float32 (the kernels multiply the
     # float32 skill by the int16 month count before dividing by 12.0)
     skill_months = S.skill[rows] * S.months_in_stay[rows].astype(np.float32)
@@ -238,7 +241,7 @@ def _arrive_home(S, me, rows, returned):
 
 
 def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
-                         f12, cap_open, death_by_age, flows, measures, abroad):
+                         f12, cap_open, death_by_age, flows, measures, headcount, fresh, abroad):
     """One month in the host for everyone there (steps 3-8), as kernels.host_month.
 
     Works on index vectors: `rows` are the state rows of the people in the host, and each
@@ -247,6 +250,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     """
     fl = flows[0]
     me = measures[0]
+    came_home = fresh[0]
     irregular, returned = int(R.irregular), int(R.returned)
     wage_of = _f64(R.wage)
     kind = _i64(R.kind)
@@ -438,7 +442,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         home = d[goes_home]
         _add_flows(fl, F_RETURN, st[home], np.full(home.size, returned), o[home], sec[home])
         S.prev_status[rows[home]] = st[home]
-        _arrive_home(S, me, rows[home], returned)
+        _arrive_home(S, me, came_home, rows[home], returned)
         live[home] = False
         decided[d[stays | goes_irregular]] = True
 
@@ -453,7 +457,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         back = early & (u(SLOT["early_return"], everyone) < hazard)
         _add_flows(fl, F_RETURN, st[back], np.full(back.sum(), returned), o[back], sec[back])
         S.prev_status[rows[back]] = st[back]
-        _arrive_home(S, me, rows[back], returned)
+        _arrive_home(S, me, came_home, rows[back], returned)
         live[back] = False
 
     # 3.4.9 non-programme statuses: exits; then hazard-driven transitions (first success) for
@@ -489,7 +493,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < P[P_VIRR])
     for mask, flow, ban in ((removed, F_REMOVAL, int(R.ban)), (departs, F_DEPART, 12)):
         _add_flows(fl, flow, st[mask], np.full(mask.sum(), returned), o[mask], sec[mask])
-        _arrive_home(S, me, rows[mask], returned)
+        _arrive_home(S, me, came_home, rows[mask], returned)
         S.ban_until[rows[mask]] = month + ban
         S.forfeited[rows[mask]] = 1
         live[mask] = False
@@ -510,6 +514,8 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     _add_measure(me, M_FAMILY, o[regular], _i64(S.family[rows[regular]]) > 0)
     mobile = regular & _job_change_allowed(R, st, S.months_in_status[rows])
     _add_measure(me, M_MOBILITY, o[mobile], np.ones(mobile.sum()))
+    employed = _i64(S.employer[rows[regular]])
+    np.add.at(headcount[0], employed[employed >= 0], 1)
 
 
 # ----- the home pass --------------------------------------------------------------------

@@ -51,6 +51,15 @@ def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray
     return out
 
 
+def _apply_flows(by_group: np.ndarray, flows: np.ndarray) -> None:
+    """Add the people a month's flows [flow, from, to, origin, sector] moved to the group
+    totals [status, origin, sector]; "abroad" and the pools' "no sector" stay outside."""
+    n_status, _, n_sector = by_group.shape
+    moved = flows[:, :n_status + 1, :n_status + 1, :, :n_sector].sum(axis=0)  # [from, to, origin, sector]
+    by_group += moved.sum(axis=0)[:n_status].astype(np.int64)
+    by_group -= moved.sum(axis=1)[:n_status].astype(np.int64)
+
+
 class PhaseClock:
     """Wall time spent in each phase of the monthly schedule, summed over months."""
 
@@ -108,15 +117,18 @@ class _Run:
         self.agent_months = 0
 
     def _kernel_buffers(self):
-        """Per-thread flow counts and per-chunk measures for the compiled passes, zeroed."""
+        """Per-thread flow counts, per-chunk measures, per-thread employer headcounts and
+        returnee arrivals for the compiled passes, zeroed."""
         threads = numba.get_num_threads()
         if getattr(self, "_buffers", None) is None or self._buffers[0].shape[0] != threads:
             self._buffers = (
                 np.zeros((threads, *self.flow_shape)),
                 np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
+                np.zeros((threads, self.n_emp), dtype=np.int64),
+                np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
             )
         for buffer in self._buffers:
-            buffer[...] = 0.0
+            buffer[...] = 0
         return self._buffers
 
     # ----- helpers over the population -------------------------------------------------
@@ -124,7 +136,9 @@ class _Run:
         return getattr(self.S, name)[: self.n]
 
     def _census(self):
-        """Persons by status, origin and sector; regular workers per employer; this month's returnees.
+        """Persons by status, origin and sector; regular workers per employer; this month's returnees,
+        counted over the whole population (the first month; later months keep the totals
+        up to date from the flows).
 
         Returns (by_group [status, origin, sector], headcount [employer], fresh [origin, level]).
         """
@@ -216,47 +230,55 @@ class _Run:
         # step 1: demand and vacancies
         demand = W.demand0 * W.demand_index[t]
         capacity = demand[W.emp_sector] * W.emp_share
-        by_group, headcount, _ = self.last_census if self.last_census is not None else self._census()
-        by_group = by_group.copy()
-        headcount = headcount.copy()
+        if self.last_census is None:
+            self.last_census = self._census()[:2]
+        # group totals are kept up to date through the month: every change of status is a flow
+        by_group, headcount = (a.copy() for a in self.last_census)
         if month % 12 == 3:  # intake limits count per fiscal year (April to March)
             self.intake[:] = 0.0
 
         # step 2: recruitment: arrivals of those admitted earlier, then new admissions
         clock.lap("set-up and compaction")
-        self._arrivals(t, month, flows, capacity, headcount, by_group)
+        arriving, waiting, applied = kernels.applicants(self.n, self.S.applying, self.S.status, self.S.arrival, month,
+                                                        T.returned)
+        self._arrivals(t, month, flows, capacity, headcount, by_group, arriving)
         clock.lap("recruitment: arrivals")
         counts = by_group.sum(axis=1)
         employed = self._regular_by_sector(by_group)
         network = by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
-        self._admissions(t, month, counts, employed, demand, home_wage, network)
+        self._admissions(t, month, counts, employed, demand, home_wage, network, waiting, applied)
         clock.lap("recruitment: admissions")
 
         # steps 3-8 in the host
         cap_room = T.caps[t] * self.scale - counts
         cap_open = cap_room > 0
-        thread_flows, chunk_measures = self._kernel_buffers()
+        thread_flows, chunk_measures, thread_heads, thread_fresh = self._kernel_buffers()
         kernels.host_month(
             self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
-            W.sector_factor,
-            home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures, self.abroad,
+            W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures,
+            thread_heads, thread_fresh, self.abroad,
         )
+        host_flows = thread_flows.sum(axis=0)
+        _apply_flows(by_group, host_flows)
+        headcount = thread_heads.sum(axis=0).astype(np.float64)
+        fresh = thread_fresh.sum(axis=0).astype(np.float64)
         clock.lap("host pass (steps 3-8)")
         # job changers (employer -2) move to a firm with a vacancy in their field
-        by_group, headcount, fresh = self._census()
-        changed = self._view("employer") == -2
-        # someone who changed employer and then left the host this month keeps no employer
-        self._view("employer")[changed & ~self.counted_employer[self._view("status").clip(0)]] = -1
-        movers = np.nonzero(self._view("employer") == -2)[0]
+        movers = kernels.job_changers(self.n, self.S.employer)
         if movers.size:
             # a free change of employer may cross sectors, towards open vacancies
             free = T.job_change[t][self.S.status[movers].astype(np.int64)] == JOB_FREE
             if free.any():
+                crossing = movers[free]
                 open_jobs = np.maximum(demand - self._regular_by_sector(by_group), 0.0) + 1e-9
                 cdf = np.cumsum(open_jobs)
-                u = uniforms(self.seed, self.S.pid[movers[free]].astype(np.int64), month, SLOT["job_sector"])
-                self.S.sector[movers[free]] = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
-            self._assign_employers(movers, self._view("sector")[movers], capacity, headcount, month, None)
+                u = uniforms(self.seed, self.S.pid[crossing].astype(np.int64), month, SLOT["job_sector"])
+                new_sector = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
+                group = (self.S.status[crossing].astype(np.int64), self.S.origin[crossing].astype(np.int64))
+                np.subtract.at(by_group, (*group, self.S.sector[crossing].astype(np.int64)), 1)
+                np.add.at(by_group, (*group, new_sector), 1)
+                self.S.sector[crossing] = new_sector
+            self._assign_employers(movers, self.S.sector[movers], capacity, headcount, month, None)
         clock.lap("census and job changers")
 
         # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
@@ -266,27 +288,27 @@ class _Run:
             self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, thread_flows,
             chunk_measures, self.abroad,
         )
-        flows += thread_flows.sum(axis=0)
+        all_flows = thread_flows.sum(axis=0)
+        _apply_flows(by_group, all_flows - host_flows)
+        flows += all_flows
         measures += chunk_measures.sum(axis=0)
         clock.lap("home pass (steps 9-11)")
 
         # non-programme statuses: entries from abroad
-        self._inflows(t, month, flows, capacity, headcount)
+        self._inflows(t, month, flows, capacity, headcount, by_group)
         # step 11: pools renew through cohorts
         self._pools(t, month, flows)
         clock.lap("entries from abroad and pools")
-        self._record(t, flows, measures, demand)
+        self._record(t, flows, measures, demand, by_group, headcount)
         clock.lap("recording")
 
     def _compact(self):
         self.n = compact(self.S, self.n)
 
-    def _arrivals(self, t, month, flows, capacity, headcount, by_group):
-        """Admitted people travel; `headcount` and `by_group` are updated in place."""
+    def _arrivals(self, t, month, flows, capacity, headcount, by_group, arrive):
+        """Admitted people travel (`arrive`: returnees admitted earlier whose travel month this
+        is); `headcount` and `by_group` are updated in place."""
         T = self.T
-        # returnees admitted earlier travel now
-        applying = self._view("applying")
-        arrive = np.nonzero((applying == 2) & (self._view("arrival") == month) & (self._view("status") == T.returned))[0]
         if arrive.size:
             S = self.S
             target = S.apply_status[arrive].astype(np.int64)
@@ -341,12 +363,12 @@ class _Run:
             self._assign_employers(ids[group], sector[group], capacity, headcount, month, limit)
         self.pipeline[slot] = 0
 
-    def _admissions(self, t, month, counts, employed, demand, home_wage, network):
+    def _admissions(self, t, month, counts, employed, demand, home_wage, network, waiting, applicants):
+        """New admissions; `waiting` are returnees admitted earlier who have not travelled yet,
+        `applicants` returnees who applied to come back."""
         T, W = self.T, self.W
         rng = generator(self.seed, month, PHASE_ADMIT)
         pending = self.pipeline.sum(axis=(0, 1))  # [status, sector]
-        applying = self._view("applying")
-        waiting = np.nonzero(applying == 2)[0]
         pending_sector = pending.sum(axis=0).astype(np.float64)
         pending_status_sector = pending.astype(np.float64).copy()
         if waiting.size:
@@ -356,7 +378,6 @@ class _Run:
         room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
 
         # returnees who applied queue first (where the regime gives them priority)
-        applicants = np.nonzero((applying == 1) & (self._view("status") == T.returned))[0]
         used = np.zeros(N_SECTOR)
         new_apps = self._new_applications(t, home_wage, rng, network)
         if applicants.size:
@@ -449,7 +470,7 @@ class _Run:
             capacity = capacity - take
         return place
 
-    def _inflows(self, t, month, flows, capacity, headcount):
+    def _inflows(self, t, month, flows, capacity, headcount, by_group):
         T, W = self.T, self.W
         rates = T.inflow[t] * self.scale
         if rates.sum() <= 0:
@@ -465,6 +486,7 @@ class _Run:
             return
         reps = counts[s, o, sec]
         np.add.at(flows, (kernels.F_ENTRY, self.abroad, s, o, sec), reps.astype(np.float64))
+        np.add.at(by_group, (s, o, sec), reps)
         ids = self._append(np.repeat(o, reps).astype(np.int8), np.repeat(s, reps).astype(np.int8),
                            np.repeat(sec, reps).astype(np.int8), month)
         self._assign_employers(ids, self.S.sector[ids], capacity, headcount, month, None)
@@ -478,9 +500,8 @@ class _Run:
             flows[kernels.F_COHORT, self.abroad, 0, o, N_SECTOR] += cohort_in[o]
             flows[kernels.F_AGEOUT, 0, self.abroad, o, N_SECTOR] += age_out[o]
 
-    def _record(self, t, flows, measures, demand):
-        self.last_census = self._census()
-        by_group = self.last_census[0]
+    def _record(self, t, flows, measures, demand, by_group, headcount):
+        self.last_census = (by_group, headcount)
         self.agent_months += int(by_group.sum())
         stock = np.zeros((self.T.n_status, N_ORIGIN, N_SECTOR + 1))
         stock[:, :, :N_SECTOR] = by_group
