@@ -303,7 +303,7 @@ class _Run:
         clock.lap("recording")
 
     def _compact(self):
-        self.n = compact(self.S, self.n)
+        self.n = compact(self.S, self.n, self.T.returned)
 
     def _arrivals(self, t, month, flows, capacity, headcount, by_group, arrive):
         """Admitted people travel (`arrive`: returnees admitted earlier whose travel month this

@@ -91,12 +91,16 @@ def grow(state: State, used: int, needed: int) -> State:
     return bigger
 
 
-def compact(state: State, used: int) -> int:
-    """Drop people who left the modelled population; returns the new count.
+def compact(state: State, used: int, returned: int) -> int:
+    """Drop people who left the modelled population, and put the people at origin after
+    the people in the host; returns the new count.
 
-    Order is kept and every person keeps their `pid`, so random streams do not change.
+    Each group keeps its order and every person keeps their `pid`, so random streams do
+    not change. Grouping the returnees keeps each monthly pass on memory that holds the
+    people it works on (most people are returnees late in a run).
     """
-    keep = np.nonzero(state.status[:used] != GONE)[0]
+    status = state.status[:used]
+    keep = np.concatenate([np.flatnonzero((status != GONE) & (status != returned)), np.flatnonzero(status == returned)])
     k = keep.size
     for name in FIELDS:
         array = getattr(state, name)
