@@ -43,6 +43,22 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
 __all__ = ["host_month", "home_month", "census", "applicants", "job_changers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
+# A chunk is every 64th block of people, so that each thread gets its share of the people
+# in the host and of those at origin (compaction groups them), whatever the thread count.
+BLOCK = 4096
+
+
+@njit(inline="always", cache=True)
+def _chunk_length(n, chunk, n_chunks):
+    """Positions in `chunk`: its blocks are chunk, chunk + n_chunks, ... (the last may be cut by n)."""
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    return max(0, (n_blocks - chunk + n_chunks - 1) // n_chunks) * BLOCK
+
+
+@njit(inline="always", cache=True)
+def _row(position, chunk, n_chunks):
+    """The population row at `position` in `chunk` (positions run through its blocks in order)."""
+    return (chunk + n_chunks * (position // BLOCK)) * BLOCK + position % BLOCK
 
 FLOW_TYPES = (
     "entry",
@@ -226,14 +242,16 @@ def _host_pass(
     retire = P[P_RETIRE] * 12.0
     n_tr = tr_from.shape[0]
     n_chunks = measures.shape[0]
-    size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         thread = get_thread_id()
         fl = flows[thread]
         me = measures[c]
         heads = headcount[thread]
         came_home = fresh[thread]
-        for i in range(c * size, min(n, (c + 1) * size)):
+        for position in range(_chunk_length(n, c, n_chunks)):
+            i = _row(position, c, n_chunks)
+            if i >= n:
+                break
             st = status[i]
             if st <= 0 or st == returned:
                 continue
@@ -496,14 +514,17 @@ def _home_pass(
     P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad,
 ):
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
+    employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
     n_chunks = measures.shape[0]
-    size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
         me = measures[c]
-        for i in range(c * size, min(n, (c + 1) * size)):
+        for position in range(_chunk_length(n, c, n_chunks)):
+            i = _row(position, c, n_chunks)
+            if i >= n:
+                break
             if status[i] != returned:
                 continue
             key = person_key(seed, pid[i], month)
@@ -557,7 +578,7 @@ def _home_pass(
                 continue
             if months_home[i] < max(wait, 1):
                 continue
-            hazard = P[P_G0] * remigration_gain[o] * math.exp(-P[P_TEMPLOYED] * (employed_home[i] > 0))
+            hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
             if draw(key, SLOT_REMIGRATE) < hazard * p_back:
                 applying[i] = 1
                 apply_status[i] = target
@@ -575,10 +596,12 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
     by_employer = np.zeros((threads, n_employer), dtype=np.int64)
     fresh = np.zeros((threads, n_origin, 3), dtype=np.int64)
     n_chunks = N_CHUNKS
-    size = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         t = get_thread_id()
-        for i in range(c * size, min(n, (c + 1) * size)):
+        for position in range(_chunk_length(n, c, n_chunks)):
+            i = _row(position, c, n_chunks)
+            if i >= n:
+                break
             st = status[i]
             if st < 0:
                 continue

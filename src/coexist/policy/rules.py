@@ -156,6 +156,8 @@ def way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_comp
         best_p = 1.0
         best_to = status
     for k in range(rp_from.shape[0]):
+        if best_p >= 1.0:
+            break  # a certain way back is found; no path can be better
         if rp_from[k] != status or not rp_open[k]:
             continue
         if months_completed < rp_min_completed[k]:
