@@ -614,50 +614,64 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
     return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
+def _queue_place(i, applying, status, arrival, month, returned):
+    """0: admitted and travelling this month, 1: admitted and waiting, 2: applied, -1: none."""
+    a = applying[i]
+    if a == 2:
+        return 0 if arrival[i] == month and status[i] == returned else 1
+    if a == 1 and status[i] == returned:
+        return 2
+    return -1
+
+
+@njit(parallel=True, cache=True)
 def applicants(n, applying, status, arrival, month, returned):
-    """Returnees in the re-entry queue, in one scan: (admitted earlier and travelling this
-    month, admitted and still waiting, applied and not yet admitted), as row indices."""
-    n_arrive = n_wait = n_applied = 0
-    for i in range(n):
-        a = applying[i]
-        if a == 2:
-            if arrival[i] == month and status[i] == returned:
-                n_arrive += 1
-            else:
-                n_wait += 1
-        elif a == 1 and status[i] == returned:
-            n_applied += 1
-    arrive = np.empty(n_arrive, dtype=np.int64)
-    wait = np.empty(n_wait, dtype=np.int64)
-    applied = np.empty(n_applied, dtype=np.int64)
-    n_arrive = n_wait = n_applied = 0
-    for i in range(n):
-        a = applying[i]
-        if a == 2:
-            if arrival[i] == month and status[i] == returned:
-                arrive[n_arrive] = i
-                n_arrive += 1
-            else:
-                wait[n_wait] = i
-                n_wait += 1
-        elif a == 1 and status[i] == returned:
-            applied[n_applied] = i
-            n_applied += 1
+    """Returnees in the re-entry queue, in row order: (admitted earlier and travelling this
+    month, admitted and still waiting, applied and not yet admitted)."""
+    size = (n + N_CHUNKS - 1) // N_CHUNKS
+    counts = np.zeros((N_CHUNKS + 1, 3), dtype=np.int64)
+    for c in prange(N_CHUNKS):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            place = _queue_place(i, applying, status, arrival, month, returned)
+            if place >= 0:
+                counts[c + 1, place] += 1
+    offsets = np.zeros((N_CHUNKS + 1, 3), dtype=np.int64)
+    for c in range(N_CHUNKS):
+        offsets[c + 1] = offsets[c] + counts[c + 1]
+    arrive = np.empty(offsets[N_CHUNKS, 0], dtype=np.int64)
+    wait = np.empty(offsets[N_CHUNKS, 1], dtype=np.int64)
+    applied = np.empty(offsets[N_CHUNKS, 2], dtype=np.int64)
+    for c in prange(N_CHUNKS):
+        filled = offsets[c].copy()
+        for i in range(c * size, min(n, (c + 1) * size)):
+            place = _queue_place(i, applying, status, arrival, month, returned)
+            if place == 0:
+                arrive[filled[0]] = i
+            elif place == 1:
+                wait[filled[1]] = i
+            elif place == 2:
+                applied[filled[2]] = i
+            if place >= 0:
+                filled[place] += 1
     return arrive, wait, applied
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def job_changers(n, employer):
-    """Rows of the people who changed employer this month (employer -2)."""
-    k = 0
-    for i in range(n):
-        if employer[i] == -2:
-            k += 1
-    rows = np.empty(k, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        if employer[i] == -2:
-            rows[k] = i
-            k += 1
+    """Rows of the people who changed employer this month (employer -2), in row order."""
+    size = (n + N_CHUNKS - 1) // N_CHUNKS
+    counts = np.zeros(N_CHUNKS + 1, dtype=np.int64)
+    for c in prange(N_CHUNKS):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            if employer[i] == -2:
+                counts[c + 1] += 1
+    offsets = np.cumsum(counts)
+    rows = np.empty(offsets[N_CHUNKS], dtype=np.int64)
+    for c in prange(N_CHUNKS):
+        k = offsets[c]
+        for i in range(c * size, min(n, (c + 1) * size)):
+            if employer[i] == -2:
+                rows[k] = i
+                k += 1
     return rows
