@@ -63,6 +63,9 @@ class SimulationResult:
     wall_seconds : float
         Time spent in the engine.
     seed, scale : the run's seed and scale.
+    end_state : pyarrow.Table or None
+        With ``simulate(..., end_state=True)``: everyone alive after the last month
+        (coexist.engine.end_state), the start of a later scenario.
     """
 
     stocks: pa.Table
@@ -75,3 +78,4 @@ class SimulationResult:
     seed: int
     scale: float
     extra: dict = field(default_factory=dict)
+    end_state: pa.Table | None = None  # everyone alive after the last month, when asked for

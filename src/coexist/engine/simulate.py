@@ -571,8 +571,10 @@ def simulate(
     seed: int = 0,
     scale: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    end_state: bool = False,
 ) -> SimulationResult:
-    """Run a scenario month by month and return tidy tables (counts re-inflated to persons)."""
+    """Run a scenario month by month and return tidy tables (counts re-inflated to persons);
+    with `end_state`, also everyone alive after the last month."""
     if scale is None:
         scale = scenario.population.scale
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
@@ -589,6 +591,11 @@ def simulate(
             progress(t + 1, total)
     run.clock.lap("between months")
     stocks, flows, demand, measures = run.tables()
+    final = None
+    if end_state:
+        from coexist.engine.end_state import end_state_table
+
+        final = end_state_table(run.S, run.n, run.T.status_names, int(run.T.months[-1]), float(scale))
     run.clock.lap("output tables")
     return SimulationResult(
         stocks=stocks,
@@ -605,4 +612,5 @@ def simulate(
             "params": dict(run.W.params),
             "phase_seconds": {k: round(v, 3) for k, v in run.clock.seconds.items()},
         },
+        end_state=final,
     )
