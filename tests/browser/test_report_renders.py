@@ -1,4 +1,4 @@
-"""The comparison report opened in headless Chromium, as a user would open it.
+"""The comparison and validation reports opened in headless Chromium, as a user would open them.
 
 Skipped only when no Chromium is installed (CI installs the Debian package ``chromium``
 in ``.ci/run``).
@@ -84,3 +84,34 @@ def test_a_broken_page_is_caught(tmp_path):
     dom, errors = _open(page, tmp_path)
     assert any("boom from page" in m for m in errors)
     assert "<p>x</p>" in dom
+
+
+@pytest.fixture(scope="module")
+def validation_report(tmp_path_factory) -> Path:
+    """``coexist validate`` on japan-history at a tiny scale: a real report with every kind of chart
+    (band, naive lines, series without a fitted row, series the model does not simulate)."""
+    import numba
+
+    from coexist.calibration.validation import validate
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # the cores are shared with the other test workers
+    try:
+        v = validate("japan-history", scale=0.002, replicates=2, workers=1, seed=1,
+                     out=tmp_path_factory.mktemp("browser") / "validation")
+    finally:
+        numba.set_num_threads(threads)
+    return v.files["validation.html"]
+
+
+def test_validation_report_renders_every_chart_and_the_console_is_clean(validation_report, tmp_path):
+    html = validation_report.read_text(encoding="utf-8")
+    charts = html.count('class="plotly-graph-div"')
+    assert charts >= 20  # one per target series
+    dom, errors = _open(validation_report, tmp_path)
+    assert errors == []
+    assert dom.count('class="main-svg"') >= charts
+    assert dom.count('class="xtick"') > 0 and dom.count('class="ytick"') > 0
+    assert dom.count("held out") >= charts // 2  # the held-out region is labelled on the charts
+    for fragment in ("ARD per series", "persistence", "linear trend", "What was run"):
+        assert fragment in dom

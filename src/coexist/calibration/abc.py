@@ -9,18 +9,24 @@ importance weights prior / proposal mixture. Each generation draws its random
 numbers from ``numpy.random.default_rng([seed, generation])``, so a run is
 deterministic for a seed and a run resumed from its saved state (``state_path``,
 JSON, written after each generation) gives the same result as a straight one.
+With ``workers`` > 1 the particles of a batch run in a pool of worker processes
+(spawned, one engine thread each); results are stored by particle index, so they
+do not depend on the number of workers.
 
-``calibrate`` fits behavioural parameters of a scenario to the ``fit`` rows of
-the targets table, with the ARD over those rows as the distance. docs/calibration.md
-describes both.
+``calibrate`` fits behavioural parameters and the scenario's declared assumption
+priors (``[calibration.priors]``) to the ``fit`` rows of the targets table, with
+the ARD over those rows as the distance. docs/calibration.md describes both.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,12 +137,95 @@ def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str],
     return names, np.array(lows), np.array(highs)
 
 
-def _distances(simulate_fn, distance, observed, names, thetas: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    out = np.empty(len(thetas))
-    for i, (theta, s) in enumerate(zip(thetas, seeds)):
-        d = float(distance(simulate_fn({n: float(x) for n, x in zip(names, theta)}, int(s)), observed))
-        out[i] = d if math.isfinite(d) else math.inf
-    return out
+def _one_distance(simulate_fn, distance, observed, params: dict[str, float], seed: int) -> float:
+    d = float(distance(simulate_fn(params, seed), observed))
+    return d if math.isfinite(d) else math.inf
+
+
+# In a worker process: the model, distance and observed data, sent once when it starts.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(simulate_fn, distance, observed) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    # One engine thread per worker, so n workers use n cores. The worker started with
+    # NUMBA_NUM_THREADS=1 (see _Evaluator); this covers a numba that read another value.
+    if "numba" in sys.modules:
+        try:
+            sys.modules["numba"].set_num_threads(1)
+        except Exception:  # noqa: BLE001 - the thread count is an optimisation only
+            pass
+    _WORKER.update(simulate_fn=simulate_fn, distance=distance, observed=observed)
+
+
+def _worker_distance(params: dict[str, float], seed: int) -> float:
+    return _one_distance(_WORKER["simulate_fn"], _WORKER["distance"], _WORKER["observed"], params, seed)
+
+
+class _Evaluator:
+    """Distances of a batch of particles, in this process or in a pool of ``workers`` processes.
+
+    The pool (``spawn`` start method: the engine's compiled kernels use threads, which do
+    not survive ``fork``) starts at the first batch and lives until :meth:`close`. Each
+    particle's distance is stored at its index, so the result does not depend on the
+    number of workers or the order in which they finish.
+    """
+
+    def __init__(self, simulate_fn, distance, observed, names: list[str], workers: int) -> None:
+        self.simulate_fn, self.distance, self.observed, self.names = simulate_fn, distance, observed, names
+        self.workers = int(workers)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, thetas: np.ndarray, seeds: np.ndarray, report: Callable[[int], None]) -> np.ndarray:
+        n = len(thetas)
+        params = [{name: float(x) for name, x in zip(self.names, theta)} for theta in thetas]
+        out = np.empty(n)
+        if self.workers == 1:
+            for i in range(n):
+                out[i] = _one_distance(self.simulate_fn, self.distance, self.observed, params[i], int(seeds[i]))
+                report(i + 1)
+            return out
+        if self.pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
+                                            initargs=(self.simulate_fn, self.distance, self.observed))
+        try:
+            # Workers start while submitting (spawn, on demand): they inherit NUMBA_NUM_THREADS=1, read by
+            # numba when the worker imports it, before the initializer runs. Only submit() runs meanwhile here.
+            saved = os.environ.get("NUMBA_NUM_THREADS")
+            os.environ["NUMBA_NUM_THREADS"] = "1"
+            try:
+                pending = {self.pool.submit(_worker_distance, params[i], int(seeds[i])): i for i in range(n)}
+            finally:
+                if saved is None:
+                    os.environ.pop("NUMBA_NUM_THREADS", None)
+                else:
+                    os.environ["NUMBA_NUM_THREADS"] = saved
+            finished = 0
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    out[pending.pop(fut)] = fut.result()  # re-raises a particle's error here
+                    finished += 1
+                    report(finished)
+        except BaseException:
+            self.close(now=True)
+            raise
+        return out
+
+    def close(self, now: bool = False) -> None:
+        if self.pool is None:
+            return
+        pool, self.pool = self.pool, None
+        if now:  # an error or Ctrl-C: drop the queued particles and stop the workers, do not wait
+            procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+        else:
+            pool.shutdown(wait=True)
 
 
 def _save_state(path: Path, state: dict) -> None:
@@ -158,6 +247,7 @@ def abc_smc(
     quantile: float = 0.5,
     state_path: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> ABCResult:
     """Approximate Bayesian computation by sequential Monte Carlo.
 
@@ -182,6 +272,11 @@ def abc_smc(
     progress : callable(done, total), optional
         Called after each simulation with simulations done and the nominal total
         (particles x generations; the total grows when a generation needs more).
+    workers : int
+        Processes that run the particles of a batch (default 1: this process). With
+        more, ``simulate_fn``, ``distance`` and ``observed`` must be picklable (each
+        worker gets them once) and each worker runs the engine on one thread. The
+        result is the same for any number of workers.
 
     Returns
     -------
@@ -194,6 +289,8 @@ def abc_smc(
         raise ValueError(f"generations must be at least 1. Got {generations!r}.")
     if not 0.0 < quantile < 1.0:
         raise ValueError(f"quantile must be in (0, 1). Got {quantile!r}.")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1. Got {workers!r}.")
     n, d = int(particles), len(names)
     width = highs - lows
     settings = {"version": _STATE_VERSION, "seed": int(seed), "names": names, "lows": lows.tolist(),
@@ -208,25 +305,40 @@ def abc_smc(
                                  "remove it or use the same settings.")
     if state is None:
         state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [], "history": []}
-    done = sum(h["simulations"] for h in state["history"])
-    total = max(n * generations, done)
+    total = max(n * generations, sum(h["simulations"] for h in state["history"]))
 
-    def report(k: int) -> None:
+    def report(count: int) -> None:  # count: simulations done in the whole run
         nonlocal total
         if progress is not None:
-            total = max(total, done + k)
-            progress(done + k, total)
+            total = max(total, count)
+            progress(count, total)
 
+    evaluate = _Evaluator(simulate_fn, distance, observed, names, workers)
+    try:
+        _generations(state, evaluate, report, path, int(seed), n, d, generations, quantile, lows, highs, width)
+    finally:
+        evaluate.close()
+    return ABCResult(
+        names=names,
+        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs)},
+        samples=np.array(state["samples"], dtype=np.float64).reshape(n, d),
+        weights=np.array(state["weights"], dtype=np.float64),
+        distances=np.array(state["distances"], dtype=np.float64),
+        epsilons=[float(e) for e in state["epsilons"]],
+        history=list(state["history"]),
+    )
+
+
+def _generations(state, evaluate, report, path, seed, n, d, generations, quantile, lows, highs, width) -> None:
+    """Run generations until ``generations`` are done, saving the state after each."""
+    done = sum(h["simulations"] for h in state["history"])
     while state["generation"] < generations:
         g = state["generation"]
         rng = np.random.default_rng([int(seed), g])
         if g == 0:
             thetas = lows + width * rng.random((n, d))
             seeds = rng.integers(0, 2**31 - 1, size=n)
-            dists = np.empty(n)
-            for i in range(n):
-                dists[i] = _distances(simulate_fn, distance, observed, names, thetas[i : i + 1], seeds[i : i + 1])[0]
-                report(i + 1)
+            dists = evaluate(thetas, seeds, lambda k: report(done + k))
             weights = np.full(n, 1.0 / n)
             eps, sims = math.inf, n
         else:
@@ -252,10 +364,7 @@ def abc_smc(
                     cand[bad] = prev[anc[bad]] + sigma * rng.standard_normal((int(bad.sum()), d))
                 cand = np.clip(cand, lows, highs)
                 seeds = rng.integers(0, 2**31 - 1, size=n)
-                dists = np.empty(n)
-                for i in range(n):
-                    dists[i] = _distances(simulate_fn, distance, observed, names, cand[i : i + 1], seeds[i : i + 1])[0]
-                    report(sims + i + 1)
+                dists = evaluate(cand, seeds, lambda k, base=done + sims: report(base + k))
                 sims += n
                 all_t.append(cand)
                 all_d.append(dists)
@@ -293,15 +402,6 @@ def abc_smc(
         state["epsilons"].append(eps)
         if path is not None:
             _save_state(path, state)
-    return ABCResult(
-        names=names,
-        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs)},
-        samples=np.array(state["samples"], dtype=np.float64).reshape(n, d),
-        weights=np.array(state["weights"], dtype=np.float64),
-        distances=np.array(state["distances"], dtype=np.float64),
-        epsilons=[float(e) for e in state["epsilons"]],
-        history=list(state["history"]),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,14 +418,36 @@ class CalibrationOutput:
     files: dict[str, Path]
 
 
-def _run_particle(scenario_ref: str, params: Mapping[str, float], seed: int, scale: float | None, overrides: Sequence[str]):
-    """One engine run with ``behaviour.*`` overrides (tests may replace this function)."""
+def _run_particle(scenario_ref: str, params: Mapping[str, float], seed: int, scale: float | None,
+                  overrides: Sequence[str], base=None):
+    """One engine run of a particle: the scenario with the user's overrides (``base`` when
+    already loaded), then the particle's values (tests may replace this function)."""
     from coexist.engine.simulate import simulate
-    from coexist.scenario import load_scenario
+    from coexist.scenario import apply_calibrated, load_scenario
 
-    sets = [*overrides, *(f"behaviour.{k}={float(v)!r}" for k, v in params.items())]
-    scenario = load_scenario(scenario_ref, overrides=sets, scale=scale)
-    return simulate(scenario, seed=seed, scale=scale)
+    if base is None:
+        base = load_scenario(scenario_ref, overrides=overrides, scale=scale)
+    return simulate(apply_calibrated(base, params), seed=seed, scale=scale)
+
+
+class _ParticleTargets:
+    """simulate_fn of :func:`calibrate`: a particle's run measured on the fit rows (picklable for workers)."""
+
+    def __init__(self, scenario_ref: str, scale: float | None, overrides: Sequence[str], fit) -> None:
+        self.scenario_ref, self.scale, self.overrides, self.fit = scenario_ref, scale, tuple(overrides), fit
+        self._base = None  # the scenario with the user's overrides, loaded once per process
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_base": None}
+
+    def __call__(self, params: dict[str, float], seed: int):
+        from coexist.calibration.measures import simulated_targets
+        from coexist.scenario import load_scenario
+
+        if self._base is None:
+            self._base = load_scenario(self.scenario_ref, overrides=self.overrides, scale=self.scale)
+        run = _run_particle(self.scenario_ref, params, seed, self.scale, self.overrides, base=self._base)
+        return simulated_targets(run, self.fit)
 
 
 def _fit_distance(table, _observed=None) -> float:
@@ -334,11 +456,23 @@ def _fit_distance(table, _observed=None) -> float:
     return ard_by_series(table, split="fit")["overall"]
 
 
-def _best_toml(best: Mapping[str, float], scenario_ref: str, best_distance: float) -> str:
+def _toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _best_toml(best: Mapping[str, float], kinds: Mapping[str, str], scenario_ref: str, overrides: Sequence[str],
+               best_distance: float) -> str:
     lines = [f"# Best particle of the ABC-SMC calibration of {scenario_ref!r} (fit ARD {best_distance:.4g}).",
-             "# Use it as overrides, e.g. --set behaviour.NAME=VALUE, or merge into a scenario file.",
+             "# Re-apply: coexist run best-scenario.toml (next to this file: the scenario with these values), or in",
+             f"# Python: coexist.scenario.apply_calibrated({scenario_ref!r}, 'best.toml'). [behaviour]: behavioural",
+             "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the --set values it ran with.",
+             f"scenario = {_toml_string(str(scenario_ref))}",
+             f"overrides = [{', '.join(_toml_string(t) for t in overrides)}]",
+             "",
              "[behaviour]"]
-    lines += [f"{k} = {float(v)!r}" for k, v in best.items()]
+    lines += [f"{k} = {float(v)!r}" for k, v in best.items() if kinds[k] == "behaviour"]
+    lines += ["", "[assumptions]"]
+    lines += [f"{k} = {float(v)!r}" for k, v in best.items() if kinds[k] == "assumption"]
     return "\n".join(lines) + "\n"
 
 
@@ -379,21 +513,27 @@ def calibrate(
     overrides: Sequence[str] = (),
     quantile: float = 0.5,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> CalibrationOutput:
-    """Fit behavioural parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
+    """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
 
     Parameters
     ----------
     scenario_ref : shipped scenario name or TOML path.
     targets_path : a targets CSV (see :func:`coexist.calibration.targets.load_targets`).
-    parameters : behavioural parameter names; priors are their ``low``/``high`` in
-        ``parameters.toml``. Default :data:`DEFAULT_PARAMETERS`.
+    parameters : names of behavioural parameters (prior: their ``low``/``high`` in
+        ``parameters.toml``) or of the scenario's ``[calibration.priors]`` (prior and
+        the scenario paths they set: in the scenario). Default :data:`DEFAULT_PARAMETERS`
+        and every prior the scenario declares (but those whose paths ``overrides`` removed).
     budget : nominal number of simulations, ``particles x generations``
         (default ``3 x particles``); generations = budget // particles.
     particles, scale, seed, overrides, quantile, progress : as in :func:`abc_smc`;
-        ``overrides`` are scenario overrides applied before the ``behaviour.*`` ones.
-    out : folder for posterior.parquet, best.toml, distance_history.json,
-        prior_posterior.csv, fit.html and abc_state.json (the resumable state).
+        ``overrides`` are scenario overrides applied before the particle's values.
+    workers : processes that run particles (default: the number of CPUs; 1 runs them
+        in this process). The result does not depend on it.
+    out : folder for posterior.parquet, best.toml, best-scenario.toml,
+        distance_history.json, prior_posterior.csv, fit.html and abc_state.json (the
+        resumable state).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -401,7 +541,7 @@ def calibrate(
 
     from coexist.calibration.measures import simulated_targets
     from coexist.calibration.targets import load_targets
-    from coexist.data import parameters as shipped_parameters
+    from coexist.scenario import apply_calibrated, calibration_priors, load_scenario, to_toml
 
     if budget is None:
         budget = 3 * particles
@@ -416,20 +556,30 @@ def calibrate(
     fit = targets.filter(pc.equal(targets["split"], "fit"))
     if fit.num_rows == 0:
         raise DataError(f"targets file {str(targets_path)!r} has no row with split 'fit'.")
-    known = shipped_parameters()
-    names = list(parameters) if parameters else list(DEFAULT_PARAMETERS)
-    unknown = [p for p in names if p not in known]
-    if unknown:
-        raise ScenarioError(f"unknown behavioural parameter(s) {', '.join(unknown)}; see docs/parameters.md.")
-    priors = {p: (known[p].low, known[p].high) for p in names}
+    if workers is None:
+        from coexist.experiments.ensemble import default_workers
+
+        workers = default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ScenarioError(f"--workers must be a whole number >= 1. Got {workers!r} instead.")
+    base = load_scenario(scenario_ref, overrides=overrides, scale=scale)
+    declared = list(base.calibration.priors) if base.calibration is not None else []
+    # default: the behavioural set and every declared prior the overrides left usable (one named is checked)
+    usable = [p for p in declared if base.prior_key_problem(p) is None]
+    names = list(dict.fromkeys(parameters)) if parameters else [*DEFAULT_PARAMETERS, *usable]
+    priors = calibration_priors(base, names)  # clear error for an unknown name
+    kinds = {p: "assumption" if p in declared else "behaviour" for p in names}
+    for p, (low, high) in priors.items():  # both ends of every prior must give a valid scenario
+        if kinds[p] == "assumption":
+            apply_calibrated(base, {p: low})
+            apply_calibrated(base, {p: high})
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
 
-    def simulate_fn(params: dict[str, float], particle_seed: int):
-        return simulated_targets(_run_particle(scenario_ref, params, particle_seed, scale, overrides), fit)
-
+    simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit)
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
-                     seed=seed, quantile=quantile, state_path=folder / "abc_state.json", progress=progress)
+                     seed=seed, quantile=quantile, state_path=folder / "abc_state.json", progress=progress,
+                     workers=workers)
 
     files: dict[str, Path] = {}
     cols = {name: result.samples[:, j] for j, name in enumerate(result.names)}
@@ -437,14 +587,20 @@ def calibrate(
     files["posterior"] = folder / "posterior.parquet"
     pq.write_table(pa.table(cols), files["posterior"])
     files["best"] = folder / "best.toml"
-    files["best"].write_text(_best_toml(result.best, scenario_ref, result.best_distance), encoding="utf-8")
+    files["best"].write_text(_best_toml(result.best, kinds, scenario_ref, overrides, result.best_distance), encoding="utf-8")
+    # the same values as a complete scenario (the scenario's own scale), for `coexist run`
+    files["best_scenario"] = folder / "best-scenario.toml"
+    best_scenario = apply_calibrated(load_scenario(scenario_ref, overrides=overrides), result.best)
+    files["best_scenario"].write_text(
+        f"# {scenario_ref} with the best particle of the calibration in {folder} (best.toml).\n" + to_toml(best_scenario),
+        encoding="utf-8")
     files["history"] = folder / "distance_history.json"
     files["history"].write_text(json.dumps({"epsilons": result.epsilons, "generations": result.history}, indent=1),
                                 encoding="utf-8")
     import csv
 
     files["prior_posterior"] = folder / "prior_posterior.csv"
-    rows = result.prior_vs_posterior()
+    rows = [{**row, "kind": kinds[row["name"]]} for row in result.prior_vs_posterior()]
     with open(files["prior_posterior"], "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

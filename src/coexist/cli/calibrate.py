@@ -1,4 +1,4 @@
-"""``coexist calibrate``: fit behavioural parameters to the official targets by ABC-SMC."""
+"""``coexist calibrate``: fit behavioural parameters and scenario assumptions to the official targets by ABC-SMC."""
 
 from __future__ import annotations
 
@@ -19,15 +19,17 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
 
     p = sub.add_parser(
         "calibrate",
-        help="fit behavioural parameters to the official targets (ABC-SMC)",
+        help="fit behavioural parameters and scenario assumptions to the official targets (ABC-SMC)",
         description=(
             "Approximate Bayesian computation (ABC-SMC): sample behavioural parameters from their ranges in "
-            "parameters.toml, run the scenario for each particle and keep those whose ARD on the targets' fit rows "
-            "is small, over several generations. Writes posterior.parquet, best.toml, distance_history.json, "
-            "prior_posterior.csv and fit.html; rerunning with the same --out resumes from abc_state.json."
+            "parameters.toml and scenario assumptions from the scenario's [calibration.priors], run the scenario "
+            "for each particle (in --workers processes) and keep those whose ARD on the targets' fit rows is small, "
+            "over several generations. Writes posterior.parquet, best.toml, best-scenario.toml, "
+            "distance_history.json, prior_posterior.csv and fit.html; rerunning with the same --out resumes from "
+            "abc_state.json."
         ),
         epilog="Example: coexist calibrate japan-history --targets src/coexist/data/targets.csv "
-        "--particles 20 --budget 100 --scale 0.02 --out calibration",
+        "--particles 20 --budget 100 --scale 0.02 --out calibration; then coexist run calibration/best-scenario.toml",
     )
     p.add_argument("scenario", help="shipped scenario name or path to a scenario TOML file")
     p.add_argument("--targets", required=True, metavar="FILE", help="targets CSV (rows with split 'fit' are fitted)")
@@ -38,7 +40,11 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--out", default="calibration", metavar="DIR", help="output folder (default calibration)")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
-                   help=f"behavioural parameter to fit (repeatable; default {', '.join(DEFAULT_PARAMETERS)})")
+                   help="behavioural parameter or scenario prior ([calibration.priors]) to fit (repeatable; "
+                   f"default {', '.join(DEFAULT_PARAMETERS)} and every prior the scenario declares)")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="processes that run particles in parallel (default: the number of CPUs; the result does "
+                   "not depend on it)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="change one scenario value by its dotted path (repeatable)")
 
@@ -75,7 +81,7 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     try:
         c = calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                       particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
-                      overrides=args.overrides, progress=bar)
+                      overrides=args.overrides, progress=bar, workers=args.workers)
     finally:
         bar.close()
     r = c.result
@@ -84,4 +90,5 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     for row in r.prior_vs_posterior():
         out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
-    out(f"wrote {c.folder}/ (posterior.parquet, best.toml, distance_history.json, prior_posterior.csv, fit.html)")
+    out(f"wrote {c.folder}/ (posterior.parquet, best.toml, best-scenario.toml, distance_history.json, "
+        "prior_posterior.csv, fit.html)")

@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     from coexist.cli import calibrate
 
     calibrate.add_parser(sub, _Parser, _month)
+    from coexist.cli import validate
+
+    validate.add_parser(sub, _Parser, _override)
     return parser
 
 
@@ -231,6 +234,12 @@ def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None]) -> None
     calibrate.run(args, out)
 
 
+def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    from coexist.cli import validate
+
+    validate.run(args, out)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
@@ -238,6 +247,7 @@ _COMMANDS = {
     "runs": _cmd_runs,
     "explain": _cmd_explain,
     "calibrate": _cmd_calibrate,
+    "validate": _cmd_validate,
 }
 
 

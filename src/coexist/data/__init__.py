@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 from coexist.data._core import FLAGS, Sourced, load_table, table_names
+from coexist.data.calibrated import calibrated_behaviour, calibrated_end_state, calibration, posterior_samples
 from coexist.data.inputs import (
     SSW_FIELD_SECTOR,
     CapRecord,
@@ -36,6 +37,10 @@ from coexist.data.stocks import InitialStocks, initial_stocks
 
 __all__ = [
     "FLAGS",
+    "calibration",
+    "calibrated_behaviour",
+    "calibrated_end_state",
+    "posterior_samples",
     "Sourced",
     "load_table",
     "table_names",

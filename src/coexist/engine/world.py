@@ -161,9 +161,18 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
 
     counts = _initial_counts(scenario, tables)
     scaled = stochastic_round(counts * scale, rng)
-    n0 = int(scaled.sum())
-    state = new_state(max(1024, int(n0 * 1.6)))
-    _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
+    if scenario.population.attributes == "calibrated-history":
+        from coexist.data import calibrated_end_state
+        from coexist.engine.end_state import populate_from_end_state
+
+        state, n0 = populate_from_end_state(scaled, calibrated_end_state(), tables.status_names, tables.returned,
+                                            int(tables.months[0]), seed, scale, rng)
+        in_host = np.flatnonzero((state.status[:n0] != tables.returned) & (state.status[:n0] != tables.irregular))
+        state.employer[in_host] = _employers(state.sector[in_host], seed, in_host, emp_share, sector_employers)
+    else:
+        n0 = int(scaled.sum())
+        state = new_state(max(1024, int(n0 * 1.6)))
+        _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
 
     # demand for foreign workers: employed at start plus open vacancies, then the growth paths
     regular = [c for c in range(1, tables.n_status) if c not in (tables.irregular, tables.returned)]
@@ -268,10 +277,17 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.ban_until[:n] = 0
     employer = np.full(n, -1, dtype=np.int32)
     host = ~irregular
-    u_e = uniforms(seed, ids, -1, SLOT["employer"])
+    employer[host] = _employers(sector[host], seed, ids[host], emp_share, sector_employers)
+    state.employer[:n] = employer
+
+
+def _employers(sector, seed, ids, emp_share, sector_employers) -> np.ndarray:
+    """An employer in their sector for each initial person, drawn by employer size."""
+    employer = np.full(sector.shape[0], -1, dtype=np.int32)
+    u = uniforms(seed, np.asarray(ids, dtype=np.int64), -1, SLOT["employer"])
     for s, members in enumerate(sector_employers):
-        pick = host & (sector == s)
+        pick = sector == s
         if pick.any():
             cdf = np.cumsum(emp_share[members])
-            employer[pick] = members[np.minimum(np.searchsorted(cdf, u_e[pick] * cdf[-1]), len(members) - 1)]
-    state.employer[:n] = employer
+            employer[pick] = members[np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), len(members) - 1)]
+    return employer

@@ -17,7 +17,7 @@ from coexist.experiments.replicates import (
     replicate_seed,
     with_parameters,
 )
-from coexist.experiments.ensemble import EnsembleResult, run_ensemble
+from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks
 
 __all__ = [
     "DISTRIBUTION",
@@ -27,5 +27,6 @@ __all__ = [
     "replicate_plan",
     "replicate_seed",
     "run_ensemble",
+    "run_tasks",
     "with_parameters",
 ]

@@ -24,7 +24,7 @@ from typing import Any
 from coexist.experiments.series import annual_series
 from coexist.experiments.replicates import Replicate, replicate_plan, with_parameters
 
-__all__ = ["EnsembleResult", "run_ensemble", "default_workers"]
+__all__ = ["EnsembleResult", "run_ensemble", "run_tasks", "default_workers"]
 
 Progress = Callable[[int, int], None]
 Simulate = Callable[[Any, int, float | None], Any]
@@ -123,6 +123,63 @@ def _init_worker(threads: int) -> None:
         pass
 
 
+def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, progress: Progress | None = None) -> tuple[list[Any], int]:
+    """``[fn(*task) for task in tasks]`` on a local process pool; results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (worker processes import it by name).
+    tasks : sequence of argument tuples
+        Picklable when more than one worker is used.
+    workers : int
+        Worker processes, >= 1; 1 (or a single task) runs in this process.
+    progress : callable(done, total), optional
+        Called after each task finishes (in completion order).
+
+    Returns
+    -------
+    (results, workers used)
+        The first error of a task is raised here; the queued tasks are dropped and the
+        workers stopped at once, as on Ctrl-C. Workers start with ``spawn`` and get
+        ``cpus // workers`` engine threads each.
+    """
+    if int(workers) < 1:
+        raise ValueError(f"workers must be >= 1. Got {workers!r}.")
+    total = len(tasks)
+    results: list[Any] = [None] * total
+    if workers == 1 or total <= 1:
+        for done, task in enumerate(tasks, start=1):
+            results[done - 1] = fn(*task)
+            if progress is not None:
+                progress(done, total)
+        return results, 1
+    used = min(int(workers), total)
+    threads = max(1, default_workers() // used)
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
+    try:
+        pending = {pool.submit(fn, *task): k for k, task in enumerate(tasks)}
+        waiting = set(pending)
+        done_count = 0
+        while waiting:
+            finished, waiting = wait(waiting, return_when=FIRST_EXCEPTION)
+            for fut in finished:
+                results[pending[fut]] = fut.result()  # re-raises a task's error here
+                done_count += 1
+                if progress is not None:
+                    progress(done_count, total)
+    except BaseException:
+        # an error or Ctrl-C: drop the queued runs and stop the workers now, do not wait for them
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        raise
+    pool.shutdown(wait=True)
+    return results, used
+
+
 def run_ensemble(
     scenarios: Sequence[tuple[str, Any]],
     *,
@@ -168,40 +225,8 @@ def run_ensemble(
     simulate = simulate or _engine_simulate
     keep_set = set(keep)
     tasks = [(simulate, i, sc, rep, scale, rep.replicate in keep_set) for rep in plan for i, (_, sc) in enumerate(scenarios)]
-    total = len(tasks)
-    results: dict[tuple[int, int], TaskResult] = {}
-
-    if workers == 1 or total == 1:
-        for done, task in enumerate(tasks, start=1):
-            res = _task(*task)
-            results[(res.scenario, res.replicate)] = res
-            if progress is not None:
-                progress(done, total)
-        used = 1
-    else:
-        used = min(workers, total)
-        threads = max(1, default_workers() // used)
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
-        try:
-            pending = {pool.submit(_task, *task) for task in tasks}
-            done_count = 0
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in finished:
-                    res = fut.result()  # re-raises a task's error here
-                    results[(res.scenario, res.replicate)] = res
-                    done_count += 1
-                    if progress is not None:
-                        progress(done_count, total)
-        except BaseException:
-            # an error or Ctrl-C: drop the queued runs and stop the workers now, do not wait for them
-            procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.terminate()
-            raise
-        pool.shutdown(wait=True)
+    done_results, used = run_tasks(_task, tasks, workers=workers, progress=progress)
+    results: dict[tuple[int, int], TaskResult] = {(r.scenario, r.replicate): r for r in done_results}
 
     samples: dict[str, dict[str, list[float]]] = {}
     kept: dict[str, TaskResult] = {}

@@ -28,6 +28,8 @@ __all__ = [
     "returnee_employment",
     "skill_years_home",
     "remittances",
+    "validation_series",
+    "VALIDATION_STYLE",
 ]
 
 Runs = Sequence[tuple[str, Any]]
@@ -275,3 +277,96 @@ def remittances(runs: Runs) -> go.Figure:
         years, values = _annual(t, t.measure_by_month("remittances"))
         fig.add_trace(go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
     return _layout(fig, "Remittances", "billions (host currency) per year")
+
+
+#: Colours and line styles of the validation charts (also drawn in the report's key).
+VALIDATION_STYLE = {
+    "model": "#0072B2",
+    "observed": "#1d2433",
+    "held_out": "#D55E00",
+    "persistence": "#E69F00",
+    "trend": "#009E73",
+    "region": "rgba(213,94,0,0.07)",
+}
+
+
+def _axis_format(unit: str) -> str:
+    if unit.startswith("share"):
+        return ".0%"
+    if unit.startswith("persons"):
+        return ",.3~s"
+    return ""
+
+
+def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "", replicates: int = 1) -> go.Figure:
+    """One target series: observed points, the simulated median with its 5-95% band over
+    replicates, persistence and trend dashed over the held-out dates, the held-out period shaded.
+
+    Parameters
+    ----------
+    series : str
+        Series name (the chart title).
+    data : dict
+        ``ValidationSummary.points[series]`` (see :func:`coexist.calibration.validation.summarise`).
+    unit : str
+        The series' unit (y axis).
+    subtitle : str
+        A line under the title (the ARDs).
+    replicates : int
+        Number of replicates (the band is drawn for two or more).
+    """
+    s = VALIDATION_STYLE
+    pts = data["points"]
+    dates = [p["reference_date"] for p in pts]
+    med = np.array([p["simulated_median"] for p in pts], dtype=np.float64)
+    lo = np.array([p["simulated_p05"] for p in pts], dtype=np.float64)
+    hi = np.array([p["simulated_p95"] for p in pts], dtype=np.float64)
+    fig = go.Figure()
+    if replicates > 1 and np.isfinite(lo).any():
+        fig.add_trace(go.Scatter(x=dates, y=hi, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False,
+                                 name="model 95th", connectgaps=True))
+        fig.add_trace(go.Scatter(x=dates, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=_rgba(s["model"], 0.2), hoverinfo="skip", showlegend=False,
+                                 name="model 5-95%", connectgaps=True))
+    if np.isfinite(med).any():
+        fig.add_trace(go.Scatter(x=dates, y=med, mode="lines+markers", name="model (median)", connectgaps=True,
+                                 line={"color": s["model"], "width": 2}, marker={"size": 5, "color": s["model"]}))
+    for split, name, colour, symbol in (("fit", "observed (fit)", s["observed"], "circle"),
+                                        ("validate", "observed (held out)", s["held_out"], "diamond")):
+        sel = [p for p in pts if p["split"] == split]
+        if sel:
+            fig.add_trace(go.Scatter(x=[p["reference_date"] for p in sel], y=[p["observed"] for p in sel], mode="markers",
+                                     name=name, marker={"size": 9, "color": colour, "symbol": symbol,
+                                                        "line": {"width": 1, "color": "white"}}))
+    start = data.get("forecast_from")
+    val = [p for p in pts if p["split"] == "validate" and np.isfinite(p["persistence"])]
+    if start is not None and val:
+        x = [start["reference_date"], *(p["reference_date"] for p in val)]
+        yp = [start["persistence"], *(p["persistence"] for p in val)]
+        yt = [start["trend"], *(p["trend"] for p in val)]
+        same = np.allclose(yp, yt, equal_nan=True)
+        fig.add_trace(go.Scatter(x=x, y=yp, mode="lines", name="persistence = trend" if same else "persistence",
+                                 line={"color": s["persistence"], "dash": "dash", "width": 2}))
+        if not same:
+            fig.add_trace(go.Scatter(x=x, y=yt, mode="lines", name="linear trend",
+                                     line={"color": s["trend"], "dash": "dashdot", "width": 2}))
+    if dates:
+        import datetime as _dt
+
+        pad = _dt.timedelta(days=120)
+        x0, x1 = min(dates) - pad, max(dates) + pad
+        boundary = data.get("boundary")
+        if boundary is not None:
+            fig.add_vrect(x0=boundary, x1=x1, fillcolor=s["region"], line_width=0, layer="below")
+            fig.add_vline(x=boundary, line={"color": s["held_out"], "width": 1, "dash": "dot"})
+            fig.add_annotation(x=boundary, y=1.0, xref="x", yref="paper", text="held out", showarrow=False,
+                               xanchor="left", yanchor="top", font={"size": 10, "color": s["held_out"]})
+        fig.update_xaxes(range=[x0, x1])
+    title = f"<b>{series}</b>" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
+    fig = _layout(fig, title, unit)
+    fig.update_layout(height=300, showlegend=False, hovermode="closest", margin={"l": 60, "r": 40, "t": 58, "b": 36})
+    fmt = _axis_format(unit)
+    if fmt:
+        fig.update_yaxes(tickformat=fmt)
+    fig.update_yaxes(rangemode="tozero")
+    return fig

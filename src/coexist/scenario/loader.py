@@ -25,7 +25,16 @@ from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 from coexist.scenario.schema import FIELD_ERROR, Scenario
 
-__all__ = ["load_scenario", "scenario_hash", "to_toml", "shipped_scenarios", "parse_override"]
+__all__ = [
+    "load_scenario",
+    "scenario_hash",
+    "to_toml",
+    "shipped_scenarios",
+    "parse_override",
+    "calibration_priors",
+    "calibrated_overrides",
+    "apply_calibrated",
+]
 
 _LIBRARY = "coexist.scenario.library"
 
@@ -141,17 +150,37 @@ def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
         raise ScenarioError(str(exc), source=label) from None
     node = raw
     for depth, key in enumerate(path[:-1]):
-        child = node.get(key)
-        if child is None:
-            child = {}
-            node[key] = child
+        if isinstance(node, list):
+            child = node[_list_index(node, key, path[:depth], text, label)]
+        else:
+            child = node.get(key)
+            if child is None:
+                child = {}
+                node[key] = child
+        if isinstance(child, list):
+            node = child
+            continue
         if not isinstance(child, dict) or (_is_dated(child) and depth < len(path) - 2):
             raise ScenarioError(
                 f"--set {text}: {'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}.",
                 source=label,
             )
         node = child
-    node[path[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, path[-1], path[:-1], text, label)] = value
+    else:
+        node[path[-1]] = value
+
+
+def _list_index(items: list, key: str, parent: list[str], text: str, label: str | None) -> int:
+    """A list item named in a --set path by its index (0 first)."""
+    if not key.isdigit() or int(key) >= len(items):
+        raise ScenarioError(
+            f"--set {text}: {'.'.join(parent)!r} is a list of {len(items)} item(s); name one by its index,"
+            f" 0 to {len(items) - 1}. Got {key!r} instead.",
+            source=label,
+        )
+    return int(key)
 
 
 # Tags that pydantic puts in an error location for the branch of a type it tried.
@@ -271,6 +300,14 @@ def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = 
     from coexist.data import parameters
 
     known = parameters()
+    for name in (scenario.calibration.priors if scenario.calibration is not None else {}):
+        if name in known:
+            raise ScenarioError(
+                "is the name of a behavioural parameter (its prior is its range in parameters.toml); give the"
+                " scenario's prior another name.",
+                source=label,
+                field=f"calibration.priors.{name}",
+            )
     for name, value in scenario.behaviour.items():
         if name not in known:
             raise ScenarioError(
@@ -348,3 +385,107 @@ def scenario_hash(scenario: Scenario) -> str:
 def to_toml(scenario: Scenario) -> str:
     """The fully resolved scenario as TOML (inheritance and overrides applied)."""
     return tomli_w.dumps(_canonical(scenario))
+
+
+# ----- calibrated values ------------------------------------------------------------------
+# A calibration fits behavioural parameters (priors: their low-high in parameters.toml) and
+# the scenario assumptions declared in [calibration.priors] (priors and target paths in the
+# scenario). Both become --set overrides: behaviour.NAME=v, or KEY=v x multiplier for every
+# key of the assumption's prior.
+
+
+def calibration_priors(scenario: Scenario, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Uniform prior (low, high) of each name: a scenario prior, else a behavioural parameter.
+
+    Raises ScenarioError naming the unknown names and what is available.
+    """
+    from coexist.data import parameters
+
+    known = parameters()
+    own = scenario.calibration.priors if scenario.calibration is not None else {}
+    unknown = [n for n in names if n not in own and n not in known]
+    if unknown:
+        listed = ", ".join(own) if own else "none"
+        close = difflib.get_close_matches(unknown[0], list(known) + list(own), n=1)
+        raise ScenarioError(
+            f"unknown parameter(s) {', '.join(repr(n) for n in unknown)}: neither a behavioural parameter"
+            f" (docs/parameters.md) nor a prior declared in [calibration.priors] of scenario {scenario.name!r}"
+            f" ({listed}).{f' Did you mean {close[0]!r}?' if close else ''}"
+        )
+    for n in names:
+        problem = scenario.prior_key_problem(n) if n in own else None
+        if problem:
+            raise ScenarioError(f"cannot be fitted here: {problem}.", source=f"scenario {scenario.name!r}",
+                                field=f"calibration.priors.{n}")
+    return {n: (own[n].low, own[n].high) if n in own else (float(known[n].low), float(known[n].high)) for n in names}
+
+
+def calibrated_overrides(scenario: Scenario, values: typing.Mapping[str, float]) -> list[str]:
+    """The --set overrides that put calibrated ``values`` (name -> value) into ``scenario``.
+
+    >>> from coexist.scenario import load_scenario
+    >>> calibrated_overrides(load_scenario("japan-history"), {"abscond_base": 0.001, "stranded_intern_hazard": 0.1})
+    ['behaviour.abscond_base=0.001', 'statuses.titp.transitions.1.hazard=0.1']
+    """
+    calibration_priors(scenario, list(values))  # clear error for unknown names
+    own = scenario.calibration.priors if scenario.calibration is not None else {}
+    sets = []
+    for name, value in values.items():
+        if name in own:
+            sets += [f"{key}={float(value) * factor!r}" for key, factor in own[name].keys.items()]
+        else:
+            sets.append(f"behaviour.{name}={float(value)!r}")
+    return sets
+
+
+def apply_calibrated(
+    scenario: Scenario | str | Path, calibrated: str | Path | typing.Mapping[str, float], *, scale: float | None = None
+) -> Scenario:
+    """A scenario with calibrated values put in: the best set of a calibration, or any values.
+
+    Parameters
+    ----------
+    scenario : a loaded Scenario, or a shipped name or TOML path (loaded with no overrides).
+    calibrated : a ``best.toml`` written by ``coexist calibrate`` (its ``overrides``, the --set
+        values the calibration ran with, are applied first, then its ``[behaviour]`` and
+        ``[assumptions]`` values), or a mapping name -> value.
+    scale : as in :func:`load_scenario`.
+
+    >>> apply_calibrated("japan-history", {"demand_growth": 0.08}).demand.growth["retail"]
+    0.08
+    """
+    if isinstance(calibrated, typing.Mapping):
+        values, recorded, label = dict(calibrated), [], "calibrated values"
+    else:
+        path = Path(calibrated)
+        if not path.is_file():
+            raise ScenarioError(f"calibration file {str(path)!r} does not exist.")
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"is not valid TOML: {exc}.", source=str(path)) from None
+        values = {}
+        for table in ("behaviour", "assumptions"):
+            part = doc.get(table, {})
+            if not isinstance(part, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in part.values()):
+                raise ScenarioError("must be a table of name = number.", source=str(path), field=table)
+            values.update(part)
+        recorded = doc.get("overrides", [])
+        if not isinstance(recorded, list) or not all(isinstance(t, str) for t in recorded):
+            raise ScenarioError("must be a list of KEY=VALUE strings.", source=str(path), field="overrides")
+        label = str(path)
+    if isinstance(scenario, Scenario):
+        raw, source = copy.deepcopy(scenario.model_dump(mode="json", by_alias=True, exclude_none=True)), f"scenario {scenario.name!r}"
+    else:
+        raw, source = _resolve(str(scenario), None, ())
+    for text in recorded:
+        _apply_override(raw, text, source)
+    if scale is not None:
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 1:
+            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.", source=source)
+        raw.setdefault("population", {})["scale"] = float(scale)
+    base = _validate(raw, source, recorded)
+    sets = calibrated_overrides(base, values)
+    for text in sets:
+        _apply_override(raw, text, label)
+    return _validate(raw, source, [*recorded, *sets])

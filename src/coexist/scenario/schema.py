@@ -11,6 +11,8 @@ docs/scenarios.md describes every field for analysts; keep the two in step.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
@@ -29,6 +31,8 @@ __all__ = [
     "Demand",
     "OriginSettings",
     "Assumption",
+    "CalibrationPrior",
+    "Calibration",
     "Horizon",
     "Population",
     "STATUS_KINDS",
@@ -293,6 +297,65 @@ class Assumption(Model):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
 
+_PRIOR_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CalibrationPrior(Model):
+    """A scenario assumption the calibration may fit (``coexist calibrate --param NAME``).
+
+    A uniform prior on [low, high]. A drawn value v is written, as a ``--set`` override,
+    to every scenario path in ``keys`` times that path's multiplier (1.0: v itself), so
+    one value can move several fields (every sector's growth, one factor applied to
+    several dated inflows).
+    """
+
+    low: float
+    high: float
+    keys: dict[str, float]  # "--set" path (dotted; list items by index, dated entries by "YYYY-MM") -> multiplier
+    assumption: str = ""  # the name of the [[assumptions]] entry it stands for
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _range(self):
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise _bad("must be finite with low < high", [self.low, self.high], "low")
+        if not self.keys:
+            raise _bad('must name at least one scenario path, e.g. { "programme.detection_rate" = 1.0 }', self.keys, "keys")
+        for key, factor in self.keys.items():
+            if not key.strip() or any(not part.strip() for part in key.split(".")):
+                raise _bad("must be a dotted scenario path such as programme.entry_openness.2020-04", key, "keys")
+            if not math.isfinite(factor) or factor == 0.0:
+                raise _bad("must be a finite, non-zero multiplier", factor, f"keys.{key}")
+        return self
+
+
+class Calibration(Model):
+    """What the calibration may fit beyond the behavioural parameters (docs/calibration.md)."""
+
+    priors: dict[str, CalibrationPrior] = Field(default_factory=dict)
+
+    @field_validator("priors")
+    @classmethod
+    def _names(cls, value):
+        for name in value:
+            if not _PRIOR_NAME.match(name):
+                raise _bad("must be a name of lower-case letters, digits and _ (starting with a letter)", name, name)
+        return value
+
+
+def _at_path(data, key: str):
+    """The value at a dotted scenario path (list items by index), or raise KeyError."""
+    node = data
+    for part in (p.strip() for p in key.split(".")):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise KeyError(part)
+    return node
+
+
 class Horizon(Model):
     start: Month = "2025-01"
     end: Month = "2050-12"
@@ -315,9 +378,19 @@ class Horizon(Model):
 
 class Population(Model):
     initial: Literal["japan-2024-12", "japan-2016-12", "empty"] = "japan-2024-12"
+    # where the initial people's unrecorded attributes (months in status, skill, debt...)
+    # come from: documented assumptions, or the end of the calibrated history (only for
+    # japan-2024-12; docs/calibration.md)
+    attributes: Literal["assumed", "calibrated-history"] = "assumed"
     initial_counts: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)  # status -> origin -> sector -> persons
     scale: float = Field(1.0, gt=0.0, le=1.0)
     employers_per_sector: int = Field(2000, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _attributes(self):
+        if self.attributes == "calibrated-history" and self.initial != "japan-2024-12":
+            raise _bad("needs initial = 'japan-2024-12' (the history ends in December 2024)", self.attributes, "attributes")
+        return self
 
     @field_validator("initial_counts")
     @classmethod
@@ -352,6 +425,7 @@ class Scenario(Model):
     behaviour: dict[str, float] = Field(default_factory=dict)
     balance_weights: dict[str, float] = Field(default_factory=lambda: {"host": 1 / 3, "migrants": 1 / 3, "origin": 1 / 3})
     assumptions: list[Assumption] = Field(default_factory=list)
+    calibration: Calibration | None = None  # None (not written): nothing beyond the behavioural parameters
 
     @property
     def start(self) -> str:
@@ -410,4 +484,28 @@ class Scenario(Model):
             raise _bad("needs exactly host, migrants and origin, each >= 0", weights, "balance_weights")
         if abs(sum(weights.values()) - 1.0) > 1e-6:
             raise _bad(f"must sum to 1 (they sum to {sum(weights.values()):.4f})", weights, "balance_weights")
+        if self.calibration is not None:
+            declared = {a.name for a in self.assumptions}
+            for name, prior in self.calibration.priors.items():
+                if prior.assumption and prior.assumption not in declared:
+                    raise _bad(f"must name one of the [[assumptions]] entries: {', '.join(sorted(declared)) or 'none'}",
+                               prior.assumption, f"calibration.priors.{name}.assumption")
         return self
+
+    def prior_key_problem(self, name: str) -> str | None:
+        """Why a key of the calibration prior ``name`` does not lead to a number here, or None.
+
+        Checked when the prior is used, not at load: an override may replace a dated table
+        that a prior writes into (the prior is then unusable, the scenario still valid).
+        """
+        data = self.model_dump(mode="python", by_alias=True, exclude={"calibration"})
+        for key in self.calibration.priors[name].keys:
+            try:
+                value = _at_path(data, key)
+            except KeyError:
+                return (f"its key {key!r} is not a value of this scenario (paths as for --set; list items by index,"
+                        " dated entries by their YYYY-MM)")
+            numbers = list(value.values()) if isinstance(value, dict) else [value]
+            if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
+                return f"its key {key!r} does not lead to a number (or a dated table of numbers)"
+        return None
