@@ -461,13 +461,15 @@ def _toml_string(text: str) -> str:
 
 
 def _best_toml(best: Mapping[str, float], kinds: Mapping[str, str], scenario_ref: str, overrides: Sequence[str],
-               best_distance: float) -> str:
+               best_distance: float, scale: float) -> str:
     lines = [f"# Best particle of the ABC-SMC calibration of {scenario_ref!r} (fit ARD {best_distance:.4g}).",
              "# Re-apply: coexist run best-scenario.toml (next to this file: the scenario with these values), or in",
              f"# Python: coexist.scenario.apply_calibrated({scenario_ref!r}, 'best.toml'). [behaviour]: behavioural",
              "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the --set values it ran with.",
              f"scenario = {_toml_string(str(scenario_ref))}",
              f"overrides = [{', '.join(_toml_string(t) for t in overrides)}]",
+             f"scale = {float(scale)!r}  # share of the population simulated per particle",
+             f"best_fit_distance = {float(best_distance)!r}",
              "",
              "[behaviour]"]
     lines += [f"{k} = {float(v)!r}" for k, v in best.items() if kinds[k] == "behaviour"]
@@ -587,7 +589,9 @@ def calibrate(
     files["posterior"] = folder / "posterior.parquet"
     pq.write_table(pa.table(cols), files["posterior"])
     files["best"] = folder / "best.toml"
-    files["best"].write_text(_best_toml(result.best, kinds, scenario_ref, overrides, result.best_distance), encoding="utf-8")
+    run_scale = scale if scale is not None else base.population.scale
+    files["best"].write_text(_best_toml(result.best, kinds, scenario_ref, overrides, result.best_distance, run_scale),
+                             encoding="utf-8")
     # the same values as a complete scenario (the scenario's own scale), for `coexist run`
     files["best_scenario"] = folder / "best-scenario.toml"
     best_scenario = apply_calibrated(load_scenario(scenario_ref, overrides=overrides), result.best)

@@ -45,6 +45,9 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="processes that run particles in parallel (default: the number of CPUs; the result does "
                    "not depend on it)")
+    p.add_argument("--ship", action="store_true",
+                   help="then write the package's shipped calibration (coexist/data/calibrated/) from this one: "
+                        "the behavioural defaults and the December 2024 end state of the Japan scenarios")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="change one scenario value by its dotted path (repeatable)")
 
@@ -92,3 +95,10 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
     out(f"wrote {c.folder}/ (posterior.parquet, best.toml, best-scenario.toml, distance_history.json, "
         "prior_posterior.csv, fit.html)")
+    if args.ship:
+        import sys
+
+        from coexist.calibration.ship import ship
+
+        files = ship(c.folder, targets=args.targets, command=["coexist", *sys.argv[1:]], seed=args.seed)
+        out(f"shipped: {', '.join(str(p) for p in files.values())}")

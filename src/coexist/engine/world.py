@@ -23,10 +23,13 @@ KIND_PROGRAMME = 0
 
 
 def resolve_parameters(scenario: Scenario) -> dict[str, float]:
-    """Behavioural parameters: embedded defaults, replaced by the scenario's values."""
-    from coexist.data import parameters
+    """Behavioural parameters: embedded defaults, then the shipped calibration's values where
+    the scenario asks for them (``behaviour_defaults``), then the scenario's own values."""
+    from coexist.data import calibrated_behaviour, parameters
 
     values = {name: spec.default for name, spec in parameters().items()}
+    if scenario.behaviour_defaults == "calibrated-japan":
+        values.update(calibrated_behaviour())
     values.update(scenario.behaviour)
     return values
 

@@ -422,6 +422,10 @@ class Scenario(Model):
     economy: Economy = Field(default_factory=Economy)
     demand: Demand = Field(default_factory=Demand)
     origins: dict[str, OriginSettings] = Field(default_factory=dict)
+    # where behavioural parameters not set in [behaviour] come from: the embedded defaults
+    # (data/parameters.toml) or the shipped calibration of the Japan scenarios
+    # (data/calibrated/japan.toml, docs/calibration.md)
+    behaviour_defaults: Literal["embedded", "calibrated-japan"] = "embedded"
     behaviour: dict[str, float] = Field(default_factory=dict)
     balance_weights: dict[str, float] = Field(default_factory=lambda: {"host": 1 / 3, "migrants": 1 / 3, "origin": 1 / 3})
     assumptions: list[Assumption] = Field(default_factory=list)

@@ -12,6 +12,7 @@ __all__ = ["tiny_world", "TINY_OVERRIDES"]
 # One origin (Vietnam), two sectors, a few thousand people, eight years.
 TINY_OVERRIDES: tuple[str, ...] = (
     'population.initial="empty"',
+    'population.attributes="assumed"',
     "population.employers_per_sector=40",
     "population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, ssw1={VNM={construction=600, manufacturing=600}},"
     " professional={VNM={manufacturing=300}}, student={VNM={construction=300}}, status_based={VNM={manufacturing=300}},"

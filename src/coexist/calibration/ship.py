@@ -1,0 +1,143 @@
+"""Ship a finished calibration of ``japan-history`` as the default of the Japan scenarios.
+
+``ship(folder)`` reads what ``coexist calibrate`` wrote in ``folder`` and writes the
+package's ``coexist/data/calibrated/`` files (coexist.data.calibrated describes them):
+
+* ``japan.toml``: the best particle's behavioural values (``[behaviour]``) and history
+  assumptions (``[assumptions]``), the prior-versus-posterior table and the provenance:
+  the calibration's scenario, targets file and its SHA-256, the package's data files'
+  combined SHA-256, particles, generations, simulations, scale, seeds, the date and the
+  command that reproduces it;
+* ``japan-posterior.parquet``: the last ABC-SMC population;
+* ``japan-2024-12.parquet``: everyone alive at the end of the history run with the best
+  particle (one more run, at ``end_state_scale`` and ``seed``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import tomli_w
+
+from coexist.errors import DataError
+
+__all__ = ["ship", "package_calibrated_folder", "data_fingerprint"]
+
+
+def package_calibrated_folder() -> Path:
+    """``coexist/data/calibrated`` of the package in use (an editable install: the source tree)."""
+    return Path(str(resources.files("coexist.data"))) / "calibrated"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def data_fingerprint() -> str:
+    """SHA-256 over the embedded official data and parameters (CSV and TOML files, by name)."""
+    digest = hashlib.sha256()
+    root = Path(str(resources.files("coexist.data")))
+    for path in sorted([*root.glob("*.csv"), *root.glob("*.toml")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise DataError(f"{str(folder)!r} has no {name}: run `coexist calibrate` into it first.")
+    return path
+
+
+def ship(
+    folder: str | Path,
+    *,
+    targets: str | Path,
+    command: Sequence[str] = (),
+    end_state_scale: float = 0.02,
+    seed: int = 0,
+    dest: str | Path | None = None,
+) -> dict[str, Path]:
+    """Write the shipped calibration from the finished calibration in ``folder``.
+
+    ``targets`` is the targets file the calibration fitted, ``command`` the command line
+    that produced it (recorded). ``dest`` defaults to the package's data folder.
+    """
+    from coexist import __version__
+    from coexist.engine.simulate import simulate
+    from coexist.scenario import apply_calibrated, scenario_hash
+
+    folder = Path(folder)
+    best_doc = tomllib.loads(_read(folder, "best.toml").read_text(encoding="utf-8"))
+    history = json.loads(_read(folder, "distance_history.json").read_text(encoding="utf-8"))
+    state = json.loads(_read(folder, "abc_state.json").read_text(encoding="utf-8"))
+    with open(_read(folder, "prior_posterior.csv"), newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    posterior = _read(folder, "posterior.parquet")
+    scenario_ref = best_doc.get("scenario", "japan-history")
+
+    scenario = apply_calibrated(scenario_ref, folder / "best.toml", scale=end_state_scale)
+    result = simulate(scenario, seed=seed, scale=end_state_scale, end_state=True)
+
+    generations = history.get("generations", [])
+    summary = {
+        "behaviour": {k: float(v) for k, v in best_doc.get("behaviour", {}).items()},
+        "assumptions": {k: float(v) for k, v in best_doc.get("assumptions", {}).items()},
+        "parameters": [
+            {k: (float(v) if k.startswith(("prior_", "posterior_", "width")) else v) for k, v in row.items()}
+            for row in table
+        ],
+        "provenance": {
+            "scenario": scenario_ref,
+            "scenario_hash": scenario_hash(apply_calibrated(scenario_ref, folder / "best.toml")),
+            "overrides": list(best_doc.get("overrides", [])),
+            "targets": Path(targets).name,
+            "targets_sha256": _sha256(Path(targets)),
+            "data_sha256": data_fingerprint(),
+            "coexist_version": __version__,
+            "particles": int(state["particles"]),
+            "generations": len(generations),
+            "simulations": int(sum(g.get("simulations", 0) for g in generations)),
+            "calibration_seed": int(state["seed"]),
+            "best_fit_ard": float(best_doc.get("best_fit_distance", min(g["min_distance"] for g in generations))),
+            "scale": _scale_of(best_doc, folder),
+            "end_state_scale": float(end_state_scale),
+            "end_state_seed": int(seed),
+            "end_state_people": int(result.end_state.num_rows),
+            "date": dt.date.today().isoformat(),
+            "command": " ".join(command),
+        },
+    }
+    out = Path(dest) if dest is not None else package_calibrated_folder()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "summary": out / "japan.toml",
+        "posterior": out / "japan-posterior.parquet",
+        "end_state": out / "japan-2024-12.parquet",
+    }
+    header = ("# The shipped calibration of the Japan scenarios, written by `coexist calibrate ... --ship`\n"
+              "# (coexist.calibration.ship); docs/calibration.md says how it was made and what it fits.\n")
+    files["summary"].write_text(header + tomli_w.dumps(summary), encoding="utf-8")
+    shutil.copyfile(posterior, files["posterior"])
+    pq.write_table(result.end_state, files["end_state"], compression="zstd")
+    from coexist.data import calibrated
+
+    for cached in (calibrated.calibration, calibrated.calibrated_end_state, calibrated.posterior_samples):
+        cached.cache_clear()
+    return files
+
+
+def _scale_of(best_doc: dict, folder: Path) -> float:
+    """The scale the calibration ran at (recorded in best.toml by calibrate), or NaN."""
+    value = best_doc.get("scale")
+    return float(value) if isinstance(value, (int, float)) else float("nan")

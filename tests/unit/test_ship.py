@@ -1,0 +1,114 @@
+"""Shipping a calibration as the default of the Japan scenarios (calibration/ship.py, data/calibrated.py)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from coexist.calibration import abc
+from coexist.calibration.ship import data_fingerprint, ship
+from coexist.data import calibrated
+from coexist.engine.simulate import simulate
+from coexist.engine.world import resolve_parameters
+from coexist.errors import DataError
+from coexist.scenario import load_scenario
+from coexist.testing import TINY_OVERRIDES, tiny_world
+
+
+def _targets(path):
+    header = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+    path.write_text(header + "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """A tiny calibration, shipped into a temporary folder."""
+    tmp = tmp_path_factory.mktemp("ship")
+    targets = _targets(tmp / "targets.csv")
+    out = abc.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=4, budget=8, scale=0.1,
+                        seed=2, out=tmp / "cal", workers=1, overrides=[*TINY_OVERRIDES, 'horizon.end="2025-12"'])
+    files = ship(out.folder, targets=targets, command=["coexist", "calibrate", "japan-temporary"], end_state_scale=0.5,
+                 seed=3, dest=tmp / "calibrated")
+    return out, files, targets
+
+
+@pytest.fixture
+def use_shipped(shipped, monkeypatch):
+    """Point the package's shipped calibration at the temporary one."""
+    _, files, _ = shipped
+    monkeypatch.setattr(calibrated, "_path", lambda kind: files[kind])
+    for cached in (calibrated.calibration, calibrated.calibrated_end_state, calibrated.posterior_samples):
+        cached.cache_clear()
+    yield files
+    for cached in (calibrated.calibration, calibrated.calibrated_end_state, calibrated.posterior_samples):
+        cached.cache_clear()
+
+
+def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shipped):
+    out, files, targets = shipped
+    summary = tomllib.loads(files["summary"].read_text(encoding="utf-8"))
+    assert summary["behaviour"]["abscond_base"] == pytest.approx(out.result.best["abscond_base"])
+    prov = summary["provenance"]
+    assert prov["scale"] == 0.1 and prov["particles"] == 4 and prov["generations"] == 2
+    assert prov["simulations"] >= 8 and prov["calibration_seed"] == 2
+    assert prov["data_sha256"] == data_fingerprint()
+    assert prov["targets"] == "targets.csv" and len(prov["targets_sha256"]) == 64
+    assert prov["command"] == "coexist calibrate japan-temporary"
+    assert prov["best_fit_ard"] == pytest.approx(out.result.best_distance)
+    assert [row["name"] for row in summary["parameters"]] == ["abscond_base"]
+    posterior = pq.read_table(files["posterior"])
+    np.testing.assert_allclose(posterior.column("abscond_base").to_numpy(), out.result.samples[:, 0])
+    end = pq.read_table(files["end_state"])
+    assert end.num_rows == prov["end_state_people"] > 0
+    assert float(end.schema.metadata[b"scale"]) == 0.5
+
+
+def test_calibrated_defaults_apply_only_where_the_scenario_asks(use_shipped, shipped):
+    out, _, _ = shipped
+    best = out.result.best["abscond_base"]
+    assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"']))["abscond_base"] == best
+    from coexist.data import parameters
+
+    assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="embedded"']))["abscond_base"] == \
+        parameters()["abscond_base"].default
+    # the scenario's own value still wins
+    own = tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"', "behaviour.abscond_base=0.0015"])
+    assert resolve_parameters(own)["abscond_base"] == 0.0015
+
+
+def test_a_forward_run_starts_from_the_shipped_end_state(use_shipped):
+    from coexist.engine.simulate import _Run
+
+    scenario = load_scenario("japan-circular", scale=0.05, overrides=['population.attributes="calibrated-history"'])
+    run = _Run(scenario, 1, 0.05)
+    status = run.S.status[: run.n]
+    end = calibrated.calibrated_end_state()
+    rows = pc.sum(pc.equal(end["status"], "returned")).as_py()
+    # returnees at origin carried over from the end state's scale (0.5) to this one (0.05)
+    carried = int(np.count_nonzero(status == run.T.returned))
+    assert abs(carried - rows * 0.1) < 4 * np.sqrt(rows * 0.1 * 0.9) + 1
+    titp = status == run.T.status_names.index("titp")
+    assert set(np.unique(run.S.months_in_status[: run.n][titp])) <= set(
+        end.filter(pc.equal(end["status"], "titp")).column("months_in_status").to_pylist())
+    assert simulate(load_scenario("japan-circular", scale=0.005, end="2025-02",
+                                  overrides=['population.attributes="calibrated-history"']), seed=1).agents > 0
+
+
+def test_missing_shipped_files_say_how_to_make_them(monkeypatch, tmp_path):
+    monkeypatch.setattr(calibrated.resources, "files", lambda package: tmp_path)
+    calibrated.calibration.cache_clear()
+    try:
+        with pytest.raises(DataError, match="--ship"):
+            calibrated.calibration()
+    finally:
+        calibrated.calibration.cache_clear()
+
+
+def test_calibrated_history_attributes_need_the_2024_stocks():
+    with pytest.raises(Exception, match="japan-2024-12"):
+        load_scenario("japan-history", overrides=['population.attributes="calibrated-history"'])
