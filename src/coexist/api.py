@@ -341,7 +341,7 @@ def compare(
         Called after each run (a scenario in a replicate) finishes.
     """
     from coexist import __version__
-    from coexist.experiments import DISTRIBUTION, run_ensemble
+    from coexist.experiments import run_ensemble
     from coexist.experiments.analysis import claims_report, reference_sensitivity
     from coexist.metrics import load_reference
     from coexist.metrics.index import run_weights
@@ -413,7 +413,7 @@ def compare(
         "replicate_seeds": [rep.seed for rep in ens.plan],
         "scale": summaries[0].scale if summaries else scale,
         "workers": ens.workers,
-        "parameter_distribution": DISTRIBUTION,
+        "parameter_distribution": ens.distribution,
         "reference_version": reference.version,
         "reference_date": reference.date,
         "version": __version__,

@@ -199,6 +199,20 @@ def test_compare_failing_midway_leaves_no_output(fake_engine, tmp_path, monkeypa
     assert not (tmp_path / "cmp").exists()
 
 
+def test_compare_of_embedded_and_calibrated_scenarios_is_refused(fake_engine, tmp_path, monkeypatch, capsys):
+    def load(ref, overrides, start, end):
+        sc = fake_load(ref, overrides, start, end)
+        sc.behaviour_defaults = "calibrated-japan" if ref == "toy-circular" else "embedded"
+        return sc
+
+    monkeypatch.setattr(api, "_load_scenario", load)
+    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp"]) == 2
+    err = _one_line_error(capsys.readouterr().err)
+    assert "must share behaviour_defaults" in err and "toy-temporary" in err and "toy-circular" in err
+    assert fake_engine == []
+    assert not (tmp_path / "cmp").exists()
+
+
 def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
     summary = coexist.run("toy-temporary", seed=2)
     assert summary.folder is None and summary.name == "toy-temporary"

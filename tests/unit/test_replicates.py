@@ -66,6 +66,129 @@ def test_scenario_values_win_over_draws():
     assert sc.behaviour == {"beta_gain": 1.7}  # the original is unchanged
 
 
+# -- draws from the shipped calibration's posterior (a synthetic one here) ----------------------
+# three particles, far apart and with very unequal weights; demand_growth is a scenario
+# assumption (not behavioural) and must be ignored; recruitment_lag_months is a months
+# parameter that the particles carry at non-integer values (used as they are)
+_PARTICLES = {
+    "beta_gain": [0.4, 1.9, 1.2],
+    "theta_home": [-0.8, 1.9, 0.2],
+    "recruitment_lag_months": [6.5, 11.5, 9.25],
+    "demand_growth": [0.5, -0.5, 0.1],
+    "weight": [0.7, 0.2, 0.1],
+    "distance": [0.1, 0.2, 0.3],
+}
+_FITTED = ("beta_gain", "theta_home", "recruitment_lag_months")
+
+
+@pytest.fixture
+def posterior(monkeypatch):
+    """A tiny shipped calibration: the posterior above and a best particle (the first)."""
+    import pyarrow as pa
+
+    from coexist.data import calibrated
+
+    table = pa.table({k: pa.array(v, pa.float64()) for k, v in _PARTICLES.items()})
+    monkeypatch.setattr(calibrated, "posterior_samples", lambda: table)
+    monkeypatch.setattr(calibrated, "calibrated_behaviour", lambda: {k: _PARTICLES[k][0] for k in _FITTED})
+    return table
+
+
+def _particle_of(draw: dict) -> int:
+    rows = [k for k in range(3) if all(draw[p] == _PARTICLES[p][k] for p in _FITTED)]
+    assert len(rows) == 1, {p: draw[p] for p in _FITTED}  # jointly from one particle, never mixed
+    return rows[0]
+
+
+def test_calibrated_draws_take_the_fitted_parameters_jointly_from_weighted_particles(posterior):
+    picks = [_particle_of(draw_parameters(3, r, calibrated=True)) for r in range(600)]
+    share = np.bincount(picks, minlength=3) / len(picks)
+    assert share == pytest.approx([0.7, 0.2, 0.1], abs=0.06)
+
+
+def test_calibrated_draws_leave_the_other_parameters_as_without_calibration(posterior):
+    specs = parameters()
+    for r in range(20):
+        cal, plain = draw_parameters(5, r, calibrated=True), draw_parameters(5, r)
+        assert list(cal) == list(plain) == list(specs)  # every parameter, in file order
+        assert "demand_growth" not in cal and "weight" not in cal and "distance" not in cal
+        for name in specs:
+            if name not in _FITTED:
+                assert cal[name] == plain[name], name
+    # the calibrated draws are pure functions of (seed, replicate) and vary with both
+    assert draw_parameters(5, 2, True) == draw_parameters(5, 2, True)
+    assert replicate_plan(5, 4, calibrated=True) == replicate_plan(5, 9, calibrated=True)[:4]
+    assert replicate_plan(5, 4, calibrated=True)[2].parameters == draw_parameters(5, 2, True)
+    assert len({_particle_of(draw_parameters(s, r, True)) for s in range(3) for r in range(10)}) == 3
+
+
+def test_calibrated_draws_centre_the_rest_on_a_calibrated_value_outside_the_posterior(posterior, monkeypatch):
+    from coexist.data import calibrated
+
+    # a calibrated value for a parameter the posterior lacks moves that parameter's mode there
+    monkeypatch.setattr(calibrated, "calibrated_behaviour", lambda: {"remigration_base": 0.025})
+    s = parameters()["remigration_base"]
+    cal = np.array([draw_parameters(1, r, True)["remigration_base"] for r in range(400)])
+    plain = np.array([draw_parameters(1, r)["remigration_base"] for r in range(400)])
+    assert cal.mean() == pytest.approx((s.low + 0.025 + s.high) / 3, rel=0.08)
+    assert cal.mean() > plain.mean() and cal.min() >= s.low and cal.max() <= s.high
+
+
+def test_calibrated_draws_need_a_usable_posterior(monkeypatch):
+    import pyarrow as pa
+
+    from coexist.data import calibrated
+    from coexist.errors import DataError
+
+    def missing():
+        raise DataError("the shipped calibration has no japan-posterior.parquet")
+
+    monkeypatch.setattr(calibrated, "posterior_samples", missing)
+    draw_parameters(0, 0)  # not needed without calibration
+    with pytest.raises(DataError, match="japan-posterior"):
+        draw_parameters(0, 0, calibrated=True)
+    bad = pa.table({"beta_gain": [1.0, 1.5], "weight": [0.0, 0.0]})
+    monkeypatch.setattr(calibrated, "posterior_samples", lambda: bad)
+    with pytest.raises(DataError, match="weight"):
+        draw_parameters(0, 0, calibrated=True)
+
+
+def test_a_comparison_draws_from_the_posterior_only_when_every_scenario_is_calibrated(posterior):
+    from types import SimpleNamespace
+
+    from coexist.errors import ScenarioError
+    from coexist.experiments import DISTRIBUTION, DISTRIBUTION_CALIBRATED, EnsembleResult, uses_calibration
+
+    cal = SimpleNamespace(name="c", behaviour={}, behaviour_defaults="calibrated-japan")
+    emb = SimpleNamespace(name="e", behaviour={}, behaviour_defaults="embedded")
+    assert uses_calibration([("a", cal), ("b", cal)]) is True
+    assert uses_calibration([("a", emb), ("b", object())]) is False
+    with pytest.raises(ScenarioError, match="must share behaviour_defaults") as err:
+        run_ensemble([("japan-cal", cal), ("japan-emb", emb)], seed=0, replicates=2, scale=1.0, workers=1)
+    assert "\n" not in str(err.value) and "japan-cal" in str(err.value) and "japan-emb" in str(err.value)
+    # the real scenario model carries the field (and a --set override reaches it)
+    real = tiny_world(overrides=('behaviour_defaults="calibrated-japan"',))
+    assert real.behaviour_defaults == "calibrated-japan"
+    with pytest.raises(ScenarioError, match="behaviour_defaults"):
+        uses_calibration([("x", real), ("y", tiny_world())])
+
+    class Seen(Exception):
+        pass
+
+    seen = []
+
+    def stop(scenario, seed, scale):  # records replicate 0's parameters, then stops the ensemble
+        seen.append(dict(scenario.behaviour))
+        raise Seen
+
+    with pytest.raises(Seen):
+        run_ensemble([("a", cal), ("b", cal)], seed=4, replicates=3, scale=1.0, workers=1, simulate=stop)
+    assert seen == [draw_parameters(4, 0, calibrated=True)]
+    assert EnsembleResult([], [], {}, calibrated=True).distribution == DISTRIBUTION_CALIBRATED
+    assert EnsembleResult([], [], {}).distribution == DISTRIBUTION
+    assert "posterior" in DISTRIBUTION_CALIBRATED and "posterior" not in DISTRIBUTION
+
+
 # -- common random numbers ---------------------------------------------------------------------
 class _Recorder:
     def __init__(self, real):

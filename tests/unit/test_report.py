@@ -202,6 +202,20 @@ def test_ensemble_report_with_one_replicate_says_there_are_no_intervals(tmp_path
     assert all(c["verdict"] == "not shown" for c in ens["claims"])
 
 
+def test_ensemble_report_says_when_parameters_came_from_the_calibrated_posterior(japan_runs):
+    from coexist.experiments import DISTRIBUTION_CALIBRATED
+
+    ens = _ensemble([n for n, _ in japan_runs], replicates=2)
+    ens["settings"]["parameter_distribution"] = DISTRIBUTION_CALIBRATED
+    text = render_compare_report(japan_runs, ensemble=ens)
+    lead = text[:text.index('id="claims"')]
+    assert "one particle of the shipped ABC-SMC posterior" in lead
+    run = text[text.index('id="provenance"'):]
+    assert "weighted resampling of particles" in run and "triangular mode when not calibrated" in run
+    plain = render_compare_report(japan_runs, ensemble=_ensemble([n for n, _ in japan_runs], replicates=2))
+    assert "posterior" not in plain[:plain.index('id="claims"')] and "default (mode)" in plain
+
+
 def test_band_figure_shows_median_and_90_band():
     from coexist.experiments.series import annual_series
 

@@ -96,8 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp = sub.add_parser(
         "compare", help="simulate several scenarios over replicates and write an HTML report with the claims",
         description="Simulate several scenarios over replicates. Each replicate draws a seed and a set of behavioural "
-        "parameters (triangular over their documented ranges) and uses the same ones in every scenario (common random "
-        "numbers), so differences are paired. Writes the full run folder of replicate 0 of each scenario under --out, "
+        "parameters (triangular over their documented ranges; for scenarios with behaviour_defaults = "
+        "'calibrated-japan', the calibrated ones jointly from a particle of the shipped posterior) and uses the same ones "
+        "in every scenario (common random numbers), so differences are paired; the scenarios must share "
+        "behaviour_defaults. Writes the full run folder of replicate 0 of each scenario under --out, "
         "replicates.parquet (every metric of every replicate), parameters.parquet, claims.json and a self-contained "
         "report.html with medians, 90% intervals and the verdict on each claim.",
         epilog="Example: coexist compare japan-temporary japan-circular japan-circular-unconnected --out results/japan "

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from coexist.experiments.replicates import (
     DISTRIBUTION,
+    DISTRIBUTION_CALIBRATED,
     Replicate,
+    distribution,
     draw_parameters,
     replicate_plan,
     replicate_seed,
     with_parameters,
 )
-from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks
+from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks, uses_calibration
 
 __all__ = [
     "DISTRIBUTION",
+    "DISTRIBUTION_CALIBRATED",
     "EnsembleResult",
     "Replicate",
+    "distribution",
     "draw_parameters",
     "replicate_plan",
     "replicate_seed",
     "run_ensemble",
     "run_tasks",
+    "uses_calibration",
     "with_parameters",
 ]

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coexist.experiments.series import annual_series
-from coexist.experiments.replicates import Replicate, replicate_plan, with_parameters
+from coexist.experiments.replicates import Replicate, distribution, replicate_plan, with_parameters
 
-__all__ = ["EnsembleResult", "run_ensemble", "run_tasks", "default_workers"]
+__all__ = ["EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "uses_calibration"]
 
 Progress = Callable[[int, int], None]
 Simulate = Callable[[Any, int, float | None], Any]
@@ -71,6 +71,9 @@ class EnsembleResult:
         Seconds spent in the engine over all tasks (summed over workers).
     wall_seconds : float
     workers : int
+    calibrated : bool
+        Whether the parameters were drawn from the shipped calibration's posterior (the
+        compared scenarios use ``behaviour_defaults = "calibrated-japan"``).
     """
 
     names: list[str]
@@ -81,6 +84,12 @@ class EnsembleResult:
     engine_seconds: float = 0.0
     wall_seconds: float = 0.0
     workers: int = 1
+    calibrated: bool = False
+
+    @property
+    def distribution(self) -> str:
+        """How the replicates' parameters were drawn (for the comparison's settings)."""
+        return distribution(self.calibrated)
 
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows: scenario, replicate, seed, metric, value."""
@@ -91,6 +100,35 @@ class EnsembleResult:
                     out.append({"scenario": name, "replicate": rep.replicate, "seed": rep.seed, "metric": metric,
                                 "value": float(value)})
         return out
+
+
+def uses_calibration(scenarios: Sequence[tuple[str, Any]]) -> bool:
+    """Whether the replicates of a comparison draw from the shipped calibration's posterior.
+
+    True when every scenario has ``behaviour_defaults = "calibrated-japan"``, False when none
+    has (an object without the field counts as ``"embedded"``).
+
+    Raises
+    ------
+    coexist.errors.ScenarioError
+        When some do and some do not: the scenarios of one comparison share each
+        replicate's parameters, so they must share their defaults.
+    """
+    kinds = {name: str(getattr(sc, "behaviour_defaults", "embedded") or "embedded") for name, sc in scenarios}
+    calibrated = [name for name, kind in kinds.items() if kind == "calibrated-japan"]
+    if not calibrated:
+        return False
+    if len(calibrated) == len(kinds):
+        return True
+    from coexist.errors import ScenarioError
+
+    groups: dict[str, list[str]] = {}
+    for name, kind in kinds.items():
+        groups.setdefault(kind, []).append(name)
+    detail = "; ".join(f"{', '.join(names)}: {kind!r}" for kind, names in groups.items())
+    raise ScenarioError(
+        f"the compared scenarios must share behaviour_defaults (they share each replicate's parameters). Got {detail}."
+    )
 
 
 def _engine_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
@@ -199,7 +237,9 @@ def run_ensemble(
         Loaded scenarios; names must be unique.
     seed : int
         Base seed; replicate r uses :func:`~coexist.experiments.replicate_seed` ``(seed, r)``
-        and :func:`~coexist.experiments.draw_parameters` ``(seed, r)`` in every scenario.
+        and :func:`~coexist.experiments.draw_parameters` ``(seed, r, calibrated)`` in every
+        scenario, ``calibrated`` being :func:`uses_calibration` of the scenarios (a mix of
+        embedded and calibrated defaults raises :class:`~coexist.errors.ScenarioError`).
     replicates : int
         Number of replicates, >= 1.
     scale : float or None
@@ -218,7 +258,8 @@ def run_ensemble(
         raise ValueError(f"scenario names must be unique. Got {names}.")
     if int(replicates) < 1:
         raise ValueError(f"replicates must be >= 1. Got {replicates!r}.")
-    plan = replicate_plan(seed, int(replicates))
+    calibrated = uses_calibration(scenarios)
+    plan = replicate_plan(seed, int(replicates), calibrated)
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1. Got {workers!r}.")
@@ -240,4 +281,4 @@ def run_ensemble(
             if keep_set and r.result is not None and r.replicate == min(keep_set):
                 kept[name] = r
     engine = sum(r.engine_seconds for r in results.values())
-    return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used)
+    return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used, calibrated)

@@ -1,25 +1,43 @@
 """Replicates: a seed and a behavioural parameter set per replicate, shared by every scenario.
 
-Until a calibrated posterior ships, each behavioural parameter of
-``coexist/data/parameters.toml`` is drawn from a **triangular distribution** on its
-documented plausible range ``[low, high]`` with its mode at the documented ``default``:
-values near the default are the most likely, the ends of the range the least, and nothing
-outside the range is ever drawn. Parameters counted in whole months (unit ``months``:
-the recruitment lag, the decision horizon, the minimum stay for the returnee premium) are
-rounded to the nearest month. A parameter whose range is a single point keeps its value.
+Each behavioural parameter of ``coexist/data/parameters.toml`` is drawn in one of two ways,
+depending on the defaults the compared scenarios use (their ``behaviour_defaults``):
+
+- **Embedded defaults** (``"embedded"``, ``calibrated=False``): from a **triangular
+  distribution** on its documented plausible range ``[low, high]`` with its mode at the
+  documented ``default``, independently across parameters: values near the default are the
+  most likely, the ends of the range the least, and nothing outside the range is ever drawn.
+- **The shipped calibration** (``"calibrated-japan"``, ``calibrated=True``): the parameters
+  that the ABC-SMC calibration fitted (the behavioural columns of
+  :func:`coexist.data.posterior_samples`) are taken **jointly from one particle** of the
+  shipped posterior, chosen by weighted resampling (probability = the particle's importance
+  weight), so their correlations in the posterior are kept; the posterior's columns that are
+  not behavioural parameters (scenario assumptions such as ``demand_growth``) are ignored.
+  Every other behavioural parameter is drawn triangular as above, with its mode at the value
+  the scenario would otherwise use (the documented default, or the shipped calibration's
+  value if it has one), and takes the same value as with ``calibrated=False`` whenever that
+  mode is the default.
+
+Parameters counted in whole months (unit ``months``: the recruitment lag, the decision
+horizon, the minimum stay for the returnee premium) are rounded to the nearest month when
+drawn triangular (particle values are used as the calibration ran them). A parameter whose
+range is a single point keeps its value.
 
 Replicate ``r`` of a comparison with base seed ``s`` uses
 
 - the engine seed :func:`replicate_seed(s, r) <replicate_seed>` (a 31-bit number derived
   from ``(s, r)`` with NumPy's ``SeedSequence``), and
-- the parameter set :func:`draw_parameters(s, r) <draw_parameters>` (drawn from an
-  independent stream of the same ``SeedSequence`` family),
+- the parameter set :func:`draw_parameters(s, r, calibrated) <draw_parameters>` (the
+  triangular draws and the choice of particle come from two further independent streams of
+  the same ``SeedSequence`` family),
 
 in **every** compared scenario (common random numbers): the difference between two
 scenarios in one replicate comes from the policies alone, and the spread of the paired
 differences over replicates measures both chance and parameter uncertainty. Both are pure
-functions of ``(s, r)``: a replicate does not depend on how many there are, on the order
-in which they run, or on the number of worker processes.
+functions of ``(s, r)`` (and of the shipped posterior): a replicate does not depend on how
+many there are, on the order in which they run, or on the number of worker processes. The
+compared scenarios must therefore share ``behaviour_defaults``
+(:func:`coexist.experiments.run_ensemble` refuses a mixed comparison).
 
 A parameter that the scenario sets itself (``[behaviour]`` in its file, or
 ``--set behaviour.NAME=value``) is a deliberate choice and is not drawn.
@@ -40,7 +58,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DISTRIBUTION", "Replicate", "replicate_seed", "draw_parameters", "replicate_plan", "with_parameters"]
+__all__ = [
+    "DISTRIBUTION",
+    "DISTRIBUTION_CALIBRATED",
+    "Replicate",
+    "distribution",
+    "replicate_seed",
+    "draw_parameters",
+    "replicate_plan",
+    "with_parameters",
+]
 
 DISTRIBUTION = (
     "each behavioural parameter drawn from a triangular distribution on its documented plausible range "
@@ -48,8 +75,22 @@ DISTRIBUTION = (
     "parameters counted in months are rounded to whole months"
 )
 
+DISTRIBUTION_CALIBRATED = (
+    "calibrated parameters drawn jointly from the shipped ABC-SMC posterior of the Japan calibration "
+    "(coexist/data/calibrated/japan-posterior.parquet; weighted resampling of particles, one particle per "
+    "replicate); the other behavioural parameters drawn from a triangular distribution on their documented "
+    "plausible range [low, high] with mode at their default (coexist/data/parameters.toml), independently; "
+    "those counted in months are rounded to whole months"
+)
+
 _SEED_STREAM = 0x5EED
 _PARAM_STREAM = 0xBA7A
+_PARTICLE_STREAM = 0xCA1B
+
+
+def distribution(calibrated: bool = False) -> str:
+    """The description of the parameter draws recorded in a comparison's settings."""
+    return DISTRIBUTION_CALIBRATED if calibrated else DISTRIBUTION
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -77,18 +118,87 @@ def _specs() -> dict[str, Any]:
     return parameters()
 
 
-def draw_parameters(seed: int, replicate: int) -> dict[str, float]:
+def _posterior(names: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The behavioural columns of the shipped posterior (in parameter-file order), their
+    values (particles x columns) and the cumulative normalised weights of the particles."""
+    from coexist.data import calibrated as _calibrated
+    from coexist.errors import DataError
+
+    table = _calibrated.posterior_samples()
+    columns = [name for name in names if name in table.column_names]
+    n = table.num_rows
+    if n == 0:
+        raise DataError("the shipped posterior (coexist/data/calibrated/japan-posterior.parquet) has no particles.")
+    values = np.column_stack(
+        [np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64) for c in columns]
+    ) if columns else np.empty((n, 0))
+    if "weight" in table.column_names:
+        weights = np.asarray(table.column("weight").to_numpy(zero_copy_only=False), dtype=np.float64)
+    else:
+        weights = np.ones(n)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise DataError(
+            "the shipped posterior's 'weight' column must hold finite non-negative weights with a positive sum."
+        )
+    if not np.all(np.isfinite(values)):
+        raise DataError("the shipped posterior has missing or non-finite parameter values.")
+    cdf = np.cumsum(weights / weights.sum())
+    cdf[-1] = 1.0
+    return columns, values, cdf
+
+
+def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict[str, float]:
     """The behavioural parameter set of one replicate (every parameter, in file order).
 
-    Triangular(low, default, high) per parameter from a stream derived from
-    ``(seed, replicate)``; parameters whose unit is ``months`` are rounded to whole months.
-    Always the same for the same ``(seed, replicate)``.
+    Parameters
+    ----------
+    seed : int
+        Base seed (``--seed``), >= 0.
+    replicate : int
+        Replicate number, >= 0.
+    calibrated : bool
+        False (scenarios with ``behaviour_defaults = "embedded"``): Triangular(low, default,
+        high) per parameter from a stream derived from ``(seed, replicate)``. True (scenarios
+        with ``behaviour_defaults = "calibrated-japan"``): the parameters that are columns of
+        :func:`coexist.data.posterior_samples` come together from one posterior particle,
+        picked with probability equal to its weight by a uniform from an independent stream
+        of ``(seed, replicate)``; the others are drawn triangular as with False, with the
+        mode at the shipped calibration's value where it has one (otherwise the default),
+        so they keep the values they have with False.
+
+    Returns
+    -------
+    dict of str to float
+        Parameters whose unit is ``months`` are rounded to whole months when drawn
+        triangular. Always the same for the same ``(seed, replicate, calibrated)`` (and the
+        same shipped posterior).
+
+    Raises
+    ------
+    coexist.errors.DataError
+        With ``calibrated=True``, when the shipped calibration is missing or unusable.
     """
+    specs = _specs()
+    chosen: dict[str, float] = {}
+    modes: dict[str, float] = {}
+    if calibrated:
+        from coexist.data import calibrated as _calibrated
+
+        columns, values, cdf = _posterior(specs)
+        if columns:
+            pick = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARTICLE_STREAM]))
+            k = min(int(np.searchsorted(cdf, pick.random(), side="right")), len(cdf) - 1)
+            chosen = {name: float(values[k, j]) for j, name in enumerate(columns)}
+        modes = {k: float(v) for k, v in _calibrated.calibrated_behaviour().items() if k in specs and k not in chosen}
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARAM_STREAM]))
     out: dict[str, float] = {}
-    for name, spec in _specs().items():
+    for name, spec in specs.items():
         u = rng.random()  # one draw per parameter, always, so each parameter keeps its stream position
-        low, mode, high = float(spec.low), float(spec.default), float(spec.high)
+        if name in chosen:
+            out[name] = chosen[name]
+            continue
+        low, high = float(spec.low), float(spec.high)
+        mode = float(min(high, max(low, modes.get(name, float(spec.default)))))
         if high <= low:
             out[name] = mode
             continue
@@ -117,9 +227,12 @@ class Replicate:
     parameters: Mapping[str, float]
 
 
-def replicate_plan(seed: int, replicates: int) -> list[Replicate]:
-    """Replicates 0..replicates-1 of a comparison with base seed ``seed``."""
-    return [Replicate(r, replicate_seed(seed, r), draw_parameters(seed, r)) for r in range(int(replicates))]
+def replicate_plan(seed: int, replicates: int, calibrated: bool = False) -> list[Replicate]:
+    """Replicates 0..replicates-1 of a comparison with base seed ``seed``; ``calibrated`` as
+    for :func:`draw_parameters` (True when the compared scenarios use the shipped calibration)."""
+    return [
+        Replicate(r, replicate_seed(seed, r), draw_parameters(seed, r, calibrated)) for r in range(int(replicates))
+    ]
 
 
 def with_parameters(scenario: Any, params: Mapping[str, float]) -> Any:

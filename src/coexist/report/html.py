@@ -432,7 +432,12 @@ def _settings_table(settings: dict, loaded: list[tuple[str, Any]]) -> str:
     return f"<table class='kv'><tbody>{body}</tbody></table>"
 
 
-def _parameters_table(draws: list[dict], claims: list[dict]) -> str:
+def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
+    """Whether a comparison drew its calibrated parameters from the shipped posterior."""
+    return "posterior" in str(settings.get("parameter_distribution", ""))
+
+
+def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = False) -> str:
     from coexist.data import parameters
 
     e = html.escape
@@ -449,7 +454,9 @@ def _parameters_table(draws: list[dict], claims: list[dict]) -> str:
             f"<td class='num'>{'' if not math.isfinite(lo) else f'{lo:.3g} to {hi:.3g}'}</td><td>{e(spec.identification)}</td></tr>"
         )
     return (
-        "<table><thead><tr><th>parameter</th><th>unit</th><th>low</th><th>default (mode)</th><th>high</th>"
+        "<table><thead><tr><th>parameter</th><th>unit</th><th>low</th>"
+        + ("<th>default (triangular mode when not calibrated)</th>" if calibrated else "<th>default (mode)</th>")
+        + "<th>high</th>"
         "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
 
@@ -597,12 +604,19 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
     R = int(settings.get("replicates", len(next(iter(samples[names[0]].values())))))
     scale = float(settings.get("scale", float("nan")))
     rep0_seed = (settings.get("replicate_seeds") or ["?"])[0]
+    calibrated = _calibrated_draws(settings)
+    draws_text = (
+        "the calibrated ones taken together from one particle of the shipped ABC-SMC posterior of the Japan "
+        "calibration, chosen with probability equal to its weight; the others from triangular distributions over "
+        "their documented plausible ranges, with the mode at the default"
+        if calibrated else
+        "triangular distributions over the documented plausible ranges, with the mode at the default"
+    )
 
     uncertainty = (
         f"Every figure with an interval is the <b>median and 90% interval over {R} replicates</b>. "
         "The intervals include parameter uncertainty: each replicate draws its own random seed and its own set of "
-        "behavioural parameters (triangular distributions over the documented plausible ranges, with the mode at the "
-        "default, until a calibrated posterior ships), and uses the same seed and parameters in every scenario, so "
+        f"behavioural parameters ({draws_text}), and uses the same seed and parameters in every scenario, so "
         "differences between scenarios are paired and come from the policies."
     )
     lead = (
@@ -693,7 +707,7 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
     prov = _provenance_and_assumptions(loaded, run_intro, descriptions=False)
     prov[1] = (prov[1][0], prov[1][1], prov[1][2], prov[1][3]
                + "<details><summary>Behavioural parameters and their draws</summary>"
-               + _parameters_table(list(ens.get("draws", [])), claims) + "</details>")
+               + _parameters_table(list(ens.get("draws", [])), claims, calibrated) + "</details>")
     sections = [
         ("summary", "Summary", "Summary", summary),
         ("claims", "The claims", "Claims", claims_html),
