@@ -222,7 +222,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusiv
     )
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
 def _host_pass(
     n, pid, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
     prev_status, skill, cert, language, debt, savings, family, target_earner, age, months_home, employed_home,
@@ -505,7 +505,7 @@ def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death
     )
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
 def _home_pass(
     n, pid, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
     employed_home, ban_until, applying, apply_status, forfeited,
