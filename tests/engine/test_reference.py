@@ -50,7 +50,7 @@ class Call(NamedTuple):
     inputs: tuple  # the arguments between `seed` and the flows buffer
     flows_shape: tuple
     measures_shape: tuple
-    tally_shapes: tuple  # host pass: per-thread employer headcounts and returnee arrivals
+    tally_shapes: tuple  # host pass: per-thread employer headcounts, returnee arrivals, months in status
     abroad: int
 
 
@@ -70,8 +70,8 @@ def _captured(name: str):
     def recorder(which):
         def record(n, S, R, P, month, seed, *rest):
             if which == "host":
-                *inputs, flows, measures, headcount, fresh, abroad = rest
-                tallies = (headcount.shape, fresh.shape)
+                *inputs, flows, measures, headcount, fresh, tenure, abroad = rest
+                tallies = (headcount.shape, fresh.shape, tenure.shape)
             else:
                 *inputs, flows, measures, abroad = rest
                 tallies = ()
@@ -115,7 +115,7 @@ def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None, **options)
 def _assert_same(call: Call, compiled, ref):
     """State arrays exactly (floats too), flow counts exactly, measures to rounding."""
     (S_c, f_c, m_c, t_c), (S_r, f_r, m_r, t_r) = compiled, ref
-    for name, a, b in zip(("employer headcounts", "returnee arrivals"), t_c, t_r):
+    for name, a, b in zip(("employer headcounts", "returnee arrivals", "months in status"), t_c, t_r):
         if not np.array_equal(a, b):
             raise AssertionError(f"{call.name} pass, {format_month(call.month)}: {name} differ")
     where = f"{call.name} pass, {format_month(call.month)}"

@@ -112,3 +112,22 @@ def test_missing_shipped_files_say_how_to_make_them(monkeypatch, tmp_path):
 def test_calibrated_history_attributes_need_the_2024_stocks():
     with pytest.raises(Exception, match="japan-2024-12"):
         load_scenario("japan-history", overrides=['population.attributes="calibrated-history"'])
+
+
+def test_shipped_assumption_values_go_to_scenarios_declaring_those_priors(monkeypatch):
+    monkeypatch.setattr(calibrated, "calibration", lambda: {"behaviour": {}, "assumptions": {"demand_growth": 0.05}})
+    monkeypatch.setattr(calibrated, "calibrated_behaviour", lambda: {})
+    import coexist.data
+
+    monkeypatch.setattr(coexist.data, "calibration", calibrated.calibration)
+    from coexist.scenario import apply_calibrated
+
+    use = 'behaviour_defaults="calibrated-japan"'
+    assert load_scenario("japan-history", overrides=[use]).demand.growth["retail"] == 0.05
+    # the user's own --set wins; without the calibrated defaults, the file's value stays
+    assert load_scenario("japan-history", overrides=[use, "demand.growth.retail=0.2"]).demand.growth["retail"] == 0.2
+    file_value = load_scenario("japan-history", overrides=['behaviour_defaults="embedded"']).demand.growth["retail"]
+    assert file_value != 0.05
+    # a calibration's best set goes in the same way, on top
+    best = apply_calibrated("japan-history", {"stranded_intern_hazard": 0.1})
+    assert best.demand.growth["retail"] == (0.05 if best.behaviour_defaults == "calibrated-japan" else file_value)

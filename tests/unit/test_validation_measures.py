@@ -72,6 +72,25 @@ def test_ard_by_series_and_overall():
     assert ard_by_series(table)["b"] == pytest.approx(0.25)
 
 
+def test_capped_ard_caps_each_date_not_the_series():
+    from coexist.calibration.measures import capped_ard_by_series
+
+    table = _table(
+        [
+            ("a", D(2019, 12, 31), "fit", 1000.0, 13000.0),  # 12.0, capped at 1
+            ("a", D(2021, 12, 31), "fit", 100.0, 80.0),  # 0.2
+            ("b", D(2020, 10, 31), "fit", 10.0, 13.0),  # 0.3
+            ("b", D(2023, 10, 31), "validate", 10.0, 50.0),  # validation only
+        ]
+    )
+    out = capped_ard_by_series(table, split="fit")
+    assert out["a"] == pytest.approx(0.6)  # not min(6.1, 1)
+    assert out["b"] == pytest.approx(0.3)
+    assert out["overall"] == pytest.approx(0.45)
+    assert ard_by_series(table, split="fit")["a"] == pytest.approx(6.1)  # the plain ARD is not capped
+    assert capped_ard_by_series(table, split="fit", cap=0.25)["a"] == pytest.approx(0.225)
+
+
 # ----- naive forecasts -----------------------------------------------------------------
 
 

@@ -451,9 +451,10 @@ class _ParticleTargets:
 
 
 def _fit_distance(table, _observed=None) -> float:
-    from coexist.calibration.measures import ard_by_series
+    """Mean over the fitted series of their ARD, each date's relative difference capped at 1."""
+    from coexist.calibration.measures import capped_ard_by_series
 
-    return ard_by_series(table, split="fit")["overall"]
+    return capped_ard_by_series(table, split="fit")["overall"]
 
 
 def _toml_string(text: str) -> str:

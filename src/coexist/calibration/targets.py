@@ -49,7 +49,7 @@ MEASURE_KINDS: dict[str, str] = {
     "flow_fiscal_year": "model flow summed over the Japanese fiscal year (April-March) that ends on the reference date",
     "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, over the fiscal year",
     "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, re-entries), cumulated to the reference date",
-    "mean_elapsed_tenure_years": "mean months in the current status / 12 (needs the measure 'tenure_months_sum' from the engine)",
+    "mean_elapsed_tenure_years": "mean months in the current status / 12 (the engine's measures 'tenure_months_sum:<status>')",
 }
 SPLITS: tuple[str, ...] = ("fit", "validate")
 DATA_FLAGS: tuple[str, ...] = ("reported", "derived", "uncertain")

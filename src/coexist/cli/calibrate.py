@@ -89,7 +89,7 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         bar.close()
     r = c.result
     out(f"{args.scenario}: {len(r.epsilons)} generation(s) x {len(r.weights)} particles, {r.simulations} simulations, "
-        f"best fit ARD {c.best_ard:.4g}")
+        f"best fit distance {c.best_ard:.4g} (ARD on the fit rows, each date capped at 1)")
     for row in r.prior_vs_posterior():
         out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")

@@ -199,14 +199,15 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
 
 @njit(cache=True)
 def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, death_by_age, flows, measures, headcount, fresh, abroad):
+               cap_open, death_by_age, flows, measures, headcount, fresh, tenure, abroad):
     """One month in the host for every person there (steps 3-8).
 
     `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
     The pass also counts, per thread, the regular workers per employer at the end of the
     pass (`headcount` [thread, employer]) and the people who came home this month by
     origin and certified level (`fresh` [thread, origin, level]), so that no separate
-    census of the population is needed between the passes.
+    census of the population is needed between the passes, and the months in status of
+    the people in the host at the end of the month (`tenure` [thread, status, origin]).
     """
     _host_pass(
         n, S.pid, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
@@ -218,7 +219,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusiv
         R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
         R.recognition, R.cumulative,
         P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-        death_by_age, flows, measures, headcount, fresh, abroad,
+        death_by_age, flows, measures, headcount, fresh, tenure, abroad,
     )
 
 
@@ -232,7 +233,7 @@ def _host_pass(
     tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
     detection, ban, matching, recognition, cumulative,
     P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-    death_by_age, flows, measures, headcount, fresh, abroad,
+    death_by_age, flows, measures, headcount, fresh, tenure, abroad,
 ):
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
@@ -248,6 +249,7 @@ def _host_pass(
         me = measures[c]
         heads = headcount[thread]
         came_home = fresh[thread]
+        months_held = tenure[thread]
         for position in range(_chunk_length(n, c, n_chunks)):
             i = _row(position, c, n_chunks)
             if i >= n:
@@ -453,6 +455,7 @@ def _host_pass(
                     family[i] = 1
 
             # month-end measures of people still in the host
+            months_held[st, o] += months_in_status[i]
             me[o, M_DEBT] += debt[i]
             me[o, M_WORKERS] += 1.0
             me[o, M_SKILL] += skill[i]

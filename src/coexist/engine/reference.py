@@ -241,7 +241,7 @@ def _arrive_home(S, me, came_home, rows, returned):
 
 
 def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
-                         f12, cap_open, death_by_age, flows, measures, headcount, fresh, abroad):
+                         f12, cap_open, death_by_age, flows, measures, headcount, fresh, tenure, abroad):
     """One month in the host for everyone there (steps 3-8), as kernels.host_month.
 
     Works on index vectors: `rows` are the state rows of the people in the host, and each
@@ -516,6 +516,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     _add_measure(me, M_MOBILITY, o[mobile], np.ones(mobile.sum()))
     employed = _i64(S.employer[rows[regular]])
     np.add.at(headcount[0], employed[employed >= 0], 1)
+    np.add.at(tenure[0], (st[live], o[live]), _i64(S.months_in_status[r]))
 
 
 # ----- the home pass --------------------------------------------------------------------

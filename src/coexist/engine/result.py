@@ -46,6 +46,8 @@ MEASURES: dict[str, str] = {
     "returnees_employed_12m": "of those, persons who found a job at home within the 12 months",
     "placements_home": "returnees placed through the bilateral matching channel this month",
 }
+# Besides these, "tenure_months_sum:<status>" (one per host status that has people): months
+# in that status summed over the people holding it at month end (elapsed tenure).
 
 
 @dataclass

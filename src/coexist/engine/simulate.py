@@ -114,11 +114,12 @@ class _Run:
         self.flow_rows: list[tuple] = []
         self.measure_rows: list[np.ndarray] = []
         self.demand_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.tenure_rows: list[np.ndarray] = []  # [status, origin] months in status, people in the host
         self.agent_months = 0
 
     def _kernel_buffers(self):
-        """Per-thread flow counts, per-chunk measures, per-thread employer headcounts and
-        returnee arrivals for the compiled passes, zeroed."""
+        """Per-thread flow counts, per-chunk measures, and per-thread employer headcounts,
+        returnee arrivals and months in status for the compiled passes, zeroed."""
         threads = numba.get_num_threads()
         if getattr(self, "_buffers", None) is None or self._buffers[0].shape[0] != threads:
             self._buffers = (
@@ -126,6 +127,7 @@ class _Run:
                 np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
                 np.zeros((threads, self.n_emp), dtype=np.int64),
                 np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
+                np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
             )
         for buffer in self._buffers:
             buffer[...] = 0
@@ -252,12 +254,13 @@ class _Run:
         # steps 3-8 in the host
         cap_room = T.caps[t] * self.scale - counts
         cap_open = cap_room > 0
-        thread_flows, chunk_measures, thread_heads, thread_fresh = self._kernel_buffers()
+        thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure = self._kernel_buffers()
         kernels.host_month(
             self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
             W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures,
-            thread_heads, thread_fresh, self.abroad,
+            thread_heads, thread_fresh, thread_tenure, self.abroad,
         )
+        self.tenure_rows.append(thread_tenure.sum(axis=0))
         host_flows = thread_flows.sum(axis=0)
         _apply_flows(by_group, host_flows)
         headcount = thread_heads.sum(axis=0).astype(np.float64)
@@ -543,12 +546,17 @@ class _Run:
         flow_table = pa.table({k: pa.array(np.concatenate(v) if v else np.array([], dtype=object)) for k, v in cols.items()})
         measures = np.stack(self.measure_rows)  # [t, origin, measure]
         t_i, o_i, m_i = np.indices(measures.shape).reshape(3, -1)
+        # months in status summed per status, for elapsed tenure (host statuses that have people)
+        tenure = np.stack(self.tenure_rows).transpose(0, 2, 1).astype(np.float64)  # [t, origin, status]
+        held = np.flatnonzero(tenure.sum(axis=(0, 1)) > 0)
+        tenure_names = np.array([f"tenure_months_sum:{names[k]}" for k in held], dtype=object)
+        tt_i, to_i, ts_i = np.indices(tenure[:, :, held].shape).reshape(3, -1)
         measure_table = pa.table(
             {
-                "month": pa.array(np.array(months)[t_i]),
-                "origin": pa.array(np.array(ORIGINS)[o_i]),
-                "measure": pa.array(np.array(MEASURE_NAMES)[m_i]),
-                "value": pa.array(measures.reshape(-1) * inflate),
+                "month": pa.array(np.concatenate([np.array(months)[t_i], np.array(months)[tt_i]])),
+                "origin": pa.array(np.concatenate([np.array(ORIGINS)[o_i], np.array(ORIGINS)[to_i]])),
+                "measure": pa.array(np.concatenate([np.array(MEASURE_NAMES)[m_i], tenure_names[ts_i].astype(str)])),
+                "value": pa.array(np.concatenate([measures.reshape(-1), tenure[:, :, held].reshape(-1)]) * inflate),
             }
         )
         demand = np.stack([d for d, _ in self.demand_rows])

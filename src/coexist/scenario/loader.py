@@ -349,8 +349,16 @@ def load_scenario(
     scale : share of the real population simulated, in (0, 1].
     """
     raw, label = _resolve(str(ref), None, ())
+    resolved = copy.deepcopy(raw)
     for text in overrides:
         _apply_override(raw, text, label)
+    shipped = _shipped_assumption_overrides(raw)
+    if shipped:
+        # the shipped calibration's values for the assumptions this scenario lets it fit,
+        # under the user's own overrides
+        raw = resolved
+        for text in (*shipped, *overrides):
+            _apply_override(raw, text, label)
     horizon = raw.setdefault("horizon", {})
     if not isinstance(horizon, dict):
         raise ScenarioError("must be a table.", source=label, field="horizon")
@@ -366,6 +374,24 @@ def load_scenario(
             raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.", source=label)
         raw.setdefault("population", {})["scale"] = float(scale)
     return _validate(raw, label, overrides)
+
+
+def _shipped_assumption_overrides(raw: dict) -> list[str]:
+    """--set strings for the shipped calibration's values of the assumptions a scenario with
+    ``behaviour_defaults = "calibrated-japan"`` declares as calibration priors (same names)."""
+    if raw.get("behaviour_defaults") != "calibrated-japan":
+        return []
+    priors = (raw.get("calibration") or {}).get("priors") or {}
+    if not isinstance(priors, dict) or not priors:
+        return []
+    from coexist.data import calibration
+
+    values = calibration().get("assumptions", {})
+    sets = []
+    for name, prior in priors.items():
+        if name in values and isinstance(prior, dict) and isinstance(prior.get("keys"), dict):
+            sets += [f"{key}={float(values[name]) * float(factor)!r}" for key, factor in prior["keys"].items()]
+    return sets
 
 
 def _canonical(scenario: Scenario) -> dict:
@@ -478,6 +504,11 @@ def apply_calibrated(
         raw, source = copy.deepcopy(scenario.model_dump(mode="json", by_alias=True, exclude_none=True)), f"scenario {scenario.name!r}"
     else:
         raw, source = _resolve(str(scenario), None, ())
+        resolved = copy.deepcopy(raw)
+        for text in recorded:
+            _apply_override(raw, text, source)
+        recorded = [*_shipped_assumption_overrides(raw), *recorded]  # as load_scenario does
+        raw = resolved
     for text in recorded:
         _apply_override(raw, text, source)
     if scale is not None:
