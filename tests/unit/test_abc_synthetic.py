@@ -78,7 +78,7 @@ def test_synthetic_targets_recover_known_parameters(tmp_path):
     for k, truth in enumerate(TRUTHS):
         targets = tmp_path / f"targets{k}.csv"
         _synthetic_targets(targets, truth, seed=100 + k)
-        out = abc.calibrate(SCENARIO, targets, parameters=list(IDENTIFIED), particles=30, budget=180, seed=k,
+        out = abc.calibrate(SCENARIO, targets, parameters=list(IDENTIFIED), particles=30, budget=210, seed=k,
                             out=tmp_path / f"cal{k}", overrides=OVERRIDES, workers=2)
         rows = {row["name"]: row for row in out.result.prior_vs_posterior()}
         rows_seen.append((truth, rows))

@@ -170,7 +170,7 @@ def test_a_comparison_draws_from_the_posterior_only_when_every_scenario_is_calib
     real = tiny_world(overrides=('behaviour_defaults="calibrated-japan"',))
     assert real.behaviour_defaults == "calibrated-japan"
     with pytest.raises(ScenarioError, match="behaviour_defaults"):
-        uses_calibration([("x", real), ("y", tiny_world())])
+        uses_calibration([("x", real), ("y", tiny_world(overrides=('behaviour_defaults="embedded"',)))])
 
     class Seen(Exception):
         pass

@@ -628,53 +628,46 @@ def _queue_place(i, applying, status, arrival, month, returned):
     return -1
 
 
-@njit(parallel=True, cache=True)
+# The two scans below read one or two bytes a person and run on one thread: a parallel
+# region costs more than it saves here, and far more when other processes share the cores.
+
+
+@njit(cache=True)
 def applicants(n, applying, status, arrival, month, returned):
     """Returnees in the re-entry queue, in row order: (admitted earlier and travelling this
     month, admitted and still waiting, applied and not yet admitted)."""
-    size = (n + N_CHUNKS - 1) // N_CHUNKS
-    counts = np.zeros((N_CHUNKS + 1, 3), dtype=np.int64)
-    for c in prange(N_CHUNKS):
-        for i in range(c * size, min(n, (c + 1) * size)):
-            place = _queue_place(i, applying, status, arrival, month, returned)
-            if place >= 0:
-                counts[c + 1, place] += 1
-    offsets = np.zeros((N_CHUNKS + 1, 3), dtype=np.int64)
-    for c in range(N_CHUNKS):
-        offsets[c + 1] = offsets[c] + counts[c + 1]
-    arrive = np.empty(offsets[N_CHUNKS, 0], dtype=np.int64)
-    wait = np.empty(offsets[N_CHUNKS, 1], dtype=np.int64)
-    applied = np.empty(offsets[N_CHUNKS, 2], dtype=np.int64)
-    for c in prange(N_CHUNKS):
-        filled = offsets[c].copy()
-        for i in range(c * size, min(n, (c + 1) * size)):
-            place = _queue_place(i, applying, status, arrival, month, returned)
-            if place == 0:
-                arrive[filled[0]] = i
-            elif place == 1:
-                wait[filled[1]] = i
-            elif place == 2:
-                applied[filled[2]] = i
-            if place >= 0:
-                filled[place] += 1
-    return arrive, wait, applied
+    counts = np.zeros(3, dtype=np.int64)
+    for i in range(n):
+        place = _queue_place(i, applying, status, arrival, month, returned)
+        if place >= 0:
+            counts[place] += 1
+    queues = (np.empty(counts[0], dtype=np.int64), np.empty(counts[1], dtype=np.int64),
+              np.empty(counts[2], dtype=np.int64))
+    filled = np.zeros(3, dtype=np.int64)
+    for i in range(n):
+        place = _queue_place(i, applying, status, arrival, month, returned)
+        if place == 0:
+            queues[0][filled[0]] = i
+        elif place == 1:
+            queues[1][filled[1]] = i
+        elif place == 2:
+            queues[2][filled[2]] = i
+        if place >= 0:
+            filled[place] += 1
+    return queues
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def job_changers(n, employer):
     """Rows of the people who changed employer this month (employer -2), in row order."""
-    size = (n + N_CHUNKS - 1) // N_CHUNKS
-    counts = np.zeros(N_CHUNKS + 1, dtype=np.int64)
-    for c in prange(N_CHUNKS):
-        for i in range(c * size, min(n, (c + 1) * size)):
-            if employer[i] == -2:
-                counts[c + 1] += 1
-    offsets = np.cumsum(counts)
-    rows = np.empty(offsets[N_CHUNKS], dtype=np.int64)
-    for c in prange(N_CHUNKS):
-        k = offsets[c]
-        for i in range(c * size, min(n, (c + 1) * size)):
-            if employer[i] == -2:
-                rows[k] = i
-                k += 1
+    k = 0
+    for i in range(n):
+        if employer[i] == -2:
+            k += 1
+    rows = np.empty(k, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if employer[i] == -2:
+            rows[k] = i
+            k += 1
     return rows
