@@ -159,10 +159,18 @@ def test_initial_stocks_2016_read_nothing_dated_2017_or_later():
 
 
 def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
-    s = load_scenario("japan-history")
+    s = load_scenario("japan-history", overrides=['behaviour_defaults="embedded"'])  # the file's own values
     assert (s.horizon.start, s.horizon.end, s.horizon.earliest_start) == ("2017-01", "2024-12", "2017-01")
     assert s.population.initial == "japan-2016-12"
     assert s.programme.entry_openness == {"2017-01": 1.0, "2020-04": 0.05, "2020-10": 0.5, "2021-01": 0.05, "2022-03": 1.0}
+    # by default the shipped calibration's border factors replace the written ones, same dates
+    from coexist.data import calibration
+
+    shipped = calibration()["assumptions"]
+    openness = load_scenario("japan-history").programme.entry_openness
+    assert openness == {"2017-01": 1.0, "2020-04": shipped["closed_border_openness"],
+                        "2020-10": shipped["partial_border_openness"],
+                        "2021-01": shipped["closed_border_openness"], "2022-03": 1.0}
     assert "esd" not in s.statuses
     with pytest.raises(Exception, match="2017-01"):
         load_scenario("japan-history", start="2016-06")
