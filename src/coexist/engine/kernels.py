@@ -636,25 +636,30 @@ def _queue_place(i, applying, status, arrival, month, returned):
 def applicants(n, applying, status, arrival, month, returned):
     """Returnees in the re-entry queue, in row order: (admitted earlier and travelling this
     month, admitted and still waiting, applied and not yet admitted)."""
-    counts = np.zeros(3, dtype=np.int64)
+    n_arrive = n_wait = n_applied = 0
     for i in range(n):
-        place = _queue_place(i, applying, status, arrival, month, returned)
-        if place >= 0:
-            counts[place] += 1
-    queues = (np.empty(counts[0], dtype=np.int64), np.empty(counts[1], dtype=np.int64),
-              np.empty(counts[2], dtype=np.int64))
-    filled = np.zeros(3, dtype=np.int64)
+        if applying[i] != 0:
+            place = _queue_place(i, applying, status, arrival, month, returned)
+            n_arrive += place == 0
+            n_wait += place == 1
+            n_applied += place == 2
+    arrive = np.empty(n_arrive, dtype=np.int64)
+    wait = np.empty(n_wait, dtype=np.int64)
+    applied = np.empty(n_applied, dtype=np.int64)
+    n_arrive = n_wait = n_applied = 0
     for i in range(n):
-        place = _queue_place(i, applying, status, arrival, month, returned)
-        if place == 0:
-            queues[0][filled[0]] = i
-        elif place == 1:
-            queues[1][filled[1]] = i
-        elif place == 2:
-            queues[2][filled[2]] = i
-        if place >= 0:
-            filled[place] += 1
-    return queues
+        if applying[i] != 0:
+            place = _queue_place(i, applying, status, arrival, month, returned)
+            if place == 0:
+                arrive[n_arrive] = i
+                n_arrive += 1
+            elif place == 1:
+                wait[n_wait] = i
+                n_wait += 1
+            elif place == 2:
+                applied[n_applied] = i
+                n_applied += 1
+    return arrive, wait, applied
 
 
 @njit(cache=True)
