@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from coexist.errors import ScenarioError
+from coexist.store.files import json_safe
 
 __all__ = [
     "RunSummary",
@@ -285,14 +286,6 @@ def _write_table(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def compare(
@@ -436,7 +429,7 @@ def compare(
     import json
 
     (out / "claims.json").write_text(
-        json.dumps(_json_safe({"settings": settings, "claims": claims, "reference_sensitivity": sensitivity}), indent=2)
+        json.dumps(json_safe({"settings": settings, "claims": claims, "reference_sensitivity": sensitivity}), indent=2)
         + "\n",
         encoding="utf-8",
     )

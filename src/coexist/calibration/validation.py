@@ -24,7 +24,6 @@ import json
 import math
 import time
 import tomllib
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ import pyarrow as pa
 
 from coexist.calibration.measures import compare_forecasts, linear_trend_forecast, persistence_forecast, simulated_targets
 from coexist.errors import DataError, ScenarioError
+from coexist.store.files import json_safe, write_text_atomic
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -282,34 +282,10 @@ def summarise(tables: Sequence[pa.Table], targets: pa.Table | None = None) -> Va
 # files
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return "" if not math.isfinite(value) else f"{value:.6g}"
     return value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
@@ -507,14 +483,14 @@ def validate(
     }
     folder.mkdir(parents=True, exist_ok=True)
     files = {name: folder / name for name in ("validation.html", "validation.csv", "validation.json", "simulated_targets.csv")}
-    _write_atomic(files["simulated_targets.csv"], simulated_csv(tables, seeds))
-    _write_atomic(files["validation.csv"], validation_csv(summary))
+    write_text_atomic(files["simulated_targets.csv"], simulated_csv(tables, seeds))
+    write_text_atomic(files["validation.csv"], validation_csv(summary))
     o = summary.overall
     document = {
         "overall": {k: v for k, v in o.items()},
         "series": [{k: v for k, v in r.items() if k != "what"} for r in summary.rows],
         "provenance": provenance,
     }
-    _write_atomic(files["validation.json"], json.dumps(_json_safe(document), indent=1, allow_nan=False) + "\n")
-    _write_atomic(files["validation.html"], render_validation_report(summary, provenance))
+    write_text_atomic(files["validation.json"], json.dumps(json_safe(document), indent=1, allow_nan=False) + "\n")
+    write_text_atomic(files["validation.html"], render_validation_report(summary, provenance))
     return ValidationOutput(summary, list(tables), provenance, folder, files)

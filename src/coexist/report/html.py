@@ -10,7 +10,6 @@ import datetime as _dt
 import html
 import math
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from coexist.codes import SECTORS
 from coexist.metrics import INDEX_KEYS, METRICS, compute_metrics, format_value, headline_metrics, interval90, paired_differences
 from coexist.report import figures
 from coexist.store import RunData, read_run
+from coexist.store.files import write_text_atomic
 
 __all__ = ["write_compare_report", "render_compare_report"]
 
@@ -740,11 +740,5 @@ def write_compare_report(
     text = render_compare_report(runs, title=title, note=note, ensemble=ensemble)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
     return path
