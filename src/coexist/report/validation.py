@@ -190,7 +190,8 @@ def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
             counts.append(_plural(len(params["overrides"]), "recorded override"))
         what = f"with the parameter values of <code>{e(str(params['path']))}</code> ({', '.join(counts)})"
     else:
-        what = "with every behavioural parameter at the scenario's values (uncalibrated unless the scenario sets them)"
+        what = ("with every behavioural parameter at the scenario's values (the shipped calibration's where the "
+                "scenario uses it, as the shipped Japan scenarios do)")
     scale = prov.get("scale")
     scale_text = f"{scale:g}" if isinstance(scale, (int, float)) else str(scale)
     text += (f"<p class='small'>Scenario <code>{e(str(prov.get('scenario', '')))}</code> {what}, at scale "
