@@ -191,6 +191,14 @@ def parameters_markdown() -> str:
         "the 2012-2024 Japan record varies it (results that depend on those carry their full range).",
         "",
     ]
+    from coexist.data.calibrated import calibrated_behaviour
+
+    fitted = ", ".join(f"`{name}`" for name in calibrated_behaviour())
+    lines[-1:-1] = [
+        "The shipped Japan scenarios (`behaviour_defaults = \"calibrated-japan\"`) replace the defaults of the",
+        f"parameters the shipped calibration fitted ({fitted}) with its best values; docs/calibration.md gives",
+        "them, their posterior and their provenance.",
+    ]
     params = parameters()
     for group, names in PARAMETER_NAMES.items():
         lines += [f"## {group}", "", "| name | default | range | unit | source | identification | description |",
