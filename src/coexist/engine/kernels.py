@@ -632,13 +632,12 @@ def applicants(n, applying, status, arrival, month, returned):
     return queued[travelling], queued[admitted & ~travelling], queued[applied]
 
 
-# The scan below reads four bytes a person and runs on one thread: a parallel region costs
-# more than it saves here, and far more when other processes share the cores.
-
-
 @njit(cache=True)
 def job_changers(n, employer):
-    """Rows of the people who changed employer this month (employer -2), in row order."""
+    """Rows of the people who changed employer this month (employer -2), in row order.
+
+    One thread: a parallel region costs more than this scan, and far more when other
+    processes share the cores."""
     k = 0
     for i in range(n):
         if employer[i] == -2:
