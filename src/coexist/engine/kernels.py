@@ -35,8 +35,10 @@ from coexist.policy.rules import (
     way_back,
 )
 from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
-    SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEATH, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
+    SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
     draw,
+    draw_from_key,
+    month_key,
     person_key,
 )
 
@@ -155,6 +157,8 @@ PARAM_NAMES = (
 
 
 
+ABSCOND_CEILING = 0.05  # the abscond draw is compared exactly only below this (or for heavily pushed people)
+
 GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard demographic regularity
 
 
@@ -171,7 +175,7 @@ def _age_one_month(i, age, key, retire, death_by_age):
     age[i] += 1
     if age[i] >= retire:
         return F_AGEOUT
-    if draw(key, SLOT_DEATH) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
+    if draw_from_key(key) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
         return F_DEATH
     return -1
 
@@ -241,7 +245,16 @@ def _host_pass(
     cs = P[P_CSCALE]
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
+    stream = month_key(seed, month)
+    # below push_bound, the abscond rate (with any way back) stays under ABSCOND_CEILING
+    push_bound = math.inf
+    if P[P_A0] > 0.0:
+        push_bound = math.log(ABSCOND_CEILING * (1.0 - 1e-9) / P[P_A0]) - max(0.0, -P[P_AOPTION])
     n_tr = tr_from.shape[0]
+    by_chance = np.zeros(kind.shape[0], dtype=np.bool_)  # statuses left by chance transitions this month
+    for k in range(n_tr):
+        if tr_open[k] and tr_hazard[k] > 0.0:
+            by_chance[tr_from[k]] = True
     n_chunks = measures.shape[0]
     for c in prange(n_chunks):
         thread = get_thread_id()
@@ -257,7 +270,7 @@ def _host_pass(
             st = status[i]
             if st <= 0 or st == returned:
                 continue
-            key = person_key(seed, pid[i], month)
+            key = person_key(stream, pid[i])
             o = origin[i]
             sec = sector[i]
             # ageing and mortality (step 11 for people in the host)
@@ -313,16 +326,22 @@ def _host_pass(
                     if draw(key, SLOT_JOB_CHANGE) < hazard:
                         fl[F_JOB, st, st, o, sec] += 1.0
                         employer[i] = -2  # assigned a new employer after this pass
-                option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed, rp_test,
-                                     st, status_total[i], months_in_status[i], cert[i], skill[i], slope, thr1, thr2)
-                rate = P[P_A0] * math.exp(
+                pushed = (
                     P[P_AABUSE] * abusive
                     + P[P_ATIE] * (0.0 if allowed else 1.0)
                     + P[P_ADEBT] * debt[i] / wage
                     + P[P_AGAP] * max(0.0, -log_premium)
-                    - P[P_AOPTION] * option
                 )
-                if draw(key, SLOT_ABSCOND) < rate:
+                u = draw(key, SLOT_ABSCOND)
+                rate = 0.0
+                # most draws lie above any rate the person could have: the way back and the
+                # exponential are then not needed to know that they stay
+                if u < ABSCOND_CEILING or pushed > push_bound:
+                    option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                         rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i], slope,
+                                         thr1, thr2)
+                    rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option)
+                if u < rate:
                     fl[F_ABSCOND, st, irregular, o, sec] += 1.0
                     _go_irregular(i, st, 0, prev_status, status, overstay, months_in_status, employer, irregular)
                     st = irregular
@@ -415,7 +434,7 @@ def _host_pass(
                     status[i] = -1
                     applying[i] = 0
                     continue
-            if st != irregular and not decided:
+            if st != irregular and not decided and by_chance[st]:
                 # transitions that happen by chance (a monthly hazard), first success wins
                 for k in range(n_tr):
                     if tr_from[k] != st or not tr_open[k] or tr_hazard[k] <= 0.0:
@@ -520,6 +539,7 @@ def _home_pass(
     employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
+    stream = month_key(seed, month)
     n_chunks = measures.shape[0]
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
@@ -530,7 +550,7 @@ def _home_pass(
                 break
             if status[i] != returned:
                 continue
-            key = person_key(seed, pid[i], month)
+            key = person_key(stream, pid[i])
             o = origin[i]
             sec = sector[i]
             if months_home[i] > 0:
@@ -565,6 +585,10 @@ def _home_pass(
                 continue
             if kind[prev] != KIND_PROGRAMME:
                 continue
+            hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
+            u = draw(key, SLOT_REMIGRATE)
+            if u >= hazard:
+                continue  # no chance of a way back (at most 1) can bring this draw under the hazard
             if forfeited[i] > 0:
                 # after an irregular stay only a fresh entry is possible, once the ban is over
                 p_back = 1.0 if admits[prev] else 0.0
@@ -581,8 +605,7 @@ def _home_pass(
                 continue
             if months_home[i] < max(wait, 1):
                 continue
-            hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
-            if draw(key, SLOT_REMIGRATE) < hazard * p_back:
+            if u < hazard * p_back:
                 applying[i] = 1
                 apply_status[i] = target
 

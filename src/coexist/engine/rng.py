@@ -2,7 +2,9 @@
 
 Per-person draws come from a counter-based stream: a hash of (seed, person, month, slot),
 so a draw never depends on the order in which people are visited or on the number of
-threads. Aggregate draws (Poisson counts of applicants, multinomial splits) come from
+threads. The compiled passes hash (seed, month) once a month, then each person's key
+with one mix; the key itself is the person's death draw, and every other slot costs one
+more mix. Aggregate draws (Poisson counts of applicants, multinomial splits) come from
 NumPy generators spawned from the seed per month and phase.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-__all__ = ["uniform", "uniforms", "person_key", "draw", "generator", "SLOT"]
+__all__ = ["uniform", "uniforms", "month_key", "person_key", "draw", "draw_from_key", "generator", "SLOT"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -30,7 +32,7 @@ SLOT = {
     "depart": 11,
     "home_job": 12,
     "remigrate": 13,
-    "death": 14,
+    "death": 0,  # the person's key itself (see draw_from_key)
     "admit": 15,
     "attr_a": 16,
     "attr_b": 17,
@@ -43,6 +45,7 @@ SLOT = {
 # The same slots as plain module constants, which compiled code can read.
 for _name, _value in SLOT.items():
     globals()[f"SLOT_{_name.upper()}"] = _value
+_DEATH = SLOT["death"]
 
 
 @njit(inline="always", cache=True)
@@ -53,23 +56,42 @@ def _mix(z):
 
 
 @njit(inline="always", cache=True)
-def person_key(seed, person, month):
-    """The stream of one person in one month; each slot then costs one mix."""
-    z = _mix(uint64(seed) * uint64(0x9E3779B97F4A7C15) + uint64(person))
+def month_key(seed, month):
+    """The stream of one month of one run, hashed once before a pass."""
+    z = _mix(uint64(seed) * uint64(0x9E3779B97F4A7C15) + uint64(0xD1B54A32D192ED03))
     return _mix(z + uint64(month) * uint64(0xD1B54A32D192ED03))
 
 
 @njit(inline="always", cache=True)
-def draw(key, slot):
-    """A uniform number in [0, 1) for one slot of a person's monthly stream."""
-    z = _mix(key + uint64(slot) * uint64(0x8CB92BA72F3D8DD7))
+def person_key(stream, person):
+    """The stream of one person in one month (one mix); each slot then costs one more."""
+    return _mix(stream + uint64(person) * uint64(0x9E3779B97F4A7C15))
+
+
+@njit(inline="always", cache=True)
+def _unit(z):
     return (z >> uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always", cache=True)
+def draw_from_key(key):
+    """The key's own uniform: the draw of slot 0 (death), which needs no further mix."""
+    return _unit(key)
+
+
+@njit(inline="always", cache=True)
+def draw(key, slot):
+    """A uniform number in [0, 1) for one slot (1, 2, ...) of a person's monthly stream."""
+    return _unit(_mix(key + uint64(slot) * uint64(0x8CB92BA72F3D8DD7)))
 
 
 @njit(inline="always", cache=True)
 def uniform(seed, person, month, slot):
     """A uniform number in [0, 1) fixed by (seed, person, month, slot)."""
-    return draw(person_key(seed, person, month), slot)
+    key = person_key(month_key(seed, month), person)
+    if slot == _DEATH:
+        return draw_from_key(key)
+    return draw(key, slot)
 
 
 def generator(seed: int, month: int, phase: int) -> np.random.Generator:
