@@ -84,7 +84,9 @@ class _Run:
         self.T = compile_regime(scenario)
         self.W: World = build_world(scenario, self.T, self.seed, scale)
         self.S: State = self.W.state
+        self.W.state = None  # the run owns the population arrays from here (they are replaced as it grows)
         self.n = self.W.n
+        self.scratch = np.empty(0, dtype=np.uint8)  # reused by the yearly compaction
         self.next_pid = self.n
         self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
         self.last_census = None
@@ -170,16 +172,22 @@ class _Run:
             cdf = np.cumsum(weights)
             chosen = members[np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), members.size - 1)]
             self.S.employer[persons[pick]] = chosen
-            np.add.at(headcount, chosen, 1.0)
-            np.add.at(self.intake, chosen, 1.0)
+            hired = np.bincount(chosen, minlength=self.n_emp)
+            headcount += hired
+            self.intake += hired
 
     def _append(self, origin, status, sector, month):
         """Create agents for new arrivals from the pools or from abroad."""
         k = origin.size
         if k == 0:
             return np.zeros(0, dtype=np.int64)
-        self.S = grow(self.S, self.n, self.n + k)
+        if self.n + k > self.S.status.shape[0]:
+            arrays = self.S._asdict()
+            self.S = None  # let go of each old field as soon as its copy is made
+            grow(arrays, self.n, self.n + k)
+            self.S = State(**arrays)
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        rows = slice(self.n, self.n + k)  # the new people are the next rows: slices, not fancy indexing
         pids = np.arange(self.next_pid, self.next_pid + k, dtype=np.int64)
         self.next_pid += k
         p = self.W.params
@@ -189,26 +197,26 @@ class _Run:
         u_c = uniforms(self.seed, pids, month, SLOT["target"])
         S = self.S
         for name in FIELDS:
-            getattr(S, name)[ids] = 0
-        S.pid[ids] = pids
-        S.status[ids] = status
-        S.origin[ids] = origin
-        S.sector[ids] = sector
-        S.employer[ids] = -1
-        S.prev_status[ids] = -1
-        S.entries[ids] = 1
+            getattr(S, name)[rows] = 0
+        S.pid[rows] = pids
+        S.status[rows] = status
+        S.origin[rows] = origin
+        S.sector[rows] = sector
+        S.employer[rows] = -1
+        S.prev_status[rows] = -1
+        S.entries[rows] = 1
         test = T.entry_test[status]
-        S.cert[ids] = test
-        S.language[ids] = T.entry_language[status]
-        S.skill[ids] = (0.05 + 0.45 * (test > 0) + 0.1 * u_a).astype(np.float32)
-        S.age[ids] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * 96.0).astype(np.int16)
+        S.cert[rows] = test
+        S.language[rows] = T.entry_language[status]
+        S.skill[rows] = (0.05 + 0.45 * (test > 0) + 0.1 * u_a).astype(np.float32)
+        S.age[rows] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * 96.0).astype(np.int16)
         programme = T.kind[status] == KIND_PROGRAMME
         t = self.t
         cap = T.fee_cap[t][status] * T.wage[t][status]
         fee = self.W.fee[origin]
         fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
-        S.debt[ids] = np.where(programme, fee, 0.0).astype(np.float32)
-        S.target_earner[ids] = (u_c < p["target_earner_share"]).astype(np.int8)
+        S.debt[rows] = np.where(programme, fee, 0.0).astype(np.float32)
+        S.target_earner[rows] = (u_c < p["target_earner_share"]).astype(np.int8)
         self.n += k
         return ids
 
@@ -306,7 +314,10 @@ class _Run:
         clock.lap("recording")
 
     def _compact(self):
-        self.n = compact(self.S, self.n, self.T.returned)
+        needed = 4 * self.n  # bytes for the widest field of everyone kept
+        if self.scratch.size < needed:
+            self.scratch = np.empty(int(needed * 1.25), dtype=np.uint8)
+        self.n = compact(self.S, self.n, self.T.returned, self.scratch)
 
     def _arrivals(self, t, month, flows, capacity, headcount, by_group, arrive):
         """Admitted people travel (`arrive`: returnees admitted earlier whose travel month this

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit, prange
 
 __all__ = ["State", "FIELDS", "new_state", "grow", "compact", "GONE"]
 
 GONE = -1  # status of a person who left the modelled population (aged out, died, emigrated)
+_EMPTY = {"status": GONE, "employer": -1, "prev_status": -1}  # the values of rows that hold nobody
 
 FIELDS: dict[str, type] = {
     "pid": np.int32,  # stable person id: keys the random stream, survives compaction
@@ -73,37 +75,58 @@ class State(NamedTuple):
 
 def new_state(capacity: int) -> State:
     arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in FIELDS.items()}
-    arrays["status"][:] = GONE
-    arrays["employer"][:] = -1
-    arrays["prev_status"][:] = -1
+    for name, value in _EMPTY.items():
+        arrays[name][:] = value
     return State(**arrays)
 
 
-def grow(state: State, used: int, needed: int) -> State:
-    """Return a state with room for `needed` people, copying the first `used`."""
-    capacity = state.status.shape[0]
+def grow(arrays: dict[str, np.ndarray], used: int, needed: int) -> None:
+    """Make room for `needed` people, copying the first `used`.
+
+    The fields are replaced in `arrays` one at a time, so that only one old field is held
+    beside the new ones (the caller lets go of any State built on them first)."""
+    capacity = arrays["status"].shape[0]
     if needed <= capacity:
-        return state
+        return
     new_capacity = max(needed, int(capacity * 1.5) + 1024)
-    bigger = new_state(new_capacity)
-    for name in FIELDS:
-        getattr(bigger, name)[:used] = getattr(state, name)[:used]
-    return bigger
+    for name, dtype in FIELDS.items():
+        bigger = np.empty(new_capacity, dtype=dtype)
+        _gather_range(arrays[name], used, bigger)
+        bigger[used:] = _EMPTY.get(name, 0)
+        arrays[name] = bigger
 
 
-def compact(state: State, used: int, returned: int) -> int:
+def compact(state: State, used: int, returned: int, scratch: np.ndarray) -> int:
     """Drop people who left the modelled population, and put the people at origin after
     the people in the host; returns the new count.
 
     Each group keeps its order and every person keeps their `pid`, so random streams do
     not change. Grouping the returnees keeps each monthly pass on memory that holds the
-    people it works on (most people are returnees late in a run).
+    people it works on (most people are returnees late in a run). Each field is gathered
+    into `scratch` (bytes, at least 4 per person kept) and copied back, so that no memory
+    is newly allocated (fresh pages cost more than the copy).
     """
     status = state.status[:used]
     keep = np.concatenate([np.flatnonzero((status != GONE) & (status != returned)), np.flatnonzero(status == returned)])
     k = keep.size
     for name in FIELDS:
         array = getattr(state, name)
-        array[:k] = array[keep]
+        gathered = scratch[: k * array.itemsize].view(array.dtype)
+        _gather(array, keep, gathered)
+        array[:k] = gathered
     state.status[k:used] = GONE
     return k
+
+
+@njit(parallel=True, cache=True)
+def _gather(source, rows, out):
+    """out[j] = source[rows[j]] for every j < rows.size, on all threads."""
+    for j in prange(rows.shape[0]):
+        out[j] = source[rows[j]]
+
+
+@njit(parallel=True, cache=True)
+def _gather_range(source, used, out):
+    """out[:used] = source[:used], on all threads."""
+    for j in prange(used):
+        out[j] = source[j]
