@@ -157,6 +157,7 @@ PARAM_NAMES = (
 
 
 
+TARGET_REACHED_HAZARD = 0.08  # monthly return hazard of a target earner who has saved enough
 ABSCOND_CEILING = 0.05  # the abscond draw is compared exactly only below this (or for heavily pushed people)
 
 GOMPERTZ_SLOPE = 0.09  # yearly rise of adult mortality (log scale), a standard demographic regularity
@@ -250,6 +251,7 @@ def _host_pass(
     push_bound = math.inf
     if P[P_A0] > 0.0:
         push_bound = math.log(ABSCOND_CEILING * (1.0 - 1e-9) / P[P_A0]) - max(0.0, -P[P_AOPTION])
+    early_ceiling = max(P[P_R0] * max(P[P_REARLY], 1.0), TARGET_REACHED_HAZARD)
     n_tr = tr_from.shape[0]
     by_chance = np.zeros(kind.shape[0], dtype=np.bool_)  # statuses left by chance transitions this month
     for k in range(n_tr):
@@ -264,9 +266,10 @@ def _host_pass(
         came_home = fresh[thread]
         months_held = tenure[thread]
         for position in range(_chunk_length(n, c, n_chunks)):
-            i = _row(position, c, n_chunks)
-            if i >= n:
+            row = _row(position, c, n_chunks)
+            if row >= n:
                 break
+            i = np.uint64(row)  # an unsigned index needs no wrap-around of negative indices
             st = status[i]
             if st <= 0 or st == returned:
                 continue
@@ -413,15 +416,16 @@ def _host_pass(
                                      employer, cert, me, came_home, o, returned)
                         continue
                 # early voluntary return, stronger in the first year and for target earners
-                if not decided:
+                u = draw(key, SLOT_EARLY_RETURN)
+                if not decided and u < early_ceiling:  # above it, no one returns early
                     hazard = P[P_R0]
                     if months_in_status[i] <= 12:
                         hazard *= P[P_REARLY]
                     if family[i] > 0:
                         hazard *= 0.5
                     if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
-                        hazard = max(hazard, 0.08)
-                    if draw(key, SLOT_EARLY_RETURN) < hazard:
+                        hazard = max(hazard, TARGET_REACHED_HAZARD)
+                    if u < hazard:
                         fl[F_RETURN, st, returned, o, sec] += 1.0
                         prev_status[i] = st
                         _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
@@ -545,9 +549,10 @@ def _home_pass(
         fl = flows[get_thread_id()]
         me = measures[c]
         for position in range(_chunk_length(n, c, n_chunks)):
-            i = _row(position, c, n_chunks)
-            if i >= n:
+            row = _row(position, c, n_chunks)
+            if row >= n:
                 break
+            i = np.uint64(row)
             if status[i] != returned:
                 continue
             key = person_key(stream, pid[i])
