@@ -97,17 +97,16 @@ def grow(arrays: dict[str, np.ndarray], used: int, needed: int) -> None:
 
 
 def compact(state: State, used: int, returned: int, scratch: np.ndarray) -> int:
-    """Drop people who left the modelled population, and put the people at origin after
-    the people in the host; returns the new count.
+    """Drop people who left the modelled population, and order the rest by status with the
+    people at origin last; returns the new count.
 
-    Each group keeps its order and every person keeps their `pid`, so random streams do
+    Each status keeps its order and every person keeps their `pid`, so random streams do
     not change. Grouping the returnees keeps each monthly pass on memory that holds the
     people it works on (most people are returnees late in a run). Each field is gathered
     into `scratch` (bytes, at least 4 per person kept) and copied back, so that no memory
     is newly allocated (fresh pages cost more than the copy).
     """
-    status = state.status[:used]
-    keep = np.concatenate([np.flatnonzero((status != GONE) & (status != returned)), np.flatnonzero(status == returned)])
+    keep = _by_status(state.status, used, returned)
     k = keep.size
     for name in FIELDS:
         array = getattr(state, name)
@@ -130,3 +129,25 @@ def _gather_range(source, used, out):
     """out[:used] = source[:used], on all threads."""
     for j in prange(used):
         out[j] = source[j]
+
+
+@njit(cache=True)
+def _by_status(status, used, returned):
+    """Rows of the people still in the model, by status (a counting sort that keeps row
+    order within a status), the people at origin last."""
+    n_codes = 128
+    counts = np.zeros(n_codes + 1, dtype=np.int64)
+    for i in range(used):
+        code = status[i]
+        if code != GONE:
+            counts[(n_codes - 1 if code == returned else code) + 1] += 1
+    for code in range(n_codes):
+        counts[code + 1] += counts[code]
+    rows = np.empty(counts[n_codes], dtype=np.int64)
+    for i in range(used):
+        code = status[i]
+        if code != GONE:
+            slot = n_codes - 1 if code == returned else code
+            rows[counts[slot]] = i
+            counts[slot] += 1
+    return rows
