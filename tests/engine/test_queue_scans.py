@@ -1,4 +1,5 @@
-"""The compiled scans that find the re-entry queue and the job changers, against NumPy."""
+"""The compiled scans that find the re-entry queue and the job changers, and the compiled
+employer draw, against NumPy."""
 
 from __future__ import annotations
 
@@ -33,3 +34,37 @@ def test_job_changers_match_numpy(n, seed):
     rng = np.random.default_rng(seed)
     employer = rng.choice(np.array([-2, -1, 0, 7], dtype=np.int32), n + 10)
     np.testing.assert_array_equal(kernels.job_changers(n, employer), np.flatnonzero(employer[:n] == -2))
+
+
+def _pick_employers_numpy(sector, u, weights, first, count):
+    """The employer draw written with NumPy, one sector at a time."""
+    chosen = np.full(sector.size, -1, dtype=np.int64)
+    for s, (start, size) in enumerate(zip(first, count)):
+        pick = sector == s
+        cdf = np.cumsum(weights[start:start + size])
+        chosen[pick] = start + np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), size - 1)
+    return chosen
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), sizes=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+       people=st.integers(0, 300), zero_share=st.floats(0.0, 1.0))
+def test_pick_employers_matches_numpy(seed, sizes, people, zero_share):
+    rng = np.random.default_rng(seed)
+    count = np.array(sizes, dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    weights = rng.exponential(1.0, count.sum()) * (rng.random(count.sum()) >= zero_share) + 1e-9
+    sector = rng.integers(0, count.size, people).astype(np.int8)
+    u = rng.random(people)
+    chosen = kernels.pick_employers(sector, u, weights, first, count)
+    np.testing.assert_array_equal(chosen, _pick_employers_numpy(sector, u, weights, first, count))
+    assert np.all((chosen >= first[sector]) & (chosen < first[sector] + count[sector]))
+
+
+def test_pick_employers_follows_the_weights():
+    rng = np.random.default_rng(3)
+    weights = np.array([1.0, 0.0, 3.0, 1e-9, 6.0])
+    chosen = kernels.pick_employers(np.zeros(200_000, dtype=np.int8), rng.random(200_000), weights,
+                                    np.array([0]), np.array([5]))
+    shares = np.bincount(chosen, minlength=5) / chosen.size
+    np.testing.assert_allclose(shares, weights / weights.sum(), atol=0.005)

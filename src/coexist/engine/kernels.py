@@ -42,7 +42,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     person_key,
 )
 
-__all__ = ["host_month", "home_month", "census", "applicants", "job_changers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = ["host_month", "home_month", "census", "applicants", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 # A chunk is every 64th block of people, so that each thread gets its share of the people
@@ -677,3 +677,34 @@ def job_changers(n, employer):
             rows[k] = i
             k += 1
     return rows
+
+
+@njit(cache=True)
+def pick_employers(sector, u, weights, first, count):
+    """An employer for each person, from their sector, drawn in proportion to `weights`.
+
+    Sector s has the employers first[s] .. first[s] + count[s] - 1. A person's draw `u`
+    picks the first employer whose cumulative weight in the sector reaches u times the
+    sector's total (a binary search in the cumulative weights)."""
+    cumulative = np.empty(weights.shape[0])
+    for s in range(first.shape[0]):
+        total = 0.0
+        for e in range(first[s], first[s] + count[s]):
+            total += weights[e]
+            cumulative[e] = total
+    chosen = np.empty(sector.shape[0], dtype=np.int64)
+    for k in range(sector.shape[0]):
+        s = sector[k]
+        low = first[s]
+        last = low + count[s] - 1
+        target = u[k] * cumulative[last]
+        length = count[s]
+        while length > 0:
+            half = length // 2
+            if cumulative[low + half] < target:
+                low += half + 1
+                length -= half + 1
+            else:
+                length = half
+        chosen[k] = min(low, last)
+    return chosen

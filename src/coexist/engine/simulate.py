@@ -103,6 +103,11 @@ class _Run:
             self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
         ) if self.T.tr_from.size else np.zeros(0)
         self.n_emp = self.W.emp_sector.shape[0]
+        # each sector's employers are consecutive ids
+        self.sector_first = np.array([members[0] for members in self.W.sector_employers], dtype=np.int64)
+        self.sector_count = np.array([members.size for members in self.W.sector_employers], dtype=np.int64)
+        for members, first in zip(self.W.sector_employers, self.sector_first):
+            assert np.array_equal(members, np.arange(first, first + members.size))
         self.intake = np.zeros(self.n_emp)
         self.regular_codes = np.array(
             [c for c in range(1, self.T.n_status) if c not in (self.T.irregular, self.T.returned)], dtype=np.int64
@@ -164,17 +169,12 @@ class _Run:
         vacancy = np.maximum(capacity - headcount, 0.0)
         if intake_limit is not None:
             vacancy = np.where(self.intake < intake_limit, vacancy, 0.0)
-        for s, members in enumerate(self.W.sector_employers):
-            pick = np.nonzero(sector == s)[0]
-            if pick.size == 0:
-                continue
-            weights = vacancy[members] + 1e-9 * self.W.emp_share[members]
-            cdf = np.cumsum(weights)
-            chosen = members[np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), members.size - 1)]
-            self.S.employer[persons[pick]] = chosen
-            hired = np.bincount(chosen, minlength=self.n_emp)
-            headcount += hired
-            self.intake += hired
+        weights = vacancy + 1e-9 * self.W.emp_share
+        chosen = kernels.pick_employers(sector, u, weights, self.sector_first, self.sector_count)
+        self.S.employer[persons] = chosen
+        hired = np.bincount(chosen, minlength=self.n_emp)
+        headcount += hired
+        self.intake += hired
 
     def _append(self, origin, status, sector, month):
         """Create agents for new arrivals from the pools or from abroad."""

@@ -81,19 +81,25 @@ def new_state(capacity: int) -> State:
 
 
 def grow(arrays: dict[str, np.ndarray], used: int, needed: int) -> None:
-    """Make room for `needed` people, copying the first `used`.
+    """Make room for `needed` people, keeping the first `used`.
 
-    The fields are replaced in `arrays` one at a time, so that only one old field is held
-    beside the new ones (the caller lets go of any State built on them first)."""
+    Each field is enlarged in place where nothing else refers to it (a reallocation that
+    the system can do without copying), otherwise copied; one field at a time, so that
+    at most one old field is held beside the new ones."""
     capacity = arrays["status"].shape[0]
     if needed <= capacity:
         return
     new_capacity = max(needed, int(capacity * 1.5) + 1024)
     for name, dtype in FIELDS.items():
-        bigger = np.empty(new_capacity, dtype=dtype)
-        _gather_range(arrays[name], used, bigger)
-        bigger[used:] = _EMPTY.get(name, 0)
-        arrays[name] = bigger
+        array = arrays.pop(name)
+        try:
+            array.resize(new_capacity, refcheck=True)
+        except ValueError:  # a view or another reference to it is alive: copy instead
+            bigger = np.empty(new_capacity, dtype=dtype)
+            _gather_range(array, used, bigger)
+            array = bigger
+        array[used:] = _EMPTY.get(name, 0)
+        arrays[name] = array
 
 
 def compact(state: State, used: int, returned: int, scratch: np.ndarray) -> int:
