@@ -685,26 +685,32 @@ def pick_employers(sector, u, weights, first, count):
 
     Sector s has the employers first[s] .. first[s] + count[s] - 1. A person's draw `u`
     picks the first employer whose cumulative weight in the sector reaches u times the
-    sector's total (a binary search in the cumulative weights)."""
+    sector's total (what a binary search would find). A guide table per sector (for
+    each of count[s] equal slices of the total, the first employer that reaches it)
+    starts the search next to the answer, so a pick takes a step or two."""
     cumulative = np.empty(weights.shape[0])
+    guide = np.empty(weights.shape[0], dtype=np.int64)
     for s in range(first.shape[0]):
         total = 0.0
         for e in range(first[s], first[s] + count[s]):
             total += weights[e]
             cumulative[e] = total
+        e = first[s]
+        for g in range(count[s]):
+            threshold = total * (g / count[s])
+            while cumulative[e] < threshold and e < first[s] + count[s] - 1:
+                e += 1
+            guide[first[s] + g] = e
     chosen = np.empty(sector.shape[0], dtype=np.int64)
     for k in range(sector.shape[0]):
         s = sector[k]
         low = first[s]
         last = low + count[s] - 1
         target = u[k] * cumulative[last]
-        length = count[s]
-        while length > 0:
-            half = length // 2
-            if cumulative[low + half] < target:
-                low += half + 1
-                length -= half + 1
-            else:
-                length = half
-        chosen[k] = min(low, last)
+        e = guide[low + min(int(u[k] * count[s]), count[s] - 1)]
+        if e > low and cumulative[e - 1] >= target:
+            e = low  # rounding put the guide past the answer: search the sector from its start
+        while e < last and cumulative[e] < target:
+            e += 1
+        chosen[k] = e
     return chosen

@@ -319,43 +319,48 @@ class _Run:
             self.scratch = np.empty(int(needed * 1.25), dtype=np.uint8)
         self.n = compact(self.S, self.n, self.T.returned, self.scratch)
 
+    def _reenter(self, t, month, flows, capacity, headcount, by_group, arrive):
+        """Returnees admitted earlier travel back (`arrive`: those whose travel month this is)."""
+        T = self.T
+        S = self.S
+        target = S.apply_status[arrive].astype(np.int64)
+        origin = S.origin[arrive].astype(np.int64)
+        sector = S.sector[arrive].astype(np.int64)
+        np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
+        np.add.at(by_group, (target, origin, sector), 1)
+        np.add.at(by_group, (T.returned, origin, sector), -1)
+        same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
+        S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
+        S.forfeited[arrive] = 0
+        # admission through a test-gated status means the test was passed
+        S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
+        S.status[arrive] = target.astype(np.int8)
+        S.months_in_status[arrive] = 0
+        S.months_in_stay[arrive] = 0
+        S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127).astype(np.int8)
+        S.applying[arrive] = 0
+        S.overstay[arrive] = 0
+        wage = T.wage[t][target]
+        cap = T.reentry_fee_cap[t]
+        fee = self.W.fee[origin]
+        if cap >= 0:
+            fee = np.minimum(fee, cap * wage)
+        S.debt[arrive] = (S.debt[arrive] + fee).astype(np.float32)
+        # former employers re-hire their own workers first where the regime allows it
+        keep = np.zeros(arrive.size, dtype=bool)
+        if T.rehire[t]:
+            former = S.employer[arrive]
+            keep = former >= 0
+            np.add.at(headcount, former[keep], 1.0)
+        new_job = arrive[~keep]
+        self._assign_employers(new_job, S.sector[new_job], capacity, headcount, month, None)
+
     def _arrivals(self, t, month, flows, capacity, headcount, by_group, arrive):
         """Admitted people travel (`arrive`: returnees admitted earlier whose travel month this
         is); `headcount` and `by_group` are updated in place."""
         T = self.T
         if arrive.size:
-            S = self.S
-            target = S.apply_status[arrive].astype(np.int64)
-            origin = S.origin[arrive].astype(np.int64)
-            sector = S.sector[arrive].astype(np.int64)
-            np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
-            np.add.at(by_group, (target, origin, sector), 1)
-            np.add.at(by_group, (T.returned, origin, sector), -1)
-            same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
-            S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
-            S.forfeited[arrive] = 0
-            # admission through a test-gated status means the test was passed
-            S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
-            S.status[arrive] = target.astype(np.int8)
-            S.months_in_status[arrive] = 0
-            S.months_in_stay[arrive] = 0
-            S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127).astype(np.int8)
-            S.applying[arrive] = 0
-            S.overstay[arrive] = 0
-            wage = T.wage[t][target]
-            cap = T.reentry_fee_cap[t]
-            fee = self.W.fee[origin]
-            if cap >= 0:
-                fee = np.minimum(fee, cap * wage)
-            S.debt[arrive] = (S.debt[arrive] + fee).astype(np.float32)
-            # former employers re-hire their own workers first where the regime allows it
-            keep = np.zeros(arrive.size, dtype=bool)
-            if T.rehire[t]:
-                former = S.employer[arrive]
-                keep = former >= 0
-                np.add.at(headcount, former[keep], 1.0)
-            new_job = arrive[~keep]
-            self._assign_employers(new_job, S.sector[new_job], capacity, headcount, month, None)
+            self._reenter(t, month, flows, capacity, headcount, by_group, arrive)
         # new entrants admitted `lag` months ago
         slot = t % self.pipeline.shape[0]
         batch = self.pipeline[slot]
