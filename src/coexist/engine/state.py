@@ -137,23 +137,35 @@ def _gather_range(source, used, out):
         out[j] = source[j]
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _by_status(status, used, returned):
     """Rows of the people still in the model, by status (a counting sort that keeps row
-    order within a status), the people at origin last."""
+    order within a status), the people at origin last.
+
+    Counted and placed on all threads, each over its own stretch of rows: the rows of
+    one status from an earlier stretch go before those of a later one."""
     n_codes = 128
-    counts = np.zeros(n_codes + 1, dtype=np.int64)
-    for i in range(used):
-        code = status[i]
-        if code != GONE:
-            counts[(n_codes - 1 if code == returned else code) + 1] += 1
+    n_parts = 64
+    part = (used + n_parts - 1) // n_parts
+    counts = np.zeros((n_parts, n_codes), dtype=np.int64)
+    for p in prange(n_parts):
+        for i in range(p * part, min(used, (p + 1) * part)):
+            code = status[i]
+            if code != GONE:
+                counts[p, n_codes - 1 if code == returned else code] += 1
+    start = np.empty((n_parts, n_codes), dtype=np.int64)
+    total = 0
     for code in range(n_codes):
-        counts[code + 1] += counts[code]
-    rows = np.empty(counts[n_codes], dtype=np.int64)
-    for i in range(used):
-        code = status[i]
-        if code != GONE:
-            slot = n_codes - 1 if code == returned else code
-            rows[counts[slot]] = i
-            counts[slot] += 1
+        for p in range(n_parts):
+            start[p, code] = total
+            total += counts[p, code]
+    rows = np.empty(total, dtype=np.int32)  # half the memory traffic of int64 in the gathers
+    for p in prange(n_parts):
+        at = start[p]
+        for i in range(p * part, min(used, (p + 1) * part)):
+            code = status[i]
+            if code != GONE:
+                slot = n_codes - 1 if code == returned else code
+                rows[at[slot]] = i
+                at[slot] += 1
     return rows
