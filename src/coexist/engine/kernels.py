@@ -21,6 +21,7 @@ whatever the number of threads.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 from numba import get_thread_id, njit, prange
@@ -42,7 +43,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     person_key,
 )
 
-__all__ = ["host_month", "home_month", "census", "applicants", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = ["host_month", "home_month", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 # A chunk is every 64th block of people, so that each thread gets its share of the people
@@ -649,15 +650,49 @@ def applicants(n, applying, status, arrival, month, returned):
     """Returnees in the re-entry queue, in row order: (admitted earlier and travelling this
     month, admitted and still waiting, applied and not yet admitted).
 
-    Few people are in the queue: one vectorised scan of the one-byte `applying` finds them,
-    and only they are looked at further.
+    Few people are in the queue: one scan of the one-byte `applying` finds them, and only
+    they are looked at further.
     """
-    queued = np.flatnonzero(applying[:n] != 0)  # faster on booleans than on the int8 itself
+    queued = queue_rows(n, applying)
     state = applying[queued]
     admitted = state == 2
     travelling = admitted & (arrival[queued] == month) & (status[queued] == returned)
     applied = (state == 1) & (status[queued] == returned)
     return queued[travelling], queued[admitted & ~travelling], queued[applied]
+
+
+def queue_rows(n, applying):
+    """Rows with a non-zero `applying`, in row order. The flags are read eight at a time
+    (as 64-bit words), so the long stretches of zeros cost one comparison per word."""
+    if sys.byteorder != "little":  # the byte order below assumes little-endian words
+        return np.flatnonzero(applying[:n])
+    whole = n // 8
+    words = applying[: whole * 8].view(np.uint64)
+    rows = _nonzero_bytes(words)
+    tail = whole * 8 + np.flatnonzero(applying[whole * 8:n])
+    return np.concatenate((rows, tail)) if tail.size else rows
+
+
+@njit(cache=True)
+def _nonzero_bytes(words):
+    """Byte positions of the non-zero bytes of `words` (little-endian), in order."""
+    found = 0
+    for w in range(words.shape[0]):
+        word = words[w]
+        if word != 0:
+            for b in range(8):
+                if (word >> np.uint64(8 * b)) & np.uint64(0xFF):
+                    found += 1
+    rows = np.empty(found, dtype=np.int64)
+    found = 0
+    for w in range(words.shape[0]):
+        word = words[w]
+        if word != 0:
+            for b in range(8):
+                if (word >> np.uint64(8 * b)) & np.uint64(0xFF):
+                    rows[found] = 8 * w + b
+                    found += 1
+    return rows
 
 
 @njit(cache=True)
