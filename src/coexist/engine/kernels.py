@@ -668,30 +668,23 @@ def queue_rows(n, applying):
         return np.flatnonzero(applying[:n])
     whole = n // 8
     words = applying[: whole * 8].view(np.uint64)
-    rows = _nonzero_bytes(words)
+    rows = _nonzero_bytes(words, np.count_nonzero(applying[: whole * 8]))
     tail = whole * 8 + np.flatnonzero(applying[whole * 8:n])
     return np.concatenate((rows, tail)) if tail.size else rows
 
 
 @njit(cache=True)
-def _nonzero_bytes(words):
-    """Byte positions of the non-zero bytes of `words` (little-endian), in order."""
-    found = 0
-    for w in range(words.shape[0]):
-        word = words[w]
-        if word != 0:
-            for b in range(8):
-                if (word >> np.uint64(8 * b)) & np.uint64(0xFF):
-                    found += 1
+def _nonzero_bytes(words, found):
+    """Byte positions of the `found` non-zero bytes of `words` (little-endian), in order."""
     rows = np.empty(found, dtype=np.int64)
-    found = 0
+    k = 0
     for w in range(words.shape[0]):
         word = words[w]
         if word != 0:
             for b in range(8):
                 if (word >> np.uint64(8 * b)) & np.uint64(0xFF):
-                    rows[found] = 8 * w + b
-                    found += 1
+                    rows[k] = 8 * w + b
+                    k += 1
     return rows
 
 
