@@ -9,7 +9,11 @@ Two passes per month, each a loop over the population in compiled code:
   general returnee job search), re-migration decisions, ageing (steps 9-11).
 
 Cross-person quantities (vacancies, cap room, matching capacity) are computed between
-passes from group totals. Every random draw is a counter-based uniform fixed by
+passes from group totals. Each pass skips the blocks of 4,096 rows that hold nobody it
+works on: `host_blocks` and `home_blocks` flag the blocks that may hold people in the host
+and at origin. The host pass sets the exact home flags of the blocks it visits, the home
+pass the exact host flags of its own; the engine raises a block's host flag when it puts
+someone there (arrivals, new people) and raises every flag after a compaction. Every random draw is a counter-based uniform fixed by
 (seed, person, month, slot), so results do not depend on visiting order or threads.
 
 The passes run over fixed chunks of the population in parallel. Flow counts are whole
@@ -50,18 +54,6 @@ N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread
 # in the host and of those at origin (compaction groups them), whatever the thread count.
 BLOCK = 4096
 
-
-@njit(inline="always", cache=True)
-def _chunk_length(n, chunk, n_chunks):
-    """Positions in `chunk`: its blocks are chunk, chunk + n_chunks, ... (the last may be cut by n)."""
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    return max(0, (n_blocks - chunk + n_chunks - 1) // n_chunks) * BLOCK
-
-
-@njit(inline="always", cache=True)
-def _row(position, chunk, n_chunks):
-    """The population row at `position` in `chunk` (positions run through its blocks in order)."""
-    return (chunk + n_chunks * (position // BLOCK)) * BLOCK + position % BLOCK
 
 FLOW_TYPES = (
     "entry",
@@ -205,7 +197,7 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
 
 @njit(cache=True)
 def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, death_by_age, flows, measures, headcount, fresh, tenure, abroad):
+               cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad):
     """One month in the host for every person there (steps 3-8).
 
     `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
@@ -225,7 +217,7 @@ def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusiv
         R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
         R.recognition, R.cumulative,
         P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-        death_by_age, flows, measures, headcount, fresh, tenure, abroad,
+        death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
     )
 
 
@@ -239,7 +231,7 @@ def _host_pass(
     tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
     detection, ban, matching, recognition, cumulative,
     P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-    death_by_age, flows, measures, headcount, fresh, tenure, abroad,
+    death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
 ):
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
@@ -259,6 +251,7 @@ def _host_pass(
         if tr_open[k] and tr_hazard[k] > 0.0:
             by_chance[tr_from[k]] = True
     n_chunks = measures.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
     for c in prange(n_chunks):
         thread = get_thread_id()
         fl = flows[thread]
@@ -266,233 +259,238 @@ def _host_pass(
         heads = headcount[thread]
         came_home = fresh[thread]
         months_held = tenure[thread]
-        for position in range(_chunk_length(n, c, n_chunks)):
-            row = _row(position, c, n_chunks)
-            if row >= n:
-                break
-            i = np.uint64(row)  # an unsigned index needs no wrap-around of negative indices
-            st = status[i]
-            if st <= 0 or st == returned:
-                continue
-            key = person_key(stream, pid[i])
-            o = origin[i]
-            sec = sector[i]
-            # ageing and mortality (step 11 for people in the host)
-            leaves = _age_one_month(i, age, key, retire, death_by_age)
-            if leaves >= 0:
-                fl[leaves, st, abroad, o, sec] += 1.0
-                status[i] = -1
-                applying[i] = 0
-                continue
-            months_in_status[i] += 1
-            months_in_stay[i] += 1
-            months_abroad[i] += 1
-            if st != irregular:
-                status_total[i] += 1
-
-            # step 3: work and income
-            if st == irregular:
-                base = wage_of[prev_status[i]] if prev_status[i] > 0 else wage_of[1]
-                wage = base * sector_factor[sec] * P[P_IRRWAGE]
-                premium = 1.0
-                log_premium = 0.0
-                abusive = 0
-            else:
-                e = employer[i]
-                premium = emp_premium[e] if e >= 0 else 1.0
-                log_premium = emp_log_premium[e] if e >= 0 else 0.0
-                abusive = emp_abusive[e] if e >= 0 else 0
-                wage = wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
-            net = max(wage - P[P_LIVING], 0.1 * wage)
-            repay = min(debt[i], P[P_REPAY] * net)
-            debt[i] = max(debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
-            remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * family[i])
-            savings[i] += net - repay - remit
-            me[o, M_EARN] += wage
-            me[o, M_REMIT] += remit
-            me[o, M_HOMECF] += home_wage[o]
-
-            # step 4: skills, tests, language
-            programme = st != irregular and kind[st] == KIND_PROGRAMME
-            if programme or st == irregular:
-                skill[i] += P[P_LEARN] * (1.0 - skill[i])
-            if programme and cert[i] < 2 and months_in_status[i] % 12 == 0:
-                if draw(key, SLOT_TEST) < pass_probability(skill[i], cert[i] + 1, slope, thr1, thr2):
-                    cert[i] += 1
-            if language[i] < 3 and draw(key, SLOT_LANGUAGE) < P[P_LANG]:
-                language[i] += 1
-
-            # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
-            if programme:
-                allowed = job_change_allowed(job_change, job_change_after, st, months_in_status[i])
-                if allowed:
-                    hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
-                    if draw(key, SLOT_JOB_CHANGE) < hazard:
-                        fl[F_JOB, st, st, o, sec] += 1.0
-                        employer[i] = -2  # assigned a new employer after this pass
-                pushed = (
-                    P[P_AABUSE] * abusive
-                    + P[P_ATIE] * (0.0 if allowed else 1.0)
-                    + P[P_ADEBT] * debt[i] / wage
-                    + P[P_AGAP] * max(0.0, -log_premium)
-                )
-                u = draw(key, SLOT_ABSCOND)
-                rate = 0.0
-                # most draws lie above any rate the person could have: the way back and the
-                # exponential are then not needed to know that they stay
-                if u < ABSCOND_CEILING or pushed > push_bound:
-                    option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                         rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i], slope,
-                                         thr1, thr2)
-                    rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option)
-                if u < rate:
-                    fl[F_ABSCOND, st, irregular, o, sec] += 1.0
-                    _go_irregular(i, st, 0, prev_status, status, overstay, months_in_status, employer, irregular)
-                    st = irregular
-                    programme = False
-
-            decided = False
-            if programme:
-                # steps 6-7: at expiry or a renewal point: renew/upgrade, return, or go irregular
-                left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
-                at_renewal = renewable[st] and months_in_status[i] % permit[st] == 0
-                if left <= 0 or at_renewal:
-                    stay_to = -1
-                    stay_wage = 0.0
-                    if left > 0 and renewable[st]:
-                        stay_to = st
-                        stay_wage = wage_of[st]
-                    abroad_months = months_abroad[i] if cumulative else months_in_stay[i]
-                    target = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad,
-                                             tr_test, tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
-                                             months_in_status[i], abroad_months, cert[i], language[i])
-                    if target >= 0 and wage_of[target] > stay_wage:
-                        stay_to = target
-                        stay_wage = wage_of[target]
-                    ret_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                        rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
-                                        slope, thr1, thr2)
-                    e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], recognition, matching, f12[o])
-                    u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
-                    irr_net = max(wage * P[P_IRRWAGE] - P[P_LIVING], 0.1 * wage)
-                    u_irr = (cs * math.log(annuity * irr_net) + P[P_GDEBT] * debt[i] / wage
-                             - P[P_GDETECT] * detection * 12.0 + P[P_IRRCONST])
-                    u_stay = -1e300
-                    if stay_to >= 0:
-                        stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
-                        stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
-                        stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                             rp_test, stay_to, 0, 0, cert[i], skill[i], slope, thr1, thr2)
-                        # host income for the months the permit allows within the horizon, home income after
-                        if stay_to == st:
-                            allowed_months = min(horizon, remaining(max_stay, max_total, st, months_in_status[i], status_total[i]))
-                        else:
-                            allowed_months = min(horizon, remaining(max_stay, max_total, stay_to, 0, 0))
-                        pv_stay = (_annuity(delta, allowed_months) * stay_net
-                                   + delta ** allowed_months * _annuity(delta, horizon - allowed_months) * e_home)
-                        u_stay = cs * math.log(pv_stay) + P[P_TFAMILY] * family[i] + P[P_NU] * stay_p
-                    top = max(u_return, u_irr, u_stay)
-                    w_return = math.exp(u_return - top)
-                    w_irr = math.exp(u_irr - top)
-                    w_stay = math.exp(u_stay - top) if stay_to >= 0 else 0.0
-                    pick = draw(key, SLOT_CHOICE) * (w_return + w_irr + w_stay)
-                    if pick < w_stay:
-                        if stay_to != st:
-                            fl[F_UPGRADE, st, stay_to, o, sec] += 1.0
-                            prev_status[i] = st
-                            status[i] = stay_to
-                            months_in_status[i] = 0
-                            status_total[i] = 0
-                            st = stay_to
-                        decided = True
-                    elif pick < w_stay + w_irr:
-                        fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
-                        _go_irregular(i, st, 1, prev_status, status, overstay, months_in_status, employer, irregular)
-                        st = irregular
-                        decided = True
-                    else:
-                        fl[F_RETURN, st, returned, o, sec] += 1.0
-                        prev_status[i] = st
-                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     employer, cert, me, came_home, o, returned)
-                        continue
-                # early voluntary return, stronger in the first year and for target earners
-                u = draw(key, SLOT_EARLY_RETURN)
-                if not decided and u < early_ceiling:  # above it, no one returns early
-                    hazard = P[P_R0]
-                    if months_in_status[i] <= 12:
-                        hazard *= P[P_REARLY]
-                    if family[i] > 0:
-                        hazard *= 0.5
-                    if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
-                        hazard = max(hazard, TARGET_REACHED_HAZARD)
-                    if u < hazard:
-                        fl[F_RETURN, st, returned, o, sec] += 1.0
-                        prev_status[i] = st
-                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     employer, cert, me, came_home, o, returned)
-                        continue
-            elif st != irregular:
-                # non-programme statuses leave the modelled population with their exit rate
-                if draw(key, SLOT_EXIT) < exit_rate[st]:
-                    fl[F_EXIT, st, abroad, o, sec] += 1.0
+        for b in range(c, n_blocks, n_chunks):
+            if host_blocks[b] == 0:
+                continue  # nobody in the host in this block
+            arrived_before = came_home.sum()
+            returnees_here = False
+            for row in range(b * BLOCK, min((b + 1) * BLOCK, n)):
+                i = np.uint64(row)  # an unsigned index needs no wrap-around of negative indices
+                st = status[i]
+                if st <= 0 or st == returned:
+                    returnees_here |= st == returned
+                    continue
+                key = person_key(stream, pid[i])
+                o = origin[i]
+                sec = sector[i]
+                # ageing and mortality (step 11 for people in the host)
+                leaves = _age_one_month(i, age, key, retire, death_by_age)
+                if leaves >= 0:
+                    fl[leaves, st, abroad, o, sec] += 1.0
                     status[i] = -1
                     applying[i] = 0
                     continue
-            if st != irregular and not decided and by_chance[st]:
-                # transitions that happen by chance (a monthly hazard), first success wins
-                for k in range(n_tr):
-                    if tr_from[k] != st or not tr_open[k] or tr_hazard[k] <= 0.0:
+                months_in_status[i] += 1
+                months_in_stay[i] += 1
+                months_abroad[i] += 1
+                if st != irregular:
+                    status_total[i] += 1
+
+                # step 3: work and income
+                if st == irregular:
+                    base = wage_of[prev_status[i]] if prev_status[i] > 0 else wage_of[1]
+                    wage = base * sector_factor[sec] * P[P_IRRWAGE]
+                    premium = 1.0
+                    log_premium = 0.0
+                    abusive = 0
+                else:
+                    e = employer[i]
+                    premium = emp_premium[e] if e >= 0 else 1.0
+                    log_premium = emp_log_premium[e] if e >= 0 else 0.0
+                    abusive = emp_abusive[e] if e >= 0 else 0
+                    wage = wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
+                net = max(wage - P[P_LIVING], 0.1 * wage)
+                repay = min(debt[i], P[P_REPAY] * net)
+                debt[i] = max(debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
+                remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * family[i])
+                savings[i] += net - repay - remit
+                me[o, M_EARN] += wage
+                me[o, M_REMIT] += remit
+                me[o, M_HOMECF] += home_wage[o]
+
+                # step 4: skills, tests, language
+                programme = st != irregular and kind[st] == KIND_PROGRAMME
+                if programme or st == irregular:
+                    skill[i] += P[P_LEARN] * (1.0 - skill[i])
+                if programme and cert[i] < 2 and months_in_status[i] % 12 == 0:
+                    if draw(key, SLOT_TEST) < pass_probability(skill[i], cert[i] + 1, slope, thr1, thr2):
+                        cert[i] += 1
+                if language[i] < 3 and draw(key, SLOT_LANGUAGE) < P[P_LANG]:
+                    language[i] += 1
+
+                # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
+                if programme:
+                    allowed = job_change_allowed(job_change, job_change_after, st, months_in_status[i])
+                    if allowed:
+                        hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
+                        if draw(key, SLOT_JOB_CHANGE) < hazard:
+                            fl[F_JOB, st, st, o, sec] += 1.0
+                            employer[i] = -2  # assigned a new employer after this pass
+                    pushed = (
+                        P[P_AABUSE] * abusive
+                        + P[P_ATIE] * (0.0 if allowed else 1.0)
+                        + P[P_ADEBT] * debt[i] / wage
+                        + P[P_AGAP] * max(0.0, -log_premium)
+                    )
+                    u = draw(key, SLOT_ABSCOND)
+                    rate = 0.0
+                    # most draws lie above any rate the person could have: the way back and the
+                    # exponential are then not needed to know that they stay
+                    if u < ABSCOND_CEILING or pushed > push_bound:
+                        option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                             rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i], slope,
+                                             thr1, thr2)
+                        rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option)
+                    if u < rate:
+                        fl[F_ABSCOND, st, irregular, o, sec] += 1.0
+                        _go_irregular(i, st, 0, prev_status, status, overstay, months_in_status, employer, irregular)
+                        st = irregular
+                        programme = False
+
+                decided = False
+                if programme:
+                    # steps 6-7: at expiry or a renewal point: renew/upgrade, return, or go irregular
+                    left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
+                    at_renewal = renewable[st] and months_in_status[i] % permit[st] == 0
+                    if left <= 0 or at_renewal:
+                        stay_to = -1
+                        stay_wage = 0.0
+                        if left > 0 and renewable[st]:
+                            stay_to = st
+                            stay_wage = wage_of[st]
+                        abroad_months = months_abroad[i] if cumulative else months_in_stay[i]
+                        target = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad,
+                                                 tr_test, tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
+                                                 months_in_status[i], abroad_months, cert[i], language[i])
+                        if target >= 0 and wage_of[target] > stay_wage:
+                            stay_to = target
+                            stay_wage = wage_of[target]
+                        ret_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                            rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
+                                            slope, thr1, thr2)
+                        e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], recognition, matching, f12[o])
+                        u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
+                        irr_net = max(wage * P[P_IRRWAGE] - P[P_LIVING], 0.1 * wage)
+                        u_irr = (cs * math.log(annuity * irr_net) + P[P_GDEBT] * debt[i] / wage
+                                 - P[P_GDETECT] * detection * 12.0 + P[P_IRRCONST])
+                        u_stay = -1e300
+                        if stay_to >= 0:
+                            stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
+                            stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
+                            stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                                 rp_test, stay_to, 0, 0, cert[i], skill[i], slope, thr1, thr2)
+                            # host income for the months the permit allows within the horizon, home income after
+                            if stay_to == st:
+                                allowed_months = min(horizon, remaining(max_stay, max_total, st, months_in_status[i], status_total[i]))
+                            else:
+                                allowed_months = min(horizon, remaining(max_stay, max_total, stay_to, 0, 0))
+                            pv_stay = (_annuity(delta, allowed_months) * stay_net
+                                       + delta ** allowed_months * _annuity(delta, horizon - allowed_months) * e_home)
+                            u_stay = cs * math.log(pv_stay) + P[P_TFAMILY] * family[i] + P[P_NU] * stay_p
+                        top = max(u_return, u_irr, u_stay)
+                        w_return = math.exp(u_return - top)
+                        w_irr = math.exp(u_irr - top)
+                        w_stay = math.exp(u_stay - top) if stay_to >= 0 else 0.0
+                        pick = draw(key, SLOT_CHOICE) * (w_return + w_irr + w_stay)
+                        if pick < w_stay:
+                            if stay_to != st:
+                                fl[F_UPGRADE, st, stay_to, o, sec] += 1.0
+                                prev_status[i] = st
+                                status[i] = stay_to
+                                months_in_status[i] = 0
+                                status_total[i] = 0
+                                st = stay_to
+                            decided = True
+                        elif pick < w_stay + w_irr:
+                            fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
+                            _go_irregular(i, st, 1, prev_status, status, overstay, months_in_status, employer, irregular)
+                            st = irregular
+                            decided = True
+                        else:
+                            fl[F_RETURN, st, returned, o, sec] += 1.0
+                            prev_status[i] = st
+                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                         employer, cert, me, came_home, o, returned)
+                            continue
+                    # early voluntary return, stronger in the first year and for target earners
+                    u = draw(key, SLOT_EARLY_RETURN)
+                    if not decided and u < early_ceiling:  # above it, no one returns early
+                        hazard = P[P_R0]
+                        if months_in_status[i] <= 12:
+                            hazard *= P[P_REARLY]
+                        if family[i] > 0:
+                            hazard *= 0.5
+                        if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
+                            hazard = max(hazard, TARGET_REACHED_HAZARD)
+                        if u < hazard:
+                            fl[F_RETURN, st, returned, o, sec] += 1.0
+                            prev_status[i] = st
+                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                         employer, cert, me, came_home, o, returned)
+                            continue
+                elif st != irregular:
+                    # non-programme statuses leave the modelled population with their exit rate
+                    if draw(key, SLOT_EXIT) < exit_rate[st]:
+                        fl[F_EXIT, st, abroad, o, sec] += 1.0
+                        status[i] = -1
+                        applying[i] = 0
                         continue
-                    if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
+                if st != irregular and not decided and by_chance[st]:
+                    # transitions that happen by chance (a monthly hazard), first success wins
+                    for k in range(n_tr):
+                        if tr_from[k] != st or not tr_open[k] or tr_hazard[k] <= 0.0:
+                            continue
+                        if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
+                            continue
+                        if draw(key, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
+                            target = tr_to[k]
+                            fl[F_UPGRADE, st, target, o, sec] += 1.0
+                            prev_status[i] = st
+                            status[i] = target
+                            months_in_status[i] = 0
+                            status_total[i] = 0
+                            st = target
+                            break
+
+                # step 8: enforcement and voluntary departure of irregular workers
+                if st == irregular and months_in_status[i] > 0:
+                    if draw(key, SLOT_DETECT) < detection:
+                        fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
+                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                     employer, cert, me, came_home, o, returned)
+                        ban_until[i] = month + ban
+                        forfeited[i] = 1
                         continue
-                    if draw(key, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
-                        target = tr_to[k]
-                        fl[F_UPGRADE, st, target, o, sec] += 1.0
-                        prev_status[i] = st
-                        status[i] = target
-                        months_in_status[i] = 0
-                        status_total[i] = 0
-                        st = target
-                        break
+                    if draw(key, SLOT_DEPART) < P[P_VIRR]:
+                        fl[F_DEPART, irregular, returned, o, sec] += 1.0
+                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
+                                     employer, cert, me, came_home, o, returned)
+                        ban_until[i] = month + 12
+                        forfeited[i] = 1
+                        continue
 
-            # step 8: enforcement and voluntary departure of irregular workers
-            if st == irregular and months_in_status[i] > 0:
-                if draw(key, SLOT_DETECT) < detection:
-                    fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
-                    _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                 employer, cert, me, came_home, o, returned)
-                    ban_until[i] = month + ban
-                    forfeited[i] = 1
-                    continue
-                if draw(key, SLOT_DEPART) < P[P_VIRR]:
-                    fl[F_DEPART, irregular, returned, o, sec] += 1.0
-                    _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                 employer, cert, me, came_home, o, returned)
-                    ban_until[i] = month + 12
-                    forfeited[i] = 1
-                    continue
+                # family formation where the status allows it
+                if st != irregular and family_allowed[st] and family[i] == 0:
+                    if draw(key, SLOT_FAMILY) < P[P_F0]:
+                        family[i] = 1
 
-            # family formation where the status allows it
-            if st != irregular and family_allowed[st] and family[i] == 0:
-                if draw(key, SLOT_FAMILY) < P[P_F0]:
-                    family[i] = 1
+                # month-end measures of people still in the host
+                months_held[st, o] += months_in_status[i]
+                me[o, M_DEBT] += debt[i]
+                me[o, M_WORKERS] += 1.0
+                me[o, M_SKILL] += skill[i]
+                if months_abroad[i] >= 36:
+                    me[o, M_EXPERIENCED] += 1.0
+                if st != irregular:
+                    if employer[i] >= 0:
+                        heads[employer[i]] += 1
+                    me[o, M_REGULAR] += 1.0
+                    if family[i] > 0:
+                        me[o, M_FAMILY] += 1.0
+                    if job_change_allowed(job_change, job_change_after, st, months_in_status[i]):
+                        me[o, M_MOBILITY] += 1.0
 
-            # month-end measures of people still in the host
-            months_held[st, o] += months_in_status[i]
-            me[o, M_DEBT] += debt[i]
-            me[o, M_WORKERS] += 1.0
-            me[o, M_SKILL] += skill[i]
-            if months_abroad[i] >= 36:
-                me[o, M_EXPERIENCED] += 1.0
-            if st != irregular:
-                if employer[i] >= 0:
-                    heads[employer[i]] += 1
-                me[o, M_REGULAR] += 1.0
-                if family[i] > 0:
-                    me[o, M_FAMILY] += 1.0
-                if job_change_allowed(job_change, job_change_after, st, months_in_status[i]):
-                    me[o, M_MOBILITY] += 1.0
+            home_blocks[b] = returnees_here or came_home.sum() > arrived_before
 
 
 @njit(inline="always", cache=True)
@@ -521,14 +519,16 @@ def _arrive_home(i, status, months_home, employed_home, applying, savings, skill
 
 
 @njit(cache=True)
-def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad):
+def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows,
+               measures, abroad):
     """One month at origin for every returnee (steps 9-11)."""
     _home_pass(
         n, S.pid, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
         S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.apply_status, S.forfeited,
         R.returned, R.kind, R.admits, R.max_total, R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to,
         R.rp_cooldown, R.rp_min_completed, R.rp_test, R.rp_open, R.support,
-        P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad,
+        P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures,
+        abroad,
     )
 
 
@@ -538,7 +538,7 @@ def _home_pass(
     employed_home, ban_until, applying, apply_status, forfeited,
     returned, kind, admits, max_total, leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown,
     rp_min_completed, rp_test, rp_open, support,
-    P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures, abroad,
+    P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures, abroad,
 ):
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
     employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
@@ -546,74 +546,80 @@ def _home_pass(
     retire = P[P_RETIRE] * 12.0
     stream = month_key(seed, month)
     n_chunks = measures.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
         me = measures[c]
-        for position in range(_chunk_length(n, c, n_chunks)):
-            row = _row(position, c, n_chunks)
-            if row >= n:
-                break
-            i = np.uint64(row)
-            if status[i] != returned:
-                continue
-            key = person_key(stream, pid[i])
-            o = origin[i]
-            sec = sector[i]
-            if months_home[i] > 0:
-                leaves = _age_one_month(i, age, key, retire, death_by_age)
-                if leaves >= 0:
-                    fl[leaves, returned, abroad, o, sec] += 1.0
-                    status[i] = -1
-                    applying[i] = 0
+        for b in range(c, n_blocks, n_chunks):
+            if home_blocks[b] == 0:
+                continue  # nobody at origin in this block
+            hosts_here = False
+            for row in range(b * BLOCK, min((b + 1) * BLOCK, n)):
+                i = np.uint64(row)  # an unsigned index needs no wrap-around of negative indices
+                st = status[i]
+                if st != returned:
+                    hosts_here |= st > 0
                     continue
-            # step 9: reintegration, the bilateral channel first (ranked by certified skill)
-            if employed_home[i] == 0:
-                if months_home[i] == 0:
-                    if draw(key, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
-                        employed_home[i] = 2
-                        fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
-                        me[o, M_PLACED] += 1.0
+                key = person_key(stream, pid[i])
+                o = origin[i]
+                sec = sector[i]
+                if months_home[i] > 0:
+                    leaves = _age_one_month(i, age, key, retire, death_by_age)
+                    if leaves >= 0:
+                        fl[leaves, returned, abroad, o, sec] += 1.0
+                        status[i] = -1
+                        applying[i] = 0
+                        continue
+                # step 9: reintegration, the bilateral channel first (ranked by certified skill)
+                if employed_home[i] == 0:
+                    if months_home[i] == 0:
+                        if draw(key, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
+                            employed_home[i] = 2
+                            fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
+                            me[o, M_PLACED] += 1.0
+                    else:
+                        hazard = monthly_find[o]
+                        if months_home[i] <= support:
+                            hazard = min(1.0, hazard * 2.0)
+                        if draw(key, SLOT_HOME_JOB) < hazard:
+                            employed_home[i] = 1
+                            fl[F_JOBHOME, returned, returned, o, sec] += 1.0
+                months_home[i] += 1
+                prev = prev_status[i]
+                if months_home[i] == 12 and prev > 0 and kind[prev] == KIND_PROGRAMME:
+                    me[o, M_REACH12] += 1.0
+                    if employed_home[i] > 0:
+                        me[o, M_EMP12] += 1.0
+                # step 10: re-migration after the cooldown, through a legal way back
+                if applying[i] != 0 or prev <= 0 or month < ban_until[i]:
+                    continue
+                if kind[prev] != KIND_PROGRAMME:
+                    continue
+                hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
+                u = draw(key, SLOT_REMIGRATE)
+                if u >= hazard:
+                    continue  # no chance of a way back (at most 1) can bring this draw under the hazard
+                if forfeited[i] > 0:
+                    # after an irregular stay only a fresh entry is possible, once the ban is over
+                    p_back = 1.0 if admits[prev] else 0.0
+                    target = prev if admits[prev] else -1
+                    wait = 0
                 else:
-                    hazard = monthly_find[o]
-                    if months_home[i] <= support:
-                        hazard = min(1.0, hazard * 2.0)
-                    if draw(key, SLOT_HOME_JOB) < hazard:
-                        employed_home[i] = 1
-                        fl[F_JOBHOME, returned, returned, o, sec] += 1.0
-            months_home[i] += 1
-            prev = prev_status[i]
-            if months_home[i] == 12 and prev > 0 and kind[prev] == KIND_PROGRAMME:
-                me[o, M_REACH12] += 1.0
-                if employed_home[i] > 0:
-                    me[o, M_EMP12] += 1.0
-            # step 10: re-migration after the cooldown, through a legal way back
-            if applying[i] != 0 or prev <= 0 or month < ban_until[i]:
-                continue
-            if kind[prev] != KIND_PROGRAMME:
-                continue
-            hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
-            u = draw(key, SLOT_REMIGRATE)
-            if u >= hazard:
-                continue  # no chance of a way back (at most 1) can bring this draw under the hazard
-            if forfeited[i] > 0:
-                # after an irregular stay only a fresh entry is possible, once the ban is over
-                p_back = 1.0 if admits[prev] else 0.0
-                target = prev if admits[prev] else -1
-                wait = 0
-            else:
-                p_back, target = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                          rp_test, prev, status_total[i], months_in_status[i], cert[i], skill[i],
-                                          slope, thr1, thr2)
-                wait = 0
-                if target >= 0:
-                    wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev, target)
-            if target < 0 or p_back <= 0.0:
-                continue
-            if months_home[i] < max(wait, 1):
-                continue
-            if u < hazard * p_back:
-                applying[i] = 1
-                apply_status[i] = target
+                    p_back, target = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                              rp_test, prev, status_total[i], months_in_status[i], cert[i], skill[i],
+                                              slope, thr1, thr2)
+                    wait = 0
+                    if target >= 0:
+                        wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev, target)
+                if target < 0 or p_back <= 0.0:
+                    continue
+                if months_home[i] < max(wait, 1):
+                    continue
+                if u < hazard * p_back:
+                    applying[i] = 1
+                    apply_status[i] = target
+
+            host_blocks[b] = hosts_here  # the home pass makes no one a host: exact until the next arrivals
 
 
 @njit(parallel=True, cache=True)
@@ -630,19 +636,17 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
     n_chunks = N_CHUNKS
     for c in prange(n_chunks):
         t = get_thread_id()
-        for position in range(_chunk_length(n, c, n_chunks)):
-            i = _row(position, c, n_chunks)
-            if i >= n:
-                break
-            st = status[i]
-            if st < 0:
-                continue
-            by_group[t, st, origin[i], sector[i]] += 1
-            e = employer[i]
-            if e >= 0 and counted_employer[st]:
-                by_employer[t, e] += 1
-            if st == returned and months_home[i] == 0:
-                fresh[t, origin[i], cert[i]] += 1
+        for b in range(c, (n + BLOCK - 1) // BLOCK, n_chunks):
+            for i in range(b * BLOCK, min((b + 1) * BLOCK, n)):
+                st = status[i]
+                if st < 0:
+                    continue
+                by_group[t, st, origin[i], sector[i]] += 1
+                e = employer[i]
+                if e >= 0 and counted_employer[st]:
+                    by_employer[t, e] += 1
+                if st == returned and months_home[i] == 0:
+                    fresh[t, origin[i], cert[i]] += 1
     return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)
 
 

@@ -241,8 +241,10 @@ def _arrive_home(S, me, came_home, rows, returned):
 
 
 def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
-                         f12, cap_open, death_by_age, flows, measures, headcount, fresh, tenure, abroad):
-    """One month in the host for everyone there (steps 3-8), as kernels.host_month.
+                         f12, cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh,
+                         tenure, abroad):
+    """One month in the host for everyone there (steps 3-8), as kernels.host_month (which
+    also keeps the block flags, a saving of work that changes no result; they are not used here).
 
     Works on index vectors: `rows` are the state rows of the people in the host, and each
     step selects (by mask) the positions of `rows` still eligible for it. Someone who leaves
@@ -522,9 +524,10 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
 # ----- the home pass --------------------------------------------------------------------
 
 
-def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, flows, measures,
-                         abroad):
-    """One month at origin for every returnee (steps 9-11), as kernels.home_month."""
+def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks,
+                         home_blocks, flows, measures, abroad):
+    """One month at origin for every returnee (steps 9-11), as kernels.home_month (without
+    its block flags)."""
     fl = flows[0]
     me = measures[0]
     returned = int(R.returned)

@@ -87,6 +87,7 @@ class _Run:
         self.W.state = None  # the run owns the population arrays from here (they are replaced as it grows)
         self.n = self.W.n
         self.scratch = np.empty(0, dtype=np.uint8)  # reused by the yearly compaction
+        self._reset_blocks()
         self.next_pid = self.n
         self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
         self.last_census = None
@@ -186,8 +187,10 @@ class _Run:
             self.S = None  # let go of each old field as soon as its copy is made
             grow(arrays, self.n, self.n + k)
             self.S = State(**arrays)
+            self._reset_blocks()
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
         rows = slice(self.n, self.n + k)  # the new people are the next rows: slices, not fancy indexing
+        self.host_blocks[self.n // kernels.BLOCK:(self.n + k - 1) // kernels.BLOCK + 1] = 1
         pids = np.arange(self.next_pid, self.next_pid + k, dtype=np.int64)
         self.next_pid += k
         p = self.W.params
@@ -265,8 +268,8 @@ class _Run:
         thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure = self._kernel_buffers()
         kernels.host_month(
             self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
-            W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, thread_flows, chunk_measures,
-            thread_heads, thread_fresh, thread_tenure, self.abroad,
+            W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, self.host_blocks, self.home_blocks,
+            thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure, self.abroad,
         )
         self.tenure_rows.append(thread_tenure.sum(axis=0))
         host_flows = thread_flows.sum(axis=0)
@@ -296,8 +299,8 @@ class _Run:
         place_prob = self._placement_probabilities(t, fresh)
         gain = self._remigration_gain(t, home_wage)
         kernels.home_month(
-            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, thread_flows,
-            chunk_measures, self.abroad,
+            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, self.host_blocks,
+            self.home_blocks, thread_flows, chunk_measures, self.abroad,
         )
         all_flows = thread_flows.sum(axis=0)
         _apply_flows(by_group, all_flows - host_flows)
@@ -318,11 +321,20 @@ class _Run:
         if self.scratch.size < needed:
             self.scratch = np.empty(int(needed * 1.25), dtype=np.uint8)
         self.n = compact(self.S, self.n, self.T.returned, self.scratch)
+        self._reset_blocks()
+
+    def _reset_blocks(self):
+        """Flag every block as possibly holding people in the host and at origin (the passes
+        then clear the flags of the blocks that hold none)."""
+        n_blocks = -(-self.S.status.shape[0] // kernels.BLOCK)
+        self.host_blocks = np.ones(n_blocks, dtype=np.uint8)
+        self.home_blocks = np.ones(n_blocks, dtype=np.uint8)
 
     def _reenter(self, t, month, flows, capacity, headcount, by_group, arrive):
         """Returnees admitted earlier travel back (`arrive`: those whose travel month this is)."""
         T = self.T
         S = self.S
+        self.host_blocks[arrive // kernels.BLOCK] = 1
         target = S.apply_status[arrive].astype(np.int64)
         origin = S.origin[arrive].astype(np.int64)
         sector = S.sector[arrive].astype(np.int64)
