@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     configs = tomllib.loads((HERE / "configs.toml").read_text())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"configurations to run (default: all of {', '.join(configs)})")
-    parser.add_argument("--warm-only", action="store_true", help="skip the timed cold run (an untimed two-month run fills a fresh kernel cache first)")
+    parser.add_argument("--warm-only", action="store_true", help="skip the timed cold run (an untimed run to the first yearly compaction fills a fresh kernel cache first)")
     parser.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for the runs")
     args = parser.parse_args(argv)
     names = args.names or list(configs)
@@ -94,8 +94,8 @@ def main(argv=None) -> int:
                    "threads": args.threads}
             if not args.warm_only:
                 row["cold"] = run_once(config, cache, Path(tmp) / "cold", args.threads)
-            else:  # fill the kernel cache with a two-month run, untimed
-                run_once({**config, "scale": 0.001}, cache, Path(tmp) / "fill", args.threads, ("--end", "2025-02"))
+            else:  # fill the kernel cache with a run through the first yearly compaction (2026-01), untimed
+                run_once({**config, "scale": 0.001}, cache, Path(tmp) / "fill", args.threads, ("--end", "2026-01"))
             row["warm"] = run_once(config, cache, Path(tmp) / "warm", args.threads)
         with RESULTS.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
