@@ -1,5 +1,6 @@
-"""The passes skip blocks of rows flagged empty: a flag may be raised needlessly, but a block
-that holds someone a pass works on must never be flagged empty."""
+"""The passes and the queue and job-changer scans skip blocks of rows flagged empty: a flag
+may be raised needlessly, but a block that holds someone they work on must never be
+flagged empty."""
 
 from __future__ import annotations
 
@@ -38,9 +39,27 @@ def test_no_block_with_people_is_skipped(monkeypatch):
         checked["skipped"] += int(np.count_nonzero(home_blocks[: -(-n // kernels.BLOCK)] == 0))
         return real_home(n, S, R, *rest)
 
+    real_applicants, real_job_changers = kernels.applicants, kernels.job_changers
+
+    def applicants(n, applying, status, arrival, month, returned, blocks):
+        found = real_applicants(n, applying, status, arrival, month, returned, blocks)
+        for flagged, every in zip(found, real_applicants(n, applying, status, arrival, month, returned)):
+            np.testing.assert_array_equal(flagged, every)  # the scanned blocks hold the whole queue
+        return found
+
+    def job_changers(n, employer, blocks):
+        found = real_job_changers(n, employer, blocks)
+        np.testing.assert_array_equal(found, np.flatnonzero(employer[:n] == -2))
+        checked["movers"] += found.size
+        return found
+
+    checked["movers"] = 0
     monkeypatch.setattr(kernels, "host_month", host)
     monkeypatch.setattr(kernels, "home_month", home)
+    monkeypatch.setattr(kernels, "applicants", applicants)
+    monkeypatch.setattr(kernels, "job_changers", job_changers)
     for t in range(run.T.months.size):
         run.step(t)
     assert checked["host"] == checked["home"] == run.T.months.size
     assert checked["skipped"] > 0  # the flags do save work in this run
+    assert checked["movers"] > 0

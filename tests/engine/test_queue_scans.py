@@ -12,28 +12,39 @@ from coexist.engine import kernels
 RETURNED = 10
 
 
+def _blocks(rng, n, flagged):
+    """Random flags per block of rows (all raised when `flagged` is False)."""
+    count = (n + kernels.BLOCK - 1) // kernels.BLOCK + 1
+    return (rng.random(count) < 0.6).astype(np.uint8) if flagged else np.ones(count, dtype=np.uint8)
+
+
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1), month=st.integers(0, 3))
-def test_applicants_match_numpy(n, seed, month):
+@given(n=st.integers(0, 20_000), seed=st.integers(0, 2**32 - 1), month=st.integers(0, 3), flagged=st.booleans())
+def test_applicants_match_numpy(n, seed, month, flagged):
     rng = np.random.default_rng(seed)
     size = n + int(rng.integers(0, 50))  # arrays longer than the population, as in the engine
     applying = rng.choice(np.array([0, 0, 1, 2], dtype=np.int8), size)
     status = rng.choice(np.array([-1, 1, RETURNED, RETURNED], dtype=np.int8), size)
     arrival = rng.integers(0, 4, size).astype(np.int32)
-    arrive, wait, applied = kernels.applicants(n, applying, status, arrival, month, RETURNED)
+    blocks = _blocks(rng, n, flagged)
+    arrive, wait, applied = kernels.applicants(n, applying, status, arrival, month, RETURNED, blocks)
     a, s, m = applying[:n], status[:n], arrival[:n]
-    travelling = (a == 2) & (m == month) & (s == RETURNED)
+    scanned = blocks[np.arange(n) // kernels.BLOCK] != 0
+    travelling = (a == 2) & (m == month) & (s == RETURNED) & scanned
     np.testing.assert_array_equal(arrive, np.flatnonzero(travelling))
-    np.testing.assert_array_equal(wait, np.flatnonzero((a == 2) & ~travelling))
-    np.testing.assert_array_equal(applied, np.flatnonzero((a == 1) & (s == RETURNED)))
+    np.testing.assert_array_equal(wait, np.flatnonzero((a == 2) & ~travelling & scanned))
+    np.testing.assert_array_equal(applied, np.flatnonzero((a == 1) & (s == RETURNED) & scanned))
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1))
-def test_job_changers_match_numpy(n, seed):
+@given(n=st.integers(0, 20_000), seed=st.integers(0, 2**32 - 1), flagged=st.booleans())
+def test_job_changers_match_numpy(n, seed, flagged):
     rng = np.random.default_rng(seed)
     employer = rng.choice(np.array([-2, -1, 0, 7], dtype=np.int32), n + 10)
-    np.testing.assert_array_equal(kernels.job_changers(n, employer), np.flatnonzero(employer[:n] == -2))
+    blocks = _blocks(rng, n, flagged)
+    scanned = blocks[np.arange(n) // kernels.BLOCK] != 0
+    np.testing.assert_array_equal(kernels.job_changers(n, employer, blocks),
+                                  np.flatnonzero((employer[:n] == -2) & scanned))
 
 
 def _pick_employers_numpy(sector, u, weights, first, count):

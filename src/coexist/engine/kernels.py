@@ -650,14 +650,15 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
     return by_group.sum(axis=0), by_employer.sum(axis=0), fresh.sum(axis=0)
 
 
-def applicants(n, applying, status, arrival, month, returned):
+def applicants(n, applying, status, arrival, month, returned, blocks=None):
     """Returnees in the re-entry queue, in row order: (admitted earlier and travelling this
     month, admitted and still waiting, applied and not yet admitted).
 
     Few people are in the queue: one scan of the one-byte `applying` finds them, and only
-    they are looked at further.
+    they are looked at further. With `blocks` (flags per block of rows), only the flagged
+    blocks are scanned: the engine passes the blocks that may hold people at origin.
     """
-    queued = queue_rows(n, applying)
+    queued = queue_rows(n, applying, blocks)
     state = applying[queued]
     admitted = state == 2
     travelling = admitted & (arrival[queued] == month) & (status[queued] == returned)
@@ -665,49 +666,67 @@ def applicants(n, applying, status, arrival, month, returned):
     return queued[travelling], queued[admitted & ~travelling], queued[applied]
 
 
-def queue_rows(n, applying):
-    """Rows with a non-zero `applying`, in row order. The flags are read eight at a time
-    (as 64-bit words), so the long stretches of zeros cost one comparison per word."""
+def queue_rows(n, applying, blocks=None):
+    """Rows with a non-zero `applying`, in row order, in the flagged blocks (all, without
+    `blocks`). The flags are read eight at a time (as 64-bit words), so the long
+    stretches of zeros cost one comparison per word."""
+    if blocks is None:
+        blocks = np.ones((n + BLOCK - 1) // BLOCK, dtype=np.uint8)
     if sys.byteorder != "little":  # the byte order below assumes little-endian words
-        return np.flatnonzero(applying[:n])
+        rows = np.flatnonzero(applying[:n])
+        return rows[blocks[rows // BLOCK] != 0]
     whole = n // 8
-    words = applying[: whole * 8].view(np.uint64)
-    rows = _nonzero_bytes(words, np.count_nonzero(applying[: whole * 8]))
+    rows = _nonzero_bytes(applying[: whole * 8].view(np.uint64), blocks)
     tail = whole * 8 + np.flatnonzero(applying[whole * 8:n])
+    tail = tail[blocks[tail // BLOCK] != 0]
     return np.concatenate((rows, tail)) if tail.size else rows
 
 
 @njit(cache=True)
-def _nonzero_bytes(words, found):
-    """Byte positions of the `found` non-zero bytes of `words` (little-endian), in order."""
-    rows = np.empty(found, dtype=np.int64)
-    k = 0
-    for w in range(words.shape[0]):
-        word = words[w]
-        if word != 0:
-            for b in range(8):
-                if (word >> np.uint64(8 * b)) & np.uint64(0xFF):
-                    rows[k] = 8 * w + b
-                    k += 1
+def _nonzero_bytes(words, blocks):
+    """Byte positions of the non-zero bytes of `words` (little-endian), in order, in the
+    flagged blocks of BLOCK bytes: counted, then written."""
+    per_block = BLOCK // 8
+    found = 0
+    for write in (False, True):
+        if write:
+            rows = np.empty(found, dtype=np.int64)
+            found = 0
+        for b in range(blocks.shape[0]):
+            if blocks[b] == 0:
+                continue
+            for w in range(b * per_block, min((b + 1) * per_block, words.shape[0])):
+                word = words[w]
+                if word != 0:
+                    for k in range(8):
+                        if (word >> np.uint64(8 * k)) & np.uint64(0xFF):
+                            if write:
+                                rows[found] = 8 * w + k
+                            found += 1
     return rows
 
 
 @njit(cache=True)
-def job_changers(n, employer):
-    """Rows of the people who changed employer this month (employer -2), in row order.
+def job_changers(n, employer, blocks):
+    """Rows of the people who changed employer this month (employer -2), in row order, in
+    the flagged blocks of rows (the engine passes the blocks that may hold people in the
+    host): counted, then written.
 
     One thread: a parallel region costs more than this scan, and far more when other
     processes share the cores."""
-    k = 0
-    for i in range(n):
-        if employer[i] == -2:
-            k += 1
-    rows = np.empty(k, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        if employer[i] == -2:
-            rows[k] = i
-            k += 1
+    found = 0
+    for write in (False, True):
+        if write:
+            rows = np.empty(found, dtype=np.int64)
+            found = 0
+        for b in range(min(blocks.shape[0], (n + BLOCK - 1) // BLOCK)):
+            if blocks[b] == 0:
+                continue
+            for i in range(b * BLOCK, min((b + 1) * BLOCK, n)):
+                if employer[i] == -2:
+                    if write:
+                        rows[found] = i
+                    found += 1
     return rows
 
 

@@ -252,8 +252,9 @@ class _Run:
 
         # step 2: recruitment: arrivals of those admitted earlier, then new admissions
         clock.lap("set-up and compaction")
+        # the queue holds returnees only: the blocks that may hold people at origin are scanned
         arriving, waiting, applied = kernels.applicants(self.n, self.S.applying, self.S.status, self.S.arrival, month,
-                                                        T.returned)
+                                                        T.returned, self.home_blocks)
         self._arrivals(t, month, flows, capacity, headcount, by_group, arriving)
         clock.lap("recruitment: arrivals")
         counts = by_group.sum(axis=1)
@@ -278,7 +279,7 @@ class _Run:
         fresh = thread_fresh.sum(axis=0).astype(np.float64)
         clock.lap("host pass (steps 3-8)")
         # job changers (employer -2) move to a firm with a vacancy in their field
-        movers = kernels.job_changers(self.n, self.S.employer)
+        movers = kernels.job_changers(self.n, self.S.employer, self.host_blocks)
         if movers.size:
             # a free change of employer may cross sectors, towards open vacancies
             free = T.job_change[t][self.S.status[movers].astype(np.int64)] == JOB_FREE
