@@ -685,48 +685,60 @@ def queue_rows(n, applying, blocks=None):
 @njit(cache=True)
 def _nonzero_bytes(words, blocks):
     """Byte positions of the non-zero bytes of `words` (little-endian), in order, in the
-    flagged blocks of BLOCK bytes: counted, then written."""
+    flagged blocks of BLOCK bytes."""
     per_block = BLOCK // 8
     found = 0
-    for write in (False, True):
-        if write:
-            rows = np.empty(found, dtype=np.int64)
-            found = 0
-        for b in range(blocks.shape[0]):
-            if blocks[b] == 0:
-                continue
-            for w in range(b * per_block, min((b + 1) * per_block, words.shape[0])):
-                word = words[w]
-                if word != 0:
-                    for k in range(8):
-                        if (word >> np.uint64(8 * k)) & np.uint64(0xFF):
-                            if write:
-                                rows[found] = 8 * w + k
-                            found += 1
-    return rows
+    for b in range(blocks.shape[0]):
+        if blocks[b] != 0:
+            block = words[b * per_block:min((b + 1) * per_block, words.shape[0])]
+            for w in range(block.shape[0]):
+                if block[w] != 0:
+                    found += 8  # at most: the exact count is not worth a second scan
+    rows = np.empty(found, dtype=np.int64)
+    found = 0
+    for b in range(blocks.shape[0]):
+        if blocks[b] == 0:
+            continue
+        first = b * per_block
+        block = words[first:min(first + per_block, words.shape[0])]  # indices from 0: no wrap-around code
+        for w in range(block.shape[0]):
+            word = block[w]
+            if word != 0:
+                for k in range(8):
+                    if (word >> np.uint64(8 * k)) & np.uint64(0xFF):
+                        rows[found] = 8 * (first + w) + k
+                        found += 1
+    return rows[:found]
 
 
 @njit(cache=True)
 def job_changers(n, employer, blocks):
     """Rows of the people who changed employer this month (employer -2), in row order, in
     the flagged blocks of rows (the engine passes the blocks that may hold people in the
-    host): counted, then written.
+    host): counted per block, then written from the blocks that have some.
 
     One thread: a parallel region costs more than this scan, and far more when other
     processes share the cores."""
+    n_blocks = min(blocks.shape[0], (n + BLOCK - 1) // BLOCK)
+    movers = np.zeros(n_blocks, dtype=np.int64)
+    for b in range(n_blocks):
+        if blocks[b] != 0:
+            block = employer[b * BLOCK:min((b + 1) * BLOCK, n)]  # indices from 0: no wrap-around code
+            count = 0
+            for j in range(block.shape[0]):
+                if block[j] == -2:
+                    count += 1
+            movers[b] = count
+    rows = np.empty(movers.sum(), dtype=np.int64)
     found = 0
-    for write in (False, True):
-        if write:
-            rows = np.empty(found, dtype=np.int64)
-            found = 0
-        for b in range(min(blocks.shape[0], (n + BLOCK - 1) // BLOCK)):
-            if blocks[b] == 0:
-                continue
-            for i in range(b * BLOCK, min((b + 1) * BLOCK, n)):
-                if employer[i] == -2:
-                    if write:
-                        rows[found] = i
-                    found += 1
+    for b in range(n_blocks):
+        if movers[b] == 0:
+            continue
+        block = employer[b * BLOCK:min((b + 1) * BLOCK, n)]
+        for j in range(block.shape[0]):
+            if block[j] == -2:
+                rows[found] = b * BLOCK + j
+                found += 1
     return rows
 
 
