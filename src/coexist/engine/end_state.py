@@ -83,28 +83,31 @@ def populate_from_end_state(
     # the same status and sector, else the same status
     status_idx, origin_idx, sector_idx = np.nonzero(counts)
     reps = counts[status_idx, origin_idx, sector_idx]
-    new_status = np.repeat(status_idx, reps)
-    new_origin = np.repeat(origin_idx, reps)
-    new_sector = np.repeat(sector_idx, reps)
+    group = np.repeat(np.arange(status_idx.size), reps)  # each new person's (status, origin, sector) group
+    new_status = status_idx[group]
+    new_origin = origin_idx[group]
+    new_sector = sector_idx[group]
     n_host = new_status.size
     u = uniforms(seed, np.arange(n_host, dtype=np.int64), -1, SLOT["attr_d"])
     donor = np.full(n_host, -1, dtype=np.int64)
     n_o, n_s = len(ORIGINS), len(SECTORS)
     in_host = status != returned
     for keys_new, keys_old in (
-        (new_status * n_o * n_s + new_origin * n_s + new_sector, status * n_o * n_s + origin * n_s + sector),
-        (new_status * n_s + new_sector, status * n_s + sector),
-        (new_status, status),
+        (status_idx * n_o * n_s + origin_idx * n_s + sector_idx, status * n_o * n_s + origin * n_s + sector),
+        (status_idx * n_s + sector_idx, status * n_s + sector),
+        (status_idx, status),
     ):
         rows = np.flatnonzero(in_host)
         order = rows[np.argsort(keys_old[rows], kind="stable")]
         sorted_keys = keys_old[order]
-        missing = donor < 0
-        lo = np.searchsorted(sorted_keys, keys_new[missing], side="left")
-        hi = np.searchsorted(sorted_keys, keys_new[missing], side="right")
-        found = hi > lo
-        pick = lo + np.floor(u[missing] * (hi - lo)).astype(np.int64)
-        donor[np.flatnonzero(missing)[found]] = order[np.minimum(pick[found], order.size - 1)]
+        # the donors' range in the sorted table, searched once per group rather than per person
+        first = np.searchsorted(sorted_keys, keys_new, side="left")
+        count = np.searchsorted(sorted_keys, keys_new, side="right") - first
+        missing = np.flatnonzero(donor < 0)
+        lo, size = first[group[missing]], count[group[missing]]
+        found = size > 0
+        pick = lo + np.floor(u[missing] * size).astype(np.int64)
+        donor[missing[found]] = order[np.minimum(pick[found], order.size - 1)]
     lacking = sorted({status_names[s] for s in new_status[donor < 0].tolist()})
     if lacking:
         raise DataError(f"the end-state table has nobody in status {', '.join(map(repr, lacking))} to copy attributes from.")

@@ -16,7 +16,7 @@ from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, State, compact, grow
-from coexist.engine.world import World, build_world, stochastic_round
+from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
 from coexist.policy.rules import JOB_FREE
@@ -104,11 +104,7 @@ class _Run:
             self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
         ) if self.T.tr_from.size else np.zeros(0)
         self.n_emp = self.W.emp_sector.shape[0]
-        # each sector's employers are consecutive ids
-        self.sector_first = np.array([members[0] for members in self.W.sector_employers], dtype=np.int64)
-        self.sector_count = np.array([members.size for members in self.W.sector_employers], dtype=np.int64)
-        for members, first in zip(self.W.sector_employers, self.sector_first):
-            assert np.array_equal(members, np.arange(first, first + members.size))
+        self.sector_first, self.sector_count = sector_ranges(self.W.sector_employers)
         self.intake = np.zeros(self.n_emp)
         self.regular_codes = np.array(
             [c for c in range(1, self.T.n_status) if c not in (self.T.irregular, self.T.returned)], dtype=np.int64

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coexist.codes import ORIGINS, SECTORS
-from coexist.engine.kernels import PARAM_NAMES
+from coexist.engine.kernels import PARAM_NAMES, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import State, new_state
 from coexist.errors import ScenarioError
@@ -284,13 +284,16 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.employer[:n] = employer
 
 
+def sector_ranges(sector_employers: list) -> tuple[np.ndarray, np.ndarray]:
+    """Each sector's first employer and number of employers (a sector's ids are consecutive)."""
+    first = np.array([members[0] for members in sector_employers], dtype=np.int64)
+    count = np.array([members.size for members in sector_employers], dtype=np.int64)
+    for members, start in zip(sector_employers, first):
+        assert np.array_equal(members, np.arange(start, start + members.size))
+    return first, count
+
+
 def _employers(sector, seed, ids, emp_share, sector_employers) -> np.ndarray:
     """An employer in their sector for each initial person, drawn by employer size."""
-    employer = np.full(sector.shape[0], -1, dtype=np.int32)
     u = uniforms(seed, np.asarray(ids, dtype=np.int64), -1, SLOT["employer"])
-    for s, members in enumerate(sector_employers):
-        pick = sector == s
-        if pick.any():
-            cdf = np.cumsum(emp_share[members])
-            employer[pick] = members[np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), len(members) - 1)]
-    return employer
+    return pick_employers(sector, u, emp_share, *sector_ranges(sector_employers)).astype(np.int32)
