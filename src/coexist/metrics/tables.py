@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from coexist.codes import HOST_STATUSES
 
@@ -57,16 +58,19 @@ class Tables:
         """Length of the horizon in years (months / 12)."""
         return self.n_months / 12.0
 
-    def month_index(self, months: np.ndarray) -> np.ndarray:
-        lookup = {m: i for i, m in enumerate(self.months)}
-        return np.fromiter((lookup.get(m, -1) for m in months), dtype=np.int64, count=len(months))
+    def month_index(self, months: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        """Position of each month in `months` (-1 for a month outside the horizon)."""
+        if months.type != pa.string():  # e.g. large or dictionary strings read back from a file
+            months = pc.cast(months, pa.string())
+        found = pc.index_in(months, value_set=pa.array(self.months, type=pa.string()))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     # -- columns ------------------------------------------------------------------------
     @cached_property
     def _stocks(self) -> dict[str, np.ndarray]:
         t = self.stocks
         return {
-            "month": self.month_index(_col(t, "month")),
+            "month": self.month_index(t.column("month")),
             "status": _col(t, "status").astype(str),
             "origin": _col(t, "origin").astype(str),
             "sector": _col(t, "sector").astype(str),
@@ -77,7 +81,7 @@ class Tables:
     def _flows(self) -> dict[str, np.ndarray]:
         t = self.flows
         return {
-            "month": self.month_index(_col(t, "month")),
+            "month": self.month_index(t.column("month")),
             "flow": _col(t, "flow").astype(str),
             "status_from": _col(t, "status_from").astype(str),
             "status_to": _col(t, "status_to").astype(str),
@@ -90,7 +94,7 @@ class Tables:
     def _demand(self) -> dict[str, np.ndarray]:
         t = self.demand
         return {
-            "month": self.month_index(_col(t, "month")),
+            "month": self.month_index(t.column("month")),
             "sector": _col(t, "sector").astype(str),
             "demand": _col(t, "demand").astype(np.float64),
             "employed": _col(t, "employed").astype(np.float64),
@@ -100,7 +104,7 @@ class Tables:
     def _measures(self) -> dict[str, np.ndarray]:
         t = self.measures
         return {
-            "month": self.month_index(_col(t, "month")),
+            "month": self.month_index(t.column("month")),
             "origin": _col(t, "origin").astype(str),
             "measure": _col(t, "measure").astype(str),
             "value": _col(t, "value").astype(np.float64),
