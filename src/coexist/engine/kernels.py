@@ -331,7 +331,7 @@ def _host_pass(
                     pushed = (
                         P[P_AABUSE] * abusive
                         + P[P_ATIE] * (0.0 if allowed else 1.0)
-                        + P[P_ADEBT] * debt[i] / wage
+                        + (P[P_ADEBT] * debt[i] / wage if debt[i] > 0.0 else 0.0)  # no division when debt-free
                         + P[P_AGAP] * max(0.0, -log_premium)
                     )
                     u = draw(key, SLOT_ABSCOND)
