@@ -300,10 +300,8 @@ def _host_pass(
                     abusive = emp_abusive[e] if e >= 0 else 0
                     wage = wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
                 net = max(wage - P[P_LIVING], 0.1 * wage)
-                repay = 0.0
-                if debt[i] > 0.0:  # most people have paid their fees off: their debt stays 0
-                    repay = min(debt[i], P[P_REPAY] * net)
-                    debt[i] = max(debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
+                repay = min(debt[i], P[P_REPAY] * net)
+                debt[i] = max(debt[i] * (1.0 + P[P_INTEREST]) - repay, 0.0)
                 remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * family[i])
                 savings[i] += net - repay - remit
                 me[o, M_EARN] += wage
@@ -331,7 +329,7 @@ def _host_pass(
                     pushed = (
                         P[P_AABUSE] * abusive
                         + P[P_ATIE] * (0.0 if allowed else 1.0)
-                        + (P[P_ADEBT] * debt[i] / wage if debt[i] > 0.0 else 0.0)  # no division when debt-free
+                        + P[P_ADEBT] * debt[i] / wage
                         + P[P_AGAP] * max(0.0, -log_premium)
                     )
                     u = draw(key, SLOT_ABSCOND)
