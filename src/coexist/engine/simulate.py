@@ -73,6 +73,13 @@ class PhaseClock:
         self._last = now
 
 
+def _labels(codes: np.ndarray, labels) -> pa.Array:
+    """A string column from integer codes into `labels`, built by Arrow (no Python strings
+    per row)."""
+    dictionary = pa.array([str(label) for label in labels], type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary).cast(pa.string())
+
+
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
@@ -550,37 +557,44 @@ class _Run:
         t_i, s_i, o_i, sec_i = np.nonzero(stocks)
         stock_table = pa.table(
             {
-                "month": pa.array(np.array(months)[t_i]),
-                "status": pa.array(np.array(names)[s_i]),
-                "origin": pa.array(np.array(ORIGINS)[o_i]),
-                "sector": pa.array(np.array(sector_names)[sec_i]),
+                "month": _labels(t_i, months),
+                "status": _labels(s_i, names),
+                "origin": _labels(o_i, ORIGINS),
+                "sector": _labels(sec_i, sector_names),
                 "persons": pa.array(stocks[t_i, s_i, o_i, sec_i] * inflate),
             }
         )
         flow_names = names + [ABROAD]
-        cols = {k: [] for k in ("month", "flow", "status_from", "status_to", "origin", "sector", "persons")}
-        for t, (index, values) in enumerate(self.flow_rows):
-            f, a, b, o, sec = index
-            cols["month"].append(np.full(f.size, months[t]))
-            cols["flow"].append(np.array(FLOW_TYPES)[f])
-            cols["status_from"].append(np.array(flow_names)[a])
-            cols["status_to"].append(np.array(flow_names)[b])
-            cols["origin"].append(np.array(ORIGINS)[o])
-            cols["sector"].append(np.array(sector_names)[sec])
-            cols["persons"].append(values * inflate)
-        flow_table = pa.table({k: pa.array(np.concatenate(v) if v else np.array([], dtype=object)) for k, v in cols.items()})
+        if self.flow_rows:  # each month's non-zero flows: (flow, from, to, origin, sector) codes and values
+            month_codes = np.concatenate([np.full(index[0].size, t) for t, (index, _) in enumerate(self.flow_rows)])
+            f, a, b, o, sec = (np.concatenate(part) for part in zip(*(index for index, _ in self.flow_rows)))
+            values = np.concatenate([v for _, v in self.flow_rows])
+        else:
+            month_codes = f = a = b = o = sec = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0)
+        flow_table = pa.table(
+            {
+                "month": _labels(month_codes, months),
+                "flow": _labels(f, list(FLOW_TYPES)),
+                "status_from": _labels(a, flow_names),
+                "status_to": _labels(b, flow_names),
+                "origin": _labels(o, ORIGINS),
+                "sector": _labels(sec, sector_names),
+                "persons": pa.array(values * inflate),
+            }
+        )
         measures = np.stack(self.measure_rows)  # [t, origin, measure]
         t_i, o_i, m_i = np.indices(measures.shape).reshape(3, -1)
         # months in status summed per status, for elapsed tenure (host statuses that have people)
         tenure = np.stack(self.tenure_rows).transpose(0, 2, 1).astype(np.float64)  # [t, origin, status]
         held = np.flatnonzero(tenure.sum(axis=(0, 1)) > 0)
-        tenure_names = np.array([f"tenure_months_sum:{names[k]}" for k in held], dtype=object)
+        tenure_names = [f"tenure_months_sum:{names[k]}" for k in held]
         tt_i, to_i, ts_i = np.indices(tenure[:, :, held].shape).reshape(3, -1)
         measure_table = pa.table(
             {
-                "month": pa.array(np.concatenate([np.array(months)[t_i], np.array(months)[tt_i]])),
-                "origin": pa.array(np.concatenate([np.array(ORIGINS)[o_i], np.array(ORIGINS)[to_i]])),
-                "measure": pa.array(np.concatenate([np.array(MEASURE_NAMES)[m_i], tenure_names[ts_i].astype(str)])),
+                "month": _labels(np.concatenate([t_i, tt_i]), months),
+                "origin": _labels(np.concatenate([o_i, to_i]), ORIGINS),
+                "measure": _labels(np.concatenate([m_i, len(MEASURE_NAMES) + ts_i]), [*MEASURE_NAMES, *tenure_names]),
                 "value": pa.array(np.concatenate([measures.reshape(-1), tenure[:, :, held].reshape(-1)]) * inflate),
             }
         )
@@ -589,8 +603,8 @@ class _Run:
         t_i, s_i = np.indices(demand.shape).reshape(2, -1)
         demand_table = pa.table(
             {
-                "month": pa.array(np.array(months)[t_i]),
-                "sector": pa.array(np.array(SECTORS)[s_i]),
+                "month": _labels(t_i, months),
+                "sector": _labels(s_i, SECTORS),
                 "demand": pa.array(demand.reshape(-1) * inflate),
                 "employed": pa.array(employed.reshape(-1) * inflate),
             }
