@@ -53,6 +53,10 @@ N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread
 # A chunk is every 64th block of people, so that each thread gets its share of the people
 # in the host and of those at origin (compaction groups them), whatever the thread count.
 BLOCK = 4096
+# Chunk c starts at block FIRST_BLOCK[c] (6-bit reversal of c): the threads take equal
+# runs of chunks, so neighbouring blocks go to different threads even when the people a
+# pass works on fill fewer than 64 blocks (small runs).
+FIRST_BLOCK = np.array([int(f"{c:06b}"[::-1], 2) for c in range(N_CHUNKS)], dtype=np.int64)
 
 
 FLOW_TYPES = (
@@ -250,7 +254,7 @@ def _host_pass(
     for k in range(n_tr):
         if tr_open[k] and tr_hazard[k] > 0.0:
             by_chance[tr_from[k]] = True
-    n_chunks = measures.shape[0]
+    n_chunks = N_CHUNKS  # measures has one row per chunk
     n_blocks = (n + BLOCK - 1) // BLOCK
     for c in prange(n_chunks):
         thread = get_thread_id()
@@ -259,7 +263,7 @@ def _host_pass(
         heads = headcount[thread]
         came_home = fresh[thread]
         months_held = tenure[thread]
-        for b in range(c, n_blocks, n_chunks):
+        for b in range(FIRST_BLOCK[c], n_blocks, n_chunks):
             if host_blocks[b] == 0:
                 continue  # nobody in the host in this block
             arrived_before = came_home.sum()
@@ -545,12 +549,12 @@ def _home_pass(
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
     stream = month_key(seed, month)
-    n_chunks = measures.shape[0]
+    n_chunks = N_CHUNKS  # measures has one row per chunk
     n_blocks = (n + BLOCK - 1) // BLOCK
     for c in prange(n_chunks):
         fl = flows[get_thread_id()]
         me = measures[c]
-        for b in range(c, n_blocks, n_chunks):
+        for b in range(FIRST_BLOCK[c], n_blocks, n_chunks):
             if home_blocks[b] == 0:
                 continue  # nobody at origin in this block
             hosts_here = False
@@ -636,7 +640,7 @@ def census(n, status, origin, sector, employer, months_home, cert, counted_emplo
     n_chunks = N_CHUNKS
     for c in prange(n_chunks):
         t = get_thread_id()
-        for b in range(c, (n + BLOCK - 1) // BLOCK, n_chunks):
+        for b in range(FIRST_BLOCK[c], (n + BLOCK - 1) // BLOCK, n_chunks):
             for i in range(b * BLOCK, min((b + 1) * BLOCK, n)):
                 st = status[i]
                 if st < 0:
