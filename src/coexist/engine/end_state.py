@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from coexist.codes import ORIGINS, SECTORS
 from coexist.engine.rng import SLOT, uniforms
-from coexist.engine.state import GONE, State, new_state
+from coexist.engine.state import GONE, State, initial_capacity, new_state
 from coexist.errors import DataError
 
 __all__ = ["end_state_table", "populate_from_end_state", "ATTRIBUTES"]
@@ -120,7 +120,7 @@ def populate_from_end_state(
 
     rows = np.concatenate([donor, home_rows])
     n = rows.size
-    state = new_state(max(1024, int(n * 1.6)))
+    state = new_state(initial_capacity(n))
     state.pid[:n] = np.arange(n)
     state.status[:n] = np.concatenate([new_status, status[home_rows]]).astype(np.int8)
     state.origin[:n] = np.concatenate([new_origin, origin[home_rows]]).astype(np.int8)

@@ -15,7 +15,7 @@ from coexist.engine import kernels
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
-from coexist.engine.state import FIELDS, State, compact, grow
+from coexist.engine.state import FIELDS, GONE, State, compact, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
@@ -180,20 +180,27 @@ class _Run:
         headcount += hired
         self.intake += hired
 
-    def _append(self, origin, status, sector, month):
-        """Create agents for new arrivals from the pools or from abroad."""
-        k = origin.size
-        if k == 0:
-            return np.zeros(0, dtype=np.int64)
+    def _new_rows(self, k: int) -> slice:
+        """The next `k` rows of the population arrays (grown if needed), for people arriving
+        in the host: their blocks are flagged for the host pass."""
         if self.n + k > self.S.status.shape[0]:
             arrays = self.S._asdict()
             self.S = None  # let go of each old field as soon as its copy is made
             grow(arrays, self.n, self.n + k)
             self.S = State(**arrays)
             self._reset_blocks()
-        ids = np.arange(self.n, self.n + k, dtype=np.int64)
-        rows = slice(self.n, self.n + k)  # the new people are the next rows: slices, not fancy indexing
+        rows = slice(self.n, self.n + k)
         self.host_blocks[self.n // kernels.BLOCK:(self.n + k - 1) // kernels.BLOCK + 1] = 1
+        self.n += k
+        return rows
+
+    def _append(self, origin, status, sector, month):
+        """Create agents for new arrivals from the pools or from abroad."""
+        k = origin.size
+        if k == 0:
+            return np.zeros(0, dtype=np.int64)
+        ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        rows = self._new_rows(k)  # the new people are the next rows: slices, not fancy indexing
         pids = np.arange(self.next_pid, self.next_pid + k, dtype=np.int64)
         self.next_pid += k
         p = self.W.params
@@ -223,7 +230,6 @@ class _Run:
         fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
         S.debt[rows] = np.where(programme, fee, 0.0).astype(np.float32)
         S.target_earner[rows] = (u_c < p["target_earner_share"]).astype(np.int8)
-        self.n += k
         return ids
 
     # ----- the month --------------------------------------------------------------------
@@ -334,11 +340,22 @@ class _Run:
         self.host_blocks = np.ones(n_blocks, dtype=np.uint8)
         self.home_blocks = np.ones(n_blocks, dtype=np.uint8)
 
-    def _reenter(self, t, month, flows, capacity, headcount, by_group, arrive):
-        """Returnees admitted earlier travel back (`arrive`: those whose travel month this is)."""
+    def _reenter(self, t, month, flows, capacity, headcount, by_group, returning):
+        """Returnees admitted earlier travel back (`returning`: the rows of those whose travel
+        month this is).
+
+        Each moves to a new row at the end, like a new arrival, and leaves an empty row
+        behind (dropped at the next compaction): the blocks of rows that hold only people at
+        origin then stay free of people in the host, and the host pass skips them."""
         T = self.T
+        first = self.n
+        arrive = self._new_rows(returning.size)
         S = self.S
-        self.host_blocks[arrive // kernels.BLOCK] = 1
+        for name in FIELDS:
+            field = getattr(S, name)
+            field[arrive] = field[returning]
+        S.status[returning] = GONE
+        S.applying[returning] = 0
         target = S.apply_status[arrive].astype(np.int64)
         origin = S.origin[arrive].astype(np.int64)
         sector = S.sector[arrive].astype(np.int64)
@@ -350,10 +367,10 @@ class _Run:
         S.forfeited[arrive] = 0
         # admission through a test-gated status means the test was passed
         S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
-        S.status[arrive] = target.astype(np.int8)
+        S.status[arrive] = target
         S.months_in_status[arrive] = 0
         S.months_in_stay[arrive] = 0
-        S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127).astype(np.int8)
+        S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127)
         S.applying[arrive] = 0
         S.overstay[arrive] = 0
         wage = T.wage[t][target]
@@ -361,14 +378,15 @@ class _Run:
         fee = self.W.fee[origin]
         if cap >= 0:
             fee = np.minimum(fee, cap * wage)
-        S.debt[arrive] = (S.debt[arrive] + fee).astype(np.float32)
+        S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
         # former employers re-hire their own workers first where the regime allows it
-        keep = np.zeros(arrive.size, dtype=bool)
+        rows = np.arange(first, self.n)
+        new_job = rows
         if T.rehire[t]:
             former = S.employer[arrive]
             keep = former >= 0
             np.add.at(headcount, former[keep], 1.0)
-        new_job = arrive[~keep]
+            new_job = rows[~keep]
         self._assign_employers(new_job, S.sector[new_job], capacity, headcount, month, None)
 
     def _arrivals(self, t, month, flows, capacity, headcount, by_group, arrive):
@@ -542,8 +560,8 @@ class _Run:
         stock[:, :, :N_SECTOR] = by_group
         stock[0, :, N_SECTOR] = self.pool
         self.stock_rows.append(stock)
-        index = np.nonzero(flows)
-        self.flow_rows.append((index, flows[index]))
+        index = np.flatnonzero(flows)  # one flat index a cell: cheaper than five index arrays
+        self.flow_rows.append((index, flows.reshape(-1)[index]))
         self.measure_rows.append(measures)
         self.demand_rows.append((demand.copy(), self._regular_by_sector(by_group)))
 
@@ -565,9 +583,9 @@ class _Run:
             }
         )
         flow_names = names + [ABROAD]
-        if self.flow_rows:  # each month's non-zero flows: (flow, from, to, origin, sector) codes and values
-            month_codes = np.concatenate([np.full(index[0].size, t) for t, (index, _) in enumerate(self.flow_rows)])
-            f, a, b, o, sec = (np.concatenate(part) for part in zip(*(index for index, _ in self.flow_rows)))
+        if self.flow_rows:  # each month's non-zero flows: flat (flow, from, to, origin, sector) cells and values
+            month_codes = np.concatenate([np.full(index.size, t) for t, (index, _) in enumerate(self.flow_rows)])
+            f, a, b, o, sec = np.unravel_index(np.concatenate([index for index, _ in self.flow_rows]), self.flow_shape)
             values = np.concatenate([v for _, v in self.flow_rows])
         else:
             month_codes = f = a = b = o = sec = np.zeros(0, dtype=np.int64)

@@ -12,7 +12,7 @@ import numpy as np
 from coexist.codes import ORIGINS, SECTORS
 from coexist.engine.kernels import PARAM_NAMES, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
-from coexist.engine.state import State, new_state
+from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
 from coexist.policy.tables import RegimeTables
 from coexist.scenario.schema import Scenario
@@ -174,7 +174,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         state.employer[in_host] = _employers(state.sector[in_host], seed, in_host, emp_share, sector_employers)
     else:
         n0 = int(scaled.sum())
-        state = new_state(max(1024, int(n0 * 1.6)))
+        state = new_state(initial_capacity(n0))
         _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
 
     # demand for foreign workers: employed at start plus open vacancies, then the growth paths
