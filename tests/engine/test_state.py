@@ -28,7 +28,8 @@ def test_compaction_orders_by_status_with_returnees_last(used, seed):
     rng = np.random.default_rng(seed)
     state = _random_state(rng, used + 100, used)
     before = {name: getattr(state, name)[:used].copy() for name in FIELDS}
-    k = compact(state, used, RETURNED, np.empty(4 * used + 16, dtype=np.uint8))
+    spares = {}
+    state, k = compact(state, used, RETURNED, spares)
     status = before["status"]
     alive = np.flatnonzero(status != GONE)
     rank = np.where(status[alive] == RETURNED, 127, status[alive])
@@ -36,7 +37,13 @@ def test_compaction_orders_by_status_with_returnees_last(used, seed):
     assert k == expected.size
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(state, name)[:k], before[name][expected], err_msg=name)
-    assert np.all(state.status[k:used] == GONE)
+    assert np.all(state.status[k:] == GONE)
+    # the old arrays are the spares of the next compaction, one of each type
+    assert sorted(np.dtype(t).name for t in spares) == sorted({np.dtype(t).name for t in FIELDS.values()})
+    again, k_again = compact(state, k, RETURNED, spares)
+    assert k_again == k
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(again, name)[:k], before[name][expected], err_msg=name)
 
 
 @pytest.mark.parametrize("view_alive", [False, True])  # enlarged in place, or copied

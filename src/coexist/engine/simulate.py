@@ -93,7 +93,7 @@ class _Run:
         self.S: State = self.W.state
         self.W.state = None  # the run owns the population arrays from here (they are replaced as it grows)
         self.n = self.W.n
-        self.scratch = np.empty(0, dtype=np.uint8)  # reused by the yearly compaction
+        self.spares: dict = {}  # one array of each field type, reused by the yearly compaction
         self._reset_blocks()
         self.next_pid = self.n
         self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
@@ -188,6 +188,7 @@ class _Run:
             self.S = None  # let go of each old field as soon as its copy is made
             grow(arrays, self.n, self.n + k)
             self.S = State(**arrays)
+            self.spares.clear()  # too small now: the next compaction makes new ones
             self._reset_blocks()
         rows = slice(self.n, self.n + k)
         self.host_blocks[self.n // kernels.BLOCK:(self.n + k - 1) // kernels.BLOCK + 1] = 1
@@ -327,10 +328,8 @@ class _Run:
         clock.lap("recording")
 
     def _compact(self):
-        needed = 4 * self.n  # bytes for the widest field of everyone kept
-        if self.scratch.size < needed:
-            self.scratch = np.empty(int(needed * 1.25), dtype=np.uint8)
-        self.n = compact(self.S, self.n, self.T.returned, self.scratch)
+        state, self.S = self.S, None  # the old arrays become the spares
+        self.S, self.n = compact(state, self.n, self.T.returned, self.spares)
         self._reset_blocks()
 
     def _reset_blocks(self):

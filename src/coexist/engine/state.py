@@ -115,25 +115,35 @@ def grow(arrays: dict[str, np.ndarray], used: int, needed: int) -> None:
         arrays[name] = array
 
 
-def compact(state: State, used: int, returned: int, scratch: np.ndarray) -> int:
+def compact(state: State, used: int, returned: int, spares: dict) -> tuple[State, int]:
     """Drop people who left the modelled population, and order the rest by status with the
-    people at origin last; returns the new count.
+    people at origin last; returns the new arrays and the new count.
 
     Each status keeps its order and every person keeps their `pid`, so random streams do
     not change. Grouping the returnees keeps each monthly pass on memory that holds the
-    people it works on (most people are returnees late in a run). Each field is gathered
-    into `scratch` (bytes, at least 4 per person kept) and copied back, so that no memory
-    is newly allocated (fresh pages cost more than the copy).
+    people it works on (most people are returnees late in a run).
+
+    Each field is gathered into a spare array of its type, which becomes the field; the
+    old field becomes the spare for the next field of that type. `spares` (type: array)
+    is kept between compactions, so that no memory is newly allocated (fresh pages cost
+    more than the gather) and nothing is copied twice. Rows from the new count on hold
+    nobody (status GONE), whatever else they hold.
     """
     keep = _by_status(state.status, used, returned)
     k = keep.size
-    for name in FIELDS:
+    fields = {}
+    for name, dtype in FIELDS.items():
         array = getattr(state, name)
-        gathered = scratch[: k * array.itemsize].view(array.dtype)
-        _gather(array, keep, gathered)
-        _gather_range(gathered, k, array)  # on all threads: three times NumPy's one-thread copy
-    state.status[k:used] = GONE
-    return k
+        spare = spares.pop(dtype, None)
+        if spare is None or spare.shape != array.shape:
+            spare = np.empty_like(array)  # the first compaction, or the first after growth
+        _gather(array, keep, spare)
+        fields[name] = spare
+        spares[dtype] = array
+    del state, array
+    compacted = State(**fields)
+    compacted.status[k:] = GONE
+    return compacted, k
 
 
 @njit(parallel=True, cache=True)
