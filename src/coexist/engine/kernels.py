@@ -662,12 +662,28 @@ def applicants(n, applying, status, arrival, month, returned, blocks=None):
     they are looked at further. With `blocks` (flags per block of rows), only the flagged
     blocks are scanned: the engine passes the blocks that may hold people at origin.
     """
-    queued = queue_rows(n, applying, blocks)
-    state = applying[queued]
-    admitted = state == 2
-    travelling = admitted & (arrival[queued] == month) & (status[queued] == returned)
-    applied = (state == 1) & (status[queued] == returned)
-    return queued[travelling], queued[admitted & ~travelling], queued[applied]
+    return _split_queue(queue_rows(n, applying, blocks), applying, status, arrival, month, returned)
+
+
+@njit(cache=True)
+def _split_queue(queued, applying, status, arrival, month, returned):
+    """The queue's rows by stage: travelling this month, admitted and waiting, applied."""
+    travelling = np.empty(queued.shape[0], dtype=np.int64)
+    waiting = np.empty(queued.shape[0], dtype=np.int64)
+    applied = np.empty(queued.shape[0], dtype=np.int64)
+    n_travelling = n_waiting = n_applied = 0
+    for row in queued:
+        if applying[row] == 2:
+            if arrival[row] == month and status[row] == returned:
+                travelling[n_travelling] = row
+                n_travelling += 1
+            else:
+                waiting[n_waiting] = row
+                n_waiting += 1
+        elif applying[row] == 1 and status[row] == returned:
+            applied[n_applied] = row
+            n_applied += 1
+    return travelling[:n_travelling], waiting[:n_waiting], applied[:n_applied]
 
 
 def queue_rows(n, applying, blocks=None):

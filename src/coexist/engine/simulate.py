@@ -51,6 +51,17 @@ def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray
     return out
 
 
+def _entry_pass_shares(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+    """The share of new applicants who pass the entry test of each status (1 where none)."""
+    share = np.ones(T.n_status)
+    for code in range(T.n_status):
+        level = T.entry_test[code]
+        if level > 0:
+            threshold = params["test_threshold_ssw1"] if level == 1 else params["test_threshold_ssw2"]
+            share[code] = 1.0 / (1.0 + np.exp(-params["test_slope"] * (0.5 - threshold)))
+    return share
+
+
 def _apply_flows(by_group: np.ndarray, flows: np.ndarray) -> None:
     """Add the people a month's flows [flow, from, to, origin, sector] moved to the group
     totals [status, origin, sector]; "abroad" and the pools' "no sector" stay outside."""
@@ -68,6 +79,13 @@ def _thread_total(per_thread: np.ndarray) -> np.ndarray:
     for buffer in per_thread[1:]:
         total += buffer
     return total
+
+
+# the fields `_append` writes for a new person; the others are zeroed (rows are reused
+# after a compaction)
+_SET_ON_ENTRY = {"pid", "status", "origin", "sector", "employer", "prev_status", "entries", "cert", "language", "skill",
+                 "age", "debt", "target_earner"}
+_ZEROED_ON_ENTRY = tuple(name for name in FIELDS if name not in _SET_ON_ENTRY)
 
 
 class PhaseClock:
@@ -115,6 +133,7 @@ class _Run:
         self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
         self.default_exit = _default_exit_rates(self.T, p)
         self.living = _living_costs(scenario, self.T, p)
+        self.entry_pass_share = _entry_pass_shares(self.T, p)
         self.P_living = PARAM_NAMES.index("living_cost_jpy")
         study = 2
         self.default_hazard = np.where(
@@ -220,7 +239,7 @@ class _Run:
         u_b = uniforms(self.seed, pids, month, SLOT["attr_b"])
         u_c = uniforms(self.seed, pids, month, SLOT["target"])
         S = self.S
-        for name in FIELDS:
+        for name in _ZEROED_ON_ENTRY:
             getattr(S, name)[rows] = 0
         S.pid[rows] = pids
         S.status[rows] = status
@@ -428,7 +447,7 @@ class _Run:
     def _admissions(self, t, month, counts, employed, demand, home_wage, network, waiting, applicants):
         """New admissions; `waiting` are returnees admitted earlier who have not travelled yet,
         `applicants` returnees who applied to come back."""
-        T, W = self.T, self.W
+        T = self.T
         rng = generator(self.seed, month, PHASE_ADMIT)
         pending = self.pipeline.sum(axis=(0, 1))  # [status, sector]
         pending_sector = pending.sum(axis=0).astype(np.float64)
@@ -470,13 +489,7 @@ class _Run:
         total_quota = quota.sum()
         if total_quota <= 0:
             return
-        # applicants who pass the entry test of the status they apply for
-        pass_share = np.ones(T.n_status)
-        for code in range(T.n_status):
-            level = T.entry_test[code]
-            if level > 0:
-                threshold = W.params["test_threshold_ssw1"] if level == 1 else W.params["test_threshold_ssw2"]
-                pass_share[code] = 1.0 / (1.0 + np.exp(-W.params["test_slope"] * (0.5 - threshold)))
+        pass_share = self.entry_pass_share
         supply = new_apps.sum()
         lag_slot = (t + self.lag) % self.pipeline.shape[0]
         probs = new_apps / supply
