@@ -15,7 +15,7 @@ from coexist.engine import kernels
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
-from coexist.engine.state import FIELDS, GONE, State, compact, grow
+from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
@@ -379,9 +379,7 @@ class _Run:
         first = self.n
         arrive = self._new_rows(returning.size)
         S = self.S
-        for name in FIELDS:
-            field = getattr(S, name)
-            field[arrive] = field[returning]
+        copy_rows(S, returning, first)
         S.status[returning] = GONE
         S.applying[returning] = 0
         target = S.apply_status[arrive].astype(np.int64)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["State", "FIELDS", "new_state", "initial_capacity", "grow", "compact", "GONE"]
+__all__ = ["State", "FIELDS", "new_state", "initial_capacity", "grow", "compact", "copy_rows", "GONE"]
 
 GONE = -1  # status of a person who left the modelled population (aged out, died, emigrated)
 _EMPTY = {"status": GONE, "employer": -1, "prev_status": -1}  # the values of rows that hold nobody
@@ -144,6 +144,16 @@ def compact(state: State, used: int, returned: int, spares: dict) -> tuple[State
     compacted = State(**fields)
     compacted.status[k:] = GONE
     return compacted, k
+
+
+def copy_rows(state: State, rows: np.ndarray, first: int) -> None:
+    """Copy every field of the people in `rows` to rows `first`, `first` + 1, ...
+
+    On all threads: the rows are scattered, and reading them waits on memory, which two
+    threads do side by side."""
+    for name in FIELDS:
+        field = getattr(state, name)
+        _gather(field, rows, field[first:first + rows.size])
 
 
 @njit(parallel=True, cache=True)
