@@ -63,3 +63,39 @@ def test_no_block_with_people_is_skipped(monkeypatch):
     assert checked["host"] == checked["home"] == run.T.months.size
     assert checked["skipped"] > 0  # the flags do save work in this run
     assert checked["movers"] > 0
+
+
+def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
+    """A returnee who re-enters moves to a new row: until the next compaction, the rows that
+    it left to the returnees hold returnees and empty rows only, and their blocks are skipped
+    by the host pass."""
+    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05)
+    real_compact, real_host = run._compact, kernels.host_month
+    region = {"rows": slice(0, 0)}
+    checked = {"months": 0, "reentries": 0}
+
+    def compact():
+        real_compact()
+        status = run.S.status[: run.n]
+        returnees = np.flatnonzero(status == run.T.returned)
+        assert returnees.size == 0 or np.all(status[returnees[0]:] == run.T.returned)  # the returnees come last
+        region["rows"] = slice(returnees[0], run.n) if returnees.size else slice(0, 0)
+
+    def host(n, S, R, *rest):
+        status = S.status[region["rows"]]
+        assert np.all((status == R.returned) | (status == -1))
+        checked["months"] += region["rows"].stop > region["rows"].start
+        return real_host(n, S, R, *rest)
+
+    real_reenter = run._reenter
+
+    def reenter(*args):
+        checked["reentries"] += args[-1].size
+        return real_reenter(*args)
+
+    monkeypatch.setattr(run, "_compact", compact)
+    monkeypatch.setattr(run, "_reenter", reenter)
+    monkeypatch.setattr(kernels, "host_month", host)
+    for t in range(run.T.months.size):
+        run.step(t)
+    assert checked["months"] > 12 and checked["reentries"] > 0

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coexist.engine.state import FIELDS, GONE, compact, grow, new_state
+from coexist.engine.state import FIELDS, GONE, compact, copy_rows, grow, new_state
 
 RETURNED = 10
 
@@ -62,3 +62,17 @@ def test_growth_keeps_the_people_and_marks_new_rows_empty(view_alive):
     assert np.all(arrays["employer"][400:] == -1)
     if view is not None:
         np.testing.assert_array_equal(view, before["pid"][:10])
+
+
+@settings(max_examples=20, deadline=None)
+@given(used=st.integers(1, 3000), moved=st.integers(0, 200), seed=st.integers(0, 2**32 - 1))
+def test_copy_rows_copies_every_field_of_scattered_rows(used, moved, seed):
+    rng = np.random.default_rng(seed)
+    state = _random_state(rng, used + moved, used)
+    rows = np.sort(rng.choice(used, min(moved, used), replace=False)).astype(np.int64)
+    before = {name: getattr(state, name)[:used].copy() for name in FIELDS}
+    copy_rows(state, rows, used)
+    for name in FIELDS:
+        field = getattr(state, name)
+        np.testing.assert_array_equal(field[used:used + rows.size], before[name][rows], err_msg=name)
+        np.testing.assert_array_equal(field[:used], before[name], err_msg=name)  # the rows copied from stay
