@@ -65,7 +65,7 @@ def test_growth_keeps_the_people_and_marks_new_rows_empty(view_alive):
 
 
 @settings(max_examples=20, deadline=None)
-@given(used=st.integers(1, 3000), moved=st.integers(0, 200), seed=st.integers(0, 2**32 - 1))
+@given(used=st.integers(1, 9000), moved=st.integers(0, 6000), seed=st.integers(0, 2**32 - 1))  # both sides of _MANY_ROWS
 def test_copy_rows_copies_every_field_of_scattered_rows(used, moved, seed):
     rng = np.random.default_rng(seed)
     state = _random_state(rng, used + moved, used)

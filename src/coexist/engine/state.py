@@ -149,11 +149,18 @@ def compact(state: State, used: int, returned: int, spares: dict) -> tuple[State
 def copy_rows(state: State, rows: np.ndarray, first: int) -> None:
     """Copy every field of the people in `rows` to rows `first`, `first` + 1, ...
 
-    On all threads: the rows are scattered, and reading them waits on memory, which two
-    threads do side by side."""
+    Many rows are copied on all threads: they are scattered, and reading them waits on
+    memory, which two threads do side by side; a few are copied by NumPy, which starts
+    faster."""
     for name in FIELDS:
         field = getattr(state, name)
-        _gather(field, rows, field[first:first + rows.size])
+        if rows.size >= _MANY_ROWS:
+            _gather(field, rows, field[first:first + rows.size])
+        else:
+            field[first:first + rows.size] = field[rows]
+
+
+_MANY_ROWS = 4096  # 600 rows: 38 µs by NumPy, 81 µs on two threads; 10,000 rows: 308 and 160 µs
 
 
 @njit(parallel=True, cache=True)
