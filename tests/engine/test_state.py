@@ -64,10 +64,11 @@ def test_growth_keeps_the_people_and_marks_new_rows_empty(view_alive):
         np.testing.assert_array_equal(view, before["pid"][:10])
 
 
-@settings(max_examples=20, deadline=None)
-@given(used=st.integers(1, 9000), moved=st.integers(0, 6000), seed=st.integers(0, 2**32 - 1))  # both sides of _MANY_ROWS
-def test_copy_rows_copies_every_field_of_scattered_rows(used, moved, seed):
+@pytest.mark.parametrize("moved", [0, 150, 5000])  # both sides of the size copied on all threads
+@pytest.mark.parametrize("seed", [1, 2])
+def test_copy_rows_copies_every_field_of_scattered_rows(moved, seed):
     rng = np.random.default_rng(seed)
+    used = 9000
     state = _random_state(rng, used + moved, used)
     rows = np.sort(rng.choice(used, min(moved, used), replace=False)).astype(np.int64)
     before = {name: getattr(state, name)[:used].copy() for name in FIELDS}
