@@ -84,13 +84,13 @@ def compare(engine, ref, alpha):
     }
 
 
-def speed(n, months, mesa_months, repeats=3):
+def speed(n, months, mesa_months, repeats=5):
     import engine_side
     import mesa_model
 
     import numba
 
-    engine_side.timed_run(2_000, 12, seed=1)  # compile / load the cached kernels
+    engine_side.timed_run(2_000, 24, seed=1)  # load the cached kernels, those of the yearly compaction too
     # best of `repeats` (the least disturbed by other load on the machine), all threads and one
     runs = [engine_side.timed_run(n, months, seed=0) for _ in range(repeats)]
     seconds, agent_months = min(runs)

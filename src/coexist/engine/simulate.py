@@ -569,9 +569,8 @@ class _Run:
         cohort_in = p * self.W.pool_target
         age_out = p * np.maximum(self.pool, 0.0)
         self.pool += cohort_in - age_out
-        for o in range(N_ORIGIN):
-            flows[kernels.F_COHORT, self.abroad, 0, o, N_SECTOR] += cohort_in[o]
-            flows[kernels.F_AGEOUT, 0, self.abroad, o, N_SECTOR] += age_out[o]
+        flows[kernels.F_COHORT, self.abroad, 0, :, N_SECTOR] += cohort_in
+        flows[kernels.F_AGEOUT, 0, self.abroad, :, N_SECTOR] += age_out
 
     def _record(self, t, flows, measures, demand, by_group, headcount):
         self.last_census = (by_group, headcount)
