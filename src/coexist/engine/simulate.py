@@ -451,8 +451,8 @@ class _Run:
         pending_sector = pending.sum(axis=0).astype(np.float64)
         pending_status_sector = pending.astype(np.float64).copy()
         if waiting.size:
-            np.add.at(pending_sector, self.S.sector[waiting].astype(np.int64), 1.0)
-            np.add.at(pending_status_sector, (self.S.apply_status[waiting].astype(np.int64), self.S.sector[waiting].astype(np.int64)), 1.0)
+            pending_status_sector += self._count_by_status_sector(waiting)
+            pending_sector = pending_status_sector.sum(axis=0)
         vacancies = np.maximum(demand - employed - pending_sector, 0.0) * T.openness[t]
         room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
 
@@ -462,7 +462,7 @@ class _Run:
         if applicants.size:
             target = self.S.apply_status[applicants].astype(np.int64)
             sector = self.S.sector[applicants].astype(np.int64)
-            group = np.bincount(target * N_SECTOR + sector, minlength=T.n_status * N_SECTOR).reshape(T.n_status, N_SECTOR)
+            group = self._count_by_status_sector(applicants)
             if T.priority[t]:
                 share = np.minimum(1.0, vacancies / np.maximum(group.sum(axis=0), 1))
             else:
@@ -473,8 +473,9 @@ class _Run:
             admitted = applicants[u < prob[target, sector]]
             self.S.applying[admitted] = 2
             self.S.arrival[admitted] = month + self.reentry_lag
-            np.add.at(used, self.S.sector[admitted].astype(np.int64), 1.0)
-            np.add.at(room, (self.S.apply_status[admitted].astype(np.int64), self.S.sector[admitted].astype(np.int64)), -1.0)
+            admitted_by = self._count_by_status_sector(admitted)
+            used += admitted_by.sum(axis=0)
+            room -= admitted_by
         vacancies = np.maximum(vacancies - used, 0.0)
 
         # new applicants from the origin pools fill what is left, status by status
@@ -501,6 +502,11 @@ class _Run:
             by_origin = np.maximum(by_origin, 0)
             self.pipeline[lag_slot, :, code, sec] += by_origin
 
+    def _count_by_status_sector(self, rows):
+        """People in `rows` by the status they apply for and their sector [status, sector]."""
+        cell = self.S.apply_status[rows].astype(np.int64) * N_SECTOR + self.S.sector[rows]
+        return np.bincount(cell, minlength=self.T.n_status * N_SECTOR).reshape(self.T.n_status, N_SECTOR)
+
     def _new_applications(self, t, home_wage, rng, network):
         """Expected applications from each origin pool this month (MODEL.md, recruitment)."""
         T, W = self.T, self.W
@@ -508,7 +514,7 @@ class _Run:
         programme = (T.kind == KIND_PROGRAMME) & T.admits[t]
         if not programme.any():
             return np.zeros(N_ORIGIN)
-        w_ref = T.wage[t][programme].mean()
+        w_ref = T.wage[t][programme].sum() / np.count_nonzero(programme)
         network = network / self.scale  # co-nationals in the host, in persons
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         attract = (
