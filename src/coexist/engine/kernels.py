@@ -46,6 +46,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     month_key,
     person_key,
 )
+from coexist.engine.state import GONE
 
 __all__ = ["host_month", "home_month", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
@@ -168,14 +169,20 @@ def death_table(mortality_annual: float, max_age_months: int = 1440) -> np.ndarr
 
 
 @njit(inline="always", cache=True)
-def _age_one_month(i, age, key, retire, death_by_age):
-    """Age one month; the flow that takes the person out of the model (age out, death), or -1."""
+def _ages_out(i, st, o, sec, age, key, retire, death_by_age, fl, status, applying, abroad):
+    """Age one month; True if the person left the model (retirement age or death), which
+    is counted as a flow from `st` to abroad and empties the row."""
     age[i] += 1
     if age[i] >= retire:
-        return F_AGEOUT
-    if draw_from_key(key) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
-        return F_DEATH
-    return -1
+        leaves = F_AGEOUT
+    elif draw_from_key(key) < death_by_age[min(age[i], death_by_age.shape[0] - 1)]:
+        leaves = F_DEATH
+    else:
+        return False
+    fl[leaves, st, abroad, o, sec] += 1.0
+    status[i] = GONE
+    applying[i] = 0
+    return True
 
 
 @njit(inline="always", cache=True)
@@ -278,11 +285,7 @@ def _host_pass(
                 o = origin[i]
                 sec = sector[i]
                 # ageing and mortality (step 11 for people in the host)
-                leaves = _age_one_month(i, age, key, retire, death_by_age)
-                if leaves >= 0:
-                    fl[leaves, st, abroad, o, sec] += 1.0
-                    status[i] = -1
-                    applying[i] = 0
+                if _ages_out(i, st, o, sec, age, key, retire, death_by_age, fl, status, applying, abroad):
                     continue
                 months_in_status[i] += 1
                 months_in_stay[i] += 1
@@ -398,11 +401,7 @@ def _host_pass(
                         pick = draw(key, SLOT_CHOICE) * (w_return + w_irr + w_stay)
                         if pick < w_stay:
                             if stay_to != st:
-                                fl[F_UPGRADE, st, stay_to, o, sec] += 1.0
-                                prev_status[i] = st
-                                status[i] = stay_to
-                                months_in_status[i] = 0
-                                status_total[i] = 0
+                                _upgrade(i, st, stay_to, o, sec, fl, prev_status, status, months_in_status, status_total)
                                 st = stay_to
                             decided = True
                         elif pick < w_stay + w_irr:
@@ -447,13 +446,8 @@ def _host_pass(
                         if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
                             continue
                         if draw(key, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
-                            target = tr_to[k]
-                            fl[F_UPGRADE, st, target, o, sec] += 1.0
-                            prev_status[i] = st
-                            status[i] = target
-                            months_in_status[i] = 0
-                            status_total[i] = 0
-                            st = target
+                            _upgrade(i, st, tr_to[k], o, sec, fl, prev_status, status, months_in_status, status_total)
+                            st = tr_to[k]
                             break
 
                 # step 8: enforcement and voluntary departure of irregular workers
@@ -495,6 +489,17 @@ def _host_pass(
                         me[o, M_MOBILITY] += 1.0
 
             home_blocks[b] = returnees_here or came_home.sum() > arrived_before
+
+
+@njit(inline="always", cache=True)
+def _upgrade(i, st, target, o, sec, fl, prev_status, status, months_in_status, status_total):
+    """A change of status in the host (at expiry, or a transition by chance): counted as an
+    upgrade flow; months in the new status start from 0."""
+    fl[F_UPGRADE, st, target, o, sec] += 1.0
+    prev_status[i] = st
+    status[i] = target
+    months_in_status[i] = 0
+    status_total[i] = 0
 
 
 @njit(inline="always", cache=True)
@@ -567,13 +572,9 @@ def _home_pass(
                 key = person_key(stream, pid[i])
                 o = origin[i]
                 sec = sector[i]
-                if months_home[i] > 0:
-                    leaves = _age_one_month(i, age, key, retire, death_by_age)
-                    if leaves >= 0:
-                        fl[leaves, returned, abroad, o, sec] += 1.0
-                        status[i] = -1
-                        applying[i] = 0
-                        continue
+                if months_home[i] > 0 and _ages_out(i, returned, o, sec, age, key, retire, death_by_age, fl, status,
+                                                    applying, abroad):
+                    continue
                 # step 9: reintegration, the bilateral channel first (ranked by certified skill)
                 if employed_home[i] == 0:
                     if months_home[i] == 0:
