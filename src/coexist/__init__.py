@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from coexist.api import CompareSummary, RunSummary, compare, run, scenarios
 from coexist.errors import CoexistError, DataError, InvariantError, ScenarioError
+from coexist.version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

@@ -333,7 +333,7 @@ def compare(
     progress : callable(done_runs, total_runs), optional
         Called after each run (a scenario in a replicate) finishes.
     """
-    from coexist import __version__
+    from coexist.version import __version__
     from coexist.experiments import run_ensemble
     from coexist.experiments.analysis import claims_report, reference_sensitivity
     from coexist.metrics import load_reference

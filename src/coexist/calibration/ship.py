@@ -73,7 +73,7 @@ def ship(
     ``targets`` is the targets file the calibration fitted, ``command`` the command line
     that produced it (recorded). ``dest`` defaults to the package's data folder.
     """
-    from coexist import __version__
+    from coexist.version import __version__
     from coexist.engine.simulate import simulate
     from coexist.scenario import apply_calibrated, scenario_hash
 

@@ -419,7 +419,7 @@ def validate(
         ``coexist calibrate``).
     progress : callable(done_runs, total_runs), optional.
     """
-    from coexist import __version__
+    from coexist.version import __version__
     from coexist.calibration.targets import load_targets
     from coexist.experiments import replicate_seed
     from coexist.experiments.ensemble import default_workers, run_tasks

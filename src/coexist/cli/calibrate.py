@@ -12,6 +12,7 @@ __all__ = ["add_parser", "run"]
 from coexist.cli.argtypes import positive_int as _positive_int
 from coexist.cli.argtypes import scale as _scale
 from coexist.cli.argtypes import seed as _seed
+from coexist.cli.progress import ProgressBar
 
 
 def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signature as explain.add_parser
@@ -52,26 +53,6 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
                    help="change one scenario value by its dotted path (repeatable)")
 
 
-class _Bar:
-    def __init__(self) -> None:
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc="calibrate", unit="run", file=sys.stderr,
-                            disable=not sys.stderr.isatty(), dynamic_ncols=True)
-        if total != self.bar.total:
-            self.bar.total = total
-            self.bar.refresh()
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     from coexist.calibration.abc import calibrate
     from coexist.errors import ScenarioError
@@ -80,7 +61,7 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         raise ScenarioError(f"--budget must be at least --particles ({args.particles}). Got {args.budget} instead.")
     if args.particles < 2:
         raise ScenarioError(f"--particles must be at least 2. Got {args.particles} instead.")
-    bar = _Bar()
+    bar = ProgressBar("calibrate", unit="run")
     try:
         c = calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                       particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from coexist.cli import argtypes
+from coexist.cli.progress import ProgressBar
 from coexist.errors import CoexistError
 
 __all__ = ["main", "build_parser"]
@@ -141,28 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _ProgressBar:
-    """A tqdm bar on stderr, shown when stderr is a terminal and the run lasts over a second."""
-
-    def __init__(self, desc: str, unit: str = "month"):
-        self.desc = desc
-        self.unit = unit
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, delay=1.0,
-                            disable=not sys.stderr.isatty(), dynamic_ncols=True)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
 def _fmt_metric(name: str, value: float) -> str:
     from coexist.metrics import METRICS, format_value
 
@@ -183,7 +162,7 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     from coexist import api
     from coexist.metrics import headline_metrics
 
-    bar = _ProgressBar(args.scenario)
+    bar = ProgressBar(args.scenario)
     try:
         s = api.run(args.scenario, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
                     overrides=args.overrides, progress=bar)
@@ -199,7 +178,7 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
 def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     from coexist import api
 
-    bar = _ProgressBar("compare", unit="run")
+    bar = ProgressBar("compare", unit="run")
     try:
         c = api.compare(args.scenarios, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
                         overrides=args.overrides, replicates=args.replicates, workers=args.workers, progress=bar)

@@ -10,6 +10,7 @@ __all__ = ["add_parser", "run"]
 from coexist.cli.argtypes import positive_int as _positive_int
 from coexist.cli.argtypes import scale as _scale
 from coexist.cli.argtypes import seed as _seed
+from coexist.cli.progress import ProgressBar
 
 
 def add_parser(sub, parser_class, override_type) -> None:
@@ -50,9 +51,8 @@ def add_parser(sub, parser_class, override_type) -> None:
 
 def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     from coexist.calibration.validation import validate
-    from coexist.cli.main import _ProgressBar
 
-    bar = _ProgressBar("validate", unit="run")
+    bar = ProgressBar("validate", unit="run")
     try:
         v = validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
                      scale=args.scale, seed=args.seed, workers=args.workers, out=args.out, overrides=args.overrides,

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coexist.errors import CoexistError
+from coexist.version import __version__
 
 __all__ = ["TABLES", "RunData", "StoreError", "write_run", "read_run", "package_version", "is_run_folder", "check_destination"]
 
@@ -76,15 +77,8 @@ class RunData:
 
 
 def package_version() -> str:
-    """Installed version of coexist (importlib.metadata), else ``coexist.__version__``."""
-    try:
-        from importlib.metadata import version
-
-        return version("coexist")
-    except Exception:  # not installed, or a broken metadata install
-        import coexist
-
-        return str(getattr(coexist, "__version__", "unknown"))
+    """The version of coexist that wrote a run."""
+    return __version__
 
 
 def describe_scenario(scenario: Any) -> tuple[str, str]:

@@ -1,0 +1,37 @@
+"""Progress bars on stderr for the long commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from tqdm import tqdm
+
+__all__ = ["ProgressBar"]
+
+
+class ProgressBar:
+    """A tqdm bar on stderr, shown when stderr is a terminal and the work lasts over a second.
+
+    Called as ``bar(done, total)``; a change of ``total`` (a calibration that adds a
+    generation) resizes the bar.
+    """
+
+    def __init__(self, desc: str, unit: str = "month"):
+        self.desc = desc
+        self.unit = unit
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, delay=1.0,
+                            disable=not sys.stderr.isatty(), dynamic_ncols=True)
+        if total != self.bar.total:
+            self.bar.total = total
+            self.bar.refresh()
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
