@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
 
+from coexist.calibration.inputs import read_text_file
 from coexist.codes import ORIGINS, STATUSES
 from coexist.engine.kernels import FLOW_TYPES
 from coexist.errors import DataError
 
-__all__ = ["load_targets", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS", "TARGET_SCHEMA"]
+__all__ = ["load_targets", "read_targets", "TargetsFile", "SHIPPED_LABEL", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS",
+           "TARGET_SCHEMA"]
 
 TARGET_COLUMNS: tuple[str, ...] = (
     "series",
@@ -135,7 +139,7 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     Raises
     ------
     DataError
-        For an unknown or missing column, an unparseable date or value, an
+        For a file that is missing, a folder or not UTF-8 text; for an unknown or missing column, an unparseable date or value, an
         unknown measure, status, origin, split or data flag, or a duplicated
         (series, reference_date) pair.
 
@@ -148,7 +152,7 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     if path is None:
         text = (resources.files("coexist.data") / "targets.csv").read_text(encoding="utf-8")
     else:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path, "targets file")
     reader = csv.DictReader(io.StringIO(text))
     columns = tuple(reader.fieldnames or ())
     unknown = [c for c in columns if c not in TARGET_COLUMNS]
@@ -170,3 +174,27 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
         rows.append(checked)
     rows.sort(key=lambda r: (r["series"], r["reference_date"]))
     return pa.Table.from_pylist(rows, schema=TARGET_SCHEMA)
+
+
+#: How the shipped targets table is named in provenance records.
+SHIPPED_LABEL = "coexist/data/targets.csv (shipped)"
+
+
+@dataclass(frozen=True)
+class TargetsFile:
+    """A targets table with what provenance records of it: its ``label`` (the path as given,
+    or :data:`SHIPPED_LABEL`) and the SHA-256 of its bytes."""
+
+    table: pa.Table
+    label: str
+    sha256: str
+
+
+def read_targets(path: str | Path | None = None) -> TargetsFile:
+    """:func:`load_targets`, with the file's label and SHA-256 (the shipped table by default)."""
+    table = load_targets(path)
+    if path is None:
+        data, label = (resources.files("coexist.data") / "targets.csv").read_bytes(), SHIPPED_LABEL
+    else:
+        data, label = Path(path).read_bytes(), str(Path(path))
+    return TargetsFile(table, label, hashlib.sha256(data).hexdigest())
