@@ -12,6 +12,7 @@ import pytest
 from coexist import api
 from coexist.calibration import abc
 from coexist.calibration.abc import abc_smc
+from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.errors import CoexistError, DataError, ScenarioError
 from coexist.scenario import apply_calibrated, load_scenario
 from coexist.store.calibration import StateFile
@@ -136,7 +137,7 @@ def test_workers_give_the_same_posterior_and_progress_per_simulation():
 
 
 def _fake_targets(path):
-    header = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+    header = ",".join(TARGET_COLUMNS) + "\n"
     rows = ("titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n"
             "titp_stock,test,,2025-10-01,1800,persons,stock,,titp,,,reported,validate,\n")
     path.write_text(header + rows, encoding="utf-8")

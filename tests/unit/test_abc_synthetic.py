@@ -19,7 +19,7 @@ import pytest
 from coexist import api
 from coexist.calibration.abc import run_particle
 from coexist.calibration.measures import simulated_targets
-from coexist.calibration.targets import load_targets
+from coexist.calibration.targets import TARGET_COLUMNS, load_targets
 from coexist.scenario import load_scenario
 from coexist.testing import TINY_OVERRIDES
 
@@ -45,7 +45,7 @@ TRUTHS = (
     {"abscond_base": 0.0018, "stranded_intern_hazard": 0.03},
 )
 
-_HEADER = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+_HEADER = ",".join(TARGET_COLUMNS) + "\n"
 # (series, reference date, unit, measure, flow, statuses): interns who absconded in FY2020,
 # and the designated-activities stock at the end of four months
 _ROWS = (

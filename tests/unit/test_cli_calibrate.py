@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.cli.main import main
 
-_HEADER = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+_HEADER = ",".join(TARGET_COLUMNS) + "\n"
 
 
 def _one_line(text: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from coexist import api
 from coexist.calibration.ship import data_fingerprint
+from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.data import calibrated
 from coexist.engine.simulate import simulate
 from coexist.engine.world import resolve_parameters
@@ -20,7 +21,7 @@ from coexist.testing import TINY_OVERRIDES, tiny_world
 
 
 def _targets(path):
-    header = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+    header = ",".join(TARGET_COLUMNS) + "\n"
     path.write_text(header + "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n", encoding="utf-8")
     return path
 
@@ -72,7 +73,8 @@ def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shippe
 def test_calibrated_defaults_apply_only_where_the_scenario_asks(use_shipped, shipped):
     out, _, _ = shipped
     best = out.result.best["abscond_base"]
-    assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"']))["abscond_base"] == best
+    calibrated_world = tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"'])
+    assert resolve_parameters(calibrated_world)["abscond_base"] == best
     from coexist.data import parameters
 
     assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="embedded"']))["abscond_base"] == \

@@ -100,7 +100,7 @@ class ABCResult:
 
     @property
     def best(self) -> dict[str, float]:
-        return {n: float(x) for n, x in zip(self.names, self.samples[self.best_index])}
+        return {n: float(x) for n, x in zip(self.names, self.samples[self.best_index], strict=True)}
 
     @property
     def best_distance(self) -> float:
@@ -162,7 +162,8 @@ def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str],
     for name in names:
         low, high = (float(v) for v in priors[name])
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise ValueError(f"prior of {name!r} must be (low, high) with low < high, both finite. Got {priors[name]!r}.")
+            raise ValueError(f"prior of {name!r} must be (low, high) with low < high, both finite. "
+                             f"Got {priors[name]!r}.")
         lows.append(low)
         highs.append(high)
     return names, np.array(lows), np.array(highs)
@@ -206,7 +207,7 @@ class _Evaluator:
 
     def __call__(self, thetas: np.ndarray, seeds: np.ndarray, report: Callable[[int], None]) -> np.ndarray:
         n = len(thetas)
-        params = [{name: float(x) for name, x in zip(self.names, theta)} for theta in thetas]
+        params = [{name: float(x) for name, x in zip(self.names, theta, strict=True)} for theta in thetas]
         out = np.empty(n)
         if self.workers == 1:
             for i in range(n):
@@ -322,7 +323,8 @@ def abc_smc(
                 raise DataError(f"{checkpoint} was written with {key}={state.get(key)!r}, not {value!r}: "
                                 "remove it or run with the same settings.")
     if state is None:
-        state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [], "history": []}
+        state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [],
+                 "history": []}
     total = max(n * generations, sum(h["simulations"] for h in state["history"]))
 
     def report(count: int) -> None:  # count: simulations done in the whole run
@@ -339,7 +341,7 @@ def abc_smc(
         evaluate.close()
     return ABCResult(
         names=names,
-        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs)},
+        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs, strict=True)},
         samples=np.array(state["samples"], dtype=np.float64).reshape(n, d),
         weights=np.array(state["weights"], dtype=np.float64),
         distances=np.array(state["distances"], dtype=np.float64),
@@ -357,7 +359,7 @@ def _generations(state, evaluate, report, save, seed, n, d, generations, quantil
         if g == 0:
             thetas = lows + width * rng.random((n, d))
             seeds = rng.integers(0, 2**31 - 1, size=n)
-            dists = evaluate(thetas, seeds, lambda k: report(done + k))
+            dists = evaluate(thetas, seeds, lambda k, base=done: report(base + k))
             weights = np.full(n, 1.0 / n)
             eps, sims = math.inf, n
         else:

@@ -48,12 +48,16 @@ TARGET_COLUMNS: tuple[str, ...] = (
 
 #: How the model measures a target (coexist.calibration.measures).
 MEASURE_KINDS: dict[str, str] = {
-    "stock": "persons in the statuses at the end of the month before the reference date's day (end of month for a month-end date)",
+    "stock": "persons in the statuses at the end of the month before the reference date's day "
+             "(end of month for a month-end date)",
     "flow_calendar_year": "model flow summed over the calendar year that ends on the reference date",
     "flow_fiscal_year": "model flow summed over the Japanese fiscal year (April-March) that ends on the reference date",
-    "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, over the fiscal year",
-    "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, re-entries), cumulated to the reference date",
-    "mean_elapsed_tenure_years": "mean months in the current status / 12 (the engine's measures 'tenure_months_sum:<status>')",
+    "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, "
+                                          "over the fiscal year",
+    "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, "
+                                       "re-entries), cumulated to the reference date",
+    "mean_elapsed_tenure_years": "mean months in the current status / 12 "
+                                 "(the engine's measures 'tenure_months_sum:<status>')",
 }
 SPLITS: tuple[str, ...] = ("fit", "validate")
 DATA_FLAGS: tuple[str, ...] = ("reported", "derived", "uncertain")
@@ -104,7 +108,8 @@ def _check_row(row: dict[str, str], line: int) -> dict:
         raise _fail(line, f"measure must be one of {', '.join(MEASURE_KINDS)}. Got {row['measure']!r} instead.")
     for status in row["statuses"].split("+"):
         if status not in _COUNTABLE:
-            raise _fail(line, f"statuses must be model statuses among {', '.join(_COUNTABLE)} joined by '+'. Got {status!r}.")
+            raise _fail(line, f"statuses must be model statuses among {', '.join(_COUNTABLE)} joined by '+'. "
+                              f"Got {status!r}.")
     for origin in filter(None, row.get("origins", "").split("+")):
         if origin not in ORIGINS:
             raise _fail(line, f"origins must be empty (all) or codes among {', '.join(ORIGINS)}. Got {origin!r}.")
@@ -139,7 +144,8 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     Raises
     ------
     DataError
-        For a file that is missing, a folder or not UTF-8 text; for an unknown or missing column, an unparseable date or value, an
+        For a file that is missing, a folder or not UTF-8 text; for an unknown or missing column,
+        an unparseable date or value, an
         unknown measure, status, origin, split or data flag, or a duplicated
         (series, reference_date) pair.
 

@@ -159,7 +159,8 @@ def _what(targets: pa.Table | None) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for r in targets.to_pylist():
         if r["series"] not in out:
-            out[r["series"]] = {k: r.get(k) or "" for k in ("measure", "flow", "statuses", "origins", "flags", "source", "unit")}
+            out[r["series"]] = {k: r.get(k) or ""
+                                for k in ("measure", "flow", "statuses", "origins", "flags", "source", "unit")}
     return out
 
 
@@ -243,13 +244,14 @@ def summarise(tables: Sequence[pa.Table], targets: pa.Table | None = None) -> Va
         anchor = [max(fit_dates)] if fit_dates else []
         pers_line = persistence_forecast(fit_dates, fit_values, anchor + val_dates)
         trend_line = linear_trend_forecast(fit_dates, fit_values, anchor + val_dates)
-        naive = {d: (float(p), float(t)) for d, p, t in zip(anchor + val_dates, pers_line, trend_line)}
+        naive = {d: (float(p), float(t)) for d, p, t in zip(anchor + val_dates, pers_line, trend_line, strict=True)}
         pts = []
         for i in ordered:
             r = base_rows[i]
             sims = [float("nan") if c[i] is None else float(c[i]) for c in columns]
             p05, med, p95 = _quantiles(sims)
-            p, t = naive.get(r["reference_date"], (math.nan, math.nan)) if r["split"] == "validate" else (math.nan, math.nan)
+            no_line = (math.nan, math.nan)
+            p, t = naive.get(r["reference_date"], no_line) if r["split"] == "validate" else no_line
             pts.append({
                 "reference_date": r["reference_date"], "split": r["split"], "observed": r["observed"],
                 "simulated_median": med, "simulated_p05": p05, "simulated_p95": p95,
@@ -261,7 +263,8 @@ def summarise(tables: Sequence[pa.Table], targets: pa.Table | None = None) -> Va
             start = {"reference_date": anchor[0], "persistence": p, "trend": t}
         points[series] = {"points": pts, "forecast_from": start, "boundary": _boundary(fit_dates, val_dates)}
 
-    compared = [r for r in rows if all(_finite(r[k]) for k in ("ard_validate_model", "ard_validate_persistence", "ard_validate_trend"))]
+    scored = ("ard_validate_model", "ard_validate_persistence", "ard_validate_trend")
+    compared = [r for r in rows if all(_finite(r[k]) for k in scored)]
     names = [r["series"] for r in compared]
     by_rep = [_mean([p[s]["ard_model"] for s in names]) for p in per_rep] if names else []
     lo, _, hi = _quantiles(by_rep)
@@ -321,7 +324,7 @@ def validation_csv(summary: ValidationSummary) -> str:
 def simulated_csv(tables: Sequence[pa.Table], seeds: Sequence[int]) -> str:
     """simulated_targets.csv: every target row in every replicate (long form)."""
     rows = []
-    for rep, (table, seed) in enumerate(zip(tables, seeds)):
+    for rep, (table, seed) in enumerate(zip(tables, seeds, strict=True)):
         for r in table.to_pylist():
             rows.append({"replicate": rep, "seed": seed, **r, "reference_date": r["reference_date"].isoformat()})
     return _csv_text(_SIMULATED_COLUMNS, rows)

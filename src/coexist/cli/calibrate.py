@@ -35,7 +35,8 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--budget", type=_positive_int, metavar="N",
                    help="nominal simulations, particles x generations (default 3 x particles)")
     p.add_argument("--particles", type=_positive_int, default=20, metavar="N", help="population size (default 20)")
-    p.add_argument("--scale", type=_scale, metavar="F", help="share of the population simulated (default: the scenario's)")
+    p.add_argument("--scale", type=_scale, metavar="F",
+                   help="share of the population simulated (default: the scenario's)")
     p.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--out", default="calibration", metavar="DIR", help="output folder (default calibration)")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",

@@ -45,7 +45,8 @@ def add_parser(sub, parser_class, override_type) -> None:
                    help="worker processes (default: the number of CPUs); results do not depend on it")
     p.add_argument("--out", default="validation", metavar="DIR", help="output folder (default: validation)")
     p.add_argument("--set", dest="overrides", type=override_type, action="append", default=[], metavar="KEY=VALUE",
-                   help="change one scenario value by its dotted path (repeatable); applied before --params, as in calibrate")
+                   help="change one scenario value by its dotted path (repeatable); applied before --params, "
+                   "as in calibrate")
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
@@ -64,8 +65,10 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(f"{p['scenario']}: {p['replicates']} replicate(s) at scale {p['scale']:g}, {p['horizon']}, "
         f"{p['workers']} worker(s), {p['wall_seconds']:.1f} s")
     n = o["n_series"]
-    spread = f" (5-95%: {num(o['ard_validate_model_p05'])}-{num(o['ard_validate_model_p95'])})" if p["replicates"] > 1 else ""
+    spread = (f" (5-95%: {num(o['ard_validate_model_p05'])}-{num(o['ard_validate_model_p95'])})"
+              if p["replicates"] > 1 else "")
     out(f"  held-out ARD over {n} series: model {num(o['ard_validate_model'])}{spread}, "
         f"persistence {num(o['ard_validate_persistence'])}, linear trend {num(o['ard_validate_trend'])}")
-    out(f"  the model beats persistence on {len(o['beats_persistence'])}/{n} series, the trend on {len(o['beats_trend'])}/{n}")
+    out(f"  the model beats persistence on {len(o['beats_persistence'])}/{n} series, "
+        f"the trend on {len(o['beats_trend'])}/{n}")
     out(f"wrote {v.folder}/ (validation.html, validation.csv, validation.json, simulated_targets.csv)")
