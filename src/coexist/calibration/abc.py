@@ -39,6 +39,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.special import ndtr
 
 from coexist.calibration.measures import capped_ard_by_series, simulated_targets
 from coexist.engine.simulate import simulate as engine_simulate
@@ -146,12 +147,6 @@ class Checkpoint(Protocol):
     def load(self) -> dict | None: ...
 
     def save(self, state: dict) -> None: ...
-
-
-def _ndtr(x: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtr  # scipy costs a second at import; only ABC-SMC needs it
-
-    return ndtr(x)
 
 
 def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -372,7 +367,7 @@ def _generations(state, evaluate, report, save, seed, n, d, generations, quantil
             var = prev_w @ (prev - mean) ** 2
             sigma = np.sqrt(np.maximum(2.0 * var, (1e-6 * width) ** 2))
             # probability that a perturbation of each ancestor lands in the box (truncation)
-            inside = np.prod(_ndtr((highs - prev) / sigma) - _ndtr((lows - prev) / sigma), axis=1)
+            inside = np.prod(ndtr((highs - prev) / sigma) - ndtr((lows - prev) / sigma), axis=1)
             kept_t, kept_d, sims = [], [], 0
             all_t, all_d = [], []
             for _batch in range(MAX_BATCHES):
