@@ -11,6 +11,7 @@ The engine and the scenario loader are imported when a run starts, not at import
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import time
@@ -19,8 +20,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coexist.errors import ScenarioError
+from coexist.calibration import abc as calibration_abc
+from coexist.calibration.abc import DEFAULT_PARAMETERS as DEFAULT_CALIBRATION_PARAMETERS
+from coexist.calibration.abc import ABCResult, Calibration
+from coexist.calibration.inputs import read_text_file
+from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
+from coexist.calibration.targets import read_targets
+from coexist.calibration.validation import DEFAULT_REPLICATES as DEFAULT_VALIDATION_REPLICATES
+from coexist.calibration.validation import DEFAULT_SCALE as DEFAULT_VALIDATION_SCALE
+from coexist.calibration.validation import DEFAULT_SCENARIO as DEFAULT_VALIDATION_SCENARIO
+from coexist.calibration.validation import ValidationSummary, run_validation
+from coexist.engine.simulate import simulate as engine_simulate
+from coexist.errors import DataError, ScenarioError
+from coexist.experiments.ensemble import default_workers
+from coexist.report.calibration import render_fit_report
+from coexist.report.validation import render_validation_report
+from coexist.store.calibration import (
+    STATE_FILE,
+    StateFile,
+    check_output_folder,
+    write_calibration,
+    write_shipped_calibration,
+    write_validation,
+)
 from coexist.store.files import json_safe
+from coexist.version import __version__
 
 __all__ = [
     "RunSummary",
@@ -30,6 +54,15 @@ __all__ = [
     "scenarios",
     "DEFAULT_COMPARE_SCALE",
     "DEFAULT_REPLICATES",
+    "CalibrationOutput",
+    "ValidationOutput",
+    "calibrate",
+    "validate",
+    "ship_calibration",
+    "DEFAULT_CALIBRATION_PARAMETERS",
+    "DEFAULT_VALIDATION_REPLICATES",
+    "DEFAULT_VALIDATION_SCALE",
+    "DEFAULT_VALIDATION_SCENARIO",
 ]
 
 Progress = Callable[[int, int], None]
@@ -340,6 +373,7 @@ def compare(
     from coexist.metrics.index import run_weights
     from coexist.report import write_compare_report
     from coexist.store.run_folder import check_destination
+    from coexist.version import __version__
 
     started = time.perf_counter()
     refs = list(scenario_refs)
@@ -451,3 +485,206 @@ def compare(
         runs=summaries, folder=out, report=report, samples=ens.samples, claims=claims, replicates=replicates,
         workers=ens.workers, seeds=[rep.seed for rep in ens.plan], wall_seconds=time.perf_counter() - started,
     )
+
+
+# -- calibration and validation ----------------------------------------------------------------
+@dataclass
+class CalibrationOutput:
+    """What :func:`calibrate` produced.
+
+    Attributes
+    ----------
+    calibration : Calibration
+        The fit (:class:`coexist.calibration.abc.Calibration`): the ABC result, the kinds of
+        the parameters, the best particle against every target row.
+    folder : Path
+        The calibration folder.
+    files : dict[str, Path]
+        What was written, by key (``coexist.store.calibration.CALIBRATION_FILES``), and
+        ``state``, the resumable state.
+    """
+
+    calibration: Calibration
+    folder: Path
+    files: dict[str, Path]
+
+    @property
+    def result(self) -> ABCResult:
+        return self.calibration.result
+
+    @property
+    def best_ard(self) -> float:
+        """The fit ARD of the best particle, run once more with the calibration seed."""
+        return self.calibration.best_ard
+
+
+@dataclass
+class ValidationOutput:
+    """What :func:`validate` produced: the scores, the per-replicate tables, the provenance
+    (as in validation.json) and the files written, by name."""
+
+    summary: ValidationSummary
+    tables: list[Any]
+    provenance: dict[str, Any]
+    folder: Path
+    files: dict[str, Path]
+
+
+def _check_workers(workers: Any) -> int:
+    return default_workers() if workers is None else _check_count(workers, "workers")
+
+
+def calibrate(
+    scenario_ref: str,
+    targets: str | Path,
+    *,
+    parameters: Sequence[str] | None = None,
+    budget: int | None = None,
+    particles: int = 20,
+    scale: float | None = None,
+    seed: int = 0,
+    out: str | Path = "calibration",
+    overrides: Sequence[str] = (),
+    quantile: float = 0.5,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    simulate: Callable[..., Any] = engine_simulate,
+) -> CalibrationOutput:
+    """Fit parameters of a scenario to the ``fit`` rows of a targets file by ABC-SMC
+    (:func:`coexist.calibration.abc.calibrate`) and write the calibration folder.
+
+    Writes ``out/``: posterior.parquet, best.toml, best-scenario.toml, distance_history.json,
+    prior_posterior.csv, fit.html, and abc_state.json after every generation: a second call
+    with the same ``out`` and settings resumes from it (and gives what one straight call gives).
+
+    Parameters
+    ----------
+    scenario_ref : shipped scenario name or TOML path.
+    targets : a targets CSV (see :func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
+    parameters : names of behavioural parameters or of the scenario's ``[calibration.priors]``
+        (default :data:`DEFAULT_CALIBRATION_PARAMETERS` and every prior the scenario declares).
+    budget : nominal simulations, ``particles x generations``, at least ``particles``
+        (default ``3 x particles``).
+    particles : population size, >= 2.
+    scale, seed, overrides : as for :func:`run`.
+    out : the calibration folder.
+    quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
+    workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
+    progress : callable(done_runs, total_runs), optional.
+    simulate : the engine, or a stand-in with its signature (tests).
+    """
+    particles = _check_count(particles, "particles")
+    if particles < 2:
+        raise ScenarioError(f"must be at least 2. Got {particles!r} instead.", field="particles")
+    if budget is not None:
+        budget = _check_count(budget, "budget")
+        if budget < particles:
+            raise ScenarioError(f"must be at least particles ({particles}). Got {budget!r} instead.", field="budget")
+    seed = _check_seed(seed)
+    scale = _check_scale(scale)
+    if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0.0 < quantile < 1.0:
+        raise ScenarioError(f"must be a number in (0, 1), e.g. 0.5. Got {quantile!r} instead.", field="quantile")
+    workers = _check_workers(workers)
+    folder = check_output_folder(out)
+    target_file = read_targets(targets)
+    if "fit" not in target_file.table.column("split").to_pylist():
+        raise DataError(f"targets file {target_file.label!r} has no row with split 'fit'.")
+    state = StateFile(folder / STATE_FILE)
+    calibration = calibration_abc.calibrate(
+        scenario_ref, target_file.table, parameters=parameters, budget=budget, particles=particles, scale=scale,
+        seed=seed, overrides=overrides, quantile=quantile, progress=progress, workers=workers, checkpoint=state,
+        simulate=simulate)
+    files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
+    return CalibrationOutput(calibration, folder, {**files, "state": state.path})
+
+
+def ship_calibration(
+    folder: str | Path,
+    *,
+    targets: str | Path,
+    command: Sequence[str] = (),
+    end_state_scale: float = 0.02,
+    seed: int = 0,
+    dest: str | Path | None = None,
+    simulate: Callable[..., Any] = engine_simulate,
+) -> dict[str, Path]:
+    """Write the shipped calibration of the Japan scenarios from the finished calibration in ``folder``
+    (:mod:`coexist.calibration.ship`).
+
+    ``targets`` is the targets file the calibration fitted, ``command`` the command line that
+    produced it (recorded); the end state is one more run at ``end_state_scale`` with ``seed``.
+    ``dest`` defaults to the package's ``coexist/data/calibrated``. Returns the files written:
+    ``summary``, ``posterior``, ``end_state``.
+    """
+    seed = _check_seed(seed)
+    if end_state_scale is None:
+        raise ScenarioError("must be a number in (0, 1], e.g. 0.02. Got None instead.", field="end_state_scale")
+    end_state_scale = _check_scale(end_state_scale)
+    read_text_file(targets, "targets file")
+    shipped = shipped_calibration(folder, targets=targets, command=command, end_state_scale=end_state_scale,
+                                  seed=seed, simulate=simulate)
+    files = write_shipped_calibration(Path(dest) if dest is not None else package_calibrated_folder(), shipped)
+    forget_cached_calibration()
+    return files
+
+
+def validate(
+    scenario_ref: str | None = None,
+    *,
+    targets: str | Path | None = None,
+    params: str | Path | None = None,
+    replicates: int = DEFAULT_VALIDATION_REPLICATES,
+    scale: float | None = DEFAULT_VALIDATION_SCALE,
+    seed: int = 0,
+    workers: int | None = None,
+    out: str | Path = "validation",
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+    simulate: Callable[..., Any] = engine_simulate,
+) -> ValidationOutput:
+    """Run a scenario over replicate seeds, score it on the held-out target rows against
+    persistence and a linear trend (:func:`coexist.calibration.validation.run_validation`)
+    and write the validation folder.
+
+    Writes ``out/``: validation.html, validation.csv, validation.json and
+    simulated_targets.csv; nothing before every replicate has run.
+
+    Parameters
+    ----------
+    scenario_ref : shipped scenario name or TOML path (default: the ``scenario`` a params
+        file records, else :data:`DEFAULT_VALIDATION_SCENARIO`).
+    targets : targets CSV (default: the shipped ``coexist/data/targets.csv``); needs rows
+        with split ``validate``.
+    params : a params TOML, e.g. the ``best.toml`` of :func:`calibrate`: its recorded
+        ``overrides``, then its ``[behaviour]`` and ``[assumptions]`` values go into the
+        scenario (:func:`coexist.scenario.apply_calibrated`). Default: the scenario's own values.
+    replicates : runs, >= 1, each with its own seed and the same parameters.
+    scale : share of the population simulated (default 0.05; None: the scenario's).
+    seed : base seed.
+    workers : worker processes (default: the number of CPUs); results do not depend on it.
+    out : the validation folder.
+    overrides : "dotted.path=value" scenario overrides, applied before the params file.
+    progress : callable(done_runs, total_runs), optional.
+    simulate : the engine, or a stand-in with its signature (tests).
+    """
+    started = time.perf_counter()
+    replicates = _check_count(replicates, "replicates")
+    workers = _check_workers(workers)
+    seed = _check_seed(seed)
+    scale = _check_scale(scale)
+    folder = check_output_folder(out)
+    if params is not None:
+        read_text_file(params, "params file")
+    target_file = read_targets(targets)
+    if "validate" not in target_file.table.column("split").to_pylist():
+        raise DataError(f"targets file {target_file.label!r} has no row with split 'validate': nothing to validate on.")
+    validation = run_validation(scenario_ref, target_file, params=params, replicates=replicates, scale=scale,
+                                seed=seed, workers=workers, overrides=overrides, progress=progress, simulate=simulate)
+    provenance = {
+        **validation.provenance,
+        "version": __version__,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    files = write_validation(folder, validation, provenance, render_validation_report(validation.summary, provenance))
+    return ValidationOutput(validation.summary, validation.tables, provenance, folder, files)

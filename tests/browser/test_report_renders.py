@@ -92,7 +92,7 @@ def validation_report(tmp_path_factory) -> Path:
     (band, naive lines, series without a fitted row, series the model does not simulate)."""
     import numba
 
-    from coexist.calibration.validation import validate
+    from coexist.api import validate
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # the cores are shared with the other test workers

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from coexist import api
 from coexist.calibration import abc
 from coexist.calibration.abc import abc_smc
-from coexist.errors import ScenarioError
+from coexist.calibration.targets import TARGET_COLUMNS
+from coexist.errors import CoexistError, DataError, ScenarioError
+from coexist.scenario import apply_calibrated, load_scenario
+from coexist.store.calibration import StateFile
+from coexist.testing import TINY_OVERRIDES
 
 PRIOR = {"theta": (-5.0, 5.0)}
 
@@ -24,8 +30,25 @@ def _dist(sim, obs):
     return abs(sim - obs)
 
 
-def _run(obs, seed, generations=4, state_path=None, particles=60):
-    return abc_smc(_model, PRIOR, obs, _dist, particles=particles, generations=generations, seed=seed, state_path=state_path)
+def _run(obs, seed, generations=4, checkpoint=None, particles=60):
+    return abc_smc(_model, PRIOR, obs, _dist, particles=particles, generations=generations, seed=seed,
+                   checkpoint=checkpoint)
+
+
+class _MemoryCheckpoint:
+    """A checkpoint in memory: what abc_smc saved, and how often."""
+
+    def __init__(self) -> None:
+        self.state, self.saves = None, 0
+
+    def __str__(self) -> str:
+        return "the state in memory"
+
+    def load(self):
+        return None if self.state is None else json.loads(json.dumps(self.state))
+
+    def save(self, state):
+        self.state, self.saves = json.loads(json.dumps(state)), self.saves + 1
 
 
 def test_posterior_narrows_and_covers_truth():
@@ -56,20 +79,47 @@ def test_deterministic_for_a_seed():
     assert not np.array_equal(a.samples, c.samples)
 
 
-def test_resume_equals_straight_run(tmp_path):
-    state = tmp_path / "state.json"
-    first = _run(0.5, seed=11, generations=2, state_path=state)
-    saved = json.loads(state.read_text())
+@pytest.mark.parametrize("make_checkpoint", [lambda tmp: _MemoryCheckpoint(), lambda tmp: StateFile(tmp / "s.json")])
+def test_resume_equals_straight_run(tmp_path, make_checkpoint):
+    checkpoint = make_checkpoint(tmp_path)
+    first = _run(0.5, seed=11, generations=2, checkpoint=checkpoint)
+    saved = checkpoint.load()
     assert saved["generation"] == 2 and len(saved["epsilons"]) == 2
-    resumed = _run(0.5, seed=11, generations=3, state_path=state)
+    resumed = _run(0.5, seed=11, generations=3, checkpoint=checkpoint)
     straight = _run(0.5, seed=11, generations=3)
     assert len(first.epsilons) == 2
     assert np.array_equal(resumed.samples, straight.samples)
     assert np.array_equal(resumed.weights, straight.weights)
     assert resumed.epsilons == straight.epsilons
-    # a state written with other settings is refused
-    with pytest.raises(ValueError, match="seed"):
-        _run(0.5, seed=12, generations=3, state_path=state)
+    # a state written with other settings is refused, naming where it is kept
+    with pytest.raises(DataError, match=f"{checkpoint} was written with seed=11, not 12"):
+        _run(0.5, seed=12, generations=3, checkpoint=checkpoint)
+
+
+def test_a_run_saves_after_each_generation_and_a_finished_one_runs_nothing_more():
+    checkpoint = _MemoryCheckpoint()
+    _run(0.5, seed=4, generations=3, checkpoint=checkpoint)
+    assert checkpoint.saves == 3
+
+    def no_model(params, seed):
+        raise AssertionError("a finished generation ran again")
+
+    again = abc_smc(no_model, PRIOR, 0.5, _dist, particles=60, generations=3, seed=4, checkpoint=checkpoint)
+    assert checkpoint.saves == 3 and len(again.epsilons) == 3
+
+
+def test_state_file_refuses_what_a_calibration_did_not_save(tmp_path):
+    state = StateFile(tmp_path / "cal" / "abc_state.json")
+    assert state.load() is None
+    state.save({"generation": 1, "epsilons": [float("inf")]})  # creates the folder; inf as JSON's Infinity
+    assert state.load() == {"generation": 1, "epsilons": [float("inf")]}
+    assert sorted(p.name for p in (tmp_path / "cal").iterdir()) == ["abc_state.json"]  # no temporary file left
+    state.path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataError, match="remove it to start the calibration afresh"):
+        state.load()
+    state.path.write_bytes(b"\xff\xfe")
+    with pytest.raises(DataError, match="abc_state.json must be the JSON"):
+        state.load()
 
 
 def test_workers_give_the_same_posterior_and_progress_per_simulation():
@@ -87,7 +137,7 @@ def test_workers_give_the_same_posterior_and_progress_per_simulation():
 
 
 def _fake_targets(path):
-    header = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+    header = ",".join(TARGET_COLUMNS) + "\n"
     rows = ("titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n"
             "titp_stock,test,,2025-10-01,1800,persons,stock,,titp,,,reported,validate,\n")
     path.write_text(header + rows, encoding="utf-8")
@@ -96,11 +146,9 @@ def _fake_targets(path):
 class _FakeResult:
     """A run whose titp stock in every month is 10^6 x abscond_base (the fit row wants 2000: 0.002)."""
 
-    def __init__(self, params):
-        import pyarrow as pa
-
+    def __init__(self, abscond_base):
         months = [f"2025-{m:02d}" for m in range(1, 13)]
-        value = 1e6 * params["abscond_base"]
+        value = 1e6 * abscond_base
         self.stocks = pa.table({"month": months, "status": ["titp"] * 12, "origin": ["VNM"] * 12,
                                 "persons": [value] * 12})
         self.flows = pa.table({"month": pa.array([], pa.string()), "flow": pa.array([], pa.string()),
@@ -110,20 +158,26 @@ class _FakeResult:
                                   "measure": pa.array([], pa.string()), "value": pa.array([], pa.float64())})
 
 
-def test_calibrate_wiring(tmp_path, monkeypatch):
-    calls = []
+class _FakeEngine:
+    """Stands in for the engine's simulate(): records what it ran, answers with a _FakeResult."""
 
-    def fake(scenario_ref, params, seed, scale, overrides, base=None):
-        calls.append((scenario_ref, dict(params), scale))
-        return _FakeResult(params)
+    def __init__(self):
+        self.calls = []
 
-    monkeypatch.setattr(abc, "_run_particle", fake)
+    def __call__(self, scenario, *, seed, scale):
+        self.calls.append((scenario, seed, scale))
+        return _FakeResult(scenario.behaviour["abscond_base"])
+
+
+def test_calibrate_wiring(tmp_path):
+    engine = _FakeEngine()
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
-    out = abc.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=20, budget=80,
-                        scale=0.1, seed=1, out=tmp_path / "cal", workers=1)  # the fake runs in this process only
-    assert calls[0][0] == "japan-temporary" and calls[0][2] == 0.1
-    assert set(calls[0][1]) == {"abscond_base"}
+    out = api.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=20, budget=80,
+                        scale=0.1, seed=1, out=tmp_path / "cal", workers=1, simulate=engine)
+    scenario, _, scale = engine.calls[0]
+    assert scenario.name == "japan-temporary" and scale == 0.1
+    assert len(engine.calls) >= 80 + 1  # every particle, then the best set once more
     assert len(out.result.epsilons) == 4
     assert out.result.best["abscond_base"] == pytest.approx(0.002, rel=0.1)
     assert out.best_ard < 0.1
@@ -132,60 +186,102 @@ def test_calibrate_wiring(tmp_path, monkeypatch):
     assert "[behaviour]" in out.files["best"].read_text()
     assert "abscond_base" in (tmp_path / "cal" / "prior_posterior.csv").read_text()
     assert len(json.loads(out.files["history"].read_text())["generations"]) == 4
+    assert json.loads(out.files["state"].read_text())["generation"] == 4
     html = out.files["fit"].read_text()
     assert html.count("titp_stock") >= 1 and html.count("<script type=\"text/javascript\">/**") <= 1
+    assert sorted(p.name for p in out.folder.iterdir()) == sorted(
+        ["abc_state.json", "best-scenario.toml", "best.toml", "distance_history.json", "fit.html",
+         "posterior.parquet", "prior_posterior.csv"])
 
 
-def test_calibrate_fits_the_scenario_priors_too(tmp_path, monkeypatch):
-    from coexist.testing import TINY_OVERRIDES
+def test_calibrate_resumes_from_its_folder(tmp_path):
+    targets = tmp_path / "targets.csv"
+    _fake_targets(targets)
+    kwargs = dict(parameters=["abscond_base"], particles=6, scale=0.1, seed=3, workers=1)
+    first = api.calibrate("japan-temporary", targets, budget=12, out=tmp_path / "cal", simulate=_FakeEngine(), **kwargs)
+    assert len(first.result.epsilons) == 2
+    engine = _FakeEngine()
+    resumed = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal", simulate=engine, **kwargs)
+    straight = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "one", simulate=_FakeEngine(),
+                             **kwargs)
+    assert len(engine.calls) == resumed.result.history[2]["simulations"] + 1  # the third generation only, and the best
+    assert np.array_equal(resumed.result.samples, straight.result.samples)
+    for name in ("posterior.parquet", "best.toml", "distance_history.json", "prior_posterior.csv", "abc_state.json"):
+        assert (tmp_path / "cal" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    with pytest.raises(DataError, match="abc_state.json was written with seed=3, not 4"):
+        api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal", simulate=engine,
+                      **{**kwargs, "seed": 4})
 
-    seen = []
 
-    def fake(scenario_ref, params, seed, scale, overrides, base=None):
-        seen.append(dict(params))
-        return _FakeResult(params)
-
-    monkeypatch.setattr(abc, "_run_particle", fake)
+def test_calibrate_fits_the_scenario_priors_too(tmp_path):
+    engine = _FakeEngine()
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
     # the tiny world replaces the dated inflows the border priors write into: they leave the default set
-    out = abc.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
-                        overrides=TINY_OVERRIDES)
+    out = api.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
+                        overrides=TINY_OVERRIDES, simulate=engine)
     expected = [*abc.DEFAULT_PARAMETERS, "demand_growth", "stranded_intern_hazard"]
-    assert out.result.names == expected and list(seen[0]) == expected
+    assert out.result.names == expected
+    first = engine.calls[0][0]
+    assert first.behaviour["abscond_base"] == out.result.samples[0][0]
+    assert first.demand.growth["retail"] == out.result.samples[0][3]
     rows = (tmp_path / "cal" / "prior_posterior.csv").read_text().splitlines()
     assert rows[0].endswith(",kind") and rows[-1].endswith(",assumption") and rows[1].endswith(",behaviour")
     text = out.files["best"].read_text()
     assert "[assumptions]\ndemand_growth = " in text and "overrides = [" in text
     with pytest.raises(ScenarioError, match="closed_border_openness"):
-        abc.calibrate("japan-history", targets, parameters=["closed_border_openness"], particles=4, budget=4,
-                      out=tmp_path / "o", workers=1, overrides=TINY_OVERRIDES)
+        api.calibrate("japan-history", targets, parameters=["closed_border_openness"], particles=4, budget=4,
+                      out=tmp_path / "o", workers=1, overrides=TINY_OVERRIDES, simulate=engine)
 
 
-def test_calibrate_bad_input(tmp_path):
-    from coexist.errors import CoexistError
+def _no_engine(scenario, *, seed, scale):
+    raise AssertionError("the engine ran before the input was checked")
 
-    with pytest.raises(CoexistError, match="does not exist"):
-        abc.calibrate("japan-temporary", tmp_path / "missing.csv", out=tmp_path / "o")
-    targets = tmp_path / "t.csv"
-    _fake_targets(targets)
-    with pytest.raises(CoexistError, match="budget"):
-        abc.calibrate("japan-temporary", targets, particles=10, budget=5, out=tmp_path / "o")
-    with pytest.raises(CoexistError, match="unknown parameter"):
-        abc.calibrate("japan-temporary", targets, parameters=["nope"], particles=4, budget=4, out=tmp_path / "o")
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"targets": "missing.csv"}, "targets file 'missing.csv' does not exist"),
+        ({"targets": "."}, "targets file '.' must be a file. Got a folder instead"),
+        ({"targets": "binary.csv"}, "targets file 'binary.csv' must be UTF-8 text"),
+        ({"targets": "validate_only.csv"}, "has no row with split 'fit'"),
+        ({"particles": 10, "budget": 5}, "'budget' must be at least particles (10). Got 5 instead."),
+        ({"particles": 1}, "'particles' must be at least 2. Got 1 instead."),
+        ({"particles": 2.5}, "'particles' must be a whole number >= 1"),
+        ({"budget": 0}, "'budget' must be a whole number >= 1"),
+        ({"seed": -1}, "'seed' must be a whole number >= 0"),
+        ({"scale": 0.0}, "'scale' must be a number in (0, 1]"),
+        ({"quantile": 1.0}, "'quantile' must be a number in (0, 1)"),
+        ({"workers": 0}, "'workers' must be a whole number >= 1"),
+        ({"out": "taken"}, "output folder taken must be a folder. Got a file instead"),
+        ({"parameters": ["nope"]}, "unknown parameter"),
+    ],
+)
+def test_calibrate_bad_input_runs_nothing_and_writes_nothing(kwargs, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _fake_targets(tmp_path / "t.csv")
+    (tmp_path / "validate_only.csv").write_text(
+        (tmp_path / "t.csv").read_text().replace(",fit,", ",validate,").replace("2025-07-01", "2025-04-01"))
+    (tmp_path / "binary.csv").write_bytes(b"series,\xff\xfe\x00\n")
+    (tmp_path / "taken").write_text("x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    arguments = {"targets": "t.csv", "particles": 4, "budget": 4, "out": "cal", "workers": 1, **kwargs}
+    with pytest.raises(CoexistError) as caught:
+        api.calibrate("japan-temporary", arguments.pop("targets"), simulate=_no_engine, **arguments)
+    assert fragment in str(caught.value)
+    assert "--" not in str(caught.value)  # library words: no command-line flags
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_calibrate_end_to_end_tiny(tmp_path):
-    from coexist.testing import TINY_OVERRIDES
-
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
     kwargs = dict(parameters=["abscond_base"], particles=6, budget=12, scale=0.1, seed=2,
                   overrides=[*TINY_OVERRIDES, 'horizon.end="2025-12"'])
-    out = abc.calibrate("japan-temporary", targets, out=tmp_path / "cal", workers=2, **kwargs)
+    out = api.calibrate("japan-temporary", targets, out=tmp_path / "cal", workers=2, **kwargs)
     r = out.result
     # the same posterior from particles run one after another in this process
-    one = abc.calibrate("japan-temporary", targets, out=tmp_path / "cal1", workers=1, **kwargs).result
+    one = api.calibrate("japan-temporary", targets, out=tmp_path / "cal1", workers=1, **kwargs).result
     assert np.array_equal(r.samples, one.samples) and np.array_equal(r.distances, one.distances)
     assert np.array_equal(r.weights, one.weights) and r.epsilons == one.epsilons
     assert len(r.epsilons) == 2 and r.history[1]["simulations"] >= 6
@@ -195,27 +291,8 @@ def test_calibrate_end_to_end_tiny(tmp_path):
     assert 0.0 <= out.best_ard < 1.0
     assert (tmp_path / "cal" / "abc_state.json").is_file()
     # the best set re-applies: as best.toml through apply_calibrated, or as the written scenario
-    from coexist.scenario import apply_calibrated, load_scenario
-
     best = apply_calibrated("japan-temporary", out.files["best"])
     assert best.behaviour["abscond_base"] == pytest.approx(r.best["abscond_base"])
     assert best.population.initial == "empty"  # the calibration's overrides are re-applied too
     written = load_scenario(str(out.files["best_scenario"]))
     assert written.behaviour == best.behaviour and written.population == best.population
-
-
-def test_cli_calibrate_bad_input(tmp_path, capsys):
-    from coexist.cli.main import main
-
-    assert main(["calibrate", "japan-temporary", "--targets", str(tmp_path / "missing.csv")]) == 2
-    err = capsys.readouterr().err
-    assert "does not exist" in err and err.count("\n") == 1
-    targets = tmp_path / "t.csv"
-    _fake_targets(targets)
-    assert main(["calibrate", "japan-temporary", "--targets", str(targets), "--particles", "8", "--budget", "4"]) == 2
-    assert "--budget" in capsys.readouterr().err
-    assert main(["calibrate", "japan-temporary", "--targets", str(targets), "--param", "stranded_intern_hazard"]) == 2
-    err = capsys.readouterr().err
-    assert "unknown parameter" in err and "stranded_intern_hazard" in err and err.count("\n") == 1
-    assert main(["calibrate", "japan-temporary", "--targets", str(targets), "--workers", "0"]) == 2
-    assert "--workers" in capsys.readouterr().err

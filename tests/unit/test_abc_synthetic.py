@@ -16,9 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coexist.calibration import abc
+from coexist import api
+from coexist.calibration.abc import run_particle
 from coexist.calibration.measures import simulated_targets
-from coexist.calibration.targets import load_targets
+from coexist.calibration.targets import TARGET_COLUMNS, load_targets
+from coexist.scenario import load_scenario
 from coexist.testing import TINY_OVERRIDES
 
 SCENARIO = "japan-history"
@@ -43,7 +45,7 @@ TRUTHS = (
     {"abscond_base": 0.0018, "stranded_intern_hazard": 0.03},
 )
 
-_HEADER = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+_HEADER = ",".join(TARGET_COLUMNS) + "\n"
 # (series, reference date, unit, measure, flow, statuses): interns who absconded in FY2020,
 # and the designated-activities stock at the end of four months
 _ROWS = (
@@ -68,8 +70,9 @@ def _synthetic_targets(path, truth: dict[str, float], seed: int, runs: int = 4) 
     around it, so that the particles could not fit it better than the prior does."""
     _write_targets(path)
     totals = np.zeros(len(_ROWS))
+    base = load_scenario(SCENARIO, overrides=OVERRIDES)
     for k in range(runs):
-        run = abc._run_particle(SCENARIO, truth, seed + 1000 * k, None, OVERRIDES)
+        run = run_particle(base, truth, seed + 1000 * k, None)
         simulated = {(r["series"], r["reference_date"].isoformat()): float(r["simulated"])
                      for r in simulated_targets(run, load_targets(path)).to_pylist()}  # rows come back sorted
         totals += [simulated[(series, day)] for series, day, *_ in _ROWS]
@@ -85,7 +88,7 @@ def test_synthetic_targets_recover_known_parameters(tmp_path):
     for k, truth in enumerate(TRUTHS):
         targets = tmp_path / f"targets{k}.csv"
         _synthetic_targets(targets, truth, seed=100 + k)
-        out = abc.calibrate(SCENARIO, targets, parameters=list(IDENTIFIED), particles=30, budget=210, seed=k,
+        out = api.calibrate(SCENARIO, targets, parameters=list(IDENTIFIED), particles=30, budget=210, seed=k,
                             out=tmp_path / f"cal{k}", overrides=OVERRIDES, workers=2)
         rows = {row["name"]: row for row in out.result.prior_vs_posterior()}
         rows_seen.append((truth, rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 
 import coexist
+from coexist import api
 from coexist.calibration.validation import CSV_COLUMNS, _with_params
-from coexist.cli.main import main
-from coexist.errors import ScenarioError
+from coexist.cli.main import build_parser, main
+from coexist.errors import CoexistError, ScenarioError
 from coexist.experiments import replicate_seed
 from coexist.scenario import load_scenario, scenario_hash
 
@@ -88,7 +90,11 @@ def test_help():
     [
         (["nope-scenario"], "no such scenario file or shipped scenario: 'nope-scenario'"),
         (["--targets", "missing.csv"], "targets file 'missing.csv' does not exist"),
+        (["--targets", "folder"], "targets file 'folder' must be a file. Got a folder instead"),
+        (["--targets", "binary.bin"], "targets file 'binary.bin' must be UTF-8 text"),
         (["--params", "missing.toml"], "params file 'missing.toml' does not exist"),
+        (["--params", "folder"], "params file 'folder' must be a file. Got a folder instead"),
+        (["--params", "binary.bin"], "params file 'binary.bin' must be UTF-8 text"),
         (["--params", "typo.toml"], "unknown parameter(s) 'abscond_bas'"),
         (["--params", "typo.toml"], "params file 'typo.toml'"),
         (["--params", "broken.toml"], "not valid TOML"),
@@ -101,6 +107,8 @@ def test_help():
 )
 def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)))
     (tmp_path / "typo.toml").write_text("[behaviour]\nabscond_bas = 0.01\n", encoding="utf-8")
     (tmp_path / "broken.toml").write_text("[behaviour\n", encoding="utf-8")
     (tmp_path / "recorded.toml").write_text('scenario = "nope-recorded"\n[behaviour]\nabscond_base = 0.001\n',
@@ -114,23 +122,30 @@ def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkey
     with (tmp_path / "fit_only.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(fit_only)
     before = sorted(p.name for p in tmp_path.iterdir())
-
-    def no_engine(*a, **k):  # nothing may run before the input is checked
-        raise AssertionError("the engine ran")
-
-    monkeypatch.setattr("coexist.calibration.validation._replicate", no_engine)
     assert main(["validate", *args, "--out", "out"]) == 2
     captured = capsys.readouterr()
     assert fragment in _one_line(captured.err)
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output folder
+    if args[0] in ("--replicates", "--scale"):
+        return  # refused by the argument parser, before the api
+    # the api checks it before anything runs: the same through the library, with a stand-in engine
+
+    def no_engine(scenario, *, seed, scale):
+        raise AssertionError("the engine ran before the input was checked")
+
+    parsed = build_parser().parse_args(["validate", *args])
+    with pytest.raises(CoexistError, match=re.escape(fragment)):
+        api.validate(parsed.scenario, targets=parsed.targets, params=parsed.params, overrides=parsed.overrides,
+                     workers=1, out="out", simulate=no_engine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_output_into_a_file_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "taken").write_text("x")
     assert main(["validate", "--out", "taken"]) == 2
-    assert "is a file" in _one_line(capsys.readouterr().err)
+    assert "output folder taken must be a folder. Got a file instead" in _one_line(capsys.readouterr().err)
 
 
 def test_params_file_values_are_put_in_as_calibrate_puts_them(tmp_path):

@@ -9,8 +9,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from coexist.calibration import abc
-from coexist.calibration.ship import data_fingerprint, ship
+from coexist import api
+from coexist.calibration.ship import data_fingerprint
+from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.data import calibrated
 from coexist.engine.simulate import simulate
 from coexist.engine.world import resolve_parameters
@@ -20,7 +21,7 @@ from coexist.testing import TINY_OVERRIDES, tiny_world
 
 
 def _targets(path):
-    header = "series,source,source_url,reference_date,value,unit,measure,flow,statuses,origins,flags,data_flag,split,notes\n"
+    header = ",".join(TARGET_COLUMNS) + "\n"
     path.write_text(header + "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n", encoding="utf-8")
     return path
 
@@ -30,10 +31,10 @@ def shipped(tmp_path_factory):
     """A tiny calibration, shipped into a temporary folder."""
     tmp = tmp_path_factory.mktemp("ship")
     targets = _targets(tmp / "targets.csv")
-    out = abc.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=4, budget=8, scale=0.1,
+    out = api.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=4, budget=8, scale=0.1,
                         seed=2, out=tmp / "cal", workers=1, overrides=[*TINY_OVERRIDES, 'horizon.end="2025-12"'])
-    files = ship(out.folder, targets=targets, command=["coexist", "calibrate", "japan-temporary"], end_state_scale=0.5,
-                 seed=3, dest=tmp / "calibrated")
+    files = api.ship_calibration(out.folder, targets=targets, command=["coexist", "calibrate", "japan-temporary"],
+                                 end_state_scale=0.5, seed=3, dest=tmp / "calibrated")
     return out, files, targets
 
 
@@ -61,6 +62,7 @@ def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shippe
     assert prov["command"] == "coexist calibrate japan-temporary"
     assert prov["best_fit_ard"] == pytest.approx(out.result.best_distance)
     assert [row["name"] for row in summary["parameters"]] == ["abscond_base"]
+    assert files["posterior"].read_bytes() == out.files["posterior"].read_bytes()  # shipped as it is
     posterior = pq.read_table(files["posterior"])
     np.testing.assert_allclose(posterior.column("abscond_base").to_numpy(), out.result.samples[:, 0])
     end = pq.read_table(files["end_state"])
@@ -71,7 +73,8 @@ def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shippe
 def test_calibrated_defaults_apply_only_where_the_scenario_asks(use_shipped, shipped):
     out, _, _ = shipped
     best = out.result.best["abscond_base"]
-    assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"']))["abscond_base"] == best
+    calibrated_world = tiny_world("japan-temporary", ['behaviour_defaults="calibrated-japan"'])
+    assert resolve_parameters(calibrated_world)["abscond_base"] == best
     from coexist.data import parameters
 
     assert resolve_parameters(tiny_world("japan-temporary", ['behaviour_defaults="embedded"']))["abscond_base"] == \
@@ -97,6 +100,17 @@ def test_a_forward_run_starts_from_the_shipped_end_state(use_shipped):
         end.filter(pc.equal(end["status"], "titp")).column("months_in_status").to_pylist())
     assert simulate(load_scenario("japan-circular", scale=0.005, end="2025-02",
                                   overrides=['population.attributes="calibrated-history"']), seed=1).agents > 0
+
+
+def test_shipping_needs_a_finished_calibration(tmp_path):
+    def no_engine(scenario, *, seed, scale, end_state):
+        raise AssertionError("the engine ran")
+
+    (tmp_path / "half").mkdir()
+    with pytest.raises(DataError, match="has no best.toml"):
+        api.ship_calibration(tmp_path / "half", targets=_targets(tmp_path / "t.csv"), dest=tmp_path / "d",
+                             simulate=no_engine)
+    assert not (tmp_path / "d").exists()
 
 
 def test_missing_shipped_files_say_how_to_make_them(monkeypatch, tmp_path):

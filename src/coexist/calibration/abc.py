@@ -7,15 +7,19 @@ the weighted variance (diagonal), proposals outside the prior box rejected and
 redrawn (the truncated kernel is normalised in the importance weights), and
 importance weights prior / proposal mixture. Each generation draws its random
 numbers from ``numpy.random.default_rng([seed, generation])``, so a run is
-deterministic for a seed and a run resumed from its saved state (``state_path``,
-JSON, written after each generation) gives the same result as a straight one.
+deterministic for a seed and a run resumed from its saved state (a ``checkpoint``
+that keeps the state after each generation, e.g. :class:`coexist.store.calibration.StateFile`)
+gives the same result as a straight one.
 With ``workers`` > 1 the particles of a batch run in a pool of worker processes
 (spawned, one engine thread each); results are stored by particle index, so they
 do not depend on the number of workers.
 
 ``calibrate`` fits behavioural parameters and the scenario's declared assumption
 priors (``[calibration.priors]``) to the ``fit`` rows of the targets table, with
-the ARD over those rows as the distance. docs/calibration.md describes both.
+the ARD over those rows as the distance, and returns the values the files of a
+calibration hold (:class:`Calibration`); :func:`coexist.api.calibrate` checks the input,
+writes them (``coexist.store.calibration``) and renders fit.html
+(``coexist.report.calibration``). docs/calibration.md describes both.
 """
 
 from __future__ import annotations
@@ -24,18 +28,34 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.special import ndtr
 
-from coexist.errors import DataError, ScenarioError
+from coexist.calibration.measures import capped_ard_by_series, simulated_targets
+from coexist.engine.simulate import simulate as engine_simulate
+from coexist.errors import DataError
+from coexist.scenario import Scenario, apply_calibrated, calibration_priors, load_scenario, to_toml
 
-__all__ = ["abc_smc", "ABCResult", "calibrate", "CalibrationOutput", "DEFAULT_PARAMETERS", "weighted_quantile"]
+__all__ = [
+    "abc_smc",
+    "ABCResult",
+    "Checkpoint",
+    "calibrate",
+    "Calibration",
+    "run_particle",
+    "DEFAULT_PARAMETERS",
+    "weighted_quantile",
+]
 
 #: Parameters fitted by default: each names a target series in its identification.
 DEFAULT_PARAMETERS: tuple[str, ...] = ("abscond_base", "return_hazard_base", "application_rate")
@@ -81,7 +101,7 @@ class ABCResult:
 
     @property
     def best(self) -> dict[str, float]:
-        return {n: float(x) for n, x in zip(self.names, self.samples[self.best_index])}
+        return {n: float(x) for n, x in zip(self.names, self.samples[self.best_index], strict=True)}
 
     @property
     def best_distance(self) -> float:
@@ -117,10 +137,16 @@ class ABCResult:
         return rows
 
 
-def _ndtr(x: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtr
+class Checkpoint(Protocol):
+    """Where :func:`abc_smc` keeps its state between generations, so that a run can resume.
 
-    return ndtr(x)
+    ``load`` returns the saved state (a JSON-able dict) or None when there is none;
+    ``save`` keeps the state after a generation; ``str(checkpoint)`` names it in errors.
+    """
+
+    def load(self) -> dict | None: ...
+
+    def save(self, state: dict) -> None: ...
 
 
 def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -131,7 +157,8 @@ def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str],
     for name in names:
         low, high = (float(v) for v in priors[name])
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise ValueError(f"prior of {name!r} must be (low, high) with low < high, both finite. Got {priors[name]!r}.")
+            raise ValueError(f"prior of {name!r} must be (low, high) with low < high, both finite. "
+                             f"Got {priors[name]!r}.")
         lows.append(low)
         highs.append(high)
     return names, np.array(lows), np.array(highs)
@@ -147,16 +174,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(simulate_fn, distance, observed) -> None:
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     # One engine thread per worker, so n workers use n cores. The worker started with
     # NUMBA_NUM_THREADS=1 (see _Evaluator); this covers a numba that read another value.
     if "numba" in sys.modules:
-        try:
-            sys.modules["numba"].set_num_threads(1)
-        except Exception:  # noqa: BLE001 - the thread count is an optimisation only
-            pass
+        sys.modules["numba"].set_num_threads(1)  # 1 is valid for any numba: at least one thread is launched
     _WORKER.update(simulate_fn=simulate_fn, distance=distance, observed=observed)
 
 
@@ -180,7 +202,7 @@ class _Evaluator:
 
     def __call__(self, thetas: np.ndarray, seeds: np.ndarray, report: Callable[[int], None]) -> np.ndarray:
         n = len(thetas)
-        params = [{name: float(x) for name, x in zip(self.names, theta)} for theta in thetas]
+        params = [{name: float(x) for name, x in zip(self.names, theta, strict=True)} for theta in thetas]
         out = np.empty(n)
         if self.workers == 1:
             for i in range(n):
@@ -228,13 +250,6 @@ class _Evaluator:
             pool.shutdown(wait=True)
 
 
-def _save_state(path: Path, state: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1, allow_nan=True), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def abc_smc(
     simulate_fn: Callable[[dict[str, float], int], Any],
     priors: Mapping[str, tuple[float, float]],
@@ -245,7 +260,7 @@ def abc_smc(
     generations: int,
     seed: int,
     quantile: float = 0.5,
-    state_path: str | Path | None = None,
+    checkpoint: Checkpoint | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
 ) -> ABCResult:
@@ -266,9 +281,10 @@ def abc_smc(
         Generation g uses ``numpy.random.default_rng([seed, g])``.
     quantile : float
         The tolerance of generation g is this quantile of generation g-1's distances.
-    state_path : path, optional
-        JSON state written after every generation; when it exists at the start,
-        the run continues from it (its seed, priors, particles and quantile must match).
+    checkpoint : Checkpoint, optional
+        Keeps the state after every generation; when it holds one at the start, the
+        run continues from it (its seed, priors, particles and quantile must match,
+        else :class:`~coexist.errors.DataError`).
     progress : callable(done, total), optional
         Called after each simulation with simulations done and the nominal total
         (particles x generations; the total grows when a generation needs more).
@@ -295,16 +311,15 @@ def abc_smc(
     width = highs - lows
     settings = {"version": _STATE_VERSION, "seed": int(seed), "names": names, "lows": lows.tolist(),
                 "highs": highs.tolist(), "particles": n, "quantile": float(quantile)}
-    path = Path(state_path) if state_path is not None else None
-    state: dict | None = None
-    if path is not None and path.exists():
-        state = json.loads(path.read_text(encoding="utf-8"))
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is not None:
         for key, value in settings.items():
             if state.get(key) != value:
-                raise ValueError(f"state file {path} was written with {key}={state.get(key)!r}, not {value!r}; "
-                                 "remove it or use the same settings.")
+                raise DataError(f"{checkpoint} was written with {key}={state.get(key)!r}, not {value!r}: "
+                                "remove it or run with the same settings.")
     if state is None:
-        state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [], "history": []}
+        state = {**settings, "generation": 0, "samples": [], "weights": [], "distances": [], "epsilons": [],
+                 "history": []}
     total = max(n * generations, sum(h["simulations"] for h in state["history"]))
 
     def report(count: int) -> None:  # count: simulations done in the whole run
@@ -315,12 +330,13 @@ def abc_smc(
 
     evaluate = _Evaluator(simulate_fn, distance, observed, names, workers)
     try:
-        _generations(state, evaluate, report, path, int(seed), n, d, generations, quantile, lows, highs, width)
+        save = checkpoint.save if checkpoint is not None else None
+        _generations(state, evaluate, report, save, int(seed), n, d, generations, quantile, lows, highs, width)
     finally:
         evaluate.close()
     return ABCResult(
         names=names,
-        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs)},
+        priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs, strict=True)},
         samples=np.array(state["samples"], dtype=np.float64).reshape(n, d),
         weights=np.array(state["weights"], dtype=np.float64),
         distances=np.array(state["distances"], dtype=np.float64),
@@ -329,7 +345,7 @@ def abc_smc(
     )
 
 
-def _generations(state, evaluate, report, path, seed, n, d, generations, quantile, lows, highs, width) -> None:
+def _generations(state, evaluate, report, save, seed, n, d, generations, quantile, lows, highs, width) -> None:
     """Run generations until ``generations`` are done, saving the state after each."""
     done = sum(h["simulations"] for h in state["history"])
     while state["generation"] < generations:
@@ -338,7 +354,7 @@ def _generations(state, evaluate, report, path, seed, n, d, generations, quantil
         if g == 0:
             thetas = lows + width * rng.random((n, d))
             seeds = rng.integers(0, 2**31 - 1, size=n)
-            dists = evaluate(thetas, seeds, lambda k: report(done + k))
+            dists = evaluate(thetas, seeds, lambda k, base=done: report(base + k))
             weights = np.full(n, 1.0 / n)
             eps, sims = math.inf, n
         else:
@@ -351,7 +367,7 @@ def _generations(state, evaluate, report, path, seed, n, d, generations, quantil
             var = prev_w @ (prev - mean) ** 2
             sigma = np.sqrt(np.maximum(2.0 * var, (1e-6 * width) ** 2))
             # probability that a perturbation of each ancestor lands in the box (truncation)
-            inside = np.prod(_ndtr((highs - prev) / sigma) - _ndtr((lows - prev) / sigma), axis=1)
+            inside = np.prod(ndtr((highs - prev) / sigma) - ndtr((lows - prev) / sigma), axis=1)
             kept_t, kept_d, sims = [], [], 0
             all_t, all_d = [], []
             for _batch in range(MAX_BATCHES):
@@ -400,60 +416,41 @@ def _generations(state, evaluate, report, path, seed, n, d, generations, quantil
         )
         state.update(samples=thetas.tolist(), weights=weights.tolist(), distances=dists.tolist(), generation=g + 1)
         state["epsilons"].append(eps)
-        if path is not None:
-            _save_state(path, state)
+        if save is not None:
+            save(state)
 
 
 # ---------------------------------------------------------------------------------------------
 # calibrate: the engine against the targets table
 
 
-@dataclass
-class CalibrationOutput:
-    """What :func:`calibrate` returns: the ABC result, the fit ARD of the best set, and the files written."""
-
-    result: ABCResult
-    best_ard: float
-    folder: Path
-    files: dict[str, Path]
-
-
-def _run_particle(scenario_ref: str, params: Mapping[str, float], seed: int, scale: float | None,
-                  overrides: Sequence[str], base=None):
-    """One engine run of a particle: the scenario with the user's overrides (``base`` when
-    already loaded), then the particle's values (tests may replace this function)."""
-    from coexist.engine.simulate import simulate
-    from coexist.scenario import apply_calibrated, load_scenario
-
-    if base is None:
-        base = load_scenario(scenario_ref, overrides=overrides, scale=scale)
+def run_particle(base: Scenario, params: Mapping[str, float], seed: int, scale: float | None,
+                 simulate: Callable[..., Any] = engine_simulate):
+    """One engine run of a particle: ``base`` (the scenario with the user's overrides) with the
+    particle's values put in, run by ``simulate`` (the engine's, or a stand-in with its signature)."""
     return simulate(apply_calibrated(base, params), seed=seed, scale=scale)
 
 
 class _ParticleTargets:
     """simulate_fn of :func:`calibrate`: a particle's run measured on the fit rows (picklable for workers)."""
 
-    def __init__(self, scenario_ref: str, scale: float | None, overrides: Sequence[str], fit) -> None:
+    def __init__(self, scenario_ref: str, scale: float | None, overrides: Sequence[str], fit: pa.Table,
+                 simulate: Callable[..., Any]) -> None:
         self.scenario_ref, self.scale, self.overrides, self.fit = scenario_ref, scale, tuple(overrides), fit
+        self.simulate = simulate
         self._base = None  # the scenario with the user's overrides, loaded once per process
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_base": None}
 
     def __call__(self, params: dict[str, float], seed: int):
-        from coexist.calibration.measures import simulated_targets
-        from coexist.scenario import load_scenario
-
         if self._base is None:
             self._base = load_scenario(self.scenario_ref, overrides=self.overrides, scale=self.scale)
-        run = _run_particle(self.scenario_ref, params, seed, self.scale, self.overrides, base=self._base)
-        return simulated_targets(run, self.fit)
+        return simulated_targets(run_particle(self._base, params, seed, self.scale, self.simulate), self.fit)
 
 
 def _fit_distance(table, _observed=None) -> float:
     """Mean over the fitted series of their ARD, each date's relative difference capped at 1."""
-    from coexist.calibration.measures import capped_ard_by_series
-
     return capped_ard_by_series(table, split="fit")["overall"]
 
 
@@ -461,110 +458,121 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def _best_toml(best: Mapping[str, float], kinds: Mapping[str, str], scenario_ref: str, overrides: Sequence[str],
-               best_distance: float, scale: float) -> str:
-    lines = [f"# Best particle of the ABC-SMC calibration of {scenario_ref!r} (fit ARD {best_distance:.4g}).",
-             "# Re-apply: coexist run best-scenario.toml (next to this file: the scenario with these values), or in",
-             f"# Python: coexist.scenario.apply_calibrated({scenario_ref!r}, 'best.toml'). [behaviour]: behavioural",
-             "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the --set values it ran with.",
-             f"scenario = {_toml_string(str(scenario_ref))}",
-             f"overrides = [{', '.join(_toml_string(t) for t in overrides)}]",
-             f"scale = {float(scale)!r}  # share of the population simulated per particle",
-             f"best_fit_distance = {float(best_distance)!r}",
-             "",
-             "[behaviour]"]
-    lines += [f"{k} = {float(v)!r}" for k, v in best.items() if kinds[k] == "behaviour"]
-    lines += ["", "[assumptions]"]
-    lines += [f"{k} = {float(v)!r}" for k, v in best.items() if kinds[k] == "assumption"]
-    return "\n".join(lines) + "\n"
+@dataclass
+class Calibration:
+    """What :func:`calibrate` found, and the contents of the files a calibration folder holds.
 
+    Attributes
+    ----------
+    scenario_ref : str
+        The scenario as the caller named it.
+    overrides : tuple of str
+        The scenario overrides the particles ran with.
+    scale : float
+        The scale every particle ran at.
+    result : ABCResult
+    kinds : dict
+        ``behaviour`` or ``assumption`` (a ``[calibration.priors]`` entry) per fitted name.
+    best_table : pyarrow.Table
+        The best particle, run once more with the calibration seed, measured on every
+        target row (fit and validate): what fit.html shows.
+    best_ard : float
+        The fit distance of ``best_table``.
+    best_scenario : Scenario
+        The scenario (its own scale) with the best particle's values.
+    """
 
-def _fit_html(table, path: Path) -> None:
-    import plotly.graph_objects as go
+    scenario_ref: str
+    overrides: tuple[str, ...]
+    scale: float
+    result: ABCResult
+    kinds: dict[str, str]
+    best_table: pa.Table
+    best_ard: float
+    best_scenario: Scenario
 
-    rows = table.to_pylist()
-    series = sorted({r["series"] for r in rows})
-    parts = []
-    for k, name in enumerate(series):
-        rs = sorted((r for r in rows if r["series"] == name), key=lambda r: r["reference_date"])
-        fig = go.Figure()
-        for split, symbol in (("fit", "circle"), ("validate", "diamond")):
-            sel = [r for r in rs if r["split"] == split]
-            if sel:
-                fig.add_scatter(x=[r["reference_date"] for r in sel], y=[r["observed"] for r in sel], mode="markers",
-                                marker_symbol=symbol, name=f"observed ({split})")
-        fig.add_scatter(x=[r["reference_date"] for r in rs], y=[r["simulated"] for r in rs], mode="lines+markers",
-                        name="simulated (best particle)")
-        fig.update_layout(title=name, yaxis_title=rs[0]["unit"] if rs else "", height=360)
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0)))
-    body = "\n".join(parts) or "<p>No target rows.</p>"
-    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Calibration fit</title></head>"
-                    f"<body><h1>Calibration fit: observed vs best particle</h1>\n{body}\n</body></html>\n",
-                    encoding="utf-8")
+    def posterior_table(self) -> pa.Table:
+        """posterior.parquet: one column per parameter, then ``weight`` and ``distance``."""
+        r = self.result
+        cols = {name: r.samples[:, j] for j, name in enumerate(r.names)}
+        cols.update(weight=r.weights, distance=r.distances)
+        return pa.table(cols)
+
+    def best_toml(self) -> str:
+        """best.toml: the best particle, by kind, with what it ran with."""
+        r = self.result
+        ref = self.scenario_ref
+        lines = [f"# Best particle of the ABC-SMC calibration of {ref!r} (fit ARD {r.best_distance:.4g}).",
+                 "# Re-apply: coexist run best-scenario.toml (next to this file: the scenario with these values), "
+                 "or in",
+                 f"# Python: coexist.scenario.apply_calibrated({ref!r}, 'best.toml'). [behaviour]: behavioural",
+                 "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the --set values it "
+                 "ran with.",
+                 f"scenario = {_toml_string(str(ref))}",
+                 f"overrides = [{', '.join(_toml_string(t) for t in self.overrides)}]",
+                 f"scale = {float(self.scale)!r}  # share of the population simulated per particle",
+                 f"best_fit_distance = {float(r.best_distance)!r}",
+                 "",
+                 "[behaviour]"]
+        lines += [f"{k} = {float(v)!r}" for k, v in r.best.items() if self.kinds[k] == "behaviour"]
+        lines += ["", "[assumptions]"]
+        lines += [f"{k} = {float(v)!r}" for k, v in r.best.items() if self.kinds[k] == "assumption"]
+        return "\n".join(lines) + "\n"
+
+    def best_scenario_toml(self, folder: str | Path) -> str:
+        """best-scenario.toml: the complete scenario with the best values, for ``coexist run``;
+        ``folder`` is where the calibration's files are (named in the header)."""
+        return (f"# {self.scenario_ref} with the best particle of the calibration in {folder} (best.toml).\n"
+                + to_toml(self.best_scenario))
+
+    def distance_history(self) -> dict[str, Any]:
+        """distance_history.json: the tolerance and the history of every generation."""
+        return {"epsilons": self.result.epsilons, "generations": self.result.history}
+
+    def prior_posterior(self) -> list[dict[str, Any]]:
+        """prior_posterior.csv: :meth:`ABCResult.prior_vs_posterior` with each parameter's kind."""
+        return [{**row, "kind": self.kinds[row["name"]]} for row in self.result.prior_vs_posterior()]
 
 
 def calibrate(
     scenario_ref: str,
-    targets_path: str | Path,
+    targets: pa.Table,
     *,
     parameters: Sequence[str] | None = None,
     budget: int | None = None,
     particles: int = 20,
     scale: float | None = None,
     seed: int = 0,
-    out: str | Path = "calibration",
     overrides: Sequence[str] = (),
     quantile: float = 0.5,
     progress: Callable[[int, int], None] | None = None,
-    workers: int | None = None,
-) -> CalibrationOutput:
+    workers: int = 1,
+    checkpoint: Checkpoint | None = None,
+    simulate: Callable[..., Any] = engine_simulate,
+) -> Calibration:
     """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
+
+    Writes nothing: :func:`coexist.api.calibrate` checks the input, keeps the state and
+    writes the files.
 
     Parameters
     ----------
     scenario_ref : shipped scenario name or TOML path.
-    targets_path : a targets CSV (see :func:`coexist.calibration.targets.load_targets`).
+    targets : a targets table (:func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
     parameters : names of behavioural parameters (prior: their ``low``/``high`` in
         ``parameters.toml``) or of the scenario's ``[calibration.priors]`` (prior and
         the scenario paths they set: in the scenario). Default :data:`DEFAULT_PARAMETERS`
         and every prior the scenario declares (but those whose paths ``overrides`` removed).
     budget : nominal number of simulations, ``particles x generations``
         (default ``3 x particles``); generations = budget // particles.
-    particles, scale, seed, overrides, quantile, progress : as in :func:`abc_smc`;
+    particles, scale, seed, overrides, quantile, progress, checkpoint : as in :func:`abc_smc`;
         ``overrides`` are scenario overrides applied before the particle's values.
-    workers : processes that run particles (default: the number of CPUs; 1 runs them
-        in this process). The result does not depend on it.
-    out : folder for posterior.parquet, best.toml, best-scenario.toml,
-        distance_history.json, prior_posterior.csv, fit.html and abc_state.json (the
-        resumable state).
+    workers : processes that run particles (1: in this process). The result does not depend on it.
+    simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from coexist.calibration.measures import simulated_targets
-    from coexist.calibration.targets import load_targets
-    from coexist.scenario import apply_calibrated, calibration_priors, load_scenario, to_toml
-
     if budget is None:
         budget = 3 * particles
-    if particles < 2:
-        raise ScenarioError(f"--particles must be at least 2. Got {particles!r} instead.")
-    if budget < particles:
-        raise ScenarioError(f"--budget must be at least --particles ({particles}). Got {budget!r} instead.")
-    targets_path = Path(targets_path)
-    if not targets_path.is_file():
-        raise DataError(f"targets file {str(targets_path)!r} does not exist.")
-    targets = load_targets(targets_path)
     fit = targets.filter(pc.equal(targets["split"], "fit"))
-    if fit.num_rows == 0:
-        raise DataError(f"targets file {str(targets_path)!r} has no row with split 'fit'.")
-    if workers is None:
-        from coexist.experiments.ensemble import default_workers
-
-        workers = default_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ScenarioError(f"--workers must be a whole number >= 1. Got {workers!r} instead.")
     base = load_scenario(scenario_ref, overrides=overrides, scale=scale)
     declared = list(base.calibration.priors) if base.calibration is not None else []
     # default: the behavioural set and every declared prior the overrides left usable (one named is checked)
@@ -576,42 +584,22 @@ def calibrate(
         if kinds[p] == "assumption":
             apply_calibrated(base, {p: low})
             apply_calibrated(base, {p: high})
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
 
-    simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit)
+    simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit, simulate)
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
-                     seed=seed, quantile=quantile, state_path=folder / "abc_state.json", progress=progress,
-                     workers=workers)
-
-    files: dict[str, Path] = {}
-    cols = {name: result.samples[:, j] for j, name in enumerate(result.names)}
-    cols.update(weight=result.weights, distance=result.distances)
-    files["posterior"] = folder / "posterior.parquet"
-    pq.write_table(pa.table(cols), files["posterior"])
-    files["best"] = folder / "best.toml"
-    run_scale = scale if scale is not None else base.population.scale
-    files["best"].write_text(_best_toml(result.best, kinds, scenario_ref, overrides, result.best_distance, run_scale),
-                             encoding="utf-8")
-    # the same values as a complete scenario (the scenario's own scale), for `coexist run`
-    files["best_scenario"] = folder / "best-scenario.toml"
-    best_scenario = apply_calibrated(load_scenario(scenario_ref, overrides=overrides), result.best)
-    files["best_scenario"].write_text(
-        f"# {scenario_ref} with the best particle of the calibration in {folder} (best.toml).\n" + to_toml(best_scenario),
-        encoding="utf-8")
-    files["history"] = folder / "distance_history.json"
-    files["history"].write_text(json.dumps({"epsilons": result.epsilons, "generations": result.history}, indent=1),
-                                encoding="utf-8")
-    import csv
-
-    files["prior_posterior"] = folder / "prior_posterior.csv"
-    rows = [{**row, "kind": kinds[row["name"]]} for row in result.prior_vs_posterior()]
-    with open(files["prior_posterior"], "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+                     seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers)
     # the best set, run once more with the calibration seed, against every target row (fit and validate)
-    best_table = simulated_targets(_run_particle(scenario_ref, result.best, int(seed), scale, overrides), targets)
-    files["fit"] = folder / "fit.html"
-    _fit_html(best_table, files["fit"])
-    return CalibrationOutput(result=result, best_ard=_fit_distance(best_table), folder=folder, files=files)
+    best_run = run_particle(load_scenario(scenario_ref, overrides=overrides, scale=scale), result.best, int(seed),
+                            scale, simulate)
+    best_table = simulated_targets(best_run, targets)
+    return Calibration(
+        scenario_ref=str(scenario_ref),
+        overrides=tuple(overrides),
+        scale=float(scale if scale is not None else base.population.scale),
+        result=result,
+        kinds=kinds,
+        best_table=best_table,
+        best_ard=_fit_distance(best_table),
+        # the same values in a complete scenario at the scenario's own scale, for `coexist run`
+        best_scenario=apply_calibrated(load_scenario(scenario_ref, overrides=overrides), result.best),
+    )

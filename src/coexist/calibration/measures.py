@@ -94,15 +94,16 @@ class _Index:
         st = result.stocks.to_pydict()
         self.months = sorted(set(st["month"]))
         self.stock: dict[tuple[str, str, str], float] = defaultdict(float)
-        for m, s, o, p in zip(st["month"], st["status"], st["origin"], st["persons"]):
+        for m, s, o, p in zip(st["month"], st["status"], st["origin"], st["persons"], strict=True):
             self.stock[(m, s, o)] += p
         fl = result.flows.to_pydict()
         self.flow: dict[tuple[str, str, str, str, str], float] = defaultdict(float)
-        for m, f, a, b, o, p in zip(fl["month"], fl["flow"], fl["status_from"], fl["status_to"], fl["origin"], fl["persons"]):
+        for m, f, a, b, o, p in zip(fl["month"], fl["flow"], fl["status_from"], fl["status_to"], fl["origin"],
+                                    fl["persons"], strict=True):
             self.flow[(m, f, a, b, o)] += p
         me = result.measures.to_pydict()
         self.measure: dict[tuple[str, str, str], float] = defaultdict(float)
-        for m, o, name, v in zip(me["month"], me["origin"], me["measure"], me["value"]):
+        for m, o, name, v in zip(me["month"], me["origin"], me["measure"], me["value"], strict=True):
             self.measure[(m, name, o)] += v
         self.flow_keys = list(self.flow)
         self.measure_names = set(me["measure"])
@@ -111,13 +112,15 @@ class _Index:
         return bool(months) and months[0] in self.months and months[-1] in self.months
 
     def stock_sum(self, month: str, statuses: set[str], origins: set[str] | None) -> float:
-        return sum(v for (m, s, o), v in self.stock.items() if m == month and s in statuses and (origins is None or o in origins))
+        return sum(v for (m, s, o), v in self.stock.items()
+                   if m == month and s in statuses and (origins is None or o in origins))
 
     def flow_sum(self, months: set[str], flows: set[str], match) -> float:
         return sum(v for (m, f, a, b, o), v in self.flow.items() if m in months and f in flows and match(a, b, o))
 
     def measure_sum(self, months: set[str], name: str, origins: set[str] | None) -> float:
-        return sum(v for (m, n, o), v in self.measure.items() if m in months and n == name and (origins is None or o in origins))
+        return sum(v for (m, n, o), v in self.measure.items()
+                   if m in months and n == name and (origins is None or o in origins))
 
 
 def _simulate_one(index: _Index, row: dict) -> tuple[float, str]:
@@ -234,7 +237,7 @@ def ard(simulated: Sequence[float], observed: Sequence[float], dates: Sequence |
     keys = list(range(len(s))) if dates is None else list(dates)
     num: dict = defaultdict(float)
     den: dict = defaultdict(float)
-    for k, si, oi in zip(keys, s, o):
+    for k, si, oi in zip(keys, s, o, strict=True):
         if np.isnan(si) or np.isnan(oi):
             continue
         num[k] += abs(si - oi)
@@ -289,7 +292,8 @@ def capped_ard_by_series(table: pa.Table, split: str | None = None, cap: float =
     return out
 
 
-def persistence_forecast(fit_dates: Sequence[dt.date], fit_values: Sequence[float], new_dates: Sequence[dt.date]) -> np.ndarray:
+def persistence_forecast(fit_dates: Sequence[dt.date], fit_values: Sequence[float],
+                         new_dates: Sequence[dt.date]) -> np.ndarray:
     """The value at the last fitted date, for every new date (NaN without fitted points).
 
     >>> persistence_forecast([dt.date(2021, 10, 31), dt.date(2022, 10, 31)], [5.0, 7.0], [dt.date(2024, 10, 31)])
@@ -301,7 +305,8 @@ def persistence_forecast(fit_dates: Sequence[dt.date], fit_values: Sequence[floa
     return np.full(len(new_dates), float(fit_values[last]))
 
 
-def linear_trend_forecast(fit_dates: Sequence[dt.date], fit_values: Sequence[float], new_dates: Sequence[dt.date]) -> np.ndarray:
+def linear_trend_forecast(fit_dates: Sequence[dt.date], fit_values: Sequence[float],
+                          new_dates: Sequence[dt.date]) -> np.ndarray:
     """Least-squares line value = a + b * years through the fitted points, at the new dates.
 
     With one fitted point (or all at one date) the line is flat: persistence.
@@ -359,7 +364,8 @@ def compare_forecasts(table: pa.Table) -> pa.Table:
             }
         )
     complete = [r for r in out if not any(np.isnan(r[k]) for k in ("ard_model", "ard_persistence", "ard_trend"))]
-    summary = {"series": "overall", "n_fit": sum(r["n_fit"] for r in complete), "n_validate": sum(r["n_validate"] for r in complete)}
+    summary = {"series": "overall", "n_fit": sum(r["n_fit"] for r in complete),
+               "n_validate": sum(r["n_validate"] for r in complete)}
     for k in ("ard_fit_model", "ard_model", "ard_persistence", "ard_trend"):
         vals = [r[k] for r in complete if not np.isnan(r[k])]
         summary[k] = float(np.mean(vals)) if vals else float("nan")

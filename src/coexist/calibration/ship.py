@@ -1,7 +1,9 @@
 """Ship a finished calibration of ``japan-history`` as the default of the Japan scenarios.
 
-``ship(folder)`` reads what ``coexist calibrate`` wrote in ``folder`` and writes the
-package's ``coexist/data/calibrated/`` files (coexist.data.calibrated describes them):
+``shipped_calibration(folder)`` reads what ``coexist calibrate`` wrote in ``folder`` and
+returns the contents of the package's ``coexist/data/calibrated/`` files
+(coexist.data.calibrated describes them); :func:`coexist.api.ship_calibration` writes them
+(``coexist.store.calibration``):
 
 * ``japan.toml``: the best particle's behavioural values (``[behaviour]``) and history
   assumptions (``[assumptions]``), the prior-versus-posterior table and the provenance:
@@ -19,18 +21,29 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import shutil
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 import tomli_w
 
+from coexist.data import calibrated
+from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError
+from coexist.scenario import apply_calibrated, scenario_hash
+from coexist.version import __version__
 
-__all__ = ["ship", "package_calibrated_folder", "data_fingerprint"]
+__all__ = [
+    "ShippedCalibration",
+    "shipped_calibration",
+    "package_calibrated_folder",
+    "data_fingerprint",
+    "forget_cached_calibration",
+]
 
 
 def package_calibrated_folder() -> Path:
@@ -59,24 +72,34 @@ def _read(folder: Path, name: str) -> Path:
     return path
 
 
-def ship(
+@dataclass
+class ShippedCalibration:
+    """The contents of the shipped calibration files.
+
+    ``summary_toml``: japan.toml; ``posterior``: the calibration's posterior.parquet, shipped
+    as it is (japan-posterior.parquet); ``end_state``: everyone alive at the end of the
+    history run with the best particle (japan-2024-12.parquet).
+    """
+
+    summary_toml: str
+    posterior: Path
+    end_state: pa.Table
+
+
+def shipped_calibration(
     folder: str | Path,
     *,
     targets: str | Path,
     command: Sequence[str] = (),
     end_state_scale: float = 0.02,
     seed: int = 0,
-    dest: str | Path | None = None,
-) -> dict[str, Path]:
-    """Write the shipped calibration from the finished calibration in ``folder``.
+    simulate: Callable[..., Any] = engine_simulate,
+) -> ShippedCalibration:
+    """The shipped calibration made from the finished calibration in ``folder``.
 
     ``targets`` is the targets file the calibration fitted, ``command`` the command line
-    that produced it (recorded). ``dest`` defaults to the package's data folder.
+    that produced it (recorded); ``simulate`` runs the end state (the engine by default).
     """
-    from coexist.version import __version__
-    from coexist.engine.simulate import simulate
-    from coexist.scenario import apply_calibrated, scenario_hash
-
     folder = Path(folder)
     best_doc = tomllib.loads(_read(folder, "best.toml").read_text(encoding="utf-8"))
     history = json.loads(_read(folder, "distance_history.json").read_text(encoding="utf-8"))
@@ -118,23 +141,15 @@ def ship(
             "command": " ".join(command),
         },
     }
-    out = Path(dest) if dest is not None else package_calibrated_folder()
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "summary": out / "japan.toml",
-        "posterior": out / "japan-posterior.parquet",
-        "end_state": out / "japan-2024-12.parquet",
-    }
     header = ("# The shipped calibration of the Japan scenarios, written by `coexist calibrate ... --ship`\n"
               "# (coexist.calibration.ship); docs/calibration.md says how it was made and what it fits.\n")
-    files["summary"].write_text(header + tomli_w.dumps(summary), encoding="utf-8")
-    shutil.copyfile(posterior, files["posterior"])
-    pq.write_table(result.end_state, files["end_state"], compression="zstd")
-    from coexist.data import calibrated
+    return ShippedCalibration(header + tomli_w.dumps(summary), posterior, result.end_state)
 
+
+def forget_cached_calibration() -> None:
+    """Drop this process's cached copy of the shipped calibration, so the next use reads the files again."""
     for cached in (calibrated.calibration, calibrated.calibrated_end_state, calibrated.posterior_samples):
         cached.cache_clear()
-    return files
 
 
 def _scale_of(best_doc: dict, folder: Path) -> float:

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
 
+from coexist.calibration.inputs import read_text_file
 from coexist.codes import ORIGINS, STATUSES
 from coexist.engine.kernels import FLOW_TYPES
 from coexist.errors import DataError
 
-__all__ = ["load_targets", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS", "TARGET_SCHEMA"]
+__all__ = ["load_targets", "read_targets", "TargetsFile", "SHIPPED_LABEL", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS",
+           "TARGET_SCHEMA"]
 
 TARGET_COLUMNS: tuple[str, ...] = (
     "series",
@@ -44,12 +48,16 @@ TARGET_COLUMNS: tuple[str, ...] = (
 
 #: How the model measures a target (coexist.calibration.measures).
 MEASURE_KINDS: dict[str, str] = {
-    "stock": "persons in the statuses at the end of the month before the reference date's day (end of month for a month-end date)",
+    "stock": "persons in the statuses at the end of the month before the reference date's day "
+             "(end of month for a month-end date)",
     "flow_calendar_year": "model flow summed over the calendar year that ends on the reference date",
     "flow_fiscal_year": "model flow summed over the Japanese fiscal year (April-March) that ends on the reference date",
-    "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, over the fiscal year",
-    "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, re-entries), cumulated to the reference date",
-    "mean_elapsed_tenure_years": "mean months in the current status / 12 (the engine's measures 'tenure_months_sum:<status>')",
+    "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, "
+                                          "over the fiscal year",
+    "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, "
+                                       "re-entries), cumulated to the reference date",
+    "mean_elapsed_tenure_years": "mean months in the current status / 12 "
+                                 "(the engine's measures 'tenure_months_sum:<status>')",
 }
 SPLITS: tuple[str, ...] = ("fit", "validate")
 DATA_FLAGS: tuple[str, ...] = ("reported", "derived", "uncertain")
@@ -100,7 +108,8 @@ def _check_row(row: dict[str, str], line: int) -> dict:
         raise _fail(line, f"measure must be one of {', '.join(MEASURE_KINDS)}. Got {row['measure']!r} instead.")
     for status in row["statuses"].split("+"):
         if status not in _COUNTABLE:
-            raise _fail(line, f"statuses must be model statuses among {', '.join(_COUNTABLE)} joined by '+'. Got {status!r}.")
+            raise _fail(line, f"statuses must be model statuses among {', '.join(_COUNTABLE)} joined by '+'. "
+                              f"Got {status!r}.")
     for origin in filter(None, row.get("origins", "").split("+")):
         if origin not in ORIGINS:
             raise _fail(line, f"origins must be empty (all) or codes among {', '.join(ORIGINS)}. Got {origin!r}.")
@@ -135,7 +144,8 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     Raises
     ------
     DataError
-        For an unknown or missing column, an unparseable date or value, an
+        For a file that is missing, a folder or not UTF-8 text; for an unknown or missing column,
+        an unparseable date or value, an
         unknown measure, status, origin, split or data flag, or a duplicated
         (series, reference_date) pair.
 
@@ -148,7 +158,7 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     if path is None:
         text = (resources.files("coexist.data") / "targets.csv").read_text(encoding="utf-8")
     else:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path, "targets file")
     reader = csv.DictReader(io.StringIO(text))
     columns = tuple(reader.fieldnames or ())
     unknown = [c for c in columns if c not in TARGET_COLUMNS]
@@ -170,3 +180,27 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
         rows.append(checked)
     rows.sort(key=lambda r: (r["series"], r["reference_date"]))
     return pa.Table.from_pylist(rows, schema=TARGET_SCHEMA)
+
+
+#: How the shipped targets table is named in provenance records.
+SHIPPED_LABEL = "coexist/data/targets.csv (shipped)"
+
+
+@dataclass(frozen=True)
+class TargetsFile:
+    """A targets table with what provenance records of it: its ``label`` (the path as given,
+    or :data:`SHIPPED_LABEL`) and the SHA-256 of its bytes."""
+
+    table: pa.Table
+    label: str
+    sha256: str
+
+
+def read_targets(path: str | Path | None = None) -> TargetsFile:
+    """:func:`load_targets`, with the file's label and SHA-256 (the shipped table by default)."""
+    table = load_targets(path)
+    if path is None:
+        data, label = (resources.files("coexist.data") / "targets.csv").read_bytes(), SHIPPED_LABEL
+    else:
+        data, label = Path(path).read_bytes(), str(Path(path))
+    return TargetsFile(table, label, hashlib.sha256(data).hexdigest())

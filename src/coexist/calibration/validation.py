@@ -6,10 +6,12 @@ with the behavioural parameters at their defaults or as a calibration wrote them
 (:func:`~coexist.calibration.measures.simulated_targets`) and scores, per series, the
 averaged relative difference (ARD) on the fit rows and on the validation rows, next to
 the ARD of the two naive forecasts built from the same fit rows (persistence and linear
-trend, :func:`~coexist.calibration.measures.compare_forecasts`). It writes
-``validation.html`` (:mod:`coexist.report.validation`), ``validation.csv`` (one row per
-series and an ``overall`` row), ``validation.json`` (the overall figures and the
-provenance) and ``simulated_targets.csv`` (every target row in every replicate).
+trend, :func:`~coexist.calibration.measures.compare_forecasts`): ``run_validation``.
+:func:`coexist.api.validate` checks the input and has ``validation.html`` rendered
+(:mod:`coexist.report.validation`) and the files written (``coexist.store.calibration``):
+``validation.csv`` (one row per series and an ``overall`` row, :func:`validation_csv`),
+``validation.json`` (the overall figures and the provenance) and ``simulated_targets.csv``
+(every target row in every replicate, :func:`simulated_csv`).
 
 ``summarise`` is the pure part: from the per-replicate tables to the per-series rows,
 the overall figures and the points of the charts. docs/validation.md describes both.
@@ -20,23 +22,31 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import json
+import io
 import math
-import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from coexist.calibration.measures import compare_forecasts, linear_trend_forecast, persistence_forecast, simulated_targets
-from coexist.errors import DataError, ScenarioError
-from coexist.store.files import json_safe, write_text_atomic
+from coexist.calibration.inputs import read_text_file
+from coexist.calibration.measures import (
+    compare_forecasts,
+    linear_trend_forecast,
+    persistence_forecast,
+    simulated_targets,
+)
+from coexist.calibration.targets import TargetsFile
+from coexist.engine.simulate import simulate as engine_simulate
+from coexist.errors import ScenarioError
+from coexist.experiments import replicate_seed
+from coexist.experiments.ensemble import run_tasks
+from coexist.scenario import Scenario, apply_calibrated, load_scenario, scenario_hash
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -44,9 +54,12 @@ __all__ = [
     "DEFAULT_SCALE",
     "CSV_COLUMNS",
     "ValidationSummary",
-    "ValidationOutput",
+    "Validation",
     "summarise",
-    "validate",
+    "run_validation",
+    "validation_csv",
+    "simulated_csv",
+    "recorded_scenario",
 ]
 
 DEFAULT_SCENARIO = "japan-history"
@@ -146,7 +159,8 @@ def _what(targets: pa.Table | None) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for r in targets.to_pylist():
         if r["series"] not in out:
-            out[r["series"]] = {k: r.get(k) or "" for k in ("measure", "flow", "statuses", "origins", "flags", "source", "unit")}
+            out[r["series"]] = {k: r.get(k) or ""
+                                for k in ("measure", "flow", "statuses", "origins", "flags", "source", "unit")}
     return out
 
 
@@ -230,13 +244,14 @@ def summarise(tables: Sequence[pa.Table], targets: pa.Table | None = None) -> Va
         anchor = [max(fit_dates)] if fit_dates else []
         pers_line = persistence_forecast(fit_dates, fit_values, anchor + val_dates)
         trend_line = linear_trend_forecast(fit_dates, fit_values, anchor + val_dates)
-        naive = {d: (float(p), float(t)) for d, p, t in zip(anchor + val_dates, pers_line, trend_line)}
+        naive = {d: (float(p), float(t)) for d, p, t in zip(anchor + val_dates, pers_line, trend_line, strict=True)}
         pts = []
         for i in ordered:
             r = base_rows[i]
             sims = [float("nan") if c[i] is None else float(c[i]) for c in columns]
             p05, med, p95 = _quantiles(sims)
-            p, t = naive.get(r["reference_date"], (math.nan, math.nan)) if r["split"] == "validate" else (math.nan, math.nan)
+            no_line = (math.nan, math.nan)
+            p, t = naive.get(r["reference_date"], no_line) if r["split"] == "validate" else no_line
             pts.append({
                 "reference_date": r["reference_date"], "split": r["split"], "observed": r["observed"],
                 "simulated_median": med, "simulated_p05": p05, "simulated_p95": p95,
@@ -248,7 +263,8 @@ def summarise(tables: Sequence[pa.Table], targets: pa.Table | None = None) -> Va
             start = {"reference_date": anchor[0], "persistence": p, "trend": t}
         points[series] = {"points": pts, "forecast_from": start, "boundary": _boundary(fit_dates, val_dates)}
 
-    compared = [r for r in rows if all(_finite(r[k]) for k in ("ard_validate_model", "ard_validate_persistence", "ard_validate_trend"))]
+    scored = ("ard_validate_model", "ard_validate_persistence", "ard_validate_trend")
+    compared = [r for r in rows if all(_finite(r[k]) for k in scored)]
     names = [r["series"] for r in compared]
     by_rep = [_mean([p[s]["ard_model"] for s in names]) for p in per_rep] if names else []
     lo, _, hi = _quantiles(by_rep)
@@ -289,8 +305,6 @@ def _cell(value: Any) -> Any:
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
-    import io
-
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -310,7 +324,7 @@ def validation_csv(summary: ValidationSummary) -> str:
 def simulated_csv(tables: Sequence[pa.Table], seeds: Sequence[int]) -> str:
     """simulated_targets.csv: every target row in every replicate (long form)."""
     rows = []
-    for rep, (table, seed) in enumerate(zip(tables, seeds)):
+    for rep, (table, seed) in enumerate(zip(tables, seeds, strict=True)):
         for r in table.to_pylist():
             rows.append({"replicate": rep, "seed": seed, **r, "reference_date": r["reference_date"].isoformat()})
     return _csv_text(_SIMULATED_COLUMNS, rows)
@@ -321,37 +335,33 @@ def simulated_csv(tables: Sequence[pa.Table], seeds: Sequence[int]) -> str:
 
 
 @dataclass
-class ValidationOutput:
-    """What :func:`validate` returns: the scores, the per-replicate tables, the provenance and the files."""
+class Validation:
+    """What :func:`run_validation` returns: the scores, the per-replicate tables, their seeds
+    and the provenance (what ran: scenario, parameters, seeds, targets)."""
 
     summary: ValidationSummary
     tables: list[pa.Table]
+    seeds: list[int]
     provenance: dict[str, Any]
-    folder: Path
-    files: dict[str, Path]
 
 
-def _replicate(scenario: Any, seed: int, scale: float | None, targets: pa.Table) -> pa.Table:
+def _replicate(scenario: Any, seed: int, scale: float | None, targets: pa.Table,
+               simulate: Callable[..., Any]) -> pa.Table:
     """One replicate measured on the targets (module level: a worker process imports it)."""
-    from coexist.engine.simulate import simulate
-
     return simulated_targets(simulate(scenario, seed=seed, scale=scale), targets)
 
 
-def _with_params(scenario: Any, path: str | Path) -> tuple[Any, dict[str, Any]]:
+def _with_params(scenario: Scenario, path: str | Path) -> tuple[Scenario, dict[str, Any]]:
     """The scenario with the values of a params file put in, as ``coexist calibrate`` puts a
     particle's (:func:`coexist.scenario.apply_calibrated`), and what the file held."""
-    from coexist.scenario import apply_calibrated
-
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"params file {str(path)!r} does not exist.")
+    text = read_text_file(path, "params file")
     try:
         resolved = apply_calibrated(scenario, path)
     except ScenarioError as exc:
-        text = str(exc)
-        raise ScenarioError(text if str(path) in text else f"params file {str(path)!r}: {text}") from None
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        message = str(exc)
+        raise ScenarioError(message if str(path) in message else f"params file {str(path)!r}: {message}") from None
+    doc = tomllib.loads(text)
     record = {
         "path": str(path),
         "sha256": _sha256(path.read_bytes()),
@@ -362,7 +372,7 @@ def _with_params(scenario: Any, path: str | Path) -> tuple[Any, dict[str, Any]]:
     return resolved, record
 
 
-def _recorded_scenario(params: str | Path | None) -> str | None:
+def recorded_scenario(params: str | Path | None) -> str | None:
     """The scenario a calibration's best.toml says it calibrated (``scenario = "..."``), if any."""
     if params is None or not Path(params).is_file():
         return None
@@ -377,33 +387,29 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ScenarioError(f"--{name} must be a whole number >= 1. Got {value!r} instead.")
-    return value
-
-
-def validate(
-    scenario_ref: str | None = None,
+def run_validation(
+    scenario_ref: str | None,
+    targets: TargetsFile,
     *,
-    targets: str | Path | None = None,
     params: str | Path | None = None,
     replicates: int = DEFAULT_REPLICATES,
     scale: float | None = DEFAULT_SCALE,
     seed: int = 0,
-    workers: int | None = None,
-    out: str | Path = "validation",
+    workers: int = 1,
     overrides: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
-) -> ValidationOutput:
+    simulate: Callable[..., Any] = engine_simulate,
+) -> Validation:
     """Run a scenario over replicate seeds and score it on the held-out target rows.
+
+    Writes nothing: :func:`coexist.api.validate` checks the input and writes the files.
 
     Parameters
     ----------
-    scenario_ref : shipped scenario name or TOML path (default: the ``scenario`` a params
+    scenario_ref : shipped scenario name or TOML path (None: the ``scenario`` a params
         file records, else ``japan-history``).
-    targets : targets CSV (default: the shipped ``coexist/data/targets.csv``); needs
-        rows with split ``validate``.
+    targets : the targets table with its label and SHA-256
+        (:func:`~coexist.calibration.targets.read_targets`); needs rows with split ``validate``.
     params : a params TOML, the ``best.toml`` of ``coexist calibrate``: its recorded
         ``overrides``, then its ``[behaviour]`` and ``[assumptions]`` values are put into the
         scenario as the calibration put a particle's (:func:`coexist.scenario.apply_calibrated`).
@@ -412,56 +418,24 @@ def validate(
         :func:`~coexist.experiments.replicate_seed` ``(seed, r)`` and the same parameters.
     scale : share of the population simulated (default 0.05; None: the scenario's).
     seed : base seed.
-    workers : worker processes (default: the number of CPUs); results do not depend on it.
-    out : output folder for validation.html, validation.csv, validation.json and
-        simulated_targets.csv. Nothing is written before every replicate has run.
+    workers : worker processes; results do not depend on it.
     overrides : "dotted.path=value" scenario overrides, applied before the params file (as in
         ``coexist calibrate``).
     progress : callable(done_runs, total_runs), optional.
+    simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
     """
-    from coexist.version import __version__
-    from coexist.calibration.targets import load_targets
-    from coexist.experiments import replicate_seed
-    from coexist.experiments.ensemble import default_workers, run_tasks
-    from coexist.report.validation import render_validation_report
-    from coexist.scenario import load_scenario, scenario_hash
-    from coexist.store import StoreError
-
-    started = time.perf_counter()
-    replicates = _check_count(replicates, "replicates")
-    workers = default_workers() if workers is None else _check_count(workers, "workers")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(f"--seed must be a whole number >= 0. Got {seed!r} instead.")
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise StoreError(f"output folder {folder} is a file. Choose another --out.")
-
-    if targets is None:
-        target_bytes = (resources.files("coexist.data") / "targets.csv").read_bytes()
-        target_table = load_targets()
-        targets_label = "coexist/data/targets.csv (shipped)"
-    else:
-        tpath = Path(targets)
-        if not tpath.is_file():
-            raise DataError(f"targets file {str(tpath)!r} does not exist.")
-        target_bytes = tpath.read_bytes()
-        target_table = load_targets(tpath)
-        targets_label = str(tpath)
-    splits = target_table.column("split").to_pylist()
-    if "validate" not in splits:
-        raise DataError(f"targets file {targets_label!r} has no row with split 'validate': nothing to validate on.")
-
     if scenario_ref is None:
-        scenario_ref = _recorded_scenario(params) or DEFAULT_SCENARIO
+        scenario_ref = recorded_scenario(params) or DEFAULT_SCENARIO
     scenario = load_scenario(scenario_ref, overrides=list(overrides), scale=scale)
     params_info: dict[str, Any] | None = None
     if params is not None:
         scenario, params_info = _with_params(scenario, params)
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
-    tasks = [(scenario, s, scale, target_table) for s in seeds]
+    tasks = [(scenario, s, scale, targets.table, simulate) for s in seeds]
     tables, used = run_tasks(_replicate, tasks, workers=workers, progress=progress)
-    summary = summarise(tables, target_table)
+    summary = summarise(tables, targets.table)
 
+    splits = targets.table.column("split").to_pylist()
     n_fit = splits.count("fit")
     provenance = {
         "scenario": str(scenario.name),
@@ -475,22 +449,7 @@ def validate(
         "workers": used,
         "params": params_info,
         "overrides": list(overrides),
-        "targets": {"path": targets_label, "sha256": _sha256(target_bytes), "rows": len(splits), "fit_rows": n_fit,
+        "targets": {"path": targets.label, "sha256": targets.sha256, "rows": len(splits), "fit_rows": n_fit,
                     "validate_rows": len(splits) - n_fit},
-        "version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "wall_seconds": time.perf_counter() - started,
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {name: folder / name for name in ("validation.html", "validation.csv", "validation.json", "simulated_targets.csv")}
-    write_text_atomic(files["simulated_targets.csv"], simulated_csv(tables, seeds))
-    write_text_atomic(files["validation.csv"], validation_csv(summary))
-    o = summary.overall
-    document = {
-        "overall": {k: v for k, v in o.items()},
-        "series": [{k: v for k, v in r.items() if k != "what"} for r in summary.rows],
-        "provenance": provenance,
-    }
-    write_text_atomic(files["validation.json"], json.dumps(json_safe(document), indent=1, allow_nan=False) + "\n")
-    write_text_atomic(files["validation.html"], render_validation_report(summary, provenance))
-    return ValidationOutput(summary, list(tables), provenance, folder, files)
+    return Validation(summary, list(tables), seeds, provenance)

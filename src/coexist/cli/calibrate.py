@@ -6,18 +6,16 @@ import argparse
 import sys
 from collections.abc import Callable
 
-__all__ = ["add_parser", "run"]
-
-
+from coexist import api
 from coexist.cli.argtypes import positive_int as _positive_int
 from coexist.cli.argtypes import scale as _scale
 from coexist.cli.argtypes import seed as _seed
 from coexist.cli.progress import ProgressBar
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signature as explain.add_parser
-    from coexist.calibration.abc import DEFAULT_PARAMETERS
-
     p = sub.add_parser(
         "calibrate",
         help="fit behavioural parameters and scenario assumptions to the official targets (ABC-SMC)",
@@ -37,12 +35,13 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--budget", type=_positive_int, metavar="N",
                    help="nominal simulations, particles x generations (default 3 x particles)")
     p.add_argument("--particles", type=_positive_int, default=20, metavar="N", help="population size (default 20)")
-    p.add_argument("--scale", type=_scale, metavar="F", help="share of the population simulated (default: the scenario's)")
+    p.add_argument("--scale", type=_scale, metavar="F",
+                   help="share of the population simulated (default: the scenario's)")
     p.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--out", default="calibration", metavar="DIR", help="output folder (default calibration)")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
                    help="behavioural parameter or scenario prior ([calibration.priors]) to fit (repeatable; "
-                   f"default {', '.join(DEFAULT_PARAMETERS)} and every prior the scenario declares)")
+                   f"default {', '.join(api.DEFAULT_CALIBRATION_PARAMETERS)} and every prior the scenario declares)")
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="processes that run particles in parallel (default: the number of CPUs; the result does "
                    "not depend on it)")
@@ -54,18 +53,11 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.calibration.abc import calibrate
-    from coexist.errors import ScenarioError
-
-    if args.budget is not None and args.budget < args.particles:
-        raise ScenarioError(f"--budget must be at least --particles ({args.particles}). Got {args.budget} instead.")
-    if args.particles < 2:
-        raise ScenarioError(f"--particles must be at least 2. Got {args.particles} instead.")
     bar = ProgressBar("calibrate", unit="run")
     try:
-        c = calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
-                      particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
-                      overrides=args.overrides, progress=bar, workers=args.workers)
+        c = api.calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
+                          particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
+                          overrides=args.overrides, progress=bar, workers=args.workers)
     finally:
         bar.close()
     r = c.result
@@ -77,9 +69,6 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(f"wrote {c.folder}/ (posterior.parquet, best.toml, best-scenario.toml, distance_history.json, "
         "prior_posterior.csv, fit.html)")
     if args.ship:
-        import sys
-
-        from coexist.calibration.ship import ship
-
-        files = ship(c.folder, targets=args.targets, command=["coexist", *sys.argv[1:]], seed=args.seed)
+        files = api.ship_calibration(c.folder, targets=args.targets, command=["coexist", *sys.argv[1:]],
+                                     seed=args.seed)
         out(f"shipped: {', '.join(str(p) for p in files.values())}")

@@ -283,7 +283,7 @@ def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, tit
     provenance : mapping
         What was run (scenario, scenario_hash, horizon, scale, seed, replicates, replicate_seeds,
         targets, params, overrides, workers, wall_seconds, version, created), as
-        :func:`coexist.calibration.validation.validate` writes it in validation.json.
+        :func:`coexist.api.validate` writes it in validation.json.
     title : str, optional
     """
     from plotly.offline import get_plotlyjs
