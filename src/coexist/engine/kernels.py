@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import NamedTuple
 
 import numpy as np
 from numba import get_thread_id, njit, prange
@@ -48,7 +49,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
 )
 from coexist.engine.state import GONE
 
-__all__ = ["host_month", "home_month", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = ["host_month", "home_month", "Employers", "MonthInputs", "Tallies", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 # A chunk is every 64th block of people, so that each thread gets its share of the people
@@ -168,6 +169,44 @@ def death_table(mortality_annual: float, max_age_months: int = 1440) -> np.ndarr
     return np.minimum(mortality_annual * np.exp(GOMPERTZ_SLOPE * (ages - 40.0)) / 12.0, 1.0)
 
 
+class Employers(NamedTuple):
+    """The employers as the host pass reads them, one entry per employer."""
+
+    premium: np.ndarray  # wage factor
+    log_premium: np.ndarray  # its logarithm (the wage gap pushes absconding)
+    abusive: np.ndarray  # int8: 1 for an abusive employer
+
+
+class MonthInputs(NamedTuple):
+    """What the passes of one month read besides the people, the rules and the parameters."""
+
+    n: int  # rows in use
+    month: int
+    seed: int
+    abroad: int  # the code of "abroad" in the flows
+    death_by_age: np.ndarray  # monthly chance of death by age in months (death_table)
+    home_wage: np.ndarray  # [origin] this month
+    f12: np.ndarray  # [origin] returnee job finding within 12 months
+    sector_factor: np.ndarray  # [sector] wage factor
+    employers: Employers
+    cap_open: np.ndarray  # [status, sector] room left under the caps (host pass)
+    place_prob: np.ndarray  # [origin, level] chance of placement by bilateral matching (home pass)
+    remigration_gain: np.ndarray  # [origin] pull of the host wage (home pass)
+    host_blocks: np.ndarray  # uint8 per block: may hold people in the host (kept by the passes)
+    home_blocks: np.ndarray  # uint8 per block: may hold people at origin (kept by the passes)
+
+
+class Tallies(NamedTuple):
+    """The passes' output buffers, zeroed before a month: per thread (whole counts) or per
+    chunk (sums of money and skill, added in chunk order)."""
+
+    flows: np.ndarray  # [thread, flow, from, to, origin, sector]
+    measures: np.ndarray  # [chunk, origin, measure]
+    headcount: np.ndarray  # [thread, employer] regular workers at the end of the host pass
+    fresh: np.ndarray  # [thread, origin, level] people who came home this month
+    tenure: np.ndarray  # [thread, status, origin] months in status of the people in the host
+
+
 @njit(inline="always", cache=True)
 def _ages_out(i, st, o, sec, age, key, retire, death_by_age, fl, status, applying, abroad):
     """Age one month; True if the person left the model (retirement age or death), which
@@ -206,44 +245,38 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
     return home_wage * premium * (p_job + (1.0 - p_job) * P[P_FALLBACK])
 
 
-@njit(cache=True)
-def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad):
-    """One month in the host for every person there (steps 3-8).
-
-    `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
-    The pass also counts, per thread, the regular workers per employer at the end of the
-    pass (`headcount` [thread, employer]) and the people who came home this month by
-    origin and certified level (`fresh` [thread, origin, level]), so that no separate
-    census of the population is needed between the passes, and the months in status of
-    the people in the host at the end of the month (`tenure` [thread, status, origin]).
-    """
-    _host_pass(
-        n, S.pid, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
-        S.status_total, S.prev_status, S.skill, S.cert, S.language, S.debt, S.savings, S.family,
-        S.target_earner, S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.overstay, S.forfeited,
-        R.irregular, R.returned, R.kind, R.wage, R.max_stay, R.max_total, R.permit, R.renewable, R.job_change,
-        R.job_change_after, R.family_allowed, R.leaving_ends_right, R.exit_rate, R.tr_from, R.tr_to,
-        R.tr_min_months, R.tr_min_abroad, R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard,
-        R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
-        R.recognition, R.cumulative,
-        P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-        death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
-    )
-
-
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def _host_pass(
-    n, pid, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
-    prev_status, skill, cert, language, debt, savings, family, target_earner, age, months_home, employed_home,
-    ban_until, applying, overstay, forfeited,
-    irregular, returned, kind, wage_of, max_stay, max_total, permit, renewable, job_change, job_change_after,
-    family_allowed, leaving_ends_right, exit_rate, tr_from, tr_to, tr_min_months, tr_min_abroad, tr_test,
-    tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
-    detection, ban, matching, recognition, cumulative,
-    P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-    death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
-):
+def host_month(S, R, P, M, out):
+    """One month in the host for every person there (steps 3-8): `S` the people (State),
+    `R` this month's rules (MonthRules), `P` the parameters (in PARAM_NAMES order), `M` the
+    month's inputs (MonthInputs), `out` the buffers it adds to (Tallies).
+
+    Besides flows and measures, the pass counts per thread the regular workers per
+    employer at the end of the pass, the people who came home this month by origin and
+    certified level, and the months in status of the people in the host at the end of
+    the month, so that no separate census of the population is needed between passes.
+    """
+    # The loop reads plain local arrays: a parallel loop cannot take records of mixed
+    # types (numba passes only arrays and scalars into it), so they are opened here, by name.
+    pid, status, origin, sector, employer = S.pid, S.status, S.origin, S.sector, S.employer
+    months_in_status, months_in_stay, months_abroad = S.months_in_status, S.months_in_stay, S.months_abroad
+    status_total, prev_status, skill, cert, language = S.status_total, S.prev_status, S.skill, S.cert, S.language
+    debt, savings, family, target_earner, age = S.debt, S.savings, S.family, S.target_earner, S.age
+    months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
+    overstay, forfeited = S.overstay, S.forfeited
+    irregular, returned, kind, wage_of = R.irregular, R.returned, R.kind, R.wage
+    max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
+    job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
+    leaving_ends_right, exit_rate = R.leaving_ends_right, R.exit_rate
+    tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
+    tr_test, tr_language, tr_sector_ok, tr_open, tr_hazard = R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard
+    rp_from, rp_to, rp_min_completed, rp_test, rp_open = R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open
+    detection, ban, matching, recognition, cumulative = R.detection, R.ban, R.matching, R.recognition, R.cumulative
+    n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
+    home_wage, f12, sector_factor, cap_open = M.home_wage, M.f12, M.sector_factor, M.cap_open
+    emp_premium, emp_log_premium, emp_abusive = M.employers.premium, M.employers.log_premium, M.employers.abusive
+    host_blocks, home_blocks = M.host_blocks, M.home_blocks
+    flows, measures, headcount, fresh, tenure = out.flows, out.measures, out.headcount, out.fresh, out.tenure
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
     annuity = _annuity(delta, horizon)
@@ -527,28 +560,23 @@ def _arrive_home(i, status, months_home, employed_home, applying, savings, skill
     savings[i] = 0.0
 
 
-@njit(cache=True)
-def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows,
-               measures, abroad):
-    """One month at origin for every returnee (steps 9-11)."""
-    _home_pass(
-        n, S.pid, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
-        S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.apply_status, S.forfeited,
-        R.returned, R.kind, R.admits, R.max_total, R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to,
-        R.rp_cooldown, R.rp_min_completed, R.rp_test, R.rp_open, R.support,
-        P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures,
-        abroad,
-    )
-
-
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def _home_pass(
-    n, pid, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
-    employed_home, ban_until, applying, apply_status, forfeited,
-    returned, kind, admits, max_total, leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown,
-    rp_min_completed, rp_test, rp_open, support,
-    P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures, abroad,
-):
+def home_month(S, R, P, M, out):
+    """One month at origin for every returnee (steps 9-11); the arguments as for host_month
+    (it adds to `out.flows` and `out.measures` only)."""
+    # opened by name into local arrays, as in host_month
+    pid, status, origin, sector, months_in_status = S.pid, S.status, S.origin, S.sector, S.months_in_status
+    status_total, prev_status, skill, cert, age = S.status_total, S.prev_status, S.skill, S.cert, S.age
+    months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
+    apply_status, forfeited = S.apply_status, S.forfeited
+    returned, kind, admits, max_total = R.returned, R.kind, R.admits, R.max_total
+    leaving_ends_right, cooldown_of, support = R.leaving_ends_right, R.reentry_cooldown, R.support
+    rp_from, rp_to, rp_cooldown, rp_min_completed = R.rp_from, R.rp_to, R.rp_cooldown, R.rp_min_completed
+    rp_test, rp_open = R.rp_test, R.rp_open
+    n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
+    place_prob, f12, remigration_gain = M.place_prob, M.f12, M.remigration_gain
+    host_blocks, home_blocks = M.host_blocks, M.home_blocks
+    flows, measures = out.flows, out.measures
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
     employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]

@@ -12,9 +12,9 @@ Random numbers come from the same counter-based stream as the compiled passes
 so the reference and the kernels make the same decisions and tests can compare the
 resulting state arrays exactly.
 
-Buffers: the compiled passes add flows into ``flows[thread]`` and measures into
-``measures[chunk]``; the reference adds everything into ``flows[0]`` and
-``measures[0]``, so compare the sums over the first axis.
+Buffers (kernels.Tallies): the compiled passes add flows into ``out.flows[thread]`` and
+measures into ``out.measures[chunk]``; the reference adds everything into ``out.flows[0]``
+and ``out.measures[0]``, so compare the sums over the first axis.
 
 Where docs/model.md and the compiled passes read differently, this follows the compiled
 passes (the tests compare against them): the stay limit and the early-return factor count
@@ -240,9 +240,7 @@ def _arrive_home(S, me, came_home, rows, returned):
     S.savings[rows] = 0.0
 
 
-def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
-                         f12, cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh,
-                         tenure, abroad):
+def host_month_reference(S, R, P, M, out):
     """One month in the host for everyone there (steps 3-8), as kernels.host_month (which
     also keeps the block flags, a saving of work that changes no result; they are not used here).
 
@@ -250,9 +248,11 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     step selects (by mask) the positions of `rows` still eligible for it. Someone who leaves
     the host (ages out, dies, returns, is removed, exits) is dropped from `live`.
     """
-    fl = flows[0]
-    me = measures[0]
-    came_home = fresh[0]
+    n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
+    sector_factor, home_wage, f12, cap_open, death_by_age = M.sector_factor, M.home_wage, M.f12, M.cap_open, M.death_by_age
+    fl = out.flows[0]
+    me = out.measures[0]
+    came_home = out.fresh[0]
     irregular, returned = int(R.irregular), int(R.returned)
     wage_of = _f64(R.wage)
     kind = _i64(R.kind)
@@ -294,9 +294,9 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     e = _i64(S.employer[rows])
     has_employer = ~irr & (e >= 0)
     e0 = np.maximum(e, 0)
-    premium = np.where(has_employer, emp_premium[e0], 1.0)
-    log_premium = np.where(has_employer, emp_log_premium[e0], 0.0)
-    abusive = np.where(has_employer, _f64(emp_abusive[e0]), 0.0)
+    premium = np.where(has_employer, M.employers.premium[e0], 1.0)
+    log_premium = np.where(has_employer, M.employers.log_premium[e0], 0.0)
+    abusive = np.where(has_employer, _f64(M.employers.abusive[e0]), 0.0)
     skill = _f64(S.skill[rows])
     irregular_base = np.where(prev > 0, wage_of[np.maximum(prev, 0)], wage_of[1])
     wage = np.where(
@@ -517,19 +517,20 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     mobile = regular & _job_change_allowed(R, st, S.months_in_status[rows])
     _add_measure(me, M_MOBILITY, o[mobile], np.ones(mobile.sum()))
     employed = _i64(S.employer[rows[regular]])
-    np.add.at(headcount[0], employed[employed >= 0], 1)
-    np.add.at(tenure[0], (st[live], o[live]), _i64(S.months_in_status[r]))
+    np.add.at(out.headcount[0], employed[employed >= 0], 1)
+    np.add.at(out.tenure[0], (st[live], o[live]), _i64(S.months_in_status[r]))
 
 
 # ----- the home pass --------------------------------------------------------------------
 
 
-def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks,
-                         home_blocks, flows, measures, abroad):
+def home_month_reference(S, R, P, M, out):
     """One month at origin for every returnee (steps 9-11), as kernels.home_month (without
     its block flags)."""
-    fl = flows[0]
-    me = measures[0]
+    n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
+    place_prob, f12, remigration_gain, death_by_age = M.place_prob, M.f12, M.remigration_gain, M.death_by_age
+    fl = out.flows[0]
+    me = out.measures[0]
     returned = int(R.returned)
     kind = _i64(R.kind)
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]

@@ -157,17 +157,17 @@ class _Run:
         self.tenure_rows: list[np.ndarray] = []  # [status, origin] months in status, people in the host
         self.agent_months = 0
 
-    def _kernel_buffers(self):
-        """Per-thread flow counts, per-chunk measures, and per-thread employer headcounts,
-        returnee arrivals and months in status for the compiled passes, zeroed."""
+    def _tallies(self) -> kernels.Tallies:
+        """The compiled passes' buffers (per-thread flows, per-chunk measures, per-thread
+        employer headcounts, returnee arrivals and months in status), zeroed."""
         threads = numba.get_num_threads()
-        if getattr(self, "_buffers", None) is None or self._buffers[0].shape[0] != threads:
-            self._buffers = (
-                np.zeros((threads, *self.flow_shape)),
-                np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
-                np.zeros((threads, self.n_emp), dtype=np.int64),
-                np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
-                np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
+        if getattr(self, "_buffers", None) is None or self._buffers.flows.shape[0] != threads:
+            self._buffers = kernels.Tallies(
+                flows=np.zeros((threads, *self.flow_shape)),
+                measures=np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
+                headcount=np.zeros((threads, self.n_emp), dtype=np.int64),
+                fresh=np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
+                tenure=np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
             )
         for buffer in self._buffers:
             buffer[...] = 0
@@ -305,17 +305,19 @@ class _Run:
         # steps 3-8 in the host
         cap_room = T.caps[t] * self.scale - counts
         cap_open = cap_room > 0
-        thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure = self._kernel_buffers()
-        kernels.host_month(
-            self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
-            W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, self.host_blocks, self.home_blocks,
-            thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure, self.abroad,
+        out = self._tallies()
+        inputs = kernels.MonthInputs(
+            n=self.n, month=month, seed=self.seed, abroad=self.abroad, death_by_age=self.death_by_age,
+            home_wage=home_wage, f12=W.f12, sector_factor=W.sector_factor, employers=W.employers, cap_open=cap_open,
+            place_prob=np.zeros((N_ORIGIN, 3)), remigration_gain=np.zeros(N_ORIGIN),  # set for the home pass
+            host_blocks=self.host_blocks, home_blocks=self.home_blocks,
         )
-        self.tenure_rows.append(thread_tenure.sum(axis=0))
-        host_flows = _thread_total(thread_flows)
+        kernels.host_month(self.S, rules, P, inputs, out)
+        self.tenure_rows.append(out.tenure.sum(axis=0))
+        host_flows = _thread_total(out.flows)
         _apply_flows(by_group, host_flows)
-        headcount = thread_heads.sum(axis=0).astype(np.float64)
-        fresh = thread_fresh.sum(axis=0).astype(np.float64)
+        headcount = out.headcount.sum(axis=0).astype(np.float64)
+        fresh = out.fresh.sum(axis=0).astype(np.float64)
         clock.lap("host pass (steps 3-8)")
         # job changers (employer -2) move to a firm with a vacancy in their field
         movers = kernels.job_changers(self.n, self.S.employer, self.host_blocks)
@@ -338,14 +340,11 @@ class _Run:
         # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
         place_prob = self._placement_probabilities(t, fresh)
         gain = self._remigration_gain(t, home_wage)
-        kernels.home_month(
-            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, self.host_blocks,
-            self.home_blocks, thread_flows, chunk_measures, self.abroad,
-        )
-        all_flows = _thread_total(thread_flows)
+        kernels.home_month(self.S, rules, P, inputs._replace(place_prob=place_prob, remigration_gain=gain), out)
+        all_flows = _thread_total(out.flows)
         _apply_flows(by_group, all_flows - host_flows)
         flows += all_flows
-        measures += chunk_measures.sum(axis=0)
+        measures += out.measures.sum(axis=0)
         clock.lap("home pass (steps 9-11)")
 
         # non-programme statuses: entries from abroad

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coexist.codes import ORIGINS, SECTORS
-from coexist.engine.kernels import PARAM_NAMES, pick_employers
+from coexist.engine.kernels import PARAM_NAMES, Employers, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
@@ -54,9 +54,7 @@ class World:
     sector_factor: np.ndarray  # [sector]
     emp_sector: np.ndarray  # [employer] sector code
     emp_share: np.ndarray  # [employer] share of its sector's demand
-    emp_premium: np.ndarray
-    emp_log_premium: np.ndarray
-    emp_abusive: np.ndarray
+    employers: Employers  # [employer] wage premium and abuse, as the host pass reads them
     sector_employers: list  # per sector: employer ids
     demand0: np.ndarray  # [sector] at the simulated scale
     demand_index: np.ndarray  # [month, sector]
@@ -208,9 +206,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         sector_factor=_sector_factors(scenario),
         emp_sector=emp_sector,
         emp_share=emp_share,
-        emp_premium=emp_premium,
-        emp_log_premium=np.log(emp_premium),
-        emp_abusive=emp_abusive,
+        employers=Employers(premium=emp_premium, log_premium=np.log(emp_premium), abusive=emp_abusive),
         sector_employers=sector_employers,
         demand0=demand0,
         demand_index=demand_index,
