@@ -258,3 +258,14 @@ def test_comparison_detects_a_perturbed_reference():
     with pytest.raises(AssertionError, match="applying|apply_status"):
         _assert_same(home, compiled_home, _replay(home, compiled=False, P=P))
 
+
+
+def test_passes_match_reference_with_every_parameter_distinct():
+    """The reference reads the parameters by name, the kernels by their P_* indices: with
+    each parameter moved by its own small factor (so that no two share a value), both still
+    agree, which they would not if an index pointed at another name."""
+    for call in _a_host_and_home_call():
+        factors = 1.0 + 1e-3 * np.arange(1, len(PARAM_NAMES) + 1)
+        P = call.P * factors + 1e-6 * np.arange(1, len(PARAM_NAMES) + 1) * (call.P == 0.0)
+        assert len(set(P.tolist())) == len(PARAM_NAMES)
+        _assert_same(call, _replay(call, compiled=True, P=P), _replay(call, compiled=False, P=P))

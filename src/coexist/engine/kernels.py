@@ -31,6 +31,26 @@ from typing import NamedTuple
 import numpy as np
 from numba import get_thread_id, njit, prange
 
+from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
+    SLOT_ABSCOND,
+    SLOT_CHOICE,
+    SLOT_DEPART,
+    SLOT_DETECT,
+    SLOT_EARLY_RETURN,
+    SLOT_EXIT,
+    SLOT_FAMILY,
+    SLOT_HOME_JOB,
+    SLOT_JOB_CHANGE,
+    SLOT_LANGUAGE,
+    SLOT_REMIGRATE,
+    SLOT_TEST,
+    SLOT_TRANSITION,
+    draw,
+    draw_from_key,
+    month_key,
+    person_key,
+)
+from coexist.engine.state import GONE
 from coexist.policy.rules import (
     KIND_PROGRAMME,
     best_transition,
@@ -40,14 +60,6 @@ from coexist.policy.rules import (
     remaining,
     way_back,
 )
-from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
-    SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
-    draw,
-    draw_from_key,
-    month_key,
-    person_key,
-)
-from coexist.engine.state import GONE
 
 __all__ = ["host_month", "home_month", "Employers", "MonthInputs", "Tallies", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
@@ -78,8 +90,24 @@ FLOW_TYPES = (
     "death",
     "exit",
 )
-F_ENTRY, F_REENTRY, F_RETURN, F_JOB, F_ABSCOND, F_OVERSTAY, F_REMOVAL, F_DEPART, F_UPGRADE = range(9)
-F_PLACEMENT, F_JOBHOME, F_COHORT, F_AGEOUT, F_DEATH, F_EXIT = range(9, 15)
+# Indices are looked up from the names, never counted by hand: a reordered or renamed
+# name moves its index with it (or fails here). Compiled code reads them as constants.
+FLOW_INDEX = {name: k for k, name in enumerate(FLOW_TYPES)}
+F_ENTRY = FLOW_INDEX["entry"]
+F_REENTRY = FLOW_INDEX["reentry"]
+F_RETURN = FLOW_INDEX["return"]
+F_JOB = FLOW_INDEX["job_change"]
+F_ABSCOND = FLOW_INDEX["abscond"]
+F_OVERSTAY = FLOW_INDEX["overstay"]
+F_REMOVAL = FLOW_INDEX["removal"]
+F_DEPART = FLOW_INDEX["voluntary_departure"]
+F_UPGRADE = FLOW_INDEX["upgrade"]
+F_PLACEMENT = FLOW_INDEX["placement_home"]
+F_JOBHOME = FLOW_INDEX["job_found_home"]
+F_COHORT = FLOW_INDEX["cohort_in"]
+F_AGEOUT = FLOW_INDEX["age_out"]
+F_DEATH = FLOW_INDEX["death"]
+F_EXIT = FLOW_INDEX["exit"]
 
 MEASURE_NAMES = (
     "earnings",
@@ -97,8 +125,21 @@ MEASURE_NAMES = (
     "returnees_employed_12m",
     "placements_home",
 )
-(M_EARN, M_HOMECF, M_REMIT, M_DEBT, M_WORKERS, M_REGULAR, M_MOBILITY, M_FAMILY, M_SKILL, M_EXPERIENCED,
- M_SKILLHOME, M_REACH12, M_EMP12, M_PLACED) = range(14)
+MEASURE_INDEX = {name: k for k, name in enumerate(MEASURE_NAMES)}
+M_EARN = MEASURE_INDEX["earnings"]
+M_HOMECF = MEASURE_INDEX["home_wage_counterfactual"]
+M_REMIT = MEASURE_INDEX["remittances"]
+M_DEBT = MEASURE_INDEX["debt"]
+M_WORKERS = MEASURE_INDEX["workers_in_host"]
+M_REGULAR = MEASURE_INDEX["regular_months"]
+M_MOBILITY = MEASURE_INDEX["mobility_months"]
+M_FAMILY = MEASURE_INDEX["family_in_host"]
+M_SKILL = MEASURE_INDEX["skill_sum_host"]
+M_EXPERIENCED = MEASURE_INDEX["experienced_workers"]
+M_SKILLHOME = MEASURE_INDEX["skill_years_home"]
+M_REACH12 = MEASURE_INDEX["returnees_reaching_12m"]
+M_EMP12 = MEASURE_INDEX["returnees_employed_12m"]
+M_PLACED = MEASURE_INDEX["placements_home"]
 
 # Behavioural parameters read by the kernels, by position in the vector P.
 PARAM_NAMES = (
@@ -148,11 +189,52 @@ PARAM_NAMES = (
     "beta_gain",
     "home_fallback_income_share",
 )
-(P_LIVING, P_REPAY, P_INTEREST, P_REMIT, P_RSKILL, P_IRRWAGE, P_LEARN, P_TSLOPE, P_THR1, P_THR2, P_LANG,
- P_J0, P_JABUSE, P_JGAP, P_A0, P_AABUSE, P_ATIE, P_ADEBT, P_AGAP, P_AOPTION, P_VIRR, P_HORIZON, P_DISCOUNT,
- P_CSCALE, P_THOME, P_TFAMILY, P_NU, P_GDEBT, P_GDETECT, P_IRRCONST, P_R0, P_REARLY, P_TARGET, P_REXP,
- P_RMATCH, P_MINSTAY, P_F12, P_G0, P_TEMPLOYED, P_F0, P_FAMCUT, P_RETIRE, P_MORT, P_BGAIN,
- P_FALLBACK) = range(45)
+PARAM_INDEX = {name: k for k, name in enumerate(PARAM_NAMES)}
+P_LIVING = PARAM_INDEX["living_cost_jpy"]
+P_REPAY = PARAM_INDEX["repayment_share"]
+P_INTEREST = PARAM_INDEX["debt_interest_monthly"]
+P_REMIT = PARAM_INDEX["remittance_share"]
+P_RSKILL = PARAM_INDEX["skill_wage_return"]
+P_IRRWAGE = PARAM_INDEX["irregular_wage_factor"]
+P_LEARN = PARAM_INDEX["learning_rate"]
+P_TSLOPE = PARAM_INDEX["test_slope"]
+P_THR1 = PARAM_INDEX["test_threshold_ssw1"]
+P_THR2 = PARAM_INDEX["test_threshold_ssw2"]
+P_LANG = PARAM_INDEX["language_rate"]
+P_J0 = PARAM_INDEX["job_change_base"]
+P_JABUSE = PARAM_INDEX["job_change_abuse"]
+P_JGAP = PARAM_INDEX["job_change_gap"]
+P_A0 = PARAM_INDEX["abscond_base"]
+P_AABUSE = PARAM_INDEX["abscond_abuse"]
+P_ATIE = PARAM_INDEX["abscond_tie"]
+P_ADEBT = PARAM_INDEX["abscond_debt"]
+P_AGAP = PARAM_INDEX["abscond_gap"]
+P_AOPTION = PARAM_INDEX["abscond_option"]
+P_VIRR = PARAM_INDEX["irregular_departure_rate"]
+P_HORIZON = PARAM_INDEX["decision_horizon_months"]
+P_DISCOUNT = PARAM_INDEX["discount_monthly"]
+P_CSCALE = PARAM_INDEX["choice_scale"]
+P_THOME = PARAM_INDEX["theta_home"]
+P_TFAMILY = PARAM_INDEX["theta_family"]
+P_NU = PARAM_INDEX["nu_option"]
+P_GDEBT = PARAM_INDEX["gamma_debt"]
+P_GDETECT = PARAM_INDEX["gamma_detect"]
+P_IRRCONST = PARAM_INDEX["irregular_constant"]
+P_R0 = PARAM_INDEX["return_hazard_base"]
+P_REARLY = PARAM_INDEX["return_hazard_early_factor"]
+P_TARGET = PARAM_INDEX["savings_target_months"]
+P_REXP = PARAM_INDEX["experience_premium_annual"]
+P_RMATCH = PARAM_INDEX["match_premium_annual"]
+P_MINSTAY = PARAM_INDEX["min_stay_for_premium_months"]
+P_F12 = PARAM_INDEX["returnee_job_finding_12m"]
+P_G0 = PARAM_INDEX["remigration_base"]
+P_TEMPLOYED = PARAM_INDEX["theta_employed"]
+P_F0 = PARAM_INDEX["family_formation_rate"]
+P_FAMCUT = PARAM_INDEX["family_remittance_cut"]
+P_RETIRE = PARAM_INDEX["retirement_age_years"]
+P_MORT = PARAM_INDEX["mortality_annual"]
+P_BGAIN = PARAM_INDEX["beta_gain"]
+P_FALLBACK = PARAM_INDEX["home_fallback_income_share"]
 
 
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from coexist.codes import NO_SECTOR, ORIGINS, SECTORS
 from coexist.engine import kernels
+from coexist.engine.end_state import end_state_table
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
@@ -19,7 +20,15 @@ from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
-from coexist.policy.rules import JOB_FREE
+from coexist.policy.dated import evaluate
+from coexist.policy.rules import (
+    JOB_FREE,
+    KIND_DESIGNATED,
+    KIND_PROGRAMME,
+    KIND_SETTLED,
+    KIND_SKILLED,
+    KIND_STUDY,
+)
 from coexist.policy.rules import month_rules as _month_rules
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.schema import Scenario
@@ -27,7 +36,6 @@ from coexist.scenario.schema import Scenario
 __all__ = ["simulate", "ABROAD"]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
-KIND_PROGRAMME = 0
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
 PHASE_ADMIT, PHASE_INFLOW = 1, 2
@@ -35,15 +43,14 @@ PHASE_ADMIT, PHASE_INFLOW = 1, 2
 
 def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
     """Monthly living cost in the host currency, growing with host wages."""
-    from coexist.policy.dated import evaluate
-
     base = scenario.economy.living_cost
     start = evaluate(base, T.months) if base is not None else np.full(len(T.months), params["living_cost_jpy"])
     return start * T.host_wage_index
 
 
 def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
-    by_kind = {1: "exit_rate_professional", 2: "exit_rate_student", 3: "exit_rate_status_based", 4: "exit_rate_designated"}
+    by_kind = {KIND_SKILLED: "exit_rate_professional", KIND_STUDY: "exit_rate_student",
+               KIND_SETTLED: "exit_rate_status_based", KIND_DESIGNATED: "exit_rate_designated"}
     out = np.zeros(T.n_status)
     for code, kind in enumerate(T.kind):
         if int(kind) in by_kind:
@@ -135,9 +142,8 @@ class _Run:
         self.living = _living_costs(scenario, self.T, p)
         self.entry_pass_share = _entry_pass_shares(self.T, p)
         self.P_living = PARAM_NAMES.index("living_cost_jpy")
-        study = 2
         self.default_hazard = np.where(
-            self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
+            self.T.kind[self.T.tr_from.astype(np.int64)] == KIND_STUDY, p["student_to_professional_rate"], 0.0
         ) if self.T.tr_from.size else np.zeros(0)
         self.n_emp = self.W.emp_sector.shape[0]
         self.sector_first, self.sector_count = sector_ranges(self.W.sector_employers)
@@ -682,8 +688,6 @@ def simulate(
     stocks, flows, demand, measures = run.tables()
     final = None
     if end_state:
-        from coexist.engine.end_state import end_state_table
-
         final = end_state_table(run.S, run.n, run.T.status_names, int(run.T.months[-1]), float(scale))
     run.clock.lap("output tables")
     return SimulationResult(

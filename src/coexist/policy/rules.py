@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from coexist.policy.tables import RegimeTables
+from coexist.scenario.schema import JOB_CHANGE_RULES, STATUS_KINDS
 
 __all__ = [
     "MonthRules",
@@ -27,8 +28,17 @@ __all__ = [
     "NO_LIMIT",
 ]
 
-KIND_PROGRAMME = 0
-JOB_NEVER, JOB_AFTER, JOB_WITHIN, JOB_FREE = 0, 1, 2, 3
+# Codes of the status kinds and job-change rules, looked up from their names (compiled
+# code reads them as constants).
+KIND_PROGRAMME = STATUS_KINDS.index("programme")
+KIND_SKILLED = STATUS_KINDS.index("skilled")
+KIND_STUDY = STATUS_KINDS.index("study")
+KIND_SETTLED = STATUS_KINDS.index("settled")
+KIND_DESIGNATED = STATUS_KINDS.index("designated")
+JOB_NEVER = JOB_CHANGE_RULES.index("never")
+JOB_AFTER = JOB_CHANGE_RULES.index("after")
+JOB_WITHIN = JOB_CHANGE_RULES.index("within_field")
+JOB_FREE = JOB_CHANGE_RULES.index("free")
 NO_LIMIT = 1 << 30
 
 

@@ -13,11 +13,15 @@ import numpy as np
 from coexist.codes import SECTORS
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
-from coexist.scenario.schema import JOB_CHANGE_RULES, STATUS_KINDS, Scenario
+from coexist.scenario.schema import (
+    JOB_CHANGE_RULES,
+    STATUS_KINDS,
+    TEST_LEVELS,
+    Scenario,
+)
 
 __all__ = ["RegimeTables", "compile_regime", "TEST_LEVELS", "NO_CAP"]
 
-TEST_LEVELS = ("none", "ssw1", "ssw2")
 NO_CAP = np.float64(np.inf)
 
 
