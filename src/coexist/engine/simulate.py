@@ -29,10 +29,8 @@ from coexist.policy.rules import (
     KIND_SETTLED,
     KIND_SKILLED,
     KIND_STUDY,
-    MonthRules,
-    month_rules,
 )
-from coexist.policy.tables import RegimeTables, compile_regime
+from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, month_rules
 from coexist.scenario.schema import Scenario
 
 __all__ = ["simulate", "ABROAD"]
@@ -389,7 +387,7 @@ class _Run:
     def _at_home(self, m: _Month) -> None:
         """Steps 9-11 at origin: bilateral matching capacity for this month's returnees
         (ranked by certified skill), then the compiled home pass."""
-        place_prob = self._placement_probabilities(m.t, m.fresh)
+        place_prob = self._placement_probabilities(m.rules.matching, m.fresh)
         gain = self._remigration_gain(m.t, m.home_wage)
         kernels.home_month(self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out)
         all_flows = _thread_total(m.out.flows)
@@ -582,14 +580,14 @@ class _Run:
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
 
-    def _placement_probabilities(self, t, by):
+    def _placement_probabilities(self, share, by):
         """Chance that a returnee arriving this month is placed, by origin and certified level.
 
-        `by` counts this month's returnees by origin and certified level; the channel's
-        capacity goes to the highest level first.
+        `share` is the bilateral channel's capacity as a share of this month's returnees;
+        `by` counts them by origin and certified level; the capacity goes to the highest
+        level first.
         """
         place = np.zeros((N_ORIGIN, 3))
-        share = self.T.matching[t]
         if share <= 0 or by.sum() == 0:
             return place
         capacity = share * by.sum(axis=1)
