@@ -22,22 +22,22 @@ def test_no_block_with_people_is_skipped(monkeypatch):
     real_host, real_home = kernels.host_month, kernels.home_month
     checked = {"host": 0, "home": 0, "skipped": 0}
 
-    def host(n, S, R, *rest):
-        host_blocks = rest[-8]
+    def host(S, R, P, M, out):
+        n, host_blocks = M.n, M.host_blocks
         status = S.status[:n]
         held = _blocks_holding(np.flatnonzero((status > 0) & (status != R.returned)), host_blocks.size)
         assert not np.any(held & (host_blocks == 0))
         checked["host"] += 1
         checked["skipped"] += int(np.count_nonzero(host_blocks[: -(-n // kernels.BLOCK)] == 0))
-        return real_host(n, S, R, *rest)
+        return real_host(S, R, P, M, out)
 
-    def home(n, S, R, *rest):
-        home_blocks = rest[-4]
+    def home(S, R, P, M, out):
+        n, home_blocks = M.n, M.home_blocks
         held = _blocks_holding(np.flatnonzero(S.status[:n] == R.returned), home_blocks.size)
         assert not np.any(held & (home_blocks == 0))
         checked["home"] += 1
         checked["skipped"] += int(np.count_nonzero(home_blocks[: -(-n // kernels.BLOCK)] == 0))
-        return real_home(n, S, R, *rest)
+        return real_home(S, R, P, M, out)
 
     real_applicants, real_job_changers = kernels.applicants, kernels.job_changers
 
@@ -81,11 +81,11 @@ def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
         assert returnees.size == 0 or np.all(status[returnees[0]:] == run.T.returned)  # the returnees come last
         region["rows"] = slice(returnees[0], run.n) if returnees.size else slice(0, 0)
 
-    def host(n, S, R, *rest):
+    def host(S, R, P, M, out):
         status = S.status[region["rows"]]
         assert np.all((status == R.returned) | (status == -1))
         checked["months"] += region["rows"].stop > region["rows"].start
-        return real_host(n, S, R, *rest)
+        return real_host(S, R, P, M, out)
 
     real_reenter = run._reenter
 

@@ -38,24 +38,35 @@ SCENARIOS = {
 
 
 class Call(NamedTuple):
-    """One compiled pass as the engine called it, with the state as it was before."""
+    """One compiled pass as the engine called it, with the state and inputs as they were before."""
 
     name: str  # "host" or "home"
-    n: int
     S: State
     R: tuple
     P: np.ndarray
-    month: int
-    seed: int
-    inputs: tuple  # the arguments between `seed` and the flows buffer
-    flows_shape: tuple
-    measures_shape: tuple
-    tally_shapes: tuple  # host pass: per-thread employer headcounts, returnee arrivals, months in status
-    abroad: int
+    M: kernels.MonthInputs
+    out_shapes: tuple  # the shapes of the Tallies buffers
+
+    @property
+    def n(self):
+        return self.M.n
+
+    @property
+    def month(self):
+        return self.M.month
+
+    @property
+    def seed(self):
+        return self.M.seed
 
 
-def _copy(S: State) -> State:
-    return State(*(a.copy() for a in S))
+def _copy(record):
+    """A copy of a record of arrays (nested records and plain values too)."""
+    if isinstance(record, np.ndarray):
+        return record.copy()
+    if isinstance(record, tuple):
+        return type(record)(*(_copy(field) for field in record))
+    return record
 
 
 @functools.cache
@@ -68,16 +79,9 @@ def _captured(name: str):
     real = {"host": kernels.host_month, "home": kernels.home_month}
 
     def recorder(which):
-        def record(n, S, R, P, month, seed, *rest):
-            if which == "host":
-                *inputs, flows, measures, headcount, fresh, tenure, abroad = rest
-                tallies = (headcount.shape, fresh.shape, tenure.shape)
-            else:
-                *inputs, flows, measures, abroad = rest
-                tallies = ()
-            calls.append(Call(which, n, _copy(S), R, P.copy(), month, seed, tuple(np.copy(a) for a in inputs),
-                              flows.shape, measures.shape, tallies, abroad))
-            return real[which](n, S, R, P, month, seed, *rest)
+        def record(S, R, P, M, out):
+            calls.append(Call(which, _copy(S), R, P.copy(), _copy(M), tuple(a.shape for a in out)))
+            return real[which](S, R, P, M, out)
         return record
 
     try:
@@ -92,24 +96,30 @@ def _captured(name: str):
     return run, calls
 
 
-def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None, **options):
+def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None):
     """One month of the pass on a fresh copy of the recorded state: (state, flows, measures, tallies)."""
     S = _copy(call.S)
-    seed = call.seed if seed is None else seed
+    M = _copy(call.M)
+    if seed is not None:
+        M = M._replace(seed=seed)
     P = call.P if P is None else P
     R = call.R if R is None else R
+    threads = numba.get_num_threads() if compiled else 1
+    flows, measures, *tallies = call.out_shapes
+    out = kernels.Tallies(
+        flows=np.zeros((threads, *flows[1:])),
+        measures=np.zeros(measures),
+        **{name: np.zeros((threads, *shape[1:]), dtype=np.int64)
+           for name, shape in zip(kernels.Tallies._fields[2:], tallies)},
+    )
     if compiled:
-        flows = np.zeros((numba.get_num_threads(), *call.flows_shape[1:]))
-        measures = np.zeros(call.measures_shape)
         fn = kernels.host_month if call.name == "host" else kernels.home_month
     else:
-        flows = np.zeros((1, *call.flows_shape[1:]))
-        measures = np.zeros(call.measures_shape)
         fn = reference.host_month_reference if call.name == "host" else reference.home_month_reference
-    threads = flows.shape[0]
-    tallies = tuple(np.zeros((threads, *shape[1:]), dtype=np.int64) for shape in call.tally_shapes)
-    fn(call.n, S, R, P, call.month, seed, *call.inputs, flows, measures, *tallies, call.abroad, **options)
-    return S, flows.sum(axis=0), measures.sum(axis=0), tuple(t.sum(axis=0) for t in tallies)
+    fn(S, R, P, M, out)
+    # the home pass adds to flows and measures only
+    counted = out[2:] if call.name == "host" else ()
+    return S, out.flows.sum(axis=0), out.measures.sum(axis=0), tuple(t.sum(axis=0) for t in counted)
 
 
 def _assert_same(call: Call, compiled, ref):
@@ -137,9 +147,9 @@ def _assert_same(call: Call, compiled, ref):
         raise AssertionError(f"{where}: measure {MEASURE_NAMES[m]} (origin {o}) {m_c[o, m]!r} vs {m_r[o, m]!r}")
 
 
-def _check(call: Call, **options):
+def _check(call: Call):
     compiled = _replay(call, compiled=True)
-    ref = _replay(call, compiled=False, **options)
+    ref = _replay(call, compiled=False)
     _assert_same(call, compiled, ref)
     return compiled
 
@@ -216,7 +226,7 @@ def test_reference_matches_for_any_seed_and_month(seed, shift, which):
     """Other random streams (seed, and month as the stream key) from a state with ESD holders."""
     _, calls = _captured("tiny-circular")
     call = [c for c in calls if c.name == which][-1]
-    call = call._replace(seed=seed, month=call.month + shift)
+    call = call._replace(M=call.M._replace(seed=seed, month=call.month + shift))
     _check(call)
 
 
@@ -248,3 +258,14 @@ def test_comparison_detects_a_perturbed_reference():
     with pytest.raises(AssertionError, match="applying|apply_status"):
         _assert_same(home, compiled_home, _replay(home, compiled=False, P=P))
 
+
+
+def test_passes_match_reference_with_every_parameter_distinct():
+    """The reference reads the parameters by name, the kernels by their P_* indices: with
+    each parameter moved by its own small factor (so that no two share a value), both still
+    agree, which they would not if an index pointed at another name."""
+    for call in _a_host_and_home_call():
+        factors = 1.0 + 1e-3 * np.arange(1, len(PARAM_NAMES) + 1)
+        P = call.P * factors + 1e-6 * np.arange(1, len(PARAM_NAMES) + 1) * (call.P == 0.0)
+        assert len(set(P.tolist())) == len(PARAM_NAMES)
+        _assert_same(call, _replay(call, compiled=True, P=P), _replay(call, compiled=False, P=P))

@@ -8,7 +8,9 @@ data dated before 2017, so that no calibration target (2017 onwards) feeds it.
 from __future__ import annotations
 
 import functools
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
 
@@ -56,6 +58,14 @@ SEED_SECTOR_BY_STATUS: dict[str, tuple[float, ...]] = {
 CARE_BOOST: dict[str, float] = {"IDN": 2.0, "PHL": 2.0, "MMR": 2.0}
 
 _REFERENCES = ("2024-12", "2016-12")
+
+
+@functools.cache
+def _assumed() -> dict[str, dict]:
+    """The assumed values that fill the gaps of the official series (stock_assumptions.toml),
+    by name, with their ranges, sources and reasons; read once."""
+    text = (resources.files("coexist.data") / "stock_assumptions.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 @dataclass(frozen=True)
@@ -182,8 +192,8 @@ def _nationality_margins(status_total: float, assumptions: dict[str, Sourced]) -
             "assumption",
             f"Brazil 2024 is a gap in mhlw_by_nationality.csv: held at its last reported value "
             f"({last['year_end_october']}: {value:,.0f}, {_url(last)}); range spans 2017-2020 reported values",
-            low=117_000.0,
-            high=140_000.0,
+            low=_assumed()["workers_brazil_2024"]["low"],
+            high=_assumed()["workers_brazil_2024"]["high"],
         )
         out["BRA"] = bra
         assumptions["workers_brazil_2024"] = bra
@@ -215,23 +225,24 @@ def _industry_margins(status_total: float, assumptions: dict[str, Sourced]) -> d
     ref = "2024-10-31"
     manuf = rows["manufacturing"]
     n_manuf = _num(manuf, "value")
+    assumed = _assumed()
     food_share = Sourced(
-        0.25,
+        assumed["food_manufacturing_share_of_manufacturing"]["value"],
         "assumption",
         ref,
         "assumption",
         "share of food and beverage manufacturing in MHLW manufacturing (a gap): SSW food/beverage holders are "
         "~27% of SSW holders and ~40% of SSW manufacturing-type holders (ssw_by_field.csv, 2023-12/2024-09); "
         "TITP and status-based workers are more in metal/machinery work",
-        low=0.18,
-        high=0.32,
+        low=assumed["food_manufacturing_share_of_manufacturing"]["low"],
+        high=assumed["food_manufacturing_share_of_manufacturing"]["high"],
     )
     assumptions["food_manufacturing_share_of_manufacturing"] = food_share
     n_food = round(n_manuf * food_share.value)
     cons_sample = _num(sample["construction"], "value")
     all_sample = _num(sample["all"], "value")
     construction = Sourced(
-        180_000.0,
+        assumed["workers_construction_2024"]["value"],
         "assumption",
         ref,
         "assumption",
@@ -242,14 +253,14 @@ def _industry_margins(status_total: float, assumptions: dict[str, Sourced]) -> d
         high=round(cons_sample * status_total / all_sample, -3),
     )
     agriculture = Sourced(
-        60_000.0,
+        assumed["workers_agriculture_2024"]["value"],
         "assumption",
         ref,
         "assumption",
         "MHLW agriculture/forestry/fishery 2024 is a gap. SSW agriculture holders alone were 29,384 in "
         "September 2024 (ssw_by_field.csv); TITP in farming adds several tens of thousands",
-        low=45_000.0,
-        high=80_000.0,
+        low=assumed["workers_agriculture_2024"]["low"],
+        high=assumed["workers_agriculture_2024"]["high"],
     )
     assumptions["workers_construction_2024"] = construction
     assumptions["workers_agriculture_2024"] = agriculture
@@ -373,21 +384,22 @@ def _ssw_nationality_margins(n_ssw: float) -> dict[str, Sourced]:
 def _irregular(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.ndarray, float]:
     """Irregular stock by origin (former TITP overstayers) and the sector weights of construction."""
     row = _pick("overstayers", reference_date="2024-01-01")
+    assumed = _assumed()
     total = Sourced(
-        11_210.0,
+        assumed["irregular_titp_2024"]["value"],
         _url(row),
         "2024-01-01",
         "reported",
         "overstayers whose former status was TITP (note of the 1 January 2024 row: 'TITP 11,210'); most of the "
         f"{_num(row, 'illegal_overstayers'):,.0f} overstayers are former short-stay visitors and are not modelled. "
         "Upper bound if former designated-activities overstayers (8,189, many ex-TITP) are added: 19,399",
-        low=11_210.0,
-        high=19_399.0,
+        low=assumed["irregular_titp_2024"]["low"],
+        high=assumed["irregular_titp_2024"]["high"],
     )
     if "TITP 11,210" not in row["notes"]:
         raise DataError("overstayers.csv: the 2024-01-01 note must give the TITP-status count ('TITP 11,210').")
     absc = _pick("titp_disappearances", year="2023")
-    named = {"VNM": 5481.0, "MMR": 1765.0, "CHN": 816.0}
+    named = _counts_by_origin(assumed["titp_absconders_by_nationality_2023"])
     n_absc = _num(absc, "titp_absconders")
     shares = {o: named.get(o, 0.0) / n_absc for o in ORIGINS}
     shares["OTH"] = 1.0 - sum(shares.values())
@@ -399,18 +411,18 @@ def _irregular(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.
         "origin mix of the irregular stock = TITP absconders of 2023 by nationality (VN 5,481, MM 1,765, "
         "CN 816 of 9,753; the rest, Cambodia 694 and others incl. Indonesia and the Philippines, go to OTH). "
         "Value shown: Vietnam's share",
-        low=0.45,
-        high=0.70,
+        low=assumed["irregular_origin_mix"]["low"],
+        high=assumed["irregular_origin_mix"]["high"],
     )
     construction = Sourced(
-        0.471,
+        assumed["irregular_construction_share"]["value"],
         _url(absc),
         "2023",
         "assumption",
         "sector mix of the irregular stock: 47.1% construction (share of 2023 absconder cases), the rest spread "
         "like the TITP stock",
-        low=0.35,
-        high=0.55,
+        low=assumed["irregular_construction_share"]["low"],
+        high=assumed["irregular_construction_share"]["high"],
     )
     assumptions["irregular_origin_mix"] = origin
     assumptions["irregular_construction_share"] = construction
@@ -539,6 +551,11 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
 _REF_2016 = "2016-10-31"
 
 
+def _counts_by_origin(table: dict) -> dict[str, float]:
+    """The origin codes' entries of an assumption table (its text keys left out)."""
+    return {code: value for code, value in table.items() if code in ORIGINS}
+
+
 def _row(table: str, **match: str) -> dict[str, str]:
     return _pick(table, **match)
 
@@ -566,28 +583,31 @@ def _status_margins_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sou
     total = _num(total_row, "foreign_workers_total")
     holders_row = _row("isa_residents_titp_holders", date="2016-12-31", metric="TITP_holders")
     holders = _num(holders_row, "persons")
+    assumed = _assumed()
     ratio = Sourced(
-        0.95,
+        assumed["titp_workers_per_holder_2016"]["value"],
         "assumption",
         "2016-12",
         "assumption",
         "notified TITP workers per ISA TITP holder (MHLW TITP 2016 is a gap): interns in the first-month "
         "lecture period and between placements hold the status but are not yet notified workers",
-        low=0.88,
-        high=1.0,
+        low=assumed["titp_workers_per_holder_2016"]["low"],
+        high=assumed["titp_workers_per_holder_2016"]["high"],
     )
     assumptions["titp_workers_per_holder_2016"] = ratio
-    professional = _grown_2015("professional_technical", 0.05, 0.20)
-    status_based = _grown_2015("status_based", 0.03, 0.12)
+    growth = assumed["growth_professional_2016"]
+    professional = _grown_2015("professional_technical", growth["low"], growth["high"])
+    growth = assumed["growth_status_based_2016"]
+    status_based = _grown_2015("status_based", growth["low"], growth["high"])
     designated = Sourced(
-        18_000.0,
+        assumed["workers_designated_2016"]["value"],
         "assumption",
         _REF_2016,
         "assumption",
         "MHLW designated activities 2016 is a gap (EPA nurse and care-worker candidates, working holiday, "
         "interns' post-programme stays and others)",
-        low=10_000.0,
-        high=25_000.0,
+        low=assumed["workers_designated_2016"]["low"],
+        high=assumed["workers_designated_2016"]["high"],
     )
     assumptions["workers_professional_2016"] = professional
     assumptions["workers_status_based_2016"] = status_based
@@ -665,19 +685,20 @@ def _irregular_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced]
     """Former-TITP irregular stock at the end of 2016 (a gap: an assumption from pre-2017 absconders)."""
     rows = {r["year"]: r for r in load_table("titp_disappearances")}
     a15, a16 = _num(rows["2015"], "titp_absconders"), _num(rows["2016"], "titp_absconders")
+    assumed = _assumed()
     total = Sourced(
-        6_500.0,
+        assumed["irregular_stock_2016"]["value"],
         "assumption",
         "2016-12",
         "assumption",
         f"former-TITP overstayers at the end of 2016 are a gap (the TITP split of overstayers starts in 2019): "
         f"about 60% of the 2015-16 absconders ({a15:,.0f} + {a16:,.0f}) assumed still in Japan",
-        low=4_000.0,
-        high=10_000.0,
+        low=assumed["irregular_stock_2016"]["low"],
+        high=assumed["irregular_stock_2016"]["high"],
     )
     if "China 3,116; Vietnam 1,705; Myanmar 336" not in rows["2015"]["notes"]:
         raise DataError("titp_disappearances.csv: the 2015 note must give the nationality split.")
-    named = {"CHN": 3116.0, "VNM": 1705.0, "MMR": 336.0}
+    named = _counts_by_origin(assumed["titp_absconders_by_nationality_2015"])
     shares = {o: named.get(o, 0.0) / a15 for o in ORIGINS}
     shares["OTH"] = 1.0 - sum(shares.values())
     origin = Sourced(
@@ -687,18 +708,18 @@ def _irregular_2016(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced]
         "assumption",
         "origin mix of the irregular stock = TITP absconders of 2015 by nationality (CN 3,116, VN 1,705, "
         f"MM 336 of {a15:,.0f}; the rest to OTH). Value shown: China's share",
-        low=0.35,
-        high=0.65,
+        low=assumed["irregular_origin_mix_2016"]["low"],
+        high=assumed["irregular_origin_mix_2016"]["high"],
     )
     construction = Sourced(
-        0.40,
+        assumed["irregular_construction_share_2016"]["value"],
         "assumption",
         "2016",
         "assumption",
         "sector mix of the irregular stock: construction share of absconded interns (no data before 2017), "
         "the rest spread like the TITP stock",
-        low=0.30,
-        high=0.55,
+        low=assumed["irregular_construction_share_2016"]["low"],
+        high=assumed["irregular_construction_share_2016"]["high"],
     )
     assumptions["irregular_stock_2016"] = total
     assumptions["irregular_origin_mix_2016"] = origin

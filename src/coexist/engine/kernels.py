@@ -26,10 +26,31 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import NamedTuple
 
 import numpy as np
 from numba import get_thread_id, njit, prange
 
+from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
+    SLOT_ABSCOND,
+    SLOT_CHOICE,
+    SLOT_DEPART,
+    SLOT_DETECT,
+    SLOT_EARLY_RETURN,
+    SLOT_EXIT,
+    SLOT_FAMILY,
+    SLOT_HOME_JOB,
+    SLOT_JOB_CHANGE,
+    SLOT_LANGUAGE,
+    SLOT_REMIGRATE,
+    SLOT_TEST,
+    SLOT_TRANSITION,
+    draw,
+    draw_from_key,
+    month_key,
+    person_key,
+)
+from coexist.engine.state import GONE
 from coexist.policy.rules import (
     KIND_PROGRAMME,
     best_transition,
@@ -39,16 +60,8 @@ from coexist.policy.rules import (
     remaining,
     way_back,
 )
-from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng.SLOT)
-    SLOT_ABSCOND, SLOT_CHOICE, SLOT_DEPART, SLOT_DETECT, SLOT_EARLY_RETURN, SLOT_EXIT, SLOT_FAMILY, SLOT_HOME_JOB, SLOT_JOB_CHANGE, SLOT_LANGUAGE, SLOT_REMIGRATE, SLOT_TEST, SLOT_TRANSITION,
-    draw,
-    draw_from_key,
-    month_key,
-    person_key,
-)
-from coexist.engine.state import GONE
 
-__all__ = ["host_month", "home_month", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = ["host_month", "home_month", "Employers", "MonthInputs", "Tallies", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 # A chunk is every 64th block of people, so that each thread gets its share of the people
@@ -77,8 +90,24 @@ FLOW_TYPES = (
     "death",
     "exit",
 )
-F_ENTRY, F_REENTRY, F_RETURN, F_JOB, F_ABSCOND, F_OVERSTAY, F_REMOVAL, F_DEPART, F_UPGRADE = range(9)
-F_PLACEMENT, F_JOBHOME, F_COHORT, F_AGEOUT, F_DEATH, F_EXIT = range(9, 15)
+# Indices are looked up from the names, never counted by hand: a reordered or renamed
+# name moves its index with it (or fails here). Compiled code reads them as constants.
+FLOW_INDEX = {name: k for k, name in enumerate(FLOW_TYPES)}
+F_ENTRY = FLOW_INDEX["entry"]
+F_REENTRY = FLOW_INDEX["reentry"]
+F_RETURN = FLOW_INDEX["return"]
+F_JOB = FLOW_INDEX["job_change"]
+F_ABSCOND = FLOW_INDEX["abscond"]
+F_OVERSTAY = FLOW_INDEX["overstay"]
+F_REMOVAL = FLOW_INDEX["removal"]
+F_DEPART = FLOW_INDEX["voluntary_departure"]
+F_UPGRADE = FLOW_INDEX["upgrade"]
+F_PLACEMENT = FLOW_INDEX["placement_home"]
+F_JOBHOME = FLOW_INDEX["job_found_home"]
+F_COHORT = FLOW_INDEX["cohort_in"]
+F_AGEOUT = FLOW_INDEX["age_out"]
+F_DEATH = FLOW_INDEX["death"]
+F_EXIT = FLOW_INDEX["exit"]
 
 MEASURE_NAMES = (
     "earnings",
@@ -96,8 +125,21 @@ MEASURE_NAMES = (
     "returnees_employed_12m",
     "placements_home",
 )
-(M_EARN, M_HOMECF, M_REMIT, M_DEBT, M_WORKERS, M_REGULAR, M_MOBILITY, M_FAMILY, M_SKILL, M_EXPERIENCED,
- M_SKILLHOME, M_REACH12, M_EMP12, M_PLACED) = range(14)
+MEASURE_INDEX = {name: k for k, name in enumerate(MEASURE_NAMES)}
+M_EARN = MEASURE_INDEX["earnings"]
+M_HOMECF = MEASURE_INDEX["home_wage_counterfactual"]
+M_REMIT = MEASURE_INDEX["remittances"]
+M_DEBT = MEASURE_INDEX["debt"]
+M_WORKERS = MEASURE_INDEX["workers_in_host"]
+M_REGULAR = MEASURE_INDEX["regular_months"]
+M_MOBILITY = MEASURE_INDEX["mobility_months"]
+M_FAMILY = MEASURE_INDEX["family_in_host"]
+M_SKILL = MEASURE_INDEX["skill_sum_host"]
+M_EXPERIENCED = MEASURE_INDEX["experienced_workers"]
+M_SKILLHOME = MEASURE_INDEX["skill_years_home"]
+M_REACH12 = MEASURE_INDEX["returnees_reaching_12m"]
+M_EMP12 = MEASURE_INDEX["returnees_employed_12m"]
+M_PLACED = MEASURE_INDEX["placements_home"]
 
 # Behavioural parameters read by the kernels, by position in the vector P.
 PARAM_NAMES = (
@@ -147,11 +189,52 @@ PARAM_NAMES = (
     "beta_gain",
     "home_fallback_income_share",
 )
-(P_LIVING, P_REPAY, P_INTEREST, P_REMIT, P_RSKILL, P_IRRWAGE, P_LEARN, P_TSLOPE, P_THR1, P_THR2, P_LANG,
- P_J0, P_JABUSE, P_JGAP, P_A0, P_AABUSE, P_ATIE, P_ADEBT, P_AGAP, P_AOPTION, P_VIRR, P_HORIZON, P_DISCOUNT,
- P_CSCALE, P_THOME, P_TFAMILY, P_NU, P_GDEBT, P_GDETECT, P_IRRCONST, P_R0, P_REARLY, P_TARGET, P_REXP,
- P_RMATCH, P_MINSTAY, P_F12, P_G0, P_TEMPLOYED, P_F0, P_FAMCUT, P_RETIRE, P_MORT, P_BGAIN,
- P_FALLBACK) = range(45)
+PARAM_INDEX = {name: k for k, name in enumerate(PARAM_NAMES)}
+P_LIVING = PARAM_INDEX["living_cost_jpy"]
+P_REPAY = PARAM_INDEX["repayment_share"]
+P_INTEREST = PARAM_INDEX["debt_interest_monthly"]
+P_REMIT = PARAM_INDEX["remittance_share"]
+P_RSKILL = PARAM_INDEX["skill_wage_return"]
+P_IRRWAGE = PARAM_INDEX["irregular_wage_factor"]
+P_LEARN = PARAM_INDEX["learning_rate"]
+P_TSLOPE = PARAM_INDEX["test_slope"]
+P_THR1 = PARAM_INDEX["test_threshold_ssw1"]
+P_THR2 = PARAM_INDEX["test_threshold_ssw2"]
+P_LANG = PARAM_INDEX["language_rate"]
+P_J0 = PARAM_INDEX["job_change_base"]
+P_JABUSE = PARAM_INDEX["job_change_abuse"]
+P_JGAP = PARAM_INDEX["job_change_gap"]
+P_A0 = PARAM_INDEX["abscond_base"]
+P_AABUSE = PARAM_INDEX["abscond_abuse"]
+P_ATIE = PARAM_INDEX["abscond_tie"]
+P_ADEBT = PARAM_INDEX["abscond_debt"]
+P_AGAP = PARAM_INDEX["abscond_gap"]
+P_AOPTION = PARAM_INDEX["abscond_option"]
+P_VIRR = PARAM_INDEX["irregular_departure_rate"]
+P_HORIZON = PARAM_INDEX["decision_horizon_months"]
+P_DISCOUNT = PARAM_INDEX["discount_monthly"]
+P_CSCALE = PARAM_INDEX["choice_scale"]
+P_THOME = PARAM_INDEX["theta_home"]
+P_TFAMILY = PARAM_INDEX["theta_family"]
+P_NU = PARAM_INDEX["nu_option"]
+P_GDEBT = PARAM_INDEX["gamma_debt"]
+P_GDETECT = PARAM_INDEX["gamma_detect"]
+P_IRRCONST = PARAM_INDEX["irregular_constant"]
+P_R0 = PARAM_INDEX["return_hazard_base"]
+P_REARLY = PARAM_INDEX["return_hazard_early_factor"]
+P_TARGET = PARAM_INDEX["savings_target_months"]
+P_REXP = PARAM_INDEX["experience_premium_annual"]
+P_RMATCH = PARAM_INDEX["match_premium_annual"]
+P_MINSTAY = PARAM_INDEX["min_stay_for_premium_months"]
+P_F12 = PARAM_INDEX["returnee_job_finding_12m"]
+P_G0 = PARAM_INDEX["remigration_base"]
+P_TEMPLOYED = PARAM_INDEX["theta_employed"]
+P_F0 = PARAM_INDEX["family_formation_rate"]
+P_FAMCUT = PARAM_INDEX["family_remittance_cut"]
+P_RETIRE = PARAM_INDEX["retirement_age_years"]
+P_MORT = PARAM_INDEX["mortality_annual"]
+P_BGAIN = PARAM_INDEX["beta_gain"]
+P_FALLBACK = PARAM_INDEX["home_fallback_income_share"]
 
 
 
@@ -166,6 +249,44 @@ def death_table(mortality_annual: float, max_age_months: int = 1440) -> np.ndarr
     rising 9% a year of age), looked up by the passes instead of computed."""
     ages = np.arange(max_age_months) / 12.0
     return np.minimum(mortality_annual * np.exp(GOMPERTZ_SLOPE * (ages - 40.0)) / 12.0, 1.0)
+
+
+class Employers(NamedTuple):
+    """The employers as the host pass reads them, one entry per employer."""
+
+    premium: np.ndarray  # wage factor
+    log_premium: np.ndarray  # its logarithm (the wage gap pushes absconding)
+    abusive: np.ndarray  # int8: 1 for an abusive employer
+
+
+class MonthInputs(NamedTuple):
+    """What the passes of one month read besides the people, the rules and the parameters."""
+
+    n: int  # rows in use
+    month: int
+    seed: int
+    abroad: int  # the code of "abroad" in the flows
+    death_by_age: np.ndarray  # monthly chance of death by age in months (death_table)
+    home_wage: np.ndarray  # [origin] this month
+    f12: np.ndarray  # [origin] returnee job finding within 12 months
+    sector_factor: np.ndarray  # [sector] wage factor
+    employers: Employers
+    cap_open: np.ndarray  # [status, sector] room left under the caps (host pass)
+    place_prob: np.ndarray  # [origin, level] chance of placement by bilateral matching (home pass)
+    remigration_gain: np.ndarray  # [origin] pull of the host wage (home pass)
+    host_blocks: np.ndarray  # uint8 per block: may hold people in the host (kept by the passes)
+    home_blocks: np.ndarray  # uint8 per block: may hold people at origin (kept by the passes)
+
+
+class Tallies(NamedTuple):
+    """The passes' output buffers, zeroed before a month: per thread (whole counts) or per
+    chunk (sums of money and skill, added in chunk order)."""
+
+    flows: np.ndarray  # [thread, flow, from, to, origin, sector]
+    measures: np.ndarray  # [chunk, origin, measure]
+    headcount: np.ndarray  # [thread, employer] regular workers at the end of the host pass
+    fresh: np.ndarray  # [thread, origin, level] people who came home this month
+    tenure: np.ndarray  # [thread, status, origin] months in status of the people in the host
 
 
 @njit(inline="always", cache=True)
@@ -206,44 +327,38 @@ def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
     return home_wage * premium * (p_job + (1.0 - p_job) * P[P_FALLBACK])
 
 
-@njit(cache=True)
-def host_month(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12,
-               cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad):
-    """One month in the host for every person there (steps 3-8).
-
-    `flows` is [thread, flow, from, to, origin, sector] and `measures` [chunk, origin, measure].
-    The pass also counts, per thread, the regular workers per employer at the end of the
-    pass (`headcount` [thread, employer]) and the people who came home this month by
-    origin and certified level (`fresh` [thread, origin, level]), so that no separate
-    census of the population is needed between the passes, and the months in status of
-    the people in the host at the end of the month (`tenure` [thread, status, origin]).
-    """
-    _host_pass(
-        n, S.pid, S.status, S.origin, S.sector, S.employer, S.months_in_status, S.months_in_stay, S.months_abroad,
-        S.status_total, S.prev_status, S.skill, S.cert, S.language, S.debt, S.savings, S.family,
-        S.target_earner, S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.overstay, S.forfeited,
-        R.irregular, R.returned, R.kind, R.wage, R.max_stay, R.max_total, R.permit, R.renewable, R.job_change,
-        R.job_change_after, R.family_allowed, R.leaving_ends_right, R.exit_rate, R.tr_from, R.tr_to,
-        R.tr_min_months, R.tr_min_abroad, R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard,
-        R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open, R.detection, R.ban, R.matching,
-        R.recognition, R.cumulative,
-        P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-        death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
-    )
-
-
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def _host_pass(
-    n, pid, status, origin, sector, employer, months_in_status, months_in_stay, months_abroad, status_total,
-    prev_status, skill, cert, language, debt, savings, family, target_earner, age, months_home, employed_home,
-    ban_until, applying, overstay, forfeited,
-    irregular, returned, kind, wage_of, max_stay, max_total, permit, renewable, job_change, job_change_after,
-    family_allowed, leaving_ends_right, exit_rate, tr_from, tr_to, tr_min_months, tr_min_abroad, tr_test,
-    tr_language, tr_sector_ok, tr_open, tr_hazard, rp_from, rp_to, rp_min_completed, rp_test, rp_open,
-    detection, ban, matching, recognition, cumulative,
-    P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage, f12, cap_open,
-    death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh, tenure, abroad,
-):
+def host_month(S, R, P, M, out):
+    """One month in the host for every person there (steps 3-8): `S` the people (State),
+    `R` this month's rules (MonthRules), `P` the parameters (in PARAM_NAMES order), `M` the
+    month's inputs (MonthInputs), `out` the buffers it adds to (Tallies).
+
+    Besides flows and measures, the pass counts per thread the regular workers per
+    employer at the end of the pass, the people who came home this month by origin and
+    certified level, and the months in status of the people in the host at the end of
+    the month, so that no separate census of the population is needed between passes.
+    """
+    # The loop reads plain local arrays: a parallel loop cannot take records of mixed
+    # types (numba passes only arrays and scalars into it), so they are opened here, by name.
+    pid, status, origin, sector, employer = S.pid, S.status, S.origin, S.sector, S.employer
+    months_in_status, months_in_stay, months_abroad = S.months_in_status, S.months_in_stay, S.months_abroad
+    status_total, prev_status, skill, cert, language = S.status_total, S.prev_status, S.skill, S.cert, S.language
+    debt, savings, family, target_earner, age = S.debt, S.savings, S.family, S.target_earner, S.age
+    months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
+    overstay, forfeited = S.overstay, S.forfeited
+    irregular, returned, kind, wage_of = R.irregular, R.returned, R.kind, R.wage
+    max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
+    job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
+    leaving_ends_right, exit_rate = R.leaving_ends_right, R.exit_rate
+    tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
+    tr_test, tr_language, tr_sector_ok, tr_open, tr_hazard = R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard
+    rp_from, rp_to, rp_min_completed, rp_test, rp_open = R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open
+    detection, ban, matching, recognition, cumulative = R.detection, R.ban, R.matching, R.recognition, R.cumulative
+    n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
+    home_wage, f12, sector_factor, cap_open = M.home_wage, M.f12, M.sector_factor, M.cap_open
+    emp_premium, emp_log_premium, emp_abusive = M.employers.premium, M.employers.log_premium, M.employers.abusive
+    host_blocks, home_blocks = M.host_blocks, M.home_blocks
+    flows, measures, headcount, fresh, tenure = out.flows, out.measures, out.headcount, out.fresh, out.tenure
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
     annuity = _annuity(delta, horizon)
@@ -527,28 +642,23 @@ def _arrive_home(i, status, months_home, employed_home, applying, savings, skill
     savings[i] = 0.0
 
 
-@njit(cache=True)
-def home_month(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows,
-               measures, abroad):
-    """One month at origin for every returnee (steps 9-11)."""
-    _home_pass(
-        n, S.pid, S.status, S.origin, S.sector, S.months_in_status, S.status_total, S.prev_status, S.skill, S.cert,
-        S.age, S.months_home, S.employed_home, S.ban_until, S.applying, S.apply_status, S.forfeited,
-        R.returned, R.kind, R.admits, R.max_total, R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to,
-        R.rp_cooldown, R.rp_min_completed, R.rp_test, R.rp_open, R.support,
-        P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures,
-        abroad,
-    )
-
-
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def _home_pass(
-    n, pid, status, origin, sector, months_in_status, status_total, prev_status, skill, cert, age, months_home,
-    employed_home, ban_until, applying, apply_status, forfeited,
-    returned, kind, admits, max_total, leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown,
-    rp_min_completed, rp_test, rp_open, support,
-    P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks, home_blocks, flows, measures, abroad,
-):
+def home_month(S, R, P, M, out):
+    """One month at origin for every returnee (steps 9-11); the arguments as for host_month
+    (it adds to `out.flows` and `out.measures` only)."""
+    # opened by name into local arrays, as in host_month
+    pid, status, origin, sector, months_in_status = S.pid, S.status, S.origin, S.sector, S.months_in_status
+    status_total, prev_status, skill, cert, age = S.status_total, S.prev_status, S.skill, S.cert, S.age
+    months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
+    apply_status, forfeited = S.apply_status, S.forfeited
+    returned, kind, admits, max_total = R.returned, R.kind, R.admits, R.max_total
+    leaving_ends_right, cooldown_of, support = R.leaving_ends_right, R.reentry_cooldown, R.support
+    rp_from, rp_to, rp_cooldown, rp_min_completed = R.rp_from, R.rp_to, R.rp_cooldown, R.rp_min_completed
+    rp_test, rp_open = R.rp_test, R.rp_open
+    n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
+    place_prob, f12, remigration_gain = M.place_prob, M.f12, M.remigration_gain
+    host_blocks, home_blocks = M.host_blocks, M.home_blocks
+    flows, measures = out.flows, out.measures
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
     employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]

@@ -12,9 +12,9 @@ Random numbers come from the same counter-based stream as the compiled passes
 so the reference and the kernels make the same decisions and tests can compare the
 resulting state arrays exactly.
 
-Buffers: the compiled passes add flows into ``flows[thread]`` and measures into
-``measures[chunk]``; the reference adds everything into ``flows[0]`` and
-``measures[0]``, so compare the sums over the first axis.
+Buffers (kernels.Tallies): the compiled passes add flows into ``out.flows[thread]`` and
+measures into ``out.measures[chunk]``; the reference adds everything into ``out.flows[0]``
+and ``out.measures[0]``, so compare the sums over the first axis.
 
 Where docs/model.md and the compiled passes read differently, this follows the compiled
 passes (the tests compare against them): the stay limit and the early-return factor count
@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from coexist.engine.kernels import (
-    F_ABSCOND, F_AGEOUT, F_DEATH, F_DEPART, F_EXIT, F_JOB, F_JOBHOME, F_OVERSTAY, F_PLACEMENT, F_REMOVAL,
-    F_RETURN, F_UPGRADE,
-    M_DEBT, M_EARN, M_EMP12, M_EXPERIENCED, M_FAMILY, M_HOMECF, M_MOBILITY, M_PLACED, M_REACH12, M_REGULAR,
-    M_REMIT, M_SKILL, M_SKILLHOME, M_WORKERS,
-    P_A0, P_AABUSE, P_ADEBT, P_AGAP, P_AOPTION, P_ATIE, P_CSCALE, P_DISCOUNT, P_F0, P_FALLBACK, P_FAMCUT,
-    P_G0, P_GDEBT, P_GDETECT, P_HORIZON, P_INTEREST, P_IRRCONST, P_IRRWAGE, P_J0, P_JABUSE, P_JGAP, P_LANG,
-    P_LEARN, P_LIVING, P_MINSTAY, P_NU, P_R0, P_REARLY, P_REMIT, P_REPAY, P_RETIRE, P_REXP, P_RMATCH,
-    P_RSKILL, P_TARGET, P_TEMPLOYED, P_TFAMILY, P_THOME, P_THR1, P_THR2, P_TSLOPE, P_VIRR,
-)
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
 from coexist.engine.rng import SLOT, uniforms
-from coexist.policy.rules import JOB_AFTER, JOB_FREE, JOB_WITHIN, KIND_PROGRAMME, NO_LIMIT
+from coexist.policy.rules import (
+    JOB_AFTER,
+    JOB_FREE,
+    JOB_WITHIN,
+    KIND_PROGRAMME,
+    NO_LIMIT,
+)
 
 __all__ = [
     "census_reference",
@@ -79,13 +76,20 @@ class _Draws:
         return self._cache[slot][rows]
 
 
+def _parameters(P) -> dict[str, float]:
+    """The parameter vector by name (the reference does not use the kernels' P_* indices,
+    so that an index that points at the wrong name makes the two disagree)."""
+    return dict(zip(PARAM_NAMES, P, strict=True))
+
+
 def _add_flows(fl, flow, frm, to, origin, sector):
-    """One person per entry: fl[flow, from, to, origin, sector] += 1."""
-    np.add.at(fl, (flow, _i64(frm), _i64(to), _i64(origin), _i64(sector)), 1.0)
+    """One person per entry: fl[flow, from, to, origin, sector] += 1 (`flow` by name)."""
+    np.add.at(fl, (FLOW_TYPES.index(flow), _i64(frm), _i64(to), _i64(origin), _i64(sector)), 1.0)
 
 
 def _add_measure(me, measure, origin, values):
-    np.add.at(me[:, measure], _i64(origin), _f64(values))
+    """me[origin, measure] += values (`measure` by name)."""
+    np.add.at(me[:, MEASURE_NAMES.index(measure)], _i64(origin), _f64(values))
 
 
 def _pass_probability(skill, level, slope, thr1, thr2):
@@ -188,16 +192,16 @@ def _reentry_cooldown(R, previous, target):
     return wait
 
 
-def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
+def _home_income(p, home_wage, months_abroad, cert, recognition, matching, f12):
     """Expected monthly income at home of a returnee (model.md 3.4.6, E_home)."""
     months_abroad = _f64(months_abroad)
     years = np.minimum(months_abroad / 12.0, 5.0)
-    long_enough = months_abroad >= P[P_MINSTAY]
+    long_enough = months_abroad >= p["min_stay_for_premium_months"]
     premium = np.ones(months_abroad.shape)
-    premium = np.where(long_enough, premium + P[P_REXP] * years, premium)
-    premium = np.where(long_enough & (_i64(cert) > 0), premium + P[P_RMATCH] * years * recognition, premium)
+    premium = np.where(long_enough, premium + p["experience_premium_annual"] * years, premium)
+    premium = np.where(long_enough & (_i64(cert) > 0), premium + p["match_premium_annual"] * years * recognition, premium)
     p_job = matching + (1.0 - matching) * f12
-    return home_wage * premium * (p_job + (1.0 - p_job) * P[P_FALLBACK])
+    return home_wage * premium * (p_job + (1.0 - p_job) * p["home_fallback_income_share"])
 
 
 # ----- census ---------------------------------------------------------------------------
@@ -232,7 +236,7 @@ def _arrive_home(S, me, came_home, rows, returned):
     # skill-years carried home; the product is formed in float32 (the kernels multiply the
     # float32 skill by the int16 month count before dividing by 12.0)
     skill_months = S.skill[rows] * S.months_in_stay[rows].astype(np.float32)
-    _add_measure(me, M_SKILLHOME, S.origin[rows], _f64(skill_months) / 12.0)
+    _add_measure(me, "skill_years_home", S.origin[rows], _f64(skill_months) / 12.0)
     S.status[rows] = returned
     S.months_home[rows] = 0
     S.employed_home[rows] = 0
@@ -240,9 +244,7 @@ def _arrive_home(S, me, came_home, rows, returned):
     S.savings[rows] = 0.0
 
 
-def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, emp_abusive, sector_factor, home_wage,
-                         f12, cap_open, death_by_age, host_blocks, home_blocks, flows, measures, headcount, fresh,
-                         tenure, abroad):
+def host_month_reference(S, R, P, M, out):
     """One month in the host for everyone there (steps 3-8), as kernels.host_month (which
     also keeps the block flags, a saving of work that changes no result; they are not used here).
 
@@ -250,14 +252,17 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     step selects (by mask) the positions of `rows` still eligible for it. Someone who leaves
     the host (ages out, dies, returns, is removed, exits) is dropped from `live`.
     """
-    fl = flows[0]
-    me = measures[0]
-    came_home = fresh[0]
+    p = _parameters(P)
+    n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
+    sector_factor, home_wage, f12, cap_open, death_by_age = M.sector_factor, M.home_wage, M.f12, M.cap_open, M.death_by_age
+    fl = out.flows[0]
+    me = out.measures[0]
+    came_home = out.fresh[0]
     irregular, returned = int(R.irregular), int(R.returned)
     wage_of = _f64(R.wage)
     kind = _i64(R.kind)
-    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
-    horizon, delta, cs = P[P_HORIZON], P[P_DISCOUNT], P[P_CSCALE]
+    slope, thr1, thr2 = p["test_slope"], p["test_threshold_ssw1"], p["test_threshold_ssw2"]
+    horizon, delta, cs = p["decision_horizon_months"], p["discount_monthly"], p["choice_scale"]
     annuity = float(_annuity(delta, horizon))
 
     status_now = S.status[:n]
@@ -279,9 +284,9 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # 3.4.1 ageing and death
     S.age[rows] += 1
     age = _i64(S.age[rows])
-    leave_model(age >= P[P_RETIRE] * 12.0, F_AGEOUT)
+    leave_model(age >= p["retirement_age_years"] * 12.0, "age_out")
     q = death_by_age[np.minimum(age, death_by_age.shape[0] - 1)]
-    leave_model(live & (u(SLOT["death"], everyone) < q), F_DEATH)
+    leave_model(live & (u(SLOT["death"], everyone) < q), "death")
     r = rows[live]
     S.months_in_status[r] += 1
     S.months_in_stay[r] += 1
@@ -294,46 +299,46 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     e = _i64(S.employer[rows])
     has_employer = ~irr & (e >= 0)
     e0 = np.maximum(e, 0)
-    premium = np.where(has_employer, emp_premium[e0], 1.0)
-    log_premium = np.where(has_employer, emp_log_premium[e0], 0.0)
-    abusive = np.where(has_employer, _f64(emp_abusive[e0]), 0.0)
+    premium = np.where(has_employer, M.employers.premium[e0], 1.0)
+    log_premium = np.where(has_employer, M.employers.log_premium[e0], 0.0)
+    abusive = np.where(has_employer, _f64(M.employers.abusive[e0]), 0.0)
     skill = _f64(S.skill[rows])
     irregular_base = np.where(prev > 0, wage_of[np.maximum(prev, 0)], wage_of[1])
     wage = np.where(
         irr,
-        irregular_base * sector_factor[sec] * P[P_IRRWAGE],
-        wage_of[st] * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill),
+        irregular_base * sector_factor[sec] * p["irregular_wage_factor"],
+        wage_of[st] * sector_factor[sec] * premium * (1.0 + p["skill_wage_return"] * skill),
     )
     r = rows[live]
     w = wage[live]
-    net = np.maximum(w - P[P_LIVING], 0.1 * w)
+    net = np.maximum(w - p["living_cost_jpy"], 0.1 * w)
     debt = _f64(S.debt[r])
-    repay = np.minimum(debt, P[P_REPAY] * net)
-    S.debt[r] = np.maximum(debt * (1.0 + P[P_INTEREST]) - repay, 0.0)
-    remit = P[P_REMIT] * (net - repay) * (1.0 - P[P_FAMCUT] * _f64(S.family[r]))
+    repay = np.minimum(debt, p["repayment_share"] * net)
+    S.debt[r] = np.maximum(debt * (1.0 + p["debt_interest_monthly"]) - repay, 0.0)
+    remit = p["remittance_share"] * (net - repay) * (1.0 - p["family_remittance_cut"] * _f64(S.family[r]))
     S.savings[r] = _f64(S.savings[r]) + (net - repay - remit)
-    _add_measure(me, M_EARN, o[live], w)
-    _add_measure(me, M_REMIT, o[live], remit)
-    _add_measure(me, M_HOMECF, o[live], home_wage[o[live]])
+    _add_measure(me, "earnings", o[live], w)
+    _add_measure(me, "remittances", o[live], remit)
+    _add_measure(me, "home_wage_counterfactual", o[live], home_wage[o[live]])
 
     # 3.4.3 skills, tests, language
     programme = live & ~irr & (kind[st] == KIND_PROGRAMME)
     learn = programme | (live & irr)
     s = _f64(S.skill[rows[learn]])
-    S.skill[rows[learn]] = s + P[P_LEARN] * (1.0 - s)
+    S.skill[rows[learn]] = s + p["learning_rate"] * (1.0 - s)
     mis = _i64(S.months_in_status[rows])
     cert = _i64(S.cert[rows])
     test = programme & (cert < 2) & (mis % 12 == 0)
     passed = test & (u(SLOT["test"], everyone) < _pass_probability(S.skill[rows], cert + 1, slope, thr1, thr2))
     S.cert[rows[passed]] += 1
-    learn_language = live & (_i64(S.language[rows]) < 3) & (u(SLOT["language"], everyone) < P[P_LANG])
+    learn_language = live & (_i64(S.language[rows]) < 3) & (u(SLOT["language"], everyone) < p["language_rate"])
     S.language[rows[learn_language]] += 1
 
     # 3.4.4 job change where allowed
     allowed = _job_change_allowed(R, st, mis)
-    hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * np.maximum(0.0, 1.0 - premium) * 10.0)
+    hazard = p["job_change_base"] * (1.0 + p["job_change_abuse"] * abusive + p["job_change_gap"] * np.maximum(0.0, 1.0 - premium) * 10.0)
     change = programme & allowed & (u(SLOT["job_change"], everyone) < hazard)
-    _add_flows(fl, F_JOB, st[change], st[change], o[change], sec[change])
+    _add_flows(fl, "job_change", st[change], st[change], o[change], sec[change])
     S.employer[rows[change]] = -2  # assigned a new employer after this pass
 
     # 3.4.5 absconding, pushed by abuse, debt and the tie to the employer
@@ -343,15 +348,15 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     option, _ = way_back_reference(R, st, status_total, mis, cert, skill, slope, thr1, thr2)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         debt_ratio = _f64(S.debt[rows]) / wage
-        rate = P[P_A0] * np.exp(
-            P[P_AABUSE] * abusive
-            + P[P_ATIE] * np.where(allowed, 0.0, 1.0)
-            + P[P_ADEBT] * debt_ratio
-            + P[P_AGAP] * np.maximum(0.0, -log_premium)
-            - P[P_AOPTION] * option
+        rate = p["abscond_base"] * np.exp(
+            p["abscond_abuse"] * abusive
+            + p["abscond_tie"] * np.where(allowed, 0.0, 1.0)
+            + p["abscond_debt"] * debt_ratio
+            + p["abscond_gap"] * np.maximum(0.0, -log_premium)
+            - p["abscond_option"] * option
         )
     absconds = programme & (u(SLOT["abscond"], everyone) < rate)
-    _add_flows(fl, F_ABSCOND, st[absconds], np.full(absconds.sum(), irregular), o[absconds], sec[absconds])
+    _add_flows(fl, "abscond", st[absconds], np.full(absconds.sum(), irregular), o[absconds], sec[absconds])
     a = rows[absconds]
     S.prev_status[a] = st[absconds]
     S.status[a] = irregular
@@ -391,15 +396,15 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         family_d = _f64(S.family[rd])
 
         return_p, _ = way_back_reference(R, st_d, total_d, mis_d, cert_d, skill_d, slope, thr1, thr2)
-        e_home = _home_income(P, home_wage[o_d], months_abroad_d, cert_d, R.recognition, R.matching, f12[o_d])
-        u_return = cs * np.log(annuity * e_home) + P[P_THOME] + P[P_NU] * return_p
-        irr_net = np.maximum(w_d * P[P_IRRWAGE] - P[P_LIVING], 0.1 * w_d)
-        u_irr = (cs * np.log(annuity * irr_net) + P[P_GDEBT] * debt_d / w_d
-                 - P[P_GDETECT] * R.detection * 12.0 + P[P_IRRCONST])
+        e_home = _home_income(p, home_wage[o_d], months_abroad_d, cert_d, R.recognition, R.matching, f12[o_d])
+        u_return = cs * np.log(annuity * e_home) + p["theta_home"] + p["nu_option"] * return_p
+        irr_net = np.maximum(w_d * p["irregular_wage_factor"] - p["living_cost_jpy"], 0.1 * w_d)
+        u_irr = (cs * np.log(annuity * irr_net) + p["gamma_debt"] * debt_d / w_d
+                 - p["gamma_detect"] * R.detection * 12.0 + p["irregular_constant"])
         # staying: host income for the months the permit allows within the horizon, home income after
         to = np.maximum(stay_to, 0)
-        stay_gross = stay_wage * sector_factor[sec_d] * premium[d] * (1.0 + P[P_RSKILL] * skill_d)
-        stay_net = np.maximum(stay_gross - P[P_LIVING], 0.1 * stay_gross)
+        stay_gross = stay_wage * sector_factor[sec_d] * premium[d] * (1.0 + p["skill_wage_return"] * skill_d)
+        stay_net = np.maximum(stay_gross - p["living_cost_jpy"], 0.1 * stay_gross)
         stay_p, _ = way_back_reference(R, to, 0, 0, cert_d, skill_d, slope, thr1, thr2)
         renewing = stay_to == st_d
         months_allowed = np.where(
@@ -412,7 +417,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
                    + np.power(delta, months_allowed) * _annuity(delta, horizon - months_allowed) * e_home)
         with np.errstate(divide="ignore", invalid="ignore"):
             u_stay = np.where(
-                can_stay, cs * np.log(pv_stay) + P[P_TFAMILY] * family_d + P[P_NU] * stay_p, -1e300
+                can_stay, cs * np.log(pv_stay) + p["theta_family"] * family_d + p["nu_option"] * stay_p, -1e300
             )
         top = np.maximum(np.maximum(u_return, u_irr), u_stay)
         w_return = np.exp(u_return - top)
@@ -425,7 +430,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
 
         # stay through an upgrade: new status at once, counters restarted
         up = stays & (stay_to != st_d)
-        _add_flows(fl, F_UPGRADE, st_d[up], stay_to[up], o_d[up], sec_d[up])
+        _add_flows(fl, "upgrade", st_d[up], stay_to[up], o_d[up], sec_d[up])
         S.prev_status[rd[up]] = st_d[up]
         S.status[rd[up]] = stay_to[up]
         S.months_in_status[rd[up]] = 0
@@ -433,7 +438,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         st[d[up]] = stay_to[up]
         # overstay
         ov = d[goes_irregular]
-        _add_flows(fl, F_OVERSTAY, st[ov], np.full(ov.size, irregular), o[ov], sec[ov])
+        _add_flows(fl, "overstay", st[ov], np.full(ov.size, irregular), o[ov], sec[ov])
         S.prev_status[rows[ov]] = st[ov]
         S.status[rows[ov]] = irregular
         S.overstay[rows[ov]] = 1
@@ -442,7 +447,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
         st[ov] = irregular
         # return home
         home = d[goes_home]
-        _add_flows(fl, F_RETURN, st[home], np.full(home.size, returned), o[home], sec[home])
+        _add_flows(fl, "return", st[home], np.full(home.size, returned), o[home], sec[home])
         S.prev_status[rows[home]] = st[home]
         _arrive_home(S, me, came_home, rows[home], returned)
         live[home] = False
@@ -451,13 +456,13 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # 3.4.8 early voluntary return (programme statuses without a decision this month)
     early = programme & live & ~decided
     if early.any():
-        hazard = np.full(rows.size, P[P_R0])
-        hazard = np.where(_i64(S.months_in_status[rows]) <= 12, hazard * P[P_REARLY], hazard)
+        hazard = np.full(rows.size, p["return_hazard_base"])
+        hazard = np.where(_i64(S.months_in_status[rows]) <= 12, hazard * p["return_hazard_early_factor"], hazard)
         hazard = np.where(_i64(S.family[rows]) > 0, hazard * 0.5, hazard)
-        saved = (_i64(S.target_earner[rows]) > 0) & (_f64(S.savings[rows]) >= P[P_TARGET] * wage)
+        saved = (_i64(S.target_earner[rows]) > 0) & (_f64(S.savings[rows]) >= p["savings_target_months"] * wage)
         hazard = np.where(saved, np.maximum(hazard, 0.08), hazard)
         back = early & (u(SLOT["early_return"], everyone) < hazard)
-        _add_flows(fl, F_RETURN, st[back], np.full(back.sum(), returned), o[back], sec[back])
+        _add_flows(fl, "return", st[back], np.full(back.sum(), returned), o[back], sec[back])
         S.prev_status[rows[back]] = st[back]
         _arrive_home(S, me, came_home, rows[back], returned)
         live[back] = False
@@ -466,7 +471,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # every regular person without a decision this month
     other = live & ~programme & ~absconds & (st != irregular)
     exits = other & (u(SLOT["exit"], everyone) < _f64(R.exit_rate)[st])
-    leave_model(exits, F_EXIT)
+    leave_model(exits, "exit")
     moving = live & (st != irregular) & ~decided
     months_abroad = _i64(S.months_abroad[rows])
     mis = _i64(S.months_in_status[rows])
@@ -481,7 +486,7 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
             continue
         moves = candidates & (u(SLOT["transition"] + 64 * (k + 1), everyone) < R.tr_hazard[k])
         target = int(R.tr_to[k])
-        _add_flows(fl, F_UPGRADE, st[moves], np.full(moves.sum(), target), o[moves], sec[moves])
+        _add_flows(fl, "upgrade", st[moves], np.full(moves.sum(), target), o[moves], sec[moves])
         S.prev_status[rows[moves]] = st[moves]
         S.status[rows[moves]] = target
         S.months_in_status[rows[moves]] = 0
@@ -492,8 +497,8 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # 3.4.10 enforcement and voluntary departure of irregular workers (from their second month)
     irregular_now = live & (st == irregular) & (_i64(S.months_in_status[rows]) > 0)
     removed = irregular_now & (u(SLOT["detect"], everyone) < R.detection)
-    departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < P[P_VIRR])
-    for mask, flow, ban in ((removed, F_REMOVAL, int(R.ban)), (departs, F_DEPART, 12)):
+    departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < p["irregular_departure_rate"])
+    for mask, flow, ban in ((removed, "removal", int(R.ban)), (departs, "voluntary_departure", 12)):
         _add_flows(fl, flow, st[mask], np.full(mask.sum(), returned), o[mask], sec[mask])
         _arrive_home(S, me, came_home, rows[mask], returned)
         S.ban_until[rows[mask]] = month + ban
@@ -503,36 +508,38 @@ def host_month_reference(n, S, R, P, month, seed, emp_premium, emp_log_premium, 
     # 3.4.11 family formation where the status allows it
     regular = live & (st != irregular)
     joins = (regular & R.family_allowed[st] & (_i64(S.family[rows]) == 0)
-             & (u(SLOT["family"], everyone) < P[P_F0]))
+             & (u(SLOT["family"], everyone) < p["family_formation_rate"]))
     S.family[rows[joins]] = 1
 
     # 3.4.12 month-end measures of the people still in the host
     r = rows[live]
-    _add_measure(me, M_DEBT, o[live], S.debt[r])
-    _add_measure(me, M_WORKERS, o[live], np.ones(r.size))
-    _add_measure(me, M_SKILL, o[live], S.skill[r])
-    _add_measure(me, M_EXPERIENCED, o[live], _i64(S.months_abroad[r]) >= 36)
-    _add_measure(me, M_REGULAR, o[regular], np.ones(regular.sum()))
-    _add_measure(me, M_FAMILY, o[regular], _i64(S.family[rows[regular]]) > 0)
+    _add_measure(me, "debt", o[live], S.debt[r])
+    _add_measure(me, "workers_in_host", o[live], np.ones(r.size))
+    _add_measure(me, "skill_sum_host", o[live], S.skill[r])
+    _add_measure(me, "experienced_workers", o[live], _i64(S.months_abroad[r]) >= 36)
+    _add_measure(me, "regular_months", o[regular], np.ones(regular.sum()))
+    _add_measure(me, "family_in_host", o[regular], _i64(S.family[rows[regular]]) > 0)
     mobile = regular & _job_change_allowed(R, st, S.months_in_status[rows])
-    _add_measure(me, M_MOBILITY, o[mobile], np.ones(mobile.sum()))
+    _add_measure(me, "mobility_months", o[mobile], np.ones(mobile.sum()))
     employed = _i64(S.employer[rows[regular]])
-    np.add.at(headcount[0], employed[employed >= 0], 1)
-    np.add.at(tenure[0], (st[live], o[live]), _i64(S.months_in_status[r]))
+    np.add.at(out.headcount[0], employed[employed >= 0], 1)
+    np.add.at(out.tenure[0], (st[live], o[live]), _i64(S.months_in_status[r]))
 
 
 # ----- the home pass --------------------------------------------------------------------
 
 
-def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_gain, death_by_age, host_blocks,
-                         home_blocks, flows, measures, abroad):
+def home_month_reference(S, R, P, M, out):
     """One month at origin for every returnee (steps 9-11), as kernels.home_month (without
     its block flags)."""
-    fl = flows[0]
-    me = measures[0]
+    p = _parameters(P)
+    n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
+    place_prob, f12, remigration_gain, death_by_age = M.place_prob, M.f12, M.remigration_gain, M.death_by_age
+    fl = out.flows[0]
+    me = out.measures[0]
     returned = int(R.returned)
     kind = _i64(R.kind)
-    slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
+    slope, thr1, thr2 = p["test_slope"], p["test_threshold_ssw1"], p["test_threshold_ssw2"]
     monthly_find = 1.0 - np.power(1.0 - f12, 1.0 / 12.0)
 
     rows = np.nonzero(S.status[:n] == returned)[0]
@@ -547,9 +554,9 @@ def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_g
     settled = _i64(S.months_home[rows]) > 0
     S.age[rows[settled]] += 1
     age = _i64(S.age[rows])
-    ages_out = settled & (age >= P[P_RETIRE] * 12.0)
+    ages_out = settled & (age >= p["retirement_age_years"] * 12.0)
     dies = settled & ~ages_out & (u(SLOT["death"], everyone) < death_by_age[np.minimum(age, death_by_age.shape[0] - 1)])
-    for mask, flow in ((ages_out, F_AGEOUT), (dies, F_DEATH)):
+    for mask, flow in ((ages_out, "age_out"), (dies, "death")):
         _add_flows(fl, flow, ret[mask], np.full(mask.sum(), abroad), o[mask], sec[mask])
         S.status[rows[mask]] = -1
         S.applying[rows[mask]] = 0
@@ -567,9 +574,9 @@ def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_g
     found = finds & ~first
     S.employed_home[rows[placed]] = 2
     S.employed_home[rows[found]] = 1
-    _add_flows(fl, F_PLACEMENT, ret[placed], ret[placed], o[placed], sec[placed])
-    _add_measure(me, M_PLACED, o[placed], np.ones(placed.sum()))
-    _add_flows(fl, F_JOBHOME, ret[found], ret[found], o[found], sec[found])
+    _add_flows(fl, "placement_home", ret[placed], ret[placed], o[placed], sec[placed])
+    _add_measure(me, "placements_home", o[placed], np.ones(placed.sum()))
+    _add_flows(fl, "job_found_home", ret[found], ret[found], o[found], sec[found])
     S.months_home[rows[live]] += 1
 
     months_home = _i64(S.months_home[rows])
@@ -577,8 +584,8 @@ def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_g
     employed = _i64(S.employed_home[rows]) > 0
     was_programme = (prev > 0) & (kind[np.maximum(prev, 0)] == KIND_PROGRAMME)
     reach = live & (months_home == 12) & was_programme
-    _add_measure(me, M_REACH12, o[reach], np.ones(reach.sum()))
-    _add_measure(me, M_EMP12, o[reach & employed], np.ones((reach & employed).sum()))
+    _add_measure(me, "returnees_reaching_12m", o[reach], np.ones(reach.sum()))
+    _add_measure(me, "returnees_employed_12m", o[reach & employed], np.ones((reach & employed).sum()))
 
     # 3.6.6 re-migration after the cooldown, through a legal way back
     may = (live & (_i64(S.applying[rows]) == 0) & was_programme & (month >= _i64(S.ban_until[rows])))
@@ -591,7 +598,7 @@ def home_month_reference(n, S, R, P, month, seed, place_prob, f12, remigration_g
     target = np.where(forfeited, np.where(admits, prev0, -1), to_path)
     wait = np.where(forfeited | (target < 0), 0, _reentry_cooldown(R, prev0, np.maximum(target, 0)))
     may &= (target >= 0) & (p_back > 0.0) & (months_home >= np.maximum(wait, 1))
-    hazard = P[P_G0] * remigration_gain[o] * np.exp(-P[P_TEMPLOYED] * employed)
+    hazard = p["remigration_base"] * remigration_gain[o] * np.exp(-p["theta_employed"] * employed)
     applies = may & (u(SLOT["remigrate"], everyone) < hazard * p_back)
     S.applying[rows[applies]] = 1
     S.apply_status[rows[applies]] = target[applies]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -12,22 +13,29 @@ import pyarrow as pa
 
 from coexist.codes import NO_SECTOR, ORIGINS, SECTORS
 from coexist.engine import kernels
-from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
+from coexist.engine.end_state import end_state_table
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
 from coexist.periods import format_month
-from coexist.policy.rules import JOB_FREE
-from coexist.policy.rules import month_rules as _month_rules
-from coexist.policy.tables import RegimeTables, compile_regime
+from coexist.policy.dated import evaluate
+from coexist.policy.rules import (
+    JOB_FREE,
+    KIND_DESIGNATED,
+    KIND_PROGRAMME,
+    KIND_SETTLED,
+    KIND_SKILLED,
+    KIND_STUDY,
+)
+from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, month_rules
 from coexist.scenario.schema import Scenario
 
 __all__ = ["simulate", "ABROAD"]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
-KIND_PROGRAMME = 0
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
 PHASE_ADMIT, PHASE_INFLOW = 1, 2
@@ -35,15 +43,14 @@ PHASE_ADMIT, PHASE_INFLOW = 1, 2
 
 def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
     """Monthly living cost in the host currency, growing with host wages."""
-    from coexist.policy.dated import evaluate
-
     base = scenario.economy.living_cost
     start = evaluate(base, T.months) if base is not None else np.full(len(T.months), params["living_cost_jpy"])
     return start * T.host_wage_index
 
 
 def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
-    by_kind = {1: "exit_rate_professional", 2: "exit_rate_student", 3: "exit_rate_status_based", 4: "exit_rate_designated"}
+    by_kind = {KIND_SKILLED: "exit_rate_professional", KIND_STUDY: "exit_rate_student",
+               KIND_SETTLED: "exit_rate_status_based", KIND_DESIGNATED: "exit_rate_designated"}
     out = np.zeros(T.n_status)
     for code, kind in enumerate(T.kind):
         if int(kind) in by_kind:
@@ -108,6 +115,30 @@ def _labels(codes: np.ndarray, labels) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary).cast(pa.string())
 
 
+@dataclass
+class _Month:
+    """What the phases of one month share: set by _Run._begin, then filled in by the phases."""
+
+    t: int
+    month: int
+    rules: MonthRules
+    P: np.ndarray  # parameters with this month's living cost
+    home_wage: np.ndarray  # [origin]
+    flows: np.ndarray  # [flow, from, to, origin, sector]
+    measures: np.ndarray  # [origin, measure]
+    demand: np.ndarray = None  # [sector] (set-up)
+    capacity: np.ndarray = None  # [employer] (set-up)
+    by_group: np.ndarray = None  # [status, origin, sector] kept up to date by every phase
+    headcount: np.ndarray = None  # [employer]
+    waiting: np.ndarray = None  # queue: admitted returnees still to travel (arrivals)
+    applied: np.ndarray = None  # queue: returnees who applied (arrivals)
+    counts: np.ndarray = None  # [status, sector] persons after arrivals (admissions)
+    inputs: kernels.MonthInputs = None  # (host pass)
+    out: kernels.Tallies = None  # (host pass)
+    host_flows: np.ndarray = None  # (host pass)
+    fresh: np.ndarray = None  # [origin, level] people who came home (host pass)
+
+
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
@@ -134,10 +165,8 @@ class _Run:
         self.default_exit = _default_exit_rates(self.T, p)
         self.living = _living_costs(scenario, self.T, p)
         self.entry_pass_share = _entry_pass_shares(self.T, p)
-        self.P_living = PARAM_NAMES.index("living_cost_jpy")
-        study = 2
         self.default_hazard = np.where(
-            self.T.kind[self.T.tr_from.astype(np.int64)] == study, p["student_to_professional_rate"], 0.0
+            self.T.kind[self.T.tr_from.astype(np.int64)] == KIND_STUDY, p["student_to_professional_rate"], 0.0
         ) if self.T.tr_from.size else np.zeros(0)
         self.n_emp = self.W.emp_sector.shape[0]
         self.sector_first, self.sector_count = sector_ranges(self.W.sector_employers)
@@ -157,17 +186,17 @@ class _Run:
         self.tenure_rows: list[np.ndarray] = []  # [status, origin] months in status, people in the host
         self.agent_months = 0
 
-    def _kernel_buffers(self):
-        """Per-thread flow counts, per-chunk measures, and per-thread employer headcounts,
-        returnee arrivals and months in status for the compiled passes, zeroed."""
+    def _tallies(self) -> kernels.Tallies:
+        """The compiled passes' buffers (per-thread flows, per-chunk measures, per-thread
+        employer headcounts, returnee arrivals and months in status), zeroed."""
         threads = numba.get_num_threads()
-        if getattr(self, "_buffers", None) is None or self._buffers[0].shape[0] != threads:
-            self._buffers = (
-                np.zeros((threads, *self.flow_shape)),
-                np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
-                np.zeros((threads, self.n_emp), dtype=np.int64),
-                np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
-                np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
+        if getattr(self, "_buffers", None) is None or self._buffers.flows.shape[0] != threads:
+            self._buffers = kernels.Tallies(
+                flows=np.zeros((threads, *self.flow_shape)),
+                measures=np.zeros((kernels.N_CHUNKS, N_ORIGIN, len(MEASURE_NAMES))),
+                headcount=np.zeros((threads, self.n_emp), dtype=np.int64),
+                fresh=np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
+                tenure=np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
             )
         for buffer in self._buffers:
             buffer[...] = 0
@@ -264,97 +293,116 @@ class _Run:
 
     # ----- the month --------------------------------------------------------------------
     def step(self, t: int):
-        clock = self.clock
-        clock.lap("between months")
+        """One month: its phases in the order of the model's steps, each timed."""
+        self.clock.lap("between months")
+        m = self._begin(t)
+        for phase, label in _PHASES:
+            phase(self, m)
+            self.clock.lap(label)
+
+    def _begin(self, t: int) -> _Month:
+        """The month's rules, parameters and buffers."""
         self.t = t
         T, W = self.T, self.W
-        month = int(T.months[t])
-        flows = np.zeros(self.flow_shape)
-        measures = np.zeros((N_ORIGIN, len(MEASURE_NAMES)))
-        rules = _month_rules(t, T, self.default_exit, self.default_hazard)
         P = W.P.copy()
-        P[self.P_living] = self.living[t]
-        home_wage = W.home_wage * T.home_wage_index[t]
+        P[P_LIVING] = self.living[t]
+        flow_shape = self.flow_shape
+        return _Month(
+            t=t,
+            month=int(T.months[t]),
+            rules=month_rules(t, T, self.default_exit, self.default_hazard),
+            P=P,
+            home_wage=W.home_wage * T.home_wage_index[t],
+            flows=np.zeros(flow_shape),
+            measures=np.zeros((N_ORIGIN, len(MEASURE_NAMES))),
+        )
 
+    def _set_up(self, m: _Month) -> None:
+        """Yearly compaction; step 1: demand and employer capacity; the group totals."""
+        W = self.W
         # people who left the model are dropped once a year (streams are keyed by pid)
-        if month % 12 == 0 and t > 0:
+        if m.month % 12 == 0 and m.t > 0:
             self._compact()
-        # step 1: demand and vacancies
-        demand = W.demand0 * W.demand_index[t]
-        capacity = demand[W.emp_sector] * W.emp_share
+        m.demand = W.demand0 * W.demand_index[m.t]
+        m.capacity = m.demand[W.emp_sector] * W.emp_share
         if self.last_census is None:
             self.last_census = self._census()[:2]
         # group totals are kept up to date through the month: every change of status is a flow
-        by_group, headcount = (a.copy() for a in self.last_census)
-        if month % 12 == 3:  # intake limits count per fiscal year (April to March)
+        m.by_group, m.headcount = (a.copy() for a in self.last_census)
+        if m.month % 12 == 3:  # intake limits count per fiscal year (April to March)
             self.intake[:] = 0.0
 
-        # step 2: recruitment: arrivals of those admitted earlier, then new admissions
-        clock.lap("set-up and compaction")
+    def _recruit_arrivals(self, m: _Month) -> None:
+        """Step 2a: those admitted earlier travel; the re-entry queue is read for admissions."""
         # the queue holds returnees only: the blocks that may hold people at origin are scanned
-        arriving, waiting, applied = kernels.applicants(self.n, self.S.applying, self.S.status, self.S.arrival, month,
-                                                        T.returned, self.home_blocks)
-        self._arrivals(t, month, flows, capacity, headcount, by_group, arriving)
-        clock.lap("recruitment: arrivals")
-        counts = by_group.sum(axis=1)
-        employed = self._regular_by_sector(by_group)
-        network = by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
-        self._admissions(t, month, counts, employed, demand, home_wage, network, waiting, applied)
-        clock.lap("recruitment: admissions")
+        arriving, m.waiting, m.applied = kernels.applicants(self.n, self.S.applying, self.S.status, self.S.arrival,
+                                                            m.month, self.T.returned, self.home_blocks)
+        self._arrivals(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group, arriving)
 
-        # steps 3-8 in the host
-        cap_room = T.caps[t] * self.scale - counts
-        cap_open = cap_room > 0
-        thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure = self._kernel_buffers()
-        kernels.host_month(
-            self.n, self.S, rules, P, month, self.seed, W.emp_premium, W.emp_log_premium, W.emp_abusive,
-            W.sector_factor, home_wage, W.f12, cap_open, self.death_by_age, self.host_blocks, self.home_blocks,
-            thread_flows, chunk_measures, thread_heads, thread_fresh, thread_tenure, self.abroad,
+    def _recruit_admissions(self, m: _Month) -> None:
+        """Step 2b: new admissions, returnees who applied first."""
+        m.counts = m.by_group.sum(axis=1)
+        employed = self._regular_by_sector(m.by_group)
+        network = m.by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
+        self._admissions(m.t, m.month, m.counts, employed, m.demand, m.home_wage, network, m.waiting, m.applied)
+
+    def _in_host(self, m: _Month) -> None:
+        """Steps 3-8: the compiled host pass."""
+        W = self.W
+        cap_open = self.T.caps[m.t] * self.scale - m.counts > 0
+        m.out = out = self._tallies()
+        m.inputs = kernels.MonthInputs(
+            n=self.n, month=m.month, seed=self.seed, abroad=self.abroad, death_by_age=self.death_by_age,
+            home_wage=m.home_wage, f12=W.f12, sector_factor=W.sector_factor, employers=W.employers,
+            cap_open=cap_open, place_prob=np.zeros((N_ORIGIN, 3)), remigration_gain=np.zeros(N_ORIGIN),  # home pass
+            host_blocks=self.host_blocks, home_blocks=self.home_blocks,
         )
-        self.tenure_rows.append(thread_tenure.sum(axis=0))
-        host_flows = _thread_total(thread_flows)
-        _apply_flows(by_group, host_flows)
-        headcount = thread_heads.sum(axis=0).astype(np.float64)
-        fresh = thread_fresh.sum(axis=0).astype(np.float64)
-        clock.lap("host pass (steps 3-8)")
-        # job changers (employer -2) move to a firm with a vacancy in their field
-        movers = kernels.job_changers(self.n, self.S.employer, self.host_blocks)
-        if movers.size:
-            # a free change of employer may cross sectors, towards open vacancies
-            free = T.job_change[t][self.S.status[movers].astype(np.int64)] == JOB_FREE
-            if free.any():
-                crossing = movers[free]
-                open_jobs = np.maximum(demand - self._regular_by_sector(by_group), 0.0) + 1e-9
-                cdf = np.cumsum(open_jobs)
-                u = uniforms(self.seed, self.S.pid[crossing].astype(np.int64), month, SLOT["job_sector"])
-                new_sector = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
-                group = (self.S.status[crossing].astype(np.int64), self.S.origin[crossing].astype(np.int64))
-                np.subtract.at(by_group, (*group, self.S.sector[crossing].astype(np.int64)), 1)
-                np.add.at(by_group, (*group, new_sector), 1)
-                self.S.sector[crossing] = new_sector
-            self._assign_employers(movers, self.S.sector[movers], capacity, headcount, month, None)
-        clock.lap("census and job changers")
+        kernels.host_month(self.S, m.rules, m.P, m.inputs, out)
+        self.tenure_rows.append(out.tenure.sum(axis=0))
+        m.host_flows = _thread_total(out.flows)
+        _apply_flows(m.by_group, m.host_flows)
+        m.headcount = out.headcount.sum(axis=0).astype(np.float64)
+        m.fresh = out.fresh.sum(axis=0).astype(np.float64)
 
-        # step 9: bilateral matching capacity for this month's returnees, ranked by certified skill
-        place_prob = self._placement_probabilities(t, fresh)
-        gain = self._remigration_gain(t, home_wage)
-        kernels.home_month(
-            self.n, self.S, rules, P, month, self.seed, place_prob, W.f12, gain, self.death_by_age, self.host_blocks,
-            self.home_blocks, thread_flows, chunk_measures, self.abroad,
-        )
-        all_flows = _thread_total(thread_flows)
-        _apply_flows(by_group, all_flows - host_flows)
-        flows += all_flows
-        measures += chunk_measures.sum(axis=0)
-        clock.lap("home pass (steps 9-11)")
+    def _job_changers(self, m: _Month) -> None:
+        """Job changers (employer -2 after the host pass) move to a firm with a vacancy in
+        their field; a free change of employer may cross sectors, towards open vacancies."""
+        S = self.S
+        movers = kernels.job_changers(self.n, S.employer, self.host_blocks)
+        if not movers.size:
+            return
+        free = self.T.job_change[m.t][S.status[movers].astype(np.int64)] == JOB_FREE
+        if free.any():
+            crossing = movers[free]
+            open_jobs = np.maximum(m.demand - self._regular_by_sector(m.by_group), 0.0) + 1e-9
+            cdf = np.cumsum(open_jobs)
+            u = uniforms(self.seed, S.pid[crossing].astype(np.int64), m.month, SLOT["job_sector"])
+            new_sector = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
+            group = (S.status[crossing].astype(np.int64), S.origin[crossing].astype(np.int64))
+            np.subtract.at(m.by_group, (*group, S.sector[crossing].astype(np.int64)), 1)
+            np.add.at(m.by_group, (*group, new_sector), 1)
+            S.sector[crossing] = new_sector
+        self._assign_employers(movers, S.sector[movers], m.capacity, m.headcount, m.month, None)
 
-        # non-programme statuses: entries from abroad
-        self._inflows(t, month, flows, capacity, headcount, by_group)
-        # step 11: pools renew through cohorts
-        self._pools(t, month, flows)
-        clock.lap("entries from abroad and pools")
-        self._record(t, flows, measures, demand, by_group, headcount)
-        clock.lap("recording")
+    def _at_home(self, m: _Month) -> None:
+        """Steps 9-11 at origin: bilateral matching capacity for this month's returnees
+        (ranked by certified skill), then the compiled home pass."""
+        place_prob = self._placement_probabilities(m.rules.matching, m.fresh)
+        gain = self._remigration_gain(m.t, m.home_wage)
+        kernels.home_month(self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out)
+        all_flows = _thread_total(m.out.flows)
+        _apply_flows(m.by_group, all_flows - m.host_flows)
+        m.flows += all_flows
+        m.measures += m.out.measures.sum(axis=0)
+
+    def _entries_and_pools(self, m: _Month) -> None:
+        """Entries from abroad into the non-programme statuses; step 11: pools renew through cohorts."""
+        self._inflows(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group)
+        self._pools(m.t, m.month, m.flows)
+
+    def _close(self, m: _Month) -> None:
+        """The month's tables."""
+        self._record(m.t, m.flows, m.measures, m.demand, m.by_group, m.headcount)
 
     def _compact(self):
         state, self.S = self.S, None  # the old arrays become the spares
@@ -532,14 +580,14 @@ class _Run:
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
 
-    def _placement_probabilities(self, t, by):
+    def _placement_probabilities(self, share, by):
         """Chance that a returnee arriving this month is placed, by origin and certified level.
 
-        `by` counts this month's returnees by origin and certified level; the channel's
-        capacity goes to the highest level first.
+        `share` is the bilateral channel's capacity as a share of this month's returnees;
+        `by` counts them by origin and certified level; the capacity goes to the highest
+        level first.
         """
         place = np.zeros((N_ORIGIN, 3))
-        share = self.T.matching[t]
         if share <= 0 or by.sum() == 0:
             return place
         capacity = share * by.sum(axis=1)
@@ -655,6 +703,20 @@ class _Run:
         return stock_table, flow_table, demand_table, measure_table
 
 
+# The month's phases in the order of the model's steps (DESIGN.md), with the names their
+# time is reported under.
+_PHASES = (
+    (_Run._set_up, "set-up and compaction"),
+    (_Run._recruit_arrivals, "recruitment: arrivals"),
+    (_Run._recruit_admissions, "recruitment: admissions"),
+    (_Run._in_host, "host pass (steps 3-8)"),
+    (_Run._job_changers, "census and job changers"),
+    (_Run._at_home, "home pass (steps 9-11)"),
+    (_Run._entries_and_pools, "entries from abroad and pools"),
+    (_Run._close, "recording"),
+)
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -683,8 +745,6 @@ def simulate(
     stocks, flows, demand, measures = run.tables()
     final = None
     if end_state:
-        from coexist.engine.end_state import end_state_table
-
         final = end_state_table(run.S, run.n, run.T.status_names, int(run.T.months[-1]), float(scale))
     run.clock.lap("output tables")
     return SimulationResult(

@@ -9,24 +9,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coexist.codes import ORIGINS, SECTORS
-from coexist.engine.kernels import PARAM_NAMES, pick_employers
+from coexist.codes import ORIGINS, SECTORS, STATUSES
+from coexist.data import (
+    calibrated_behaviour,
+    calibrated_end_state,
+    initial_stocks,
+    origin_profiles,
+    parameters,
+    sector_wage_factors,
+)
+from coexist.engine.end_state import populate_from_end_state
+from coexist.engine.kernels import PARAM_NAMES, Employers, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
+from coexist.policy.dated import evaluate
+from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
 from coexist.policy.tables import RegimeTables
 from coexist.scenario.schema import Scenario
 
 __all__ = ["World", "build_world", "resolve_parameters", "stochastic_round"]
 
-KIND_PROGRAMME = 0
-
 
 def resolve_parameters(scenario: Scenario) -> dict[str, float]:
     """Behavioural parameters: embedded defaults, then the shipped calibration's values where
     the scenario asks for them (``behaviour_defaults``), then the scenario's own values."""
-    from coexist.data import calibrated_behaviour, parameters
-
     values = {name: spec.default for name, spec in parameters().items()}
     if scenario.behaviour_defaults == "calibrated-japan":
         values.update(calibrated_behaviour())
@@ -54,9 +61,7 @@ class World:
     sector_factor: np.ndarray  # [sector]
     emp_sector: np.ndarray  # [employer] sector code
     emp_share: np.ndarray  # [employer] share of its sector's demand
-    emp_premium: np.ndarray
-    emp_log_premium: np.ndarray
-    emp_abusive: np.ndarray
+    employers: Employers  # [employer] wage premium and abuse, as the host pass reads them
     sector_employers: list  # per sector: employer ids
     demand0: np.ndarray  # [sector] at the simulated scale
     demand_index: np.ndarray  # [month, sector]
@@ -66,8 +71,6 @@ class World:
 
 
 def _origin_data(scenario: Scenario):
-    from coexist.data import origin_profiles
-
     profiles = origin_profiles() if scenario.currency == "JPY" else {}
     home_wage = np.zeros(len(ORIGINS))
     fee = np.zeros(len(ORIGINS))
@@ -95,8 +98,6 @@ def _origin_data(scenario: Scenario):
 def _sector_factors(scenario: Scenario) -> np.ndarray:
     if scenario.currency != "JPY":
         return np.ones(len(SECTORS))
-    from coexist.data import sector_wage_factors
-
     factors = sector_wage_factors()
     return np.array([factors[s].value if s in factors else 1.0 for s in SECTORS])
 
@@ -105,9 +106,6 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
     counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
     initial = scenario.population.initial
     if initial in ("japan-2024-12", "japan-2016-12"):
-        from coexist.codes import STATUSES
-        from coexist.data import initial_stocks
-
         stocks = initial_stocks(initial[len("japan-"):]).counts
         for k, name in enumerate(STATUSES):
             total = int(stocks[k].sum())
@@ -165,9 +163,6 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     counts = _initial_counts(scenario, tables)
     scaled = stochastic_round(counts * scale, rng)
     if scenario.population.attributes == "calibrated-history":
-        from coexist.data import calibrated_end_state
-        from coexist.engine.end_state import populate_from_end_state
-
         state, n0 = populate_from_end_state(scaled, calibrated_end_state(), tables.status_names, tables.returned,
                                             int(tables.months[0]), seed, scale, rng)
         in_host = np.flatnonzero((state.status[:n0] != tables.returned) & (state.status[:n0] != tables.irregular))
@@ -183,8 +178,6 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
     for sector, persons in scenario.demand.initial.items():
         demand0[SECTORS.index(sector)] = persons * scale
-    from coexist.policy.dated import evaluate
-
     demand_index = np.ones((len(tables.months), len(SECTORS)))
     for s, sector in enumerate(SECTORS):
         growth = scenario.demand.growth.get(sector, 0.0)
@@ -208,9 +201,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         sector_factor=_sector_factors(scenario),
         emp_sector=emp_sector,
         emp_share=emp_share,
-        emp_premium=emp_premium,
-        emp_log_premium=np.log(emp_premium),
-        emp_abusive=emp_abusive,
+        employers=Employers(premium=emp_premium, log_premium=np.log(emp_premium), abusive=emp_abusive),
         sector_employers=sector_employers,
         demand0=demand0,
         demand_index=demand_index,
@@ -264,7 +255,7 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     age0 = params["entry_age_mean_years"] * 12.0 + (u_c - 0.5) * 96.0
     age = age0 + state.months_abroad[:n]
     # settled residents span working ages (assumption: uniform 25-64 years)
-    settled = tables.kind[status] == 3
+    settled = tables.kind[status] == KIND_SETTLED
     age = np.where(settled, (25.0 + 39.0 * u_c) * 12.0, age)
     state.age[:n] = age.astype(np.int16)
     programme = tables.kind[status] == KIND_PROGRAMME

@@ -7,17 +7,22 @@ engine never asks "which year is it?".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from coexist.codes import SECTORS
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
-from coexist.scenario.schema import JOB_CHANGE_RULES, STATUS_KINDS, Scenario
+from coexist.scenario.schema import (
+    JOB_CHANGE_RULES,
+    STATUS_KINDS,
+    TEST_LEVELS,
+    Scenario,
+)
 
-__all__ = ["RegimeTables", "compile_regime", "TEST_LEVELS", "NO_CAP"]
+__all__ = ["RegimeTables", "compile_regime", "MonthRules", "month_rules", "TEST_LEVELS", "NO_CAP"]
 
-TEST_LEVELS = ("none", "ssw1", "ssw2")
 NO_CAP = np.float64(np.inf)
 
 
@@ -214,4 +219,91 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         openness=evaluate(p.entry_openness, months),
         host_wage_index=host_index,
         home_wage_index=home_index,
+    )
+
+
+class MonthRules(NamedTuple):
+    """The rules in force this month, as the kernels read them."""
+
+    irregular: int
+    returned: int
+    kind: np.ndarray
+    admits: np.ndarray
+    wage: np.ndarray
+    max_stay: np.ndarray
+    max_total: np.ndarray
+    permit: np.ndarray
+    renewable: np.ndarray
+    job_change: np.ndarray
+    job_change_after: np.ndarray
+    family_allowed: np.ndarray
+    leaving_ends_right: np.ndarray
+    reentry_cooldown: np.ndarray
+    exit_rate: np.ndarray
+    tr_from: np.ndarray
+    tr_to: np.ndarray
+    tr_min_months: np.ndarray
+    tr_min_abroad: np.ndarray
+    tr_test: np.ndarray
+    tr_language: np.ndarray
+    tr_sector_ok: np.ndarray
+    tr_open: np.ndarray
+    tr_hazard: np.ndarray
+    rp_from: np.ndarray
+    rp_to: np.ndarray
+    rp_cooldown: np.ndarray
+    rp_min_completed: np.ndarray
+    rp_test: np.ndarray
+    rp_open: np.ndarray
+    detection: float
+    ban: int
+    matching: float
+    recognition: float
+    support: int
+    cumulative: bool
+
+
+def month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray) -> MonthRules:
+    """Month `t` of the tables, as the compiled passes read it; `default_exit` and
+    `default_hazard` stand where the scenario leaves an exit rate or a transition hazard to
+    the behavioural parameters (NaN in the tables)."""
+    exit_rate = np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t])
+    hazard = np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t])
+    return MonthRules(
+        irregular=T.irregular,
+        returned=T.returned,
+        kind=T.kind,
+        admits=T.admits[t],
+        wage=T.wage[t],
+        max_stay=T.max_stay[t],
+        max_total=T.max_total[t],
+        permit=T.permit[t],
+        renewable=T.renewable[t],
+        job_change=T.job_change[t],
+        job_change_after=T.job_change_after[t],
+        family_allowed=T.family_allowed[t],
+        leaving_ends_right=T.leaving_ends_right[t],
+        reentry_cooldown=T.reentry_cooldown[t],
+        exit_rate=exit_rate,
+        tr_from=T.tr_from,
+        tr_to=T.tr_to,
+        tr_min_months=T.tr_min_months,
+        tr_min_abroad=T.tr_min_abroad,
+        tr_test=T.tr_test,
+        tr_language=T.tr_language,
+        tr_sector_ok=T.tr_sector_ok,
+        tr_open=T.tr_open[t],
+        tr_hazard=hazard,
+        rp_from=T.rp_from,
+        rp_to=T.rp_to,
+        rp_cooldown=T.rp_cooldown,
+        rp_min_completed=T.rp_min_completed,
+        rp_test=T.rp_test,
+        rp_open=T.rp_open[t],
+        detection=float(T.detection[t]),
+        ban=int(T.ban[t]),
+        matching=float(T.matching[t]),
+        recognition=float(T.recognition[t]),
+        support=int(T.support[t]),
+        cumulative=bool(T.cumulative[t]),
     )
