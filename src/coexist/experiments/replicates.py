@@ -58,6 +58,10 @@ from typing import Any
 
 import numpy as np
 
+from coexist.data import calibrated as _calibrated
+from coexist.data import parameters
+from coexist.errors import DataError
+
 __all__ = [
     "DISTRIBUTION",
     "DISTRIBUTION_CALIBRATED",
@@ -113,17 +117,12 @@ def replicate_seed(seed: int, replicate: int) -> int:
 
 
 def _specs() -> dict[str, Any]:
-    from coexist.data import parameters
-
     return parameters()
 
 
 def _posterior(names: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The behavioural columns of the shipped posterior (in parameter-file order), their
     values (particles x columns) and the cumulative normalised weights of the particles."""
-    from coexist.data import calibrated as _calibrated
-    from coexist.errors import DataError
-
     table = _calibrated.posterior_samples()
     columns = [name for name in names if name in table.column_names]
     n = table.num_rows
@@ -182,8 +181,6 @@ def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict
     chosen: dict[str, float] = {}
     modes: dict[str, float] = {}
     if calibrated:
-        from coexist.data import calibrated as _calibrated
-
         columns, values, cdf = _posterior(specs)
         if columns:
             pick = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARTICLE_STREAM]))

@@ -13,11 +13,10 @@ from coexist.metrics.registry import (
     DIRECTIONS,
     METRICS,
     Metric,
-    compute_metrics,
     format_value,
     headline_metrics,
-    metric_definitions,
 )
+from coexist.metrics.compute import compute_metrics, metric_definitions
 from coexist.metrics.index import (
     EQUAL_WEIGHTS,
     INDEX_KEYS,

@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coexist.errors import CoexistError
+from coexist.metrics import compute_metrics, metric_definitions
+from coexist.scenario import scenario_hash, to_toml
 from coexist.version import __version__
 
 __all__ = ["TABLES", "RunData", "StoreError", "write_run", "read_run", "package_version", "is_run_folder", "check_destination"]
@@ -83,8 +85,6 @@ def package_version() -> str:
 
 def describe_scenario(scenario: Any) -> tuple[str, str]:
     """(fully resolved TOML, canonical hash) of a scenario, from the scenario package."""
-    from coexist.scenario import scenario_hash, to_toml
-
     return to_toml(scenario), scenario_hash(scenario)
 
 
@@ -184,8 +184,6 @@ def write_run(
     Path
         The run folder.
     """
-    from coexist.metrics import compute_metrics, metric_definitions
-
     folder = Path(folder)
     check_destination(folder)
     scenario_toml, digest = describe_scenario(scenario)
