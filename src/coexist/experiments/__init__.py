@@ -9,6 +9,7 @@ sensitivity analysis, policy search).
 
 from __future__ import annotations
 
+from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks, uses_calibration
 from coexist.experiments.replicates import (
     DISTRIBUTION,
     DISTRIBUTION_CALIBRATED,
@@ -19,7 +20,6 @@ from coexist.experiments.replicates import (
     replicate_seed,
     with_parameters,
 )
-from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks, uses_calibration
 
 __all__ = [
     "DISTRIBUTION",
