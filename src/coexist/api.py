@@ -11,7 +11,7 @@ render the HTML, and returns a summary.
 True
 >>> coexist.compare(["japan-temporary", "japan-circular"], out="results/cmp", scale=0.1)  # doctest: +SKIP
 >>> coexist.api.explain("japan-circular", {"status": "ssw1", "months_in_status": 34}, "2030-01")["months_left"]
-26
+2
 
 The engine's calls go through an :class:`Engine` (loader, simulator, describer), which a
 test or a notebook may replace by passing ``engine=`` to :func:`run` and :func:`compare`.
