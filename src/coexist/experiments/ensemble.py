@@ -18,7 +18,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,7 +194,8 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, p
         waiting = set(pending)
         done_count = 0
         while waiting:
-            finished, waiting = wait(waiting, return_when=FIRST_EXCEPTION)
+            # each finished run is counted (and its error raised) as soon as it ends
+            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
             for fut in finished:
                 results[pending[fut]] = fut.result()  # re-raises a task's error here
                 done_count += 1
