@@ -18,7 +18,6 @@ from coexist.api import CompareSummary, Engine, RunSummary, compare, explain, ru
 from coexist.errors import CoexistError, DataError, InvariantError, ScenarioError
 from coexist.version import __version__
 
-
 __all__ = [
     "__version__",
     "run",

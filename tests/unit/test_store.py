@@ -13,8 +13,7 @@ from pydantic import BaseModel
 
 from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
-from coexist.store import StoreError, read_run, write_run
-from coexist.store import run_folder
+from coexist.store import StoreError, read_run, run_folder, write_run
 
 
 def fake_result(n_months: int = 24, seed: int = 3, scale: float = 0.5) -> SimulationResult:

@@ -52,6 +52,7 @@ True
 
 from __future__ import annotations
 
+import copy as _copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -239,8 +240,6 @@ def with_parameters(scenario: Any, params: Mapping[str, float]) -> Any:
     merged = {**dict(params), **own}
     copy = getattr(scenario, "model_copy", None)
     if copy is None:  # a stand-in object (tests): set the attribute on a shallow copy
-        import copy as _copy
-
         clone = _copy.copy(scenario)
         clone.behaviour = merged
         return clone

@@ -258,7 +258,7 @@ def _empty_schema(name: str) -> pa.Schema:
 
 
 def _connect(folders: Sequence[Path], *, tables: bool) -> Any:
-    import duckdb
+    import duckdb  # third-party and slow to import; only the catalogue's connection needs it
 
     runs, metrics = _runs_tables(folders)
     con = duckdb.connect(":memory:")
