@@ -21,7 +21,8 @@ from pathlib import Path
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from coexist.data import calibration, parameters
+import coexist.data as coexist_data  # calibration() looked up when called: tests/unit/test_ship.py replaces it
+from coexist.data import parameters
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 from coexist.scenario.options import check_scale
@@ -387,7 +388,7 @@ def _shipped_assumption_overrides(raw: dict) -> list[str]:
     priors = (raw.get("calibration") or {}).get("priors") or {}
     if not isinstance(priors, dict) or not priors:
         return []
-    values = calibration().get("assumptions", {})
+    values = coexist_data.calibration().get("assumptions", {})
     sets = []
     for name, prior in priors.items():
         if name in values and isinstance(prior, dict) and isinstance(prior.get("keys"), dict):
