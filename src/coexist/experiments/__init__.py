@@ -1,5 +1,6 @@
-"""Experiments over many runs: replicates with parameter uncertainty (more to come: sweeps,
-sensitivity analysis, policy search).
+"""Experiments over many runs: replicates with parameter uncertainty, run on a local
+process pool (ensemble.py), and the analysis of their samples: the claims' verdicts and
+their sensitivity to the index's reference values (analysis.py).
 
 >>> from coexist.experiments import replicate_plan
 >>> plan = replicate_plan(seed=0, replicates=3)

@@ -1,6 +1,6 @@
 """The metric registry: every metric declared once, with its actor, unit and direction.
 
-The report, the dashboard, sensitivity analysis and policy search all read this one
+The report, the comparison's claims and the catalogue of runs all read this one
 registry. Each metric is a pure function of the result tables (see
 :mod:`coexist.metrics.tables`). A metric whose denominator is zero is ``nan``
 (written as ``null`` in metrics.json).
