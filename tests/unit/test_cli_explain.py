@@ -68,7 +68,7 @@ def test_explain_refuses_a_negative_duration(capsys, flag):
 
 def test_explain_refuses_more_months_in_status_than_in_total(capsys):
     line = _refused(capsys, "--months-in-status", "40", "--status-total", "12")
-    assert "--status-total must be at least months_in_status (40)" in line and "Got 12 instead" in line
+    assert "--status-total must be at least the months in the current status (40)" in line and "Got 12 instead" in line
 
 
 @pytest.mark.parametrize(("flag", "value", "allowed"), [

@@ -88,7 +88,7 @@ def check_person(person: Mapping[str, Any], names: Sequence[str]) -> dict[str, A
         p["months_abroad"] = p["months_in_stay"]
     if p["months_in_status"] > p["status_total"]:
         raise ScenarioError(
-            f"must be at least months_in_status ({p['months_in_status']}): the months ever spent in the status "
+            f"must be at least the months in the current status ({p['months_in_status']}): the months ever spent in the status "
             f"include the current stay. Got {p['status_total']} instead.", field="status_total")
     if p["banned_until"] is not None:
         try:

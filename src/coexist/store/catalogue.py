@@ -436,5 +436,5 @@ def render(rows: Sequence[dict[str, Any]], fmt: str = "table", *, roots: Sequenc
         lines.append("  ".join(parts).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     # a damaged run is listed, and said to be damaged: blank metrics alone would read as "not computed"
-    lines += [f"warning: {row.get('folder')}: {row['problem']}; its values are not shown" for row in rows if row.get("problem")]
+    lines += [f"warning: {row.get('folder')}: {row['problem']}; the values it should give are blank" for row in rows if row.get("problem")]
     return "\n".join(lines)
