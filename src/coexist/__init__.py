@@ -4,8 +4,8 @@ A population-scale agent simulation that compares a temporary-worker regime with
 circular-migration regime, measured for the three actors (host society, migrants,
 countries of origin).
 
-Importing the package does no work: the engine and the scenario loader are imported
-when a run starts.
+Importing the package imports the api (:mod:`coexist.api`), which every command goes
+through; no simulation runs until one is asked for.
 
 >>> import coexist
 >>> "run" in coexist.__all__ and "compare" in coexist.__all__
@@ -14,15 +14,17 @@ True
 
 from __future__ import annotations
 
-from coexist.api import CompareSummary, RunSummary, compare, run, scenarios
+from coexist.api import CompareSummary, Engine, RunSummary, compare, explain, run, runs, scenarios
 from coexist.errors import CoexistError, DataError, InvariantError, ScenarioError
 from coexist.version import __version__
-
 
 __all__ = [
     "__version__",
     "run",
     "compare",
+    "explain",
+    "runs",
+    "Engine",
     "RunSummary",
     "CompareSummary",
     "scenarios",

@@ -1,21 +1,29 @@
-"""What the CLI, the dashboard and notebooks call: ``run()`` and ``compare()``.
+"""What the command line and Python scripts call: every command goes through here.
+
+``run`` and ``compare`` simulate, ``explain`` asks the rules about one person, ``runs``
+lists past runs. Each checks its input at the door (in the words of its arguments), calls
+the packages that compute, has ``coexist.store`` write the files and ``coexist.report``
+render the HTML, and returns a summary.
 
 >>> import coexist
 >>> summary = coexist.run("japan-circular", scale=0.01)          # doctest: +SKIP
->>> summary.metrics["host.fill_rate"]                            # doctest: +SKIP
-0.93...
+>>> 0.0 <= summary.metrics["host.fill_rate"] <= 1.0              # doctest: +SKIP
+True
 >>> coexist.compare(["japan-temporary", "japan-circular"], out="results/cmp", scale=0.1)  # doctest: +SKIP
+>>> coexist.api.explain("japan-circular", {"status": "ssw1", "months_in_status": 34}, "2030-01")["months_left"]
+2
 
-The engine and the scenario loader are imported when a run starts, not at import time.
+The engine's calls go through an :class:`Engine` (loader, simulator, describer), which a
+test or a notebook may replace by passing ``engine=`` to :func:`run` and :func:`compare`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +40,21 @@ from coexist.calibration.validation import DEFAULT_SCENARIO as DEFAULT_VALIDATIO
 from coexist.calibration.validation import ValidationSummary, run_validation
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError, ScenarioError
+from coexist.experiments import run_ensemble
+from coexist.experiments.analysis import claims_report, reference_sensitivity
 from coexist.experiments.ensemble import default_workers
+from coexist.explain import explain as answer_for_person
+from coexist.metrics import compute_metrics, load_reference
+from coexist.metrics.index import run_weights
+from coexist.periods import parse_month
+from coexist.report import render_compare_report
 from coexist.report.calibration import render_fit_report
 from coexist.report.validation import render_validation_report
+from coexist.scenario import load_scenario, shipped_scenarios
+from coexist.scenario.options import check_count as _check_count
+from coexist.scenario.options import check_scale as _check_scale
+from coexist.scenario.options import check_seed as _check_seed
+from coexist.store import catalogue, write_run
 from coexist.store.calibration import (
     STATE_FILE,
     StateFile,
@@ -43,14 +63,18 @@ from coexist.store.calibration import (
     write_shipped_calibration,
     write_validation,
 )
-from coexist.store.files import json_safe
+from coexist.store.compare import check_compare_destination, write_compare, write_report
+from coexist.store.run_folder import check_destination, describe_scenario
 from coexist.version import __version__
 
 __all__ = [
+    "Engine",
     "RunSummary",
     "CompareSummary",
     "run",
     "compare",
+    "explain",
+    "runs",
     "scenarios",
     "DEFAULT_COMPARE_SCALE",
     "DEFAULT_REPLICATES",
@@ -143,58 +167,40 @@ class CompareSummary:
     wall_seconds: float = 0.0
 
 
-# -- seams onto the scenario and engine packages (imported lazily) -----------------------------
-def _load_scenario(ref: str, overrides: Sequence[str], start: str | None, end: str | None) -> Any:
-    from coexist.scenario import load_scenario
-
+# -- the engine, as the api calls it --------------------------------------------------------------
+def _load(ref: str, overrides: Sequence[str], start: str | None, end: str | None) -> Any:
     return load_scenario(ref, overrides=tuple(overrides), start=start, end=end)
 
 
 def _simulate(scenario: Any, seed: int, scale: float | None, progress: Progress | None) -> Any:
-    from coexist.engine import simulate
-
-    return simulate(scenario, seed=seed, scale=scale, progress=progress)
+    return engine_simulate(scenario, seed=seed, scale=scale, progress=progress)
 
 
-def _scenario_hash(scenario: Any) -> str:
-    from coexist.scenario import scenario_hash
+@dataclass(frozen=True)
+class Engine:
+    """The three calls the api makes into the model; pass your own to :func:`run` or
+    :func:`compare` (a test's fakes, an instrumented engine).
 
-    return scenario_hash(scenario)
+    Attributes
+    ----------
+    load : callable(ref, overrides, start, end) -> scenario
+    simulate : callable(scenario, seed, scale, progress) -> SimulationResult
+        ``compare`` calls it with ``progress=None``, in worker processes when ``workers``
+        > 1 (it must then be a module-level function, picklable).
+    describe : callable(scenario) -> (resolved TOML text, canonical hash)
+    """
+
+    load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
+    simulate: Callable[[Any, int, float | None, Progress | None], Any] = _simulate
+    describe: Callable[[Any], tuple[str, str]] = describe_scenario
+
+
+ENGINE = Engine()
 
 
 def scenarios() -> list[tuple[str, str]]:
     """Shipped scenarios as (name, one-line description)."""
-    from coexist.scenario import shipped_scenarios
-
     return list(shipped_scenarios())
-
-
-# -- validation --------------------------------------------------------------------------------
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(f"must be a whole number >= 0. Got {seed!r} instead.", field="seed")
-    return seed
-
-
-def _check_scale(scale: Any) -> float | None:
-    if scale is None:
-        return None
-    try:
-        value = float(scale)
-    except (TypeError, ValueError):
-        raise ScenarioError(f"must be a number in (0, 1], e.g. 0.1. Got {scale!r} instead.", field="scale") from None
-    if not math.isfinite(value) or not 0.0 < value <= 1.0:
-        raise ScenarioError(f"must be a number in (0, 1], e.g. 0.1. Got {scale!r} instead.", field="scale")
-    return value
-
-
-def _months(scenario: Any) -> int:
-    from coexist.periods import parse_month
-
-    try:
-        return parse_month(scenario.end) - parse_month(scenario.start) + 1
-    except (AttributeError, ValueError):
-        return 0
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -211,30 +217,27 @@ def _expand(out: str | Path, *, name: str, seed: int) -> Path:
     return Path(text)
 
 
-def _summarise(scenario: Any, result: Any, *, seed: int, started: float) -> RunSummary:
-    from coexist.metrics import compute_metrics
-
-    metrics = compute_metrics(result, scenario)
+def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int, wall_seconds: float,
+             engine: Engine) -> RunSummary:
     return RunSummary(
         name=str(scenario.name),
-        scenario_hash=_scenario_hash(scenario),
+        scenario_hash=engine.describe(scenario)[1],
         seed=seed,
         scale=float(result.scale),
         start=str(scenario.start),
         end=str(scenario.end),
-        metrics=metrics,
+        metrics=dict(metrics),
         engine_seconds=float(result.wall_seconds),
-        wall_seconds=time.perf_counter() - started,
+        wall_seconds=wall_seconds,
         result=result,
         scenario=scenario,
     )
 
 
-def _write(summary: RunSummary, folder: Path) -> None:
-    from coexist.store import write_run
-
+def _write(summary: RunSummary, folder: Path, engine: Engine) -> None:
     summary.folder = write_run(
-        folder, summary.result, summary.scenario, wall_seconds_total=summary.wall_seconds, metrics=summary.metrics
+        folder, summary.result, summary.scenario, wall_seconds_total=summary.wall_seconds, metrics=summary.metrics,
+        described=engine.describe(summary.scenario),
     )
 
 
@@ -249,6 +252,7 @@ def run(
     end: str | None = None,
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
+    engine: Engine = ENGINE,
 ) -> RunSummary:
     """Load a scenario, simulate it, compute its metrics and (when ``out`` is given) write
     the run folder.
@@ -261,13 +265,16 @@ def run(
         Run folder to write; ``{name}`` and ``{seed}`` in it are replaced by the scenario
         name and the seed. Nothing is written when omitted.
     seed : int
-        Seed of the engine's random streams.
+        Seed of the engine's random streams, 0 to 2**63 - 1.
     scale : float, optional
         Share of persons simulated as agents, in (0, 1]; the scenario's own scale when omitted.
+        It must leave at least one agent of the initial population.
     start, end : str, optional
         Horizon "YYYY-MM", overriding the scenario's.
     overrides : sequence of "dotted.path=value"
     progress : callable(done_months, total_months), optional
+    engine : Engine, optional
+        The loader, simulator and describer to use (the model's own by default).
 
     Raises
     ------
@@ -277,48 +284,66 @@ def run(
     started = time.perf_counter()
     seed = _check_seed(seed)
     scale = _check_scale(scale)
-    scenario = _load_scenario(scenario_ref, overrides, start, end)
+    scenario = engine.load(scenario_ref, overrides, start, end)
     folder = _expand(out, name=scenario.name, seed=seed) if out is not None else None
     if folder is not None:
-        from coexist.store.run_folder import check_destination
-
         check_destination(folder)
-    result = _simulate(scenario, seed, scale, progress)
-    summary = _summarise(scenario, result, seed=seed, started=started)
+    result = engine.simulate(scenario, seed, scale, progress)
+    metrics = compute_metrics(result, scenario)
+    summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
     if folder is not None:
-        _write(summary, folder)
+        _write(summary, folder, engine)
     return summary
 
 
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ScenarioError(f"must be a whole number >= 1. Got {value!r} instead.", field=name)
-    return value
+def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = ()) -> dict:
+    """What one person may do next under a scenario's rules in a month, and why.
+
+    Parameters
+    ----------
+    scenario_ref : str
+        A shipped scenario name or a path to a TOML file.
+    person : mapping
+        Fields of :data:`coexist.explain.PERSON_FIELDS` (``status`` required); durations
+        are whole months >= 0 (``months_in_status`` at most ``status_total``), ``cert`` 0..2,
+        ``language`` 0..3, ``skill`` 0..1.
+    month : str
+        "YYYY-MM", from the scenario's ``horizon.earliest_start`` to its end.
+    overrides : sequence of "dotted.path=value"
+
+    Raises
+    ------
+    ScenarioError
+        An unknown scenario or override, or an impossible person or month; ``field`` names
+        the argument or person field.
+    """
+    try:
+        parse_month(month)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(str(exc), field="month") from None
+    scenario = load_scenario(scenario_ref, overrides=tuple(overrides))
+    return answer_for_person(scenario, person, month)
 
 
-def _pool_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
-    """The engine as the replicate runner calls it (module level, so worker processes can
-    import it); goes through :func:`_simulate`, the seam tests replace."""
-    return _simulate(scenario, seed, scale, None)
+def runs(
+    roots: str | Path | Sequence[str | Path] | None = None,
+    *,
+    sort: str = catalogue.DEFAULT_SORT,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The run folders found under ``roots`` (default ``runs/`` and ``results/``), one dict
+    per run with the columns of the catalogue's ``runs`` view
+    (:mod:`coexist.store.catalogue`); a run whose run.json or metrics.json is damaged has
+    its ``problem`` set. ``sort`` is a column, ``-column`` for descending; ``limit`` a
+    whole number >= 1."""
+    if limit is not None:
+        limit = _check_count(limit, "limit")
+    return catalogue.list_runs(roots, sort=sort, limit=limit)
 
 
-_ENGINE_SEAMS = (_load_scenario, _simulate)
-
-
-def _seams_replaced() -> bool:
-    """True when ``_load_scenario`` or ``_simulate`` was replaced in this process (a test
-    fake, a patched engine in a notebook): fresh worker processes would not see the
-    replacement, so the replicates then run in this process."""
-    return (_load_scenario, _simulate) != _ENGINE_SEAMS
-
-
-def _write_table(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
-
-
+def _pool_simulate(simulate: Callable[..., Any], scenario: Any, seed: int, scale: float | None) -> Any:
+    """The engine as the replicate runner calls it: without a progress bar."""
+    return simulate(scenario, seed, scale, None)
 
 
 def compare(
@@ -333,6 +358,7 @@ def compare(
     replicates: int = DEFAULT_REPLICATES,
     workers: int | None = None,
     progress: Progress | None = None,
+    engine: Engine = ENGINE,
 ) -> CompareSummary:
     """Run several scenarios over replicates with common random numbers and write a report.
 
@@ -346,6 +372,7 @@ def compare(
     ``out/replicates.parquet`` (scenario, replicate, seed, metric, value),
     ``out/parameters.parquet`` (replicate, seed, parameter, value: the drawn parameter sets),
     ``out/claims.json`` (the verdicts and the reference sensitivity) and ``out/report.html``.
+    ``out`` must be missing, empty or an earlier comparison.
 
     Parameters
     ----------
@@ -365,31 +392,21 @@ def compare(
         Worker processes (default: the number of CPUs); results do not depend on it.
     progress : callable(done_runs, total_runs), optional
         Called after each run (a scenario in a replicate) finishes.
+    engine : Engine, optional
+        As for :func:`run`; its ``simulate`` must be picklable when ``workers`` > 1.
     """
-    from coexist.version import __version__
-    from coexist.experiments import run_ensemble
-    from coexist.experiments.analysis import claims_report, reference_sensitivity
-    from coexist.metrics import load_reference
-    from coexist.metrics.index import run_weights
-    from coexist.report import write_compare_report
-    from coexist.store.run_folder import check_destination
-    from coexist.version import __version__
-
     started = time.perf_counter()
     refs = list(scenario_refs)
     if not refs:
-        raise ScenarioError("compare needs at least one scenario. Got none.")
+        raise ScenarioError("must name at least one scenario. Got none.", field="scenario_refs")
     seed = _check_seed(seed)
     scale = _check_scale(scale)
     replicates = _check_count(replicates, "replicates")
     if workers is not None:
         workers = _check_count(workers, "workers")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        from coexist.store import StoreError
-
-        raise StoreError(f"output folder {out} is a file. Choose another --out.")
-    loaded = [_load_scenario(ref, overrides, start, end) for ref in refs]
+    check_compare_destination(out)
+    loaded = [engine.load(ref, overrides, start, end) for ref in refs]
 
     names: list[str] = []
     for sc in loaded:
@@ -401,20 +418,15 @@ def compare(
     for name in names:
         check_destination(out / name)
 
-    if _seams_replaced():
-        workers = 1
     ens = run_ensemble(list(zip(names, loaded)), seed=seed, replicates=replicates, scale=scale, workers=workers,
-                       progress=progress, simulate=_pool_simulate)
+                       progress=progress, simulate=functools.partial(_pool_simulate, engine.simulate))
 
     summaries: list[RunSummary] = []
     for name in names:
         kept = ens.kept[name]
-        summaries.append(RunSummary(
-            name=str(kept.scenario_obj.name), scenario_hash=_scenario_hash(kept.scenario_obj), seed=kept.seed,
-            scale=float(kept.result.scale), start=str(kept.scenario_obj.start), end=str(kept.scenario_obj.end),
-            metrics=dict(kept.metrics), engine_seconds=kept.engine_seconds, wall_seconds=kept.engine_seconds,
-            result=kept.result, scenario=kept.scenario_obj,
-        ))
+        summary = _summary(kept.scenario_obj, kept.result, kept.metrics, seed=kept.seed,
+                           wall_seconds=kept.engine_seconds, engine=engine)
+        summaries.append(summary)
 
     draws = [dict(rep.parameters) for rep in ens.plan]
     claims = claims_report(ens.samples, draws)
@@ -426,15 +438,9 @@ def compare(
             weights[name] = None
     sensitivity = reference_sensitivity(ens.samples, weights, seed=seed)
     reference = load_reference()
-    hashes = {}
-    for name, sc in zip(names, loaded):
-        try:
-            hashes[name] = _scenario_hash(sc)
-        except Exception:  # noqa: BLE001 - a stand-in scenario without a hash
-            hashes[name] = ""
     settings = {
         "scenarios": names,
-        "scenario_hashes": hashes,
+        "scenario_hashes": {name: engine.describe(sc)[1] for name, sc in zip(names, loaded)},
         "seed": seed,
         "replicates": replicates,
         "replicate_seeds": [rep.seed for rep in ens.plan],
@@ -448,25 +454,14 @@ def compare(
     }
 
     for name, summary in zip(names, summaries):
-        _write(summary, out / name)
-    import pyarrow as pa
-
-    _write_table(out / "replicates.parquet", ens.rows(), pa.schema([
-        ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("metric", pa.string()),
-        ("value", pa.float64()),
-    ]))
-    _write_table(out / "parameters.parquet", [
+        _write(summary, out / name, engine)
+    parameter_rows = [
         {"replicate": rep.replicate, "seed": rep.seed, "parameter": k, "value": float(v)}
         for rep in ens.plan for k, v in rep.parameters.items()
-    ], pa.schema([("replicate", pa.int32()), ("seed", pa.int64()), ("parameter", pa.string()), ("value", pa.float64())]))
+    ]
     settings["wall_seconds"] = time.perf_counter() - started
-    import json
-
-    (out / "claims.json").write_text(
-        json.dumps(json_safe({"settings": settings, "claims": claims, "reference_sensitivity": sensitivity}), indent=2)
-        + "\n",
-        encoding="utf-8",
-    )
+    write_compare(out, replicate_rows=ens.rows(), parameter_rows=parameter_rows,
+                  claims_doc={"settings": settings, "claims": claims, "reference_sensitivity": sensitivity})
     ensemble = {
         "settings": settings,
         "samples": ens.samples,
@@ -475,12 +470,12 @@ def compare(
         "sensitivity": sensitivity,
         "draws": draws,
     }
-    report = write_compare_report(
-        out / "report.html",
+    html = render_compare_report(
         [(name, s.folder) for name, s in zip(names, summaries)],
         title="coexist: " + " vs ".join(names),
         ensemble=ensemble,
     )
+    report = write_report(out / "report.html", html)
     return CompareSummary(
         runs=summaries, folder=out, report=report, samples=ens.samples, claims=claims, replicates=replicates,
         workers=ens.workers, seeds=[rep.seed for rep in ens.plan], wall_seconds=time.perf_counter() - started,

@@ -23,6 +23,7 @@ class ScenarioError(CoexistError):
     def __init__(self, message: str, *, source: str | None = None, field: str | None = None):
         self.source = source
         self.field = field
+        self.detail = message  # without the source and field, for callers that name the field their own way
         prefix = ""
         if source:
             prefix += f"{source}: "

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coexist.policy.explain import explain
+from coexist.explain import explain
 from coexist.scenario import load_scenario
 
 CASES = [case for path in sorted(Path(__file__).parent.glob("*.yaml")) for case in yaml.safe_load(path.read_text())]

@@ -1,13 +1,14 @@
 """The coexist command and the api behind it.
 
-The engine and the scenario loader are replaced by fakes here (``coexist.api`` reaches
-them through ``_load_scenario`` / ``_simulate`` / ``_scenario_hash``), so these tests
+The engine and the scenario loader are replaced by fakes here (passed as an
+``api.Engine`` to ``main`` and the api), so these tests
 check the CLI and api behaviour on their own: exit statuses, one-line errors, no partial
 output, common random numbers. Argument errors are checked in a real subprocess.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from coexist.cli.main import main
 from coexist.codes import HOST_STATUSES, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
 from coexist.errors import ScenarioError
-from coexist.store import read_run, run_folder
+from coexist.store import read_run
 
 SRC = str(Path(coexist.__file__).resolve().parents[1])
 
@@ -72,15 +73,22 @@ def fake_load(ref, overrides, start, end):
     return FakeScenario(ref, start or "2025-01", end or "2025-12")
 
 
+def fake_describe(scenario) -> tuple[str, str]:
+    return f'name = "{scenario.name}"\n', f"{scenario.name}-hash"
+
+
+class FakeEngine(list):
+    """The calls the fake engine received (a list), and the engine to pass (``.engine``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.engine = api.Engine(load=fake_load, simulate=fake_simulate(self), describe=fake_describe)
+
+
 @pytest.fixture
 def fake_engine(monkeypatch, tmp_path):
-    calls: list = []
-    monkeypatch.setattr(api, "_load_scenario", fake_load)
-    monkeypatch.setattr(api, "_simulate", fake_simulate(calls))
-    monkeypatch.setattr(api, "_scenario_hash", lambda sc: f"{sc.name}-hash")
-    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: (f'name = "{sc.name}"\n', f"{sc.name}-hash"))
     monkeypatch.chdir(tmp_path)
-    return calls
+    return FakeEngine()
 
 
 def _one_line_error(text: str) -> str:
@@ -133,7 +141,7 @@ def test_real_loader_rejects_missing_file(tmp_path):
 
 # -- in-process with a fake engine ---------------------------------------------------------------
 def test_unknown_scenario_is_one_line_and_writes_nothing(fake_engine, tmp_path, capsys):
-    assert main(["run", "nope"]) == 2
+    assert main(["run", "nope"], engine=fake_engine.engine) == 2
     captured = capsys.readouterr()
     line = _one_line_error(captured.err)
     assert "unknown scenario 'nope'" in line and "coexist scenarios" in line
@@ -143,12 +151,12 @@ def test_unknown_scenario_is_one_line_and_writes_nothing(fake_engine, tmp_path, 
 
 
 def test_bad_override_names_the_field(fake_engine, capsys):
-    assert main(["run", "toy-circular", "--set", "lever.typo=1"]) == 2
+    assert main(["run", "toy-circular", "--set", "lever.typo=1"], engine=fake_engine.engine) == 2
     assert "'lever.typo'" in _one_line_error(capsys.readouterr().err)
 
 
 def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys):
-    assert main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"]) == 0
+    assert main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"], engine=fake_engine.engine) == 0
     out = capsys.readouterr().out
     folder = tmp_path / "runs" / "toy-circular-4"
     assert f"wrote {Path('runs') / 'toy-circular-4'}/" in out
@@ -160,15 +168,15 @@ def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys)
 
 def test_run_into_a_file_is_one_line_error(fake_engine, tmp_path, capsys):
     (tmp_path / "taken").write_text("x")
-    assert main(["run", "toy-circular", "--out", "taken"]) == 2
-    assert "is a file" in _one_line_error(capsys.readouterr().err)
+    assert main(["run", "toy-circular", "--out", "taken"], engine=fake_engine.engine) == 2
+    assert "a file" in _one_line_error(capsys.readouterr().err)
     assert fake_engine == []  # checked before simulating
 
 
 def test_compare_uses_common_random_numbers_and_writes_report(fake_engine, tmp_path, capsys):
     from coexist.experiments import replicate_seed
 
-    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--replicates", "3", "--out", "cmp"]) == 0
+    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--replicates", "3", "--out", "cmp", "--workers", "1"], engine=fake_engine.engine) == 0
     out = capsys.readouterr().out
     seeds = [replicate_seed(9, r) for r in range(3)]
     assert fake_engine == [(n, s, 0.05) for s in seeds for n in ("toy-temporary", "toy-circular")]
@@ -179,34 +187,34 @@ def test_compare_uses_common_random_numbers_and_writes_report(fake_engine, tmp_p
 
 
 def test_compare_with_a_bad_scenario_runs_nothing(fake_engine, tmp_path, capsys):
-    assert main(["compare", "toy-temporary", "nope", "--out", "cmp"]) == 2
+    assert main(["compare", "toy-temporary", "nope", "--out", "cmp", "--workers", "1"], engine=fake_engine.engine) == 2
     _one_line_error(capsys.readouterr().err)
     assert fake_engine == []
     assert not (tmp_path / "cmp").exists()
 
 
-def test_compare_failing_midway_leaves_no_output(fake_engine, tmp_path, monkeypatch, capsys):
-    real = api._simulate
+def test_compare_failing_midway_leaves_no_output(fake_engine, tmp_path, capsys):
+    real = fake_engine.engine.simulate
 
     def flaky(scenario, seed, scale, progress):
         if scenario.name == "toy-circular":
             raise ScenarioError("must be in (0, 1]. Got 7 instead.", field="scale")
         return real(scenario, seed, scale, progress)
 
-    monkeypatch.setattr(api, "_simulate", flaky)
-    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp"]) == 2
-    assert "'scale'" in _one_line_error(capsys.readouterr().err)
+    engine = dataclasses.replace(fake_engine.engine, simulate=flaky)
+    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp", "--workers", "1"], engine=engine) == 2
+    assert "--scale must be in" in _one_line_error(capsys.readouterr().err)
     assert not (tmp_path / "cmp").exists()
 
 
-def test_compare_of_embedded_and_calibrated_scenarios_is_refused(fake_engine, tmp_path, monkeypatch, capsys):
+def test_compare_of_embedded_and_calibrated_scenarios_is_refused(fake_engine, tmp_path, capsys):
     def load(ref, overrides, start, end):
         sc = fake_load(ref, overrides, start, end)
         sc.behaviour_defaults = "calibrated-japan" if ref == "toy-circular" else "embedded"
         return sc
 
-    monkeypatch.setattr(api, "_load_scenario", load)
-    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp"]) == 2
+    engine = dataclasses.replace(fake_engine.engine, load=load)
+    assert main(["compare", "toy-temporary", "toy-circular", "--out", "cmp", "--workers", "1"], engine=engine) == 2
     err = _one_line_error(capsys.readouterr().err)
     assert "must share behaviour_defaults" in err and "toy-temporary" in err and "toy-circular" in err
     assert fake_engine == []
@@ -214,7 +222,7 @@ def test_compare_of_embedded_and_calibrated_scenarios_is_refused(fake_engine, tm
 
 
 def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
-    summary = coexist.run("toy-temporary", seed=2)
+    summary = coexist.run("toy-temporary", seed=2, engine=fake_engine.engine)
     assert summary.folder is None and summary.name == "toy-temporary"
     assert summary.metrics["host.fill_rate"] == pytest.approx(0.9)
     assert list(tmp_path.iterdir()) == []
@@ -223,7 +231,7 @@ def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
 def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
     seen = []
     result = coexist.compare(["toy-temporary", "toy-temporary"], out=tmp_path / "c", replicates=2,
-                             progress=lambda d, t: seen.append((d, t)))
+                             workers=1, progress=lambda d, t: seen.append((d, t)), engine=fake_engine.engine)
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-temporary", "toy-temporary-2"]
     assert result.report == tmp_path / "c" / "report.html"
@@ -232,10 +240,72 @@ def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
 @pytest.mark.parametrize("scale", [0, -1, float("nan"), 1.5, "abc"])
 def test_api_rejects_bad_scale(fake_engine, scale):
     with pytest.raises(ScenarioError, match="'scale' must be a number in"):
-        coexist.run("toy-temporary", scale=scale)
+        coexist.run("toy-temporary", scale=scale, engine=fake_engine.engine)
     assert fake_engine == []
 
 
 def test_api_rejects_bad_seed(fake_engine):
     with pytest.raises(ScenarioError, match="'seed'"):
-        coexist.run("toy-temporary", seed=-1)
+        coexist.run("toy-temporary", seed=-1, engine=fake_engine.engine)
+
+
+def test_compare_into_a_folder_that_is_not_a_comparison_is_refused(fake_engine, tmp_path, capsys):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    args = ["compare", "toy-temporary", "toy-circular", "--replicates", "1", "--workers", "1"]
+    assert main([*args, "--out", "mine"], engine=fake_engine.engine) == 2
+    assert "holds no comparison" in _one_line_error(capsys.readouterr().err)
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+    assert fake_engine == []
+    # an earlier comparison is replaced
+    assert main([*args, "--out", "cmp"], engine=fake_engine.engine) == 0
+    assert main([*args, "--out", "cmp"], engine=fake_engine.engine) == 0
+
+
+def test_library_errors_name_the_flag_on_the_command_line(fake_engine, capsys):
+    def refuse(scenario, seed, scale, progress):
+        raise ScenarioError("must be larger. Got 1e-09 instead.", field="scale")
+
+    engine = dataclasses.replace(fake_engine.engine, simulate=refuse)
+    assert main(["run", "toy-circular", "--scale", "1e-9"], engine=engine) == 2
+    assert _one_line_error(capsys.readouterr().err) == "coexist: error: --scale must be larger. Got 1e-09 instead."
+
+
+def test_seed_beyond_the_engine_range_is_one_line(tmp_path, capsys):
+    assert main(["run", "japan-circular", "--seed", str(2**63), "--out", str(tmp_path / "r")]) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert "--seed" in line and str(2**63) in line and str(2**63 - 1) in line
+    with pytest.raises(ScenarioError, match="'seed'"):
+        coexist.run("japan-circular", seed=2**63)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scale_that_gives_no_agent_is_one_line(tmp_path, capsys):
+    assert main(["run", "japan-circular", "--scale", "1e-9", "--out", str(tmp_path / "r")]) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert line.startswith("coexist: error: --scale is too small") and "gives no agent" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scenario_file_that_is_not_utf8_or_a_folder_is_one_line(tmp_path, capsys):
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00name")
+    assert main(["run", str(binary), "--out", str(tmp_path / "r1")]) == 2
+    assert "must be UTF-8 text" in _one_line_error(capsys.readouterr().err)
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "r2")]) == 2
+    assert _one_line_error(capsys.readouterr().err).startswith("coexist: error: SCENARIO must be a .toml file")
+    assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
+
+
+def test_runs_reports_a_corrupt_metrics_file(fake_engine, tmp_path, capsys):
+    assert main(["run", "toy-circular", "--out", "runs/good"], engine=fake_engine.engine) == 0
+    assert main(["run", "toy-temporary", "--out", "runs/bad"], engine=fake_engine.engine) == 0
+    (tmp_path / "runs" / "bad" / "metrics.json").write_text("{not json", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["runs", "runs"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: runs/bad: metrics.json is not valid JSON" in out
+    assert "runs/good" not in "".join(line for line in out.splitlines() if line.startswith("warning"))
+    rows = {row["scenario"]: row for row in api.runs(["runs"])}
+    assert rows["toy-circular"]["problem"] is None
+    assert rows["toy-temporary"]["problem"].startswith("metrics.json is not valid JSON")

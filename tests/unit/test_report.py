@@ -12,8 +12,9 @@ from pydantic import BaseModel
 
 from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
-from coexist.report import figures, render_compare_report, write_compare_report
-from coexist.store import read_run, run_folder, write_run
+from coexist.report import figures, render_compare_report
+from coexist.store import read_run, write_run
+from coexist.store.compare import write_report
 
 
 def fake_result(seed: int, n_months: int = 24) -> SimulationResult:
@@ -55,19 +56,19 @@ class FakeScenario(BaseModel):
 
 
 @pytest.fixture
-def two_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: ("", f"hash-of-{sc.name}-0123456789"))
+def two_runs(tmp_path):
     runs = []
     for i, name in enumerate(["toy-temporary", "toy-circular"]):
         sc = FakeScenario(name=name, assumptions=[Assumption(name=f"wage_growth_{name}", date=dt.date(2030, 1, 1), note="1% a year")])
-        runs.append((name, write_run(tmp_path / name, fake_result(i), sc, wall_seconds_total=1.0)))
+        runs.append((name, write_run(tmp_path / name, fake_result(i), sc, wall_seconds_total=1.0,
+                                       described=("", f"hash-of-{name}-0123456789"))))
     return runs
 
 
 def test_report_is_self_contained(tmp_path, two_runs):
     from plotly.offline import get_plotlyjs
 
-    path = write_compare_report(tmp_path / "out" / "report.html", two_runs)
+    path = write_report(tmp_path / "out" / "report.html", render_compare_report(two_runs))
     text = path.read_text(encoding="utf-8")
     assert get_plotlyjs() in text
     assert not re.search(r"<script[^>]+src=", text)
@@ -144,20 +145,20 @@ def _ensemble(names, replicates=5, seed=0):
 
 
 @pytest.fixture
-def japan_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: ("", f"hash-of-{sc.name}-0123456789"))
+def japan_runs(tmp_path):
     runs = []
     for i, name in enumerate(["japan-temporary", "japan-circular", "japan-circular-unconnected"]):
         sc = FakeScenario(name=name, description=f"{name} described",
                           assumptions=[Assumption(name="shared caps", date=dt.date(2029, 4, 1), note="held"),
                                        Assumption(name=f"only_{name}", date=dt.date(2030, 1, 1), note="x")])
-        runs.append((name, write_run(tmp_path / name, fake_result(i), sc, wall_seconds_total=1.0)))
+        runs.append((name, write_run(tmp_path / name, fake_result(i), sc, wall_seconds_total=1.0,
+                                       described=("", f"hash-of-{name}-0123456789"))))
     return runs
 
 
 def test_ensemble_report_has_the_sections_an_analyst_needs(tmp_path, japan_runs):
     ens = _ensemble([n for n, _ in japan_runs])
-    text = write_compare_report(tmp_path / "r.html", japan_runs, ensemble=ens).read_text(encoding="utf-8")
+    text = write_report(tmp_path / "r.html", render_compare_report(japan_runs, ensemble=ens)).read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=", text)
     # uncertainty is explained, with the scale
     assert "The intervals include parameter uncertainty" in text

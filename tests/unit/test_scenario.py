@@ -147,7 +147,19 @@ def test_start_before_the_data_is_an_error(name):
 
 
 def test_start_option_must_be_a_month():
-    assert_names(error_of(start="2027-13"), "--start", "2027-13", "YYYY-MM")
+    message = error_of(start="2027-13")
+    assert_names(message, "'start'", "2027-13", "YYYY-MM")
+    assert "--" not in message  # the library speaks of its arguments, not of command-line flags
+
+
+def test_a_folder_is_not_a_scenario(tmp_path):
+    assert_names(error_of(str(tmp_path)), "'scenario'", "must be a .toml file", "folder")
+
+
+def test_a_scenario_file_that_is_not_utf8_text(tmp_path):
+    path = tmp_path / "binary.toml"
+    path.write_bytes(b"name = \"x\"\n\xff\xfe\x00\x81")
+    assert_names(error_of(str(path)), "binary.toml", "must be UTF-8 text", "0xff")
 
 
 # ----- --set ------------------------------------------------------------------------------
@@ -176,7 +188,9 @@ def test_error_from_an_override_says_which_set_caused_it():
 
 @pytest.mark.parametrize("scale", [0, -1, 2, 1.5, True, "0.5"])
 def test_bad_scale(scale):
-    assert_names(error_of(scale=scale), "--scale", "(0, 1]", repr(scale))
+    message = error_of(scale=scale)
+    assert_names(message, "'scale'", "(0, 1]", repr(scale))
+    assert "--" not in message  # the library speaks of its arguments, not of command-line flags
 
 
 def test_unknown_behavioural_parameter():

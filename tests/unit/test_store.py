@@ -13,8 +13,7 @@ from pydantic import BaseModel
 
 from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
-from coexist.store import StoreError, read_run, write_run
-from coexist.store import run_folder
+from coexist.store import StoreError, read_run, run_folder, write_run
 
 
 def fake_result(n_months: int = 24, seed: int = 3, scale: float = 0.5) -> SimulationResult:
@@ -59,9 +58,13 @@ class FakeScenario(BaseModel):
 
 
 @pytest.fixture
-def fake_scenario(monkeypatch):
-    monkeypatch.setattr(run_folder, "describe_scenario", lambda sc: (f'name = "{sc.name}"\n', "ab12" * 16))
+def fake_scenario():
     return FakeScenario()
+
+
+def described(scenario) -> tuple[str, str]:
+    """What write_run records of a scenario (its TOML and hash), for a stand-in scenario."""
+    return f'name = "{scenario.name}"\n', "ab12" * 16
 
 
 def _leftovers(parent):
@@ -70,7 +73,7 @@ def _leftovers(parent):
 
 def test_round_trip(tmp_path, fake_scenario):
     result = fake_result()
-    folder = write_run(tmp_path / "run", result, fake_scenario, wall_seconds_total=2.25)
+    folder = write_run(tmp_path / "run", result, fake_scenario, described=described(fake_scenario), wall_seconds_total=2.25)
     loaded = read_run(folder)
     for name in ("stocks", "flows", "demand", "measures"):
         assert getattr(loaded, name).equals(getattr(result, name)), name
@@ -94,7 +97,7 @@ def test_round_trip(tmp_path, fake_scenario):
 
 
 def test_metrics_json_writes_nan_as_null(tmp_path, fake_scenario):
-    folder = write_run(tmp_path / "run", fake_result(), fake_scenario, wall_seconds_total=1.0,
+    folder = write_run(tmp_path / "run", fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0,
                        metrics={"host.fill_rate": math.nan, "host.irregular_end": 3.0})
     doc = json.loads((folder / "metrics.json").read_text())
     assert doc["metrics"] == {"host.fill_rate": None, "host.irregular_end": 3.0}
@@ -114,23 +117,23 @@ def test_failed_write_leaves_no_partial_output(tmp_path, fake_scenario, monkeypa
 
     monkeypatch.setattr(run_folder.pq, "write_table", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        write_run(tmp_path / "run", fake_result(), fake_scenario, wall_seconds_total=1.0)
+        write_run(tmp_path / "run", fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     assert len(calls) == 2
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_rewrite_keeps_previous_run(tmp_path, fake_scenario, monkeypatch):
-    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, wall_seconds_total=1.0)
+    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     monkeypatch.setattr(run_folder, "_write_json", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
     with pytest.raises(StoreError, match="No space left"):
-        write_run(folder, fake_result(seed=2), fake_scenario, wall_seconds_total=1.0)
+        write_run(folder, fake_result(seed=2), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     assert read_run(folder).run["seed"] == 1
     assert _leftovers(tmp_path) == []
 
 
 def test_rewrite_replaces_previous_run(tmp_path, fake_scenario):
-    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, wall_seconds_total=1.0)
-    write_run(folder, fake_result(seed=2), fake_scenario, wall_seconds_total=1.0)
+    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
+    write_run(folder, fake_result(seed=2), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     assert read_run(folder).run["seed"] == 2
     assert _leftovers(tmp_path) == []
 
@@ -140,7 +143,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path, fake_scenario):
     target.mkdir()
     (target / "thesis.docx").write_text("precious")
     with pytest.raises(StoreError, match="not a coexist run folder"):
-        write_run(target, fake_result(), fake_scenario, wall_seconds_total=1.0)
+        write_run(target, fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     assert (target / "thesis.docx").read_text() == "precious"
 
 

@@ -1,39 +1,46 @@
-"""Argument types shared by the commands: each rejects bad input with one clear line."""
+"""Argument types shared by the commands: text to a value, checked by the library's own
+checks (coexist.scenario.options), each failure one clear line."""
 
 from __future__ import annotations
 
 import argparse
-import math
+from collections.abc import Callable
+from typing import Any
+
+from coexist.errors import ScenarioError
+from coexist.periods import parse_month
+from coexist.scenario.options import check_count, check_scale, check_seed
 
 __all__ = ["seed", "scale", "month", "positive_int"]
 
 
-def seed(text: str) -> int:
-    """A whole number >= 0."""
+def _checked(check: Callable[..., Any], value: Any, *names: str) -> Any:
     try:
-        value = int(text)
+        return check(value, *names)
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
+
+
+def _number(text: str, kind: type) -> Any:
+    """``text`` as an int or float, or the text itself (which the check then refuses)."""
+    try:
+        return kind(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0. Got {text!r} instead.")
-    return value
+        return text
+
+
+def seed(text: str) -> int:
+    """A whole number from 0 to coexist.scenario.options.MAX_SEED."""
+    return _checked(check_seed, _number(text, int))
 
 
 def scale(text: str) -> float:
     """A share of the population in (0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], e.g. 0.1. Got {text!r} instead.")
-    return value
+    return _checked(check_scale, _number(text, float))
 
 
 def month(text: str) -> str:
     """A month written YYYY-MM."""
-    from coexist.periods import parse_month
-
     try:
         parse_month(text)
     except ValueError as exc:
@@ -43,10 +50,4 @@ def month(text: str) -> str:
 
 def positive_int(text: str) -> int:
     """A whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1. Got {text!r} instead.")
-    return value
+    return _checked(check_count, _number(text, int), "value")

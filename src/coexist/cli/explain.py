@@ -6,7 +6,8 @@ import argparse
 import json
 from collections.abc import Callable
 
-from coexist.policy.explain import PERSON_FIELDS
+from coexist import api
+from coexist.explain import PERSON_FIELDS
 
 __all__ = ["add_parser", "run"]
 
@@ -85,11 +86,7 @@ def _lines(answer: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.policy.explain import explain
-    from coexist.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario, overrides=args.overrides)
-    answer = explain(scenario, _person(args), args.month)
+    answer = api.explain(args.scenario, _person(args), args.month, overrides=args.overrides)
     if args.json:
         out(json.dumps(answer, indent=2))
     else:

@@ -12,16 +12,22 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from coexist.cli import argtypes
+from coexist import api
+from coexist.cli import argtypes, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar
-from coexist.errors import CoexistError
+from coexist.errors import CoexistError, ScenarioError
+from coexist.metrics import METRICS, format_value, headline_metrics
+from coexist.store import catalogue
 
 __all__ = ["main", "build_parser"]
 
 PROG = "coexist"
-# Keep in step with coexist.api (not imported here, so that --help stays fast).
-DEFAULT_REPLICATES = 20
-DEFAULT_COMPARE_SCALE = 0.05
+DEFAULT_REPLICATES = api.DEFAULT_REPLICATES
+DEFAULT_COMPARE_SCALE = api.DEFAULT_COMPARE_SCALE
+# The library names a bad argument by its parameter name (ScenarioError.field); these are
+# the positional arguments it may name, as the usage line writes them. Other names are
+# options, written --name-with-dashes.
+_POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT"}
 
 
 class UsageError(Exception):
@@ -130,42 +136,29 @@ def build_parser() -> argparse.ArgumentParser:
     p_runs.add_argument("--limit", type=_limit, metavar="N", help="show at most N runs")
     p_runs.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="output format (default: table)")
-    from coexist.cli import explain
-
     explain.add_parser(sub, _Parser, _month)
-    from coexist.cli import calibrate
-
     calibrate.add_parser(sub, _Parser, _month)
-    from coexist.cli import validate
-
     validate.add_parser(sub, _Parser, _override)
     return parser
 
 
 def _fmt_metric(name: str, value: float) -> str:
-    from coexist.metrics import METRICS, format_value
-
     m = METRICS[name]
     return f"  {m.label or name:<40} {format_value(value, m.unit):>14}  ({name})"
 
 
-def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist import api
-
+def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     items = api.scenarios()
     width = max((len(n) for n, _ in items), default=0)
     for name, description in items:
         out(f"{name:<{width}}  {description}")
 
 
-def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist import api
-    from coexist.metrics import headline_metrics
-
+def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     bar = ProgressBar(args.scenario)
     try:
         s = api.run(args.scenario, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                    overrides=args.overrides, progress=bar)
+                    overrides=args.overrides, progress=bar, engine=engine)
     finally:
         bar.close()
     out(f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
@@ -175,13 +168,12 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(f"wrote {s.folder}/")
 
 
-def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist import api
-
+def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     bar = ProgressBar("compare", unit="run")
     try:
         c = api.compare(args.scenarios, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                        overrides=args.overrides, replicates=args.replicates, workers=args.workers, progress=bar)
+                        overrides=args.overrides, replicates=args.replicates, workers=args.workers, progress=bar,
+                        engine=engine)
     finally:
         bar.close()
     first = c.runs[0] if c.runs else None
@@ -196,28 +188,20 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None]) -> None:
     out(f"wrote {c.report}")
 
 
-def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.store import catalogue
-
-    rows = catalogue.list_runs(args.roots or None, sort=args.sort, limit=args.limit)
+def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    rows = api.runs(args.roots or None, sort=args.sort, limit=args.limit)
     out(catalogue.render(rows, args.format, roots=args.roots or None))
 
 
-def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.cli import explain
-
+def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     explain.run(args, out)
 
 
-def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.cli import calibrate
-
+def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     calibrate.run(args, out)
 
 
-def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    from coexist.cli import validate
-
+def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     validate.run(args, out)
 
 
@@ -236,17 +220,39 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``coexist`` console script. Returns the exit status."""
+def _flag(field: str | None, args: argparse.Namespace | None) -> str | None:
+    """The command-line name of the argument a library error names, if it came from one."""
+    if field in _POSITIONALS:
+        return _POSITIONALS[field]
+    if field is not None and args is not None and field in vars(args):
+        return "--" + field.replace("_", "-")
+    return None
+
+
+def _message(exc: CoexistError, args: argparse.Namespace | None) -> str:
+    """A library error in the command line's words: the argument it names becomes its flag."""
+    if isinstance(exc, ScenarioError) and exc.source is None:
+        flag = _flag(exc.field, args)
+        if flag is not None:
+            return f"{flag} {exc.detail}"
+    return str(exc)
+
+
+def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) -> int:
+    """Entry point of the ``coexist`` console script. Returns the exit status.
+
+    ``engine`` is the model the commands that simulate call (see :class:`coexist.api.Engine`).
+    """
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
-        _COMMANDS[args.command](args, print)
+        _COMMANDS[args.command](args, print, engine)
     except UsageError as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2
     except CoexistError as exc:
-        print(f"{PROG}: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(_message(exc, args))}", file=sys.stderr)
         return 2
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""

@@ -18,8 +18,7 @@ from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
-from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
-from coexist.errors import ScenarioError
+from coexist.engine.world import World, _initial_counts, build_world, sector_ranges, stochastic_round
 from coexist.periods import format_month
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import (
@@ -31,6 +30,7 @@ from coexist.policy.rules import (
     KIND_STUDY,
 )
 from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, month_rules
+from coexist.scenario.options import check_agents, check_scale, check_seed
 from coexist.scenario.schema import Scenario
 
 __all__ = ["simulate", "ABROAD"]
@@ -727,12 +727,9 @@ def simulate(
 ) -> SimulationResult:
     """Run a scenario month by month and return tidy tables (counts re-inflated to persons);
     with `end_state`, also everyone alive after the last month."""
-    if scale is None:
-        scale = scenario.population.scale
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
-        raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ScenarioError(f"--seed must be a non-negative integer. Got {seed!r} instead.")
+    seed = check_seed(seed)
+    scale = check_scale(scenario.population.scale if scale is None else scale)
+    check_agents(float(_initial_counts(scenario, compile_regime(scenario)).sum()), scale)
     started = time.perf_counter()
     run = _Run(scenario, int(seed), float(scale))
     run.clock.lap("initial population")

@@ -1,5 +1,6 @@
-"""Experiments over many runs: replicates with parameter uncertainty (more to come: sweeps,
-sensitivity analysis, policy search).
+"""Experiments over many runs: replicates with parameter uncertainty, run on a local
+process pool (ensemble.py), and the analysis of their samples: the claims' verdicts and
+their sensitivity to the index's reference values (analysis.py).
 
 >>> from coexist.experiments import replicate_plan
 >>> plan = replicate_plan(seed=0, replicates=3)
@@ -9,6 +10,7 @@ sensitivity analysis, policy search).
 
 from __future__ import annotations
 
+from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks, uses_calibration
 from coexist.experiments.replicates import (
     DISTRIBUTION,
     DISTRIBUTION_CALIBRATED,
@@ -19,7 +21,6 @@ from coexist.experiments.replicates import (
     replicate_seed,
     with_parameters,
 )
-from coexist.experiments.ensemble import EnsembleResult, run_ensemble, run_tasks, uses_calibration
 
 __all__ = [
     "DISTRIBUTION",

@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from coexist.experiments.series import annual_series
+import numba
+
+from coexist.engine import simulate as simulate_scenario
+from coexist.errors import ScenarioError
 from coexist.experiments.replicates import Replicate, distribution, replicate_plan, with_parameters
+from coexist.experiments.series import annual_series
+from coexist.metrics import compute_metrics
 
 __all__ = ["EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "uses_calibration"]
 
@@ -120,8 +126,6 @@ def uses_calibration(scenarios: Sequence[tuple[str, Any]]) -> bool:
         return False
     if len(calibrated) == len(kinds):
         return True
-    from coexist.errors import ScenarioError
-
     groups: dict[str, list[str]] = {}
     for name, kind in kinds.items():
         groups.setdefault(kind, []).append(name)
@@ -132,14 +136,10 @@ def uses_calibration(scenarios: Sequence[tuple[str, Any]]) -> bool:
 
 
 def _engine_simulate(scenario: Any, seed: int, scale: float | None) -> Any:
-    from coexist.engine import simulate
-
-    return simulate(scenario, seed=seed, scale=scale)
+    return simulate_scenario(scenario, seed=seed, scale=scale)
 
 
 def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: float | None, keep: bool) -> TaskResult:
-    from coexist.metrics import compute_metrics
-
     sc = with_parameters(scenario, rep.parameters)
     started = time.perf_counter()
     result = simulate(sc, rep.seed, scale)
@@ -150,15 +150,8 @@ def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: 
 
 
 def _init_worker(threads: int) -> None:
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    try:
-        import numba
-
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    except Exception:  # noqa: BLE001 - thread count is an optimisation only
-        pass
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, progress: Progress | None = None) -> tuple[list[Any], int]:
@@ -201,7 +194,8 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, p
         waiting = set(pending)
         done_count = 0
         while waiting:
-            finished, waiting = wait(waiting, return_when=FIRST_EXCEPTION)
+            # each finished run is counted (and its error raised) as soon as it ends
+            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
             for fut in finished:
                 results[pending[fut]] = fut.result()  # re-raises a task's error here
                 done_count += 1

@@ -52,11 +52,16 @@ True
 
 from __future__ import annotations
 
+import copy as _copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from coexist.data import calibrated as _calibrated
+from coexist.data import parameters
+from coexist.errors import DataError
 
 __all__ = [
     "DISTRIBUTION",
@@ -113,17 +118,12 @@ def replicate_seed(seed: int, replicate: int) -> int:
 
 
 def _specs() -> dict[str, Any]:
-    from coexist.data import parameters
-
     return parameters()
 
 
 def _posterior(names: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The behavioural columns of the shipped posterior (in parameter-file order), their
     values (particles x columns) and the cumulative normalised weights of the particles."""
-    from coexist.data import calibrated as _calibrated
-    from coexist.errors import DataError
-
     table = _calibrated.posterior_samples()
     columns = [name for name in names if name in table.column_names]
     n = table.num_rows
@@ -182,8 +182,6 @@ def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict
     chosen: dict[str, float] = {}
     modes: dict[str, float] = {}
     if calibrated:
-        from coexist.data import calibrated as _calibrated
-
         columns, values, cdf = _posterior(specs)
         if columns:
             pick = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARTICLE_STREAM]))
@@ -242,8 +240,6 @@ def with_parameters(scenario: Any, params: Mapping[str, float]) -> Any:
     merged = {**dict(params), **own}
     copy = getattr(scenario, "model_copy", None)
     if copy is None:  # a stand-in object (tests): set the attribute on a shallow copy
-        import copy as _copy
-
         clone = _copy.copy(scenario)
         clone.behaviour = merged
         return clone

@@ -8,16 +8,18 @@ the Balanced Coexistence Index; and the claims the comparison tests.
 
 from __future__ import annotations
 
-from coexist.metrics.registry import (
-    ACTORS,
-    DIRECTIONS,
-    METRICS,
-    Metric,
-    compute_metrics,
-    format_value,
-    headline_metrics,
-    metric_definitions,
+from coexist.metrics.claims import (
+    CLAIMS,
+    Claim,
+    ClaimPart,
+    ClaimResult,
+    PartResult,
+    evaluate_claims,
+    interval90,
+    paired_differences,
+    verdict,
 )
+from coexist.metrics.compute import compute_metrics, metric_definitions
 from coexist.metrics.index import (
     EQUAL_WEIGHTS,
     INDEX_KEYS,
@@ -31,16 +33,13 @@ from coexist.metrics.index import (
     metric_scores,
     normalise,
 )
-from coexist.metrics.claims import (
-    CLAIMS,
-    Claim,
-    ClaimPart,
-    ClaimResult,
-    PartResult,
-    evaluate_claims,
-    interval90,
-    paired_differences,
-    verdict,
+from coexist.metrics.registry import (
+    ACTORS,
+    DIRECTIONS,
+    METRICS,
+    Metric,
+    format_value,
+    headline_metrics,
 )
 from coexist.metrics.tables import Tables, as_tables
 

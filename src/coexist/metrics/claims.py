@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from coexist.data.parameters import parameters
 from coexist.metrics.index import INDEX_KEYS
 from coexist.metrics.registry import METRICS
 
@@ -94,8 +95,6 @@ class Claim:
     @property
     def prior_only(self) -> tuple[str, ...]:
         """The parameters among :attr:`parameters` whose identification is "prior only"."""
-        from coexist.data.parameters import parameters
-
         known = parameters()
         return tuple(p for p in self.parameters if known[p].identification == "prior only")
 

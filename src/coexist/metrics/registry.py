@@ -1,6 +1,6 @@
 """The metric registry: every metric declared once, with its actor, unit and direction.
 
-The report, the dashboard, sensitivity analysis and policy search all read this one
+The report, the comparison's claims and the catalogue of runs all read this one
 registry. Each metric is a pure function of the result tables (see
 :mod:`coexist.metrics.tables`). A metric whose denominator is zero is ``nan``
 (written as ``null`` in metrics.json).
@@ -9,7 +9,7 @@ Directions: ``maximise`` and ``minimise`` say which way is better and are scored
 Balanced Coexistence Index against the fixed reference values of
 ``coexist/data/reference_values.toml`` (:mod:`coexist.metrics.index`); ``info`` is reported
 but not scored (turnover and re-migration: circulation raises them by design).
-:func:`compute_metrics` returns every metric followed by ``index.host``,
+:func:`coexist.metrics.compute.compute_metrics` returns every metric followed by ``index.host``,
 ``index.migrants``, ``index.origin`` and ``index.balance``. docs/metrics.md is generated
 from this registry (:mod:`coexist.metrics.docs`).
 """
@@ -20,7 +20,6 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -28,12 +27,11 @@ from coexist.codes import HOST_STATUSES, SECTORS
 from coexist.metrics.tables import (
     Tables,
     arrivals_mask,
-    as_tables,
     departures_mask,
     reentry_mask,
 )
 
-__all__ = ["Metric", "METRICS", "ACTORS", "DIRECTIONS", "compute_metrics", "format_value", "metric_definitions", "headline_metrics"]
+__all__ = ["Metric", "METRICS", "ACTORS", "DIRECTIONS", "format_value", "headline_metrics"]
 
 ACTORS = ("host", "migrants", "origin")
 DIRECTIONS = ("maximise", "minimise", "info")
@@ -315,42 +313,6 @@ def format_value(value: float | None, unit: str) -> str:
     if abs(value) >= 10:
         return f"{value:,.1f}"
     return f"{value:.3g}"
-
-
-def compute_metrics(result: Any, scenario: Any = None, *, reference: Any = None) -> dict[str, float]:
-    """Compute every registered metric for one run, then its three actor scores and the
-    Balanced Coexistence Index.
-
-    Parameters
-    ----------
-    result : SimulationResult, loaded run or Tables
-    scenario : Scenario, optional
-        Gives the ``balance_weights`` of the index. When omitted, the weights written in a
-        loaded run's ``scenario_toml`` are used, else equal weights.
-    reference : Reference, optional
-        Reference values (:func:`coexist.metrics.load_reference`); the shipped file when
-        omitted.
-
-    Returns
-    -------
-    dict
-        Metric name to value (float, nan when undefined); always the same keys: the
-        registry in order, then ``index.host``, ``index.migrants``, ``index.origin`` and
-        ``index.balance``. A pure function of the run, its weights and the reference file.
-    """
-    from coexist.metrics.index import index_values, run_weights
-
-    tables = as_tables(result)
-    values = {name: float(m.compute(tables)) for name, m in METRICS.items()}
-    values.update(index_values(values, run_weights(result, scenario), reference))
-    return values
-
-
-def metric_definitions() -> dict[str, dict[str, str]]:
-    """Actor, unit, direction, label and description of every metric and index key."""
-    from coexist.metrics.index import index_definitions
-
-    return {**{name: m.definition() for name, m in METRICS.items()}, **index_definitions()}
 
 
 def headline_metrics() -> list[Metric]:

@@ -7,6 +7,7 @@ tables), or one tables object, and returns a ``plotly.graph_objects.Figure``. No
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -351,8 +352,6 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
             fig.add_trace(go.Scatter(x=x, y=yt, mode="lines", name="linear trend",
                                      line={"color": s["trend"], "dash": "dashdot", "width": 2}))
     if dates:
-        import datetime as _dt
-
         pad = _dt.timedelta(days=120)
         x0, x1 = min(dates) - pad, max(dates) + pad
         boundary = data.get("boundary")

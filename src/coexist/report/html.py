@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from plotly.offline import get_plotlyjs
 
 from coexist.codes import SECTORS
+from coexist.data import parameters
+from coexist.experiments.series import SERIES
 from coexist.metrics import INDEX_KEYS, METRICS, compute_metrics, format_value, headline_metrics, interval90, paired_differences
 from coexist.report import figures
 from coexist.store import RunData, read_run
-from coexist.store.files import write_text_atomic
 
-__all__ = ["write_compare_report", "render_compare_report"]
+__all__ = ["render_compare_report"]
 
 _CSS = """
 :root { --fg:#1d2433; --muted:#5b6475; --line:#dde1e8; --bg:#ffffff; --accent:#0072B2; --soft:#f5f7fa; }
@@ -155,8 +157,6 @@ def _assumption_table(items: list[Any]) -> str:
 
 def _assumptions(runs: list[tuple[str, Any]]) -> str:
     """The dated assumptions: those shared by every scenario once, then each scenario's own."""
-    import json
-
     e = html.escape
     per = [(name, list((getattr(source, "run", None) or {}).get("assumptions", []) or [])) for name, source in runs]
     keyed = [(name, [(json.dumps(a, sort_keys=True, default=str), a) for a in items]) for name, items in per]
@@ -438,8 +438,6 @@ def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
 
 
 def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = False) -> str:
-    from coexist.data import parameters
-
     e = html.escape
     used = {p for c in claims for p in c["parameters"]}
     rows = []
@@ -485,8 +483,6 @@ def render_compare_report(
         ``sensitivity`` (reference sensitivity) and ``draws`` (parameter set per replicate).
         Without it the report shows the single runs only.
     """
-    from plotly.offline import get_plotlyjs
-
     loaded = [_load(item) for item in runs]
     if not loaded:
         raise ValueError("a comparison report needs at least one run")
@@ -593,8 +589,6 @@ def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float
 
 
 def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) -> tuple[str, list[tuple[str, str, str, str]]]:
-    from coexist.experiments.series import SERIES
-
     e = html.escape
     settings = dict(ens.get("settings", {}))
     samples = ens["samples"]
@@ -719,26 +713,3 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
          _sensitivity_section(ens.get("sensitivity", {}), names)),
     ] + prov
     return lead, sections
-
-
-def write_compare_report(
-    path: str | os.PathLike,
-    runs: Sequence[tuple[str, Any]],
-    *,
-    title: str = "coexist: scenario comparison",
-    note: str | None = None,
-    ensemble: Mapping[str, Any] | None = None,
-) -> Path:
-    """Write the comparison report to ``path`` (atomically) and return the path.
-
-    Parameters
-    ----------
-    path : path of the HTML file
-    runs : sequence of (scenario name, run folder or loaded run / SimulationResult)
-    title, note, ensemble : see :func:`render_compare_report`
-    """
-    text = render_compare_report(runs, title=title, note=note, ensemble=ensemble)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, text)
-    return path

@@ -19,10 +19,13 @@ from importlib import resources
 from pathlib import Path
 
 import tomli_w
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+import coexist.data as coexist_data  # calibration() looked up when called: tests/unit/test_ship.py replaces it
+from coexist.data import parameters
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
+from coexist.scenario.options import check_scale
 from coexist.scenario.schema import FIELD_ERROR, Scenario
 
 __all__ = [
@@ -71,10 +74,16 @@ def _read_raw(ref: str, base_dir: Path | None) -> tuple[dict, str, Path | None]:
             raise ScenarioError(
                 f"no such scenario file or shipped scenario: {ref!r}. Shipped scenarios: {names}."
             )
-        if candidate.is_dir():
-            raise ScenarioError(f"{ref!r} is a folder; a scenario must be a .toml file.")
-        text = candidate.read_text(encoding="utf-8")
+        if not candidate.is_file():
+            what = "a folder" if candidate.is_dir() else "not a regular file"
+            raise ScenarioError(f"must be a .toml file. Got {ref!r} instead, which is {what}.", field="scenario")
         label = str(candidate)
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                f"must be UTF-8 text (a scenario TOML file). Got a byte {exc.object[exc.start]:#04x} at offset "
+                f"{exc.start} that is not UTF-8 instead. Save the file as UTF-8.", source=label) from None
         directory = candidate.resolve().parent
     try:
         raw = tomllib.loads(text)
@@ -202,8 +211,6 @@ def _location(loc) -> list[str]:
 
 def _model_at(path: list[str]):
     """The schema model that holds the last field of a dotted path (for 'allowed fields')."""
-    from pydantic import BaseModel
-
     def models_in(annotation):
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return annotation, None
@@ -297,8 +304,6 @@ def _from_override(field: str, overrides: Sequence[str]) -> str:
 
 
 def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = ()) -> None:
-    from coexist.data import parameters
-
     known = parameters()
     for name in (scenario.calibration.priors if scenario.calibration is not None else {}):
         if name in known:
@@ -367,12 +372,11 @@ def load_scenario(
             try:
                 parse_month(value)
             except ValueError as exc:
-                raise ScenarioError(f"--{key} {exc}", source=label) from None
+                raise ScenarioError(str(exc), source=label, field=key) from None
             horizon[key] = value
+    scale = check_scale(scale)
     if scale is not None:
-        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 1:
-            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.", source=label)
-        raw.setdefault("population", {})["scale"] = float(scale)
+        raw.setdefault("population", {})["scale"] = scale
     return _validate(raw, label, overrides)
 
 
@@ -384,9 +388,7 @@ def _shipped_assumption_overrides(raw: dict) -> list[str]:
     priors = (raw.get("calibration") or {}).get("priors") or {}
     if not isinstance(priors, dict) or not priors:
         return []
-    from coexist.data import calibration
-
-    values = calibration().get("assumptions", {})
+    values = coexist_data.calibration().get("assumptions", {})
     sets = []
     for name, prior in priors.items():
         if name in values and isinstance(prior, dict) and isinstance(prior.get("keys"), dict):
@@ -425,8 +427,6 @@ def calibration_priors(scenario: Scenario, names: Sequence[str]) -> dict[str, tu
 
     Raises ScenarioError naming the unknown names and what is available.
     """
-    from coexist.data import parameters
-
     known = parameters()
     own = scenario.calibration.priors if scenario.calibration is not None else {}
     unknown = [n for n in names if n not in own and n not in known]
@@ -511,10 +511,9 @@ def apply_calibrated(
         raw = resolved
     for text in recorded:
         _apply_override(raw, text, source)
+    scale = check_scale(scale)
     if scale is not None:
-        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale <= 1:
-            raise ScenarioError(f"--scale must be a number in (0, 1]. Got {scale!r} instead.", source=source)
-        raw.setdefault("population", {})["scale"] = float(scale)
+        raw.setdefault("population", {})["scale"] = scale
     base = _validate(raw, source, recorded)
     sets = calibrated_overrides(base, values)
     for text in sets:

@@ -1,4 +1,5 @@
-"""Run folders on disk: Parquet tables, metrics.json, scenario.toml and run.json."""
+"""Everything coexist writes: run folders (Parquet tables, metrics.json, scenario.toml,
+run.json), comparisons (store/compare.py), and the catalogue that reads them back."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ Views of the connection returned by :func:`connect`:
     One row per run folder: ``folder`` (the path as found under its root), ``scenario``,
     ``hash`` (first 12 characters of the scenario hash), ``scenario_hash`` (all of it),
     ``seed``, ``scale``, ``start``, ``end``, ``created`` (UTC timestamp), ``engine_seconds``,
-    ``total_seconds``, ``agents``, ``version`` (of coexist), then one column per headline
+    ``total_seconds``, ``agents``, ``version`` (of coexist), ``problem`` (NULL, or what is
+    wrong with the folder's run.json or metrics.json: missing, not JSON...), then one column per headline
     metric (``coexist.metrics.headline_metrics()``, plus ``index.balance`` when some run
     has it), named as in metrics.json (quote them in SQL: ``"host.fill_rate"``). A value
     a run lacks is NULL.
@@ -41,6 +42,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA
+from coexist.metrics import METRICS, format_value, headline_metrics
 from coexist.store.run_folder import TABLES, StoreError
 
 __all__ = [
@@ -75,6 +78,7 @@ _BASE_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("total_seconds", pa.float64()),
     ("agents", pa.int64()),
     ("version", pa.string()),
+    ("problem", pa.string()),
 )
 
 
@@ -131,12 +135,19 @@ def find_runs(roots: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] |
 
 
 # -- reading one run ---------------------------------------------------------------------------
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> tuple[dict[str, Any], str | None]:
+    """(the JSON object in ``path``, None) or ({}, what is wrong with the file)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+    except FileNotFoundError:
+        return {}, f"{path.name} is missing"
+    except OSError as exc:
+        return {}, f"{path.name} cannot be read ({exc.strerror or exc})"
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        return {}, f"{path.name} is not valid JSON ({exc})"
+    if not isinstance(doc, dict):
+        return {}, f"{path.name} does not hold a JSON object"
+    return doc, None
 
 
 def _num(value: Any) -> float | None:
@@ -172,7 +183,7 @@ def _created(value: Any) -> _dt.datetime | None:
 
 
 def _describe(folder: Path) -> tuple[dict[str, Any], dict[str, float | None]]:
-    run = _read_json(folder / "run.json")
+    run, run_problem = _read_json(folder / "run.json")
     scen = run.get("scenario") if isinstance(run.get("scenario"), dict) else {}
     wall = run.get("wall_seconds") if isinstance(run.get("wall_seconds"), dict) else {}
     package = run.get("package") if isinstance(run.get("package"), dict) else {}
@@ -192,16 +203,17 @@ def _describe(folder: Path) -> tuple[dict[str, Any], dict[str, float | None]]:
         "agents": _int(run.get("agents")),
         "version": _text(package.get("version")),
     }
-    doc = _read_json(folder / "metrics.json")
-    values = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
+    doc, metrics_problem = _read_json(folder / "metrics.json")
+    values = doc.get("metrics")
+    if not isinstance(values, dict):
+        metrics_problem = metrics_problem or "metrics.json holds no \"metrics\" table"
+        values = {}
+    problems = [p for p in (run_problem, metrics_problem) if p]
+    row["problem"] = "; ".join(problems) if problems else None
     return row, {str(k): _num(v) for k, v in values.items()}
 
 
 def _headline_names() -> list[str]:
-    try:
-        from coexist.metrics import headline_metrics
-    except ImportError:  # pragma: no cover - metrics package always ships
-        return []
     return [m.name for m in headline_metrics()]
 
 
@@ -242,13 +254,11 @@ def _runs_tables(folders: Sequence[Path]) -> tuple[pa.Table, pa.Table]:
 
 
 def _empty_schema(name: str) -> pa.Schema:
-    from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA
-
     return {"stocks": STOCK_SCHEMA, "flows": FLOW_SCHEMA, "demand": DEMAND_SCHEMA, "measures": MEASURE_SCHEMA}[name]
 
 
 def _connect(folders: Sequence[Path], *, tables: bool) -> Any:
-    import duckdb
+    import duckdb  # third-party and slow to import; only the catalogue's connection needs it
 
     runs, metrics = _runs_tables(folders)
     con = duckdb.connect(":memory:")
@@ -388,8 +398,6 @@ def _cell(name: str, value: Any) -> str:
     if name == "scale":
         return f"{value:g}"
     if isinstance(value, float):
-        from coexist.metrics import METRICS, format_value
-
         m = METRICS.get(name)
         return format_value(value, m.unit if m else "")
     return str(value)
@@ -427,4 +435,6 @@ def render(rows: Sequence[dict[str, Any]], fmt: str = "table", *, roots: Sequenc
         parts = [v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths))]
         lines.append("  ".join(parts).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
+    # a damaged run is listed, and said to be damaged: blank metrics alone would read as "not computed"
+    lines += [f"warning: {row.get('folder')}: {row['problem']}; the values it should give are blank" for row in rows if row.get("problem")]
     return "\n".join(lines)

@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coexist.errors import CoexistError
+from coexist.metrics import compute_metrics, metric_definitions
+from coexist.scenario import scenario_hash, to_toml
 from coexist.version import __version__
 
 __all__ = ["TABLES", "RunData", "StoreError", "write_run", "read_run", "package_version", "is_run_folder", "check_destination"]
@@ -83,8 +85,6 @@ def package_version() -> str:
 
 def describe_scenario(scenario: Any) -> tuple[str, str]:
     """(fully resolved TOML, canonical hash) of a scenario, from the scenario package."""
-    from coexist.scenario import scenario_hash, to_toml
-
     return to_toml(scenario), scenario_hash(scenario)
 
 
@@ -121,11 +121,11 @@ def check_destination(folder: str | Path) -> None:
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
-            raise StoreError(f"output folder {folder} is a file. Choose another --out.")
+            raise StoreError(f"output folder must be a folder. Got {folder}, a file, instead. Choose another output folder.")
         if any(folder.iterdir()) and not is_run_folder(folder):
             raise StoreError(
                 f"output folder {folder} exists and is not a coexist run folder; refusing to replace it. "
-                "Choose another --out or empty it."
+                "Choose another output folder or empty it."
             )
 
 
@@ -165,6 +165,7 @@ def write_run(
     *,
     wall_seconds_total: float,
     metrics: Mapping[str, float] | None = None,
+    described: tuple[str, str] | None = None,
 ) -> Path:
     """Write one run to ``folder`` atomically.
 
@@ -178,17 +179,18 @@ def write_run(
         Wall time of the whole run (load, simulate, metrics), for provenance.
     metrics : mapping, optional
         Already computed metrics; computed from ``result`` when omitted.
+    described : (scenario TOML, scenario hash), optional
+        The scenario as written to scenario.toml and run.json; from
+        :func:`describe_scenario` when omitted.
 
     Returns
     -------
     Path
         The run folder.
     """
-    from coexist.metrics import compute_metrics, metric_definitions
-
     folder = Path(folder)
     check_destination(folder)
-    scenario_toml, digest = describe_scenario(scenario)
+    scenario_toml, digest = described if described is not None else describe_scenario(scenario)
     values = dict(metrics) if metrics is not None else compute_metrics(result, scenario)
 
     parent = folder.parent

@@ -1,4 +1,4 @@
-"""Ask the rules about one person: what may this worker do next under this regime, and why?
+"""The answer: what may this worker do next under this regime, and why?
 
 The answers come from the same predicates the engine uses (policy.rules), evaluated for
 one month of one scenario. Stock ceilings are not known without a run, so upgrades are
@@ -12,61 +12,15 @@ from collections.abc import Mapping
 import numpy as np
 
 from coexist.codes import SECTORS
+from coexist.engine.world import resolve_parameters
 from coexist.errors import ScenarioError
+from coexist.explain.person import check_person
 from coexist.periods import format_month, parse_month
 from coexist.policy import rules
 from coexist.policy.tables import TEST_LEVELS, compile_regime
 from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
 
-__all__ = ["explain", "PERSON_FIELDS"]
-
-PERSON_FIELDS = {
-    "status": "current status (or 'returned' for a former worker at home)",
-    "sector": "host sector",
-    "months_in_status": "months since entering the status (at home: months completed in it)",
-    "status_total": "months ever spent in the status, all stays",
-    "months_abroad": "months ever spent in the host",
-    "months_in_stay": "months since the last arrival in the host",
-    "cert": "certified skill level: 0 none, 1 SSW-i, 2 SSW-ii",
-    "language": "language level 0-3 (3 = N3/B1)",
-    "skill": "skill 0..1 (used for the chance of passing a test)",
-    "previous_status": "for 'returned': the status left",
-    "months_home": "for 'returned': months since coming home",
-    "forfeited": "for 'returned': left an irregular stay (earned rights are gone)",
-    "banned_until": "for 'returned': YYYY-MM when a re-entry ban ends",
-}
-
-
-def _person(person: Mapping, names: tuple[str, ...]) -> dict:
-    unknown = set(person) - set(PERSON_FIELDS)
-    if unknown:
-        raise ScenarioError(f"unknown person field(s) {sorted(unknown)}; allowed: {', '.join(PERSON_FIELDS)}")
-    p = {
-        "sector": "manufacturing",
-        "months_in_status": 0,
-        "status_total": None,
-        "months_abroad": None,
-        "months_in_stay": None,
-        "cert": 0,
-        "language": 0,
-        "skill": 0.5,
-        "previous_status": None,
-        "months_home": 0,
-        "forfeited": False,
-        "banned_until": None,
-        **person,
-    }
-    if p.get("status") not in names or p["status"] == "home":
-        raise ScenarioError(f"person status must be one of {', '.join(names[1:])}. Got {p.get('status')!r} instead.")
-    if p["sector"] not in SECTORS:
-        raise ScenarioError(f"person sector must be one of {', '.join(SECTORS)}. Got {p['sector']!r} instead.")
-    for key in ("status_total", "months_in_stay"):
-        if p[key] is None:
-            p[key] = p["months_in_status"]
-    if p["months_abroad"] is None:
-        p["months_abroad"] = p["months_in_stay"]
-    return p
-
+__all__ = ["explain"]
 
 def _way_back_answer(R, params, names, status, status_total, months_completed, cert, skill) -> dict:
     chance, target = rules.way_back(
@@ -94,6 +48,20 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     return answer
 
 
+def _month_index(scenario: Scenario, month: str) -> int:
+    """The month asked about, which must lie where the scenario has data and rules."""
+    try:
+        index = parse_month(month)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(str(exc), field="month") from None
+    first, last = scenario.horizon.earliest_start, scenario.end
+    if not parse_month(first) <= index <= parse_month(last):
+        raise ScenarioError(
+            f"must be a month from {first} (the first after the initial stocks) to {last} (the scenario's end). "
+            f"Got {month!r} instead.", field="month")
+    return index
+
+
 def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     """What a person may do next under a scenario's rules in a given month.
 
@@ -109,17 +77,15 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     the moves inside the host, the options at expiry, and the legal way back after
     leaving (now, and at the end of the stay).
     """
-    index = parse_month(month)
+    index = _month_index(scenario, month)
     one_month = scenario.model_copy(
         update={"horizon": scenario.horizon.model_copy(update={"start": month, "end": month, "earliest_start": month})}
     )
     T = compile_regime(one_month)
-    from coexist.engine.world import resolve_parameters
-
     params = resolve_parameters(scenario)
     R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]))
     names = T.status_names
-    p = _person(person, names)
+    p = check_person(person, names)
     code = names.index(p["status"])
     sector = SECTORS.index(p["sector"])
     answer: dict = {"scenario": scenario.name, "month": format_month(index), "status": p["status"]}
@@ -127,7 +93,9 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     if p["status"] == "returned":
         previous = p["previous_status"]
         if previous not in names[1:-2]:
-            raise ScenarioError("a returned person needs previous_status, the status they left")
+            raise ScenarioError(
+                f"must be the status a returned person left, one of {', '.join(names[1:-2])}. Got {previous!r} instead.",
+                field="previous_status")
         prev = names.index(previous)
         if p["forfeited"]:
             target = previous if T.admits[0, prev] else None
