@@ -34,7 +34,10 @@ EXACT = ("stocks", "flows")
 def cases():
     yield "reduced-10000x120-seed0", lambda: simulate(engine_side.scenario(10_000, 120), seed=0)
     for name, seed in (("japan-circular", 1), ("japan-temporary", 2), ("japan-history", 0)):
-        yield f"{name}-0.02-seed{seed}", lambda name=name, seed=seed: simulate(load_scenario(name), seed=seed, scale=0.02)
+        yield (
+            f"{name}-0.02-seed{seed}",
+            lambda name=name, seed=seed: simulate(load_scenario(name), seed=seed, scale=0.02),
+        )
 
 
 def canonical(table: pa.Table) -> pa.Table:
@@ -91,7 +94,10 @@ def main() -> int:
                 failed |= not same
                 print(f"{case:32} {table_name:9} {'identical' if same else 'DIFFERENT'}")
             else:
-                print(f"{case:32} {table_name:9} largest relative difference {largest_relative_difference(before, table):.3g}")
+                print(
+                    f"{case:32} {table_name:9} largest relative difference "
+                    f"{largest_relative_difference(before, table):.3g}"
+                )
         print(f"{case}: {result.agents} agents, {result.wall_seconds:.1f} s", file=sys.stderr)
     (args.out / "digests.json").write_text(json.dumps(digests, indent=1) + "\n", encoding="utf-8")
     return 1 if failed else 0

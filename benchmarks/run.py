@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +42,9 @@ print("BENCH " + json.dumps({"peak_rss_mib": peak_kib / 1024, "exit": code}), fi
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip()
     except OSError:
         return "unknown"
 
@@ -51,8 +53,20 @@ def run_once(config: dict, cache_dir: str, out: Path, threads: int | None, extra
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     if threads:
         env["NUMBA_NUM_THREADS"] = str(threads)
-    args = [sys.executable, "-c", CHILD, "run", config["scenario"], "--scale", str(config["scale"]),
-            "--seed", str(config["seed"]), "--out", str(out), *extra]
+    args = [
+        sys.executable,
+        "-c",
+        CHILD,
+        "run",
+        config["scenario"],
+        "--scale",
+        str(config["scale"]),
+        "--seed",
+        str(config["seed"]),
+        "--out",
+        str(out),
+        *extra,
+    ]
     started = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -78,7 +92,11 @@ def main(argv=None) -> int:
     configs = tomllib.loads((HERE / "configs.toml").read_text())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"configurations to run (default: all of {', '.join(configs)})")
-    parser.add_argument("--warm-only", action="store_true", help="skip the timed cold run (an untimed run to the first yearly compaction fills a fresh kernel cache first)")
+    parser.add_argument(
+        "--warm-only",
+        action="store_true",
+        help="skip the timed cold run (an untimed run to the first yearly compaction fills a fresh kernel cache first)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for the runs")
     args = parser.parse_args(argv)
     names = args.names or list(configs)
@@ -89,9 +107,14 @@ def main(argv=None) -> int:
         config = configs[name]
         with tempfile.TemporaryDirectory() as tmp:
             cache = os.path.join(tmp, "numba-cache")
-            row = {"config": name, **config, "commit": _commit(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                   "threads": args.threads}
+            row = {
+                "config": name,
+                **config,
+                "commit": _commit(),
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                "threads": args.threads,
+            }
             if not args.warm_only:
                 row["cold"] = run_once(config, cache, Path(tmp) / "cold", args.threads)
             else:  # fill the kernel cache with a run through the first yearly compaction (2026-01), untimed
@@ -101,9 +124,11 @@ def main(argv=None) -> int:
             handle.write(json.dumps(row) + "\n")
         warm = row["warm"]
         cold = row.get("cold", {}).get("wall_seconds", "-")
-        print(f"{name}: warm {warm['wall_seconds']} s (engine {warm['engine_seconds']} s), cold {cold} s, "
-              f"peak {warm['peak_rss_mib']} MiB, {warm['agents']:,} agents, {warm['agent_months']:,} agent-months, "
-              f"{warm['agent_months_per_second']:,} agent-months/s")
+        print(
+            f"{name}: warm {warm['wall_seconds']} s (engine {warm['engine_seconds']} s), cold {cold} s, "
+            f"peak {warm['peak_rss_mib']} MiB, {warm['agents']:,} agents, {warm['agent_months']:,} agent-months, "
+            f"{warm['agent_months_per_second']:,} agent-months/s"
+        )
     return 0
 
 

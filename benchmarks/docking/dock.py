@@ -70,7 +70,7 @@ def compare(engine, ref, alpha):
         row["p_mw_scipy"] = float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
         row["p_ks"] = float(sps.ks_2samp(a, b).pvalue)
     p_ks_holm = stats.holm([r["p_ks"] for r in rows])
-    for row, adj in zip(rows, p_ks_holm):
+    for row, adj in zip(rows, p_ks_holm, strict=True):
         row["p_ks_holm"] = float(adj)
     worst = min(rows, key=lambda r: r["p_holm"])
     return {
@@ -87,7 +87,6 @@ def compare(engine, ref, alpha):
 def speed(n, months, mesa_months, repeats=5):
     import engine_side
     import mesa_model
-
     import numba
 
     engine_side.timed_run(2_000, 24, seed=1)  # load the cached kernels, those of the yearly compaction too
@@ -113,7 +112,9 @@ def speed(n, months, mesa_months, repeats=5):
                    "us_per_agent_month": 1e6 * seconds / agent_months,
                    "extrapolated_seconds_full_horizon": seconds / agent_months * out["engine"]["agent_months"]}
     out["ratio_per_agent_month"] = out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
-    out["ratio_per_agent_month_one_thread"] = out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month_one_thread"]
+    out["ratio_per_agent_month_one_thread"] = (
+        out["mesa"]["us_per_agent_month"] / out["engine"]["us_per_agent_month_one_thread"]
+    )
     # the vectorised NumPy reference (a stand-in for a DataFrame implementation such as mesa-frames)
     import reference
 
@@ -121,45 +122,67 @@ def speed(n, months, mesa_months, repeats=5):
     history = reference.run(n, months, seed=0)
     seconds = time.perf_counter() - started
     agent_months = int(sum(history[k].sum() for k in ("worker", "irregular", "returned")))
-    out["numpy_reference"] = {"agents": n, "months": months, "seconds": seconds, "agent_months": agent_months,
-                              "us_per_agent_month": 1e6 * seconds / agent_months}
-    out["ratio_numpy_per_agent_month"] = out["numpy_reference"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
+    out["numpy_reference"] = {
+        "agents": n,
+        "months": months,
+        "seconds": seconds,
+        "agent_months": agent_months,
+        "us_per_agent_month": 1e6 * seconds / agent_months,
+    }
+    out["ratio_numpy_per_agent_month"] = (
+        out["numpy_reference"]["us_per_agent_month"] / out["engine"]["us_per_agent_month"]
+    )
     return out
 
 
 def markdown(report) -> str:
     cfg = report["config"]
-    lines = [f"# Docking: engine vs {cfg['impl']} ({cfg['agents']} agents, {cfg['months']} months, "
-             f"{cfg['replicates']} replicates a side)", "",
-             f"Command: `{cfg['command']}`", ""]
+    lines = [
+        f"# Docking: engine vs {cfg['impl']} ({cfg['agents']} agents, {cfg['months']} months, "
+        f"{cfg['replicates']} replicates a side)",
+        "",
+        f"Command: `{cfg['command']}`",
+        "",
+    ]
     for label, res in report["comparisons"].items():
         verdict = "DOCKED (no difference detected)" if res["docked"] else "DIFFERENT (difference detected)"
-        lines += [f"## {label}: {verdict}", "",
-                  f"{res['tests']} statistics; smallest Holm-adjusted Mann-Whitney p = {res['min_p_holm']:.3g} "
-                  f"({res['min_p_holm_statistic']}); smallest Holm-adjusted KS p = {res['min_p_ks_holm']:.3g}; "
-                  f"alpha = {cfg['alpha']}.", "",
-                  "| statistic | engine mean (sd) | reference mean (sd) | p MW | p KS | p MW Holm |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"## {label}: {verdict}",
+            "",
+            f"{res['tests']} statistics; smallest Holm-adjusted Mann-Whitney p = {res['min_p_holm']:.3g} "
+            f"({res['min_p_holm_statistic']}); smallest Holm-adjusted KS p = {res['min_p_ks_holm']:.3g}; "
+            f"alpha = {cfg['alpha']}.",
+            "",
+            "| statistic | engine mean (sd) | reference mean (sd) | p MW | p KS | p MW Holm |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for r in res["rows"]:
-            lines.append(f"| {r['statistic']} | {r['mean_a']:.1f} ({r['sd_a']:.1f}) | {r['mean_b']:.1f} ({r['sd_b']:.1f}) "
-                         f"| {r['p']:.3g} | {r['p_ks']:.3g} | {r['p_holm']:.3g} |")
+            lines.append(
+                f"| {r['statistic']} | {r['mean_a']:.1f} ({r['sd_a']:.1f}) | {r['mean_b']:.1f} ({r['sd_b']:.1f}) "
+                f"| {r['p']:.3g} | {r['p_ks']:.3g} | {r['p_holm']:.3g} |"
+            )
         lines.append("")
     if "speed" in report:
         s = report["speed"]
-        lines += ["## Speed", "",
-                  f"Engine: {s['engine']['agents']} agents, {s['engine']['months']} months, {s['engine']['seconds']:.2f} s, "
-                  f"{s['engine']['agent_months']} agent-months, {s['engine']['us_per_agent_month']:.3f} µs per agent-month "
-                  f"with {s['engine']['threads']} threads (best of {len(s['engine']['all_seconds'])}: "
-                  f"{', '.join(f'{x:.2f}' for x in s['engine']['all_seconds'])} s); one thread {s['engine']['seconds_one_thread']:.2f} s, "
-                  f"{s['engine']['us_per_agent_month_one_thread']:.3f} µs per agent-month.",
-                  f"Mesa: {s['mesa']['agents']} agents, {s['mesa']['months']} months, {s['mesa']['seconds']:.1f} s, "
-                  f"{s['mesa']['agent_months']} agent-months, {s['mesa']['us_per_agent_month']:.2f} µs per agent-month "
-                  f"(about {s['mesa']['extrapolated_seconds_full_horizon']:.0f} s for the engine's agent-months).",
-                  f"NumPy reference (vectorised): {s['numpy_reference']['seconds']:.2f} s, "
-                  f"{s['numpy_reference']['us_per_agent_month']:.3f} µs per agent-month.",
-                  f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x "
-                  f"({s['ratio_per_agent_month_one_thread']:.0f}x against the engine on one thread); "
-                  f"NumPy reference / engine: {s['ratio_numpy_per_agent_month']:.1f}x.", ""]
+        lines += [
+            "## Speed",
+            "",
+            f"Engine: {s['engine']['agents']} agents, {s['engine']['months']} months, {s['engine']['seconds']:.2f} s, "
+            f"{s['engine']['agent_months']} agent-months, {s['engine']['us_per_agent_month']:.3f} µs per agent-month "
+            f"with {s['engine']['threads']} threads (best of {len(s['engine']['all_seconds'])}: "
+            f"{', '.join(f'{x:.2f}' for x in s['engine']['all_seconds'])} s); one thread "
+            f"{s['engine']['seconds_one_thread']:.2f} s, "
+            f"{s['engine']['us_per_agent_month_one_thread']:.3f} µs per agent-month.",
+            f"Mesa: {s['mesa']['agents']} agents, {s['mesa']['months']} months, {s['mesa']['seconds']:.1f} s, "
+            f"{s['mesa']['agent_months']} agent-months, {s['mesa']['us_per_agent_month']:.2f} µs per agent-month "
+            f"(about {s['mesa']['extrapolated_seconds_full_horizon']:.0f} s for the engine's agent-months).",
+            f"NumPy reference (vectorised): {s['numpy_reference']['seconds']:.2f} s, "
+            f"{s['numpy_reference']['us_per_agent_month']:.3f} µs per agent-month.",
+            f"Ratio (Mesa / engine, per agent-month): {s['ratio_per_agent_month']:.0f}x "
+            f"({s['ratio_per_agent_month_one_thread']:.0f}x against the engine on one thread); "
+            f"NumPy reference / engine: {s['ratio_numpy_per_agent_month']:.1f}x.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -168,8 +191,13 @@ def main(argv=None):
     ap.add_argument("--replicates", type=int, default=30)
     ap.add_argument("--agents", type=int, default=10_000)
     ap.add_argument("--months", type=int, default=120)
-    ap.add_argument("--perturb", action="append", default=[], metavar="NAME=FACTOR",
-                    help="also compare against an engine with this behavioural parameter multiplied (power check)")
+    ap.add_argument(
+        "--perturb",
+        action="append",
+        default=[],
+        metavar="NAME=FACTOR",
+        help="also compare against an engine with this behavioural parameter multiplied (power check)",
+    )
     ap.add_argument("--no-matched", action="store_true", help="skip the matched comparison")
     ap.add_argument("--impl", choices=("mesa", "numpy"), default="mesa", help="the independent implementation")
     ap.add_argument("--alpha", type=float, default=0.05)
@@ -179,8 +207,12 @@ def main(argv=None):
     ap.add_argument("--speed-agents", type=int, default=100_000)
     ap.add_argument("--speed-months", type=int, default=120)
     ap.add_argument("--speed-mesa-months", type=int, default=12)
-    ap.add_argument("--reference-from", default=None, metavar="JSON",
-                    help="reuse the reference replicates of an earlier results file (same agents, months, replicates)")
+    ap.add_argument(
+        "--reference-from",
+        default=None,
+        metavar="JSON",
+        help="reuse the reference replicates of an earlier results file (same agents, months, replicates)",
+    )
     ap.add_argument("--tag", default=None)
     args = ap.parse_args(argv)
     perturbs = []
@@ -188,13 +220,21 @@ def main(argv=None):
         name, _, factor = item.partition("=")
         perturbs.append((name, float(factor)))
     tag = args.tag or f"dock-{args.impl}-{args.agents}x{args.months}-r{args.replicates}" + "".join(
-        f"-{n}x{f:g}" for n, f in perturbs)
+        f"-{n}x{f:g}" for n, f in perturbs
+    )
     import mesa
 
-    report = {"config": {**vars(args), "command": "python benchmarks/docking/dock.py " + " ".join(sys.argv[1:] if argv is None else argv),
-                         "mesa": mesa.__version__, "python": platform.python_version(), "machine": platform.processor() or platform.machine(),
-                         "cpus": os.cpu_count()},
-              "comparisons": {}}
+    report = {
+        "config": {
+            **vars(args),
+            "command": "python benchmarks/docking/dock.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "mesa": mesa.__version__,
+            "python": platform.python_version(),
+            "machine": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+        },
+        "comparisons": {},
+    }
     if args.speed_only:
         args.no_matched, perturbs, args.speed = True, [], True
         tag = args.tag or f"speed-{args.speed_agents}x{args.speed_months}"
@@ -207,8 +247,11 @@ def main(argv=None):
                 raise SystemExit(f"{args.reference_from} has {key} = {saved['config'][key]}, not {getattr(args, key)}")
         ref = saved["reference_replicates"]
     else:
-        ref = [] if args.speed_only else reference_replicates(args.impl, args.agents, args.months, args.replicates, None,
-                                                              args.workers)
+        ref = (
+            []
+            if args.speed_only
+            else reference_replicates(args.impl, args.agents, args.months, args.replicates, None, args.workers)
+        )
     report["timing"] = {"reference_seconds": time.perf_counter() - started}
     if not args.speed_only:
         print(f"reference ({args.impl}) done in {report['timing']['reference_seconds']:.0f} s", flush=True)
@@ -228,13 +271,17 @@ def main(argv=None):
     (RESULTS / f"{tag}.json").write_text(json.dumps(report, indent=1))
     (RESULTS / f"{tag}.md").write_text(markdown(report))
     for label, res in report["comparisons"].items():
-        print(f"{label}: {'docked' if res['docked'] else 'DIFFERENT'} (min Holm p = {res['min_p_holm']:.3g}, "
-              f"{res['min_p_holm_statistic']}; KS min Holm p = {res['min_p_ks_holm']:.3g})")
+        print(
+            f"{label}: {'docked' if res['docked'] else 'DIFFERENT'} (min Holm p = {res['min_p_holm']:.3g}, "
+            f"{res['min_p_holm_statistic']}; KS min Holm p = {res['min_p_ks_holm']:.3g})"
+        )
     if "speed" in report:
         sp = report["speed"]
-        print(f"engine {sp['engine']['us_per_agent_month']:.3f} us, Mesa {sp['mesa']['us_per_agent_month']:.2f} us, "
-              f"NumPy {sp['numpy_reference']['us_per_agent_month']:.3f} us per agent-month; "
-              f"Mesa/engine {sp['ratio_per_agent_month']:.0f}x, NumPy/engine {sp['ratio_numpy_per_agent_month']:.1f}x")
+        print(
+            f"engine {sp['engine']['us_per_agent_month']:.3f} us, Mesa {sp['mesa']['us_per_agent_month']:.2f} us, "
+            f"NumPy {sp['numpy_reference']['us_per_agent_month']:.3f} us per agent-month; "
+            f"Mesa/engine {sp['ratio_per_agent_month']:.0f}x, NumPy/engine {sp['ratio_numpy_per_agent_month']:.1f}x"
+        )
     print(f"wrote {RESULTS / tag}.json and .md")
 
 

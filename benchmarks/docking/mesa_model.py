@@ -10,7 +10,6 @@ import math
 
 import mesa
 import numpy as np
-
 from spec import FLOWS, STOCKS, annuity, derived, with_perturbation
 
 WORKER, IRREGULAR, RETURNED = "worker", "irregular", "returned"
@@ -88,19 +87,22 @@ class Person(mesa.Agent):
         e_home = p["h"] * prem * (f12 + (1.0 - f12) * p["home_fallback_income_share"])
         u = {
             "return": c * math.log(annuity(delta, H) * e_home) + p["theta_home"] + p["nu_option"],
-            "irregular": c * math.log(annuity(delta, H) * max(p["irregular_wage_factor"] * w - p["living_cost_jpy"], 0.1 * w))
-            + p["gamma_debt"] * self.debt / w - p["gamma_detect"] * 12.0 * p["detection_rate"] + p["irregular_constant"],
+            "irregular": c
+            * math.log(annuity(delta, H) * max(p["irregular_wage_factor"] * w - p["living_cost_jpy"], 0.1 * w))
+            + p["gamma_debt"] * self.debt / w
+            - p["gamma_detect"] * 12.0 * p["detection_rate"]
+            + p["irregular_constant"],
         }
         if left > 0:
             ell = min(H, left)
             w_s = model.wage(self.skill)
             net_s = max(w_s - p["living_cost_jpy"], 0.1 * w_s)
-            pv = annuity(delta, ell) * net_s + delta ** ell * annuity(delta, H - ell) * e_home
+            pv = annuity(delta, ell) * net_s + delta**ell * annuity(delta, H - ell) * e_home
             u["stay"] = c * math.log(pv) + p["nu_option"]
         top = max(u.values())
         weights = {k: math.exp(v - top) for k, v in u.items()}
         draw = self.model.random.random() * sum(weights.values())
-        for option, weight in weights.items():
+        for option, weight in weights.items():  # noqa: B007 - the chosen option is read after the loop
             if draw < weight:
                 break
             draw -= weight
@@ -169,7 +171,10 @@ class ReducedModel(mesa.Model):
         for _ in range(n_agents):
             m = math.floor(self.random.random() * p["max_stay_months"])
             Person(
-                self, m=m, a=m, skill=1.0 - 0.9 * (1.0 - p["learning_rate"]) ** m,
+                self,
+                m=m,
+                a=m,
+                skill=1.0 - 0.9 * (1.0 - p["learning_rate"]) ** m,
                 debt=p["F"] * min(max(1.0 - m / 24.0, 0.0), 1.0),
                 age=math.floor(12 * p["entry_age_mean_years"] + (self.random.random() - 0.5) * 96 + m),
             )
@@ -200,8 +205,14 @@ class ReducedModel(mesa.Model):
         if k:
             self.pool -= k
             for _ in range(k):
-                Person(self, m=0, a=0, skill=0.05 + 0.1 * self.random.random(), debt=p["F"],
-                       age=math.floor(12 * p["entry_age_mean_years"] + (self.random.random() - 0.5) * 96))
+                Person(
+                    self,
+                    m=0,
+                    a=0,
+                    skill=0.05 + 0.1 * self.random.random(),
+                    debt=p["F"],
+                    age=math.floor(12 * p["entry_age_mean_years"] + (self.random.random() - 0.5) * 96),
+                )
             self.flows["entry"] += k
         # 4.2 admissions
         people = list(self.agents)

@@ -103,7 +103,9 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
         n = X.n
         st = X.state[:n]
         # 4.2 admissions
-        vacancies = max(n_agents - np.count_nonzero(st == WORKER) - pipeline.sum() - np.count_nonzero(X.applying[:n] == 2), 0.0)
+        vacancies = max(
+            n_agents - np.count_nonzero(st == WORKER) - pipeline.sum() - np.count_nonzero(X.applying[:n] == 2), 0.0
+        )
         applications = rng.poisson(pool * p["application_rate"] * d["attract"])
         applicants = np.nonzero((X.applying[:n] == 1) & (st == RETURNED))[0]
         if applicants.size:
@@ -149,14 +151,20 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
             j = np.nonzero(deciding)[0]
             i = host[j]
             a = X.a[i]
-            prem = np.where(a < p["min_stay_for_premium_months"], 1.0,
-                            1.0 + p["experience_premium_annual"] * np.minimum(a / 12.0, 5.0))
+            prem = np.where(
+                a < p["min_stay_for_premium_months"],
+                1.0,
+                1.0 + p["experience_premium_annual"] * np.minimum(a / 12.0, 5.0),
+            )
             e_home = p["h"] * prem * (d["f12"] + (1.0 - d["f12"]) * p["home_fallback_income_share"])
             wj = w[j]
             u_return = c * np.log(A_H * e_home) + p["theta_home"] + p["nu_option"]
-            u_irr = (c * np.log(A_H * np.maximum(p["irregular_wage_factor"] * wj - p["living_cost_jpy"], 0.1 * wj))
-                     + p["gamma_debt"] * X.debt[i] / wj - p["gamma_detect"] * 12.0 * p["detection_rate"]
-                     + p["irregular_constant"])
+            u_irr = (
+                c * np.log(A_H * np.maximum(p["irregular_wage_factor"] * wj - p["living_cost_jpy"], 0.1 * wj))
+                + p["gamma_debt"] * X.debt[i] / wj
+                - p["gamma_detect"] * 12.0 * p["detection_rate"]
+                + p["irregular_constant"]
+            )
             left = p["max_stay_months"] - mm[j]
             ell = np.minimum(H, left)
             a_ell = np.array([annuity(delta, x) for x in ell])

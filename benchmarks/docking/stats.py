@@ -60,7 +60,9 @@ def ks_2samp(x, y) -> float:
     with Stephens' small-sample correction)."""
     x, y = np.sort(np.asarray(x, float)), np.sort(np.asarray(y, float))
     grid = np.concatenate([x, y])
-    d = np.max(np.abs(np.searchsorted(x, grid, side="right") / x.size - np.searchsorted(y, grid, side="right") / y.size))
+    d = np.max(
+        np.abs(np.searchsorted(x, grid, side="right") / x.size - np.searchsorted(y, grid, side="right") / y.size)
+    )
     if d == 0:
         return 1.0
     en = math.sqrt(x.size * y.size / (x.size + y.size))
@@ -90,8 +92,16 @@ def compare(a: list[dict[str, float]], b: list[dict[str, float]], test=mann_whit
     for name in names:
         xa = np.array([r[name] for r in a])
         xb = np.array([r[name] for r in b])
-        rows.append({"statistic": name, "mean_a": float(xa.mean()), "mean_b": float(xb.mean()),
-                     "sd_a": float(xa.std(ddof=1)), "sd_b": float(xb.std(ddof=1)), "p": test(xa, xb)})
-    for row, adj in zip(rows, holm([r["p"] for r in rows])):
+        rows.append(
+            {
+                "statistic": name,
+                "mean_a": float(xa.mean()),
+                "mean_b": float(xb.mean()),
+                "sd_a": float(xa.std(ddof=1)),
+                "sd_b": float(xb.std(ddof=1)),
+                "p": test(xa, xb),
+            }
+        )
+    for row, adj in zip(rows, holm([r["p"] for r in rows]), strict=True):
         row["p_holm"] = float(adj)
     return rows

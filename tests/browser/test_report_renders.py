@@ -32,7 +32,10 @@ _PROBE = """<script>
   window.addEventListener("error", function (e) { record("uncaught: " + e.message); });
   window.addEventListener("unhandledrejection", function (e) { record("unhandled rejection: " + e.reason); });
   var original = console.error;
-  console.error = function () { record("console.error: " + Array.prototype.join.call(arguments, " ")); original.apply(console, arguments); };
+  console.error = function () {
+    record("console.error: " + Array.prototype.join.call(arguments, " "));
+    original.apply(console, arguments);
+  };
 })();
 </script>"""
 
@@ -41,13 +44,26 @@ def _open(path: Path, tmp: Path) -> tuple[str, list[str]]:
     """The DOM after the page's scripts ran, and the errors the page raised or logged."""
     text = path.read_text(encoding="utf-8")
     probed = tmp / ("probed-" + path.name)
-    probed.write_text(text.replace("<head>", "<head>" + _PROBE, 1) if "<head>" in text else _PROBE + text,
-                      encoding="utf-8")
+    probed.write_text(
+        text.replace("<head>", "<head>" + _PROBE, 1) if "<head>" in text else _PROBE + text, encoding="utf-8"
+    )
     proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-         f"--user-data-dir={tmp / 'profile'}", "--window-size=1400,3000", "--virtual-time-budget=10000",
-         "--dump-dom", probed.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            f"--user-data-dir={tmp / 'profile'}",
+            "--window-size=1400,3000",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probed.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     errors = re.findall(r'<pre class="__page_error">(.*?)</pre>', proc.stdout, re.S)
@@ -57,8 +73,15 @@ def _open(path: Path, tmp: Path) -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "cmp"
-    c = api.compare(["japan-temporary", "japan-circular"], out=out, scale=1.0, seed=1,
-                    overrides=[*TINY_OVERRIDES, 'horizon.end="2026-06"'], replicates=2, workers=1)
+    c = api.compare(
+        ["japan-temporary", "japan-circular"],
+        out=out,
+        scale=1.0,
+        seed=1,
+        overrides=[*TINY_OVERRIDES, 'horizon.end="2026-06"'],
+        replicates=2,
+        workers=1,
+    )
     return c.report
 
 
@@ -72,15 +95,21 @@ def test_every_chart_renders_and_the_console_is_clean(report, tmp_path):
     assert dom.count('class="main-svg"') >= charts
     assert dom.count('class="xtick"') > 0 and dom.count('class="legendtext"') > 0
     # the tables an analyst reads first are in the rendered page
-    for fragment in ("Headline verdicts", "Balanced Coexistence Index", "parameter uncertainty",
-                     "How the verdicts move with the index"):
+    for fragment in (
+        "Headline verdicts",
+        "Balanced Coexistence Index",
+        "parameter uncertainty",
+        "How the verdicts move with the index",
+    ):
         assert fragment in dom
 
 
 def test_a_broken_page_is_caught(tmp_path):
     """The console check itself works: an uncaught exception on the page is reported."""
     page = tmp_path / "broken.html"
-    page.write_text("<!DOCTYPE html><html><body><p>x</p><script>throw new Error('boom from page')</script></body></html>")
+    page.write_text(
+        "<!DOCTYPE html><html><body><p>x</p><script>throw new Error('boom from page')</script></body></html>"
+    )
     dom, errors = _open(page, tmp_path)
     assert any("boom from page" in m for m in errors)
     assert "<p>x</p>" in dom
@@ -97,8 +126,14 @@ def validation_report(tmp_path_factory) -> Path:
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # the cores are shared with the other test workers
     try:
-        v = validate("japan-history", scale=0.002, replicates=2, workers=1, seed=1,
-                     out=tmp_path_factory.mktemp("browser") / "validation")
+        v = validate(
+            "japan-history",
+            scale=0.002,
+            replicates=2,
+            workers=1,
+            seed=1,
+            out=tmp_path_factory.mktemp("browser") / "validation",
+        )
     finally:
         numba.set_num_threads(threads)
     return v.files["validation.html"]

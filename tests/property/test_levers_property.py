@@ -71,7 +71,7 @@ def dense_stocks(result) -> tuple[list[str], list[str], np.ndarray]:
     out = np.zeros((len(months), len(statuses)))
     m_at, s_at = {m: i for i, m in enumerate(months)}, {s: i for i, s in enumerate(statuses)}
     for m, s, v in zip(table.column("month").to_pylist(), table.column("status").to_pylist(),
-                       table.column("persons_sum").to_pylist()):
+                       table.column("persons_sum").to_pylist(), strict=True):
         out[m_at[m], s_at[s]] = v
     return months, statuses, out
 
@@ -82,7 +82,7 @@ def net_flows(result, months: list[str], statuses: list[str]) -> np.ndarray:
     m_at, s_at = {m: i for i, m in enumerate(months)}, {s: i for i, s in enumerate(statuses)}
     f = result.flows
     for m, a, b, v in zip(f.column("month").to_pylist(), f.column("status_from").to_pylist(),
-                          f.column("status_to").to_pylist(), f.column("persons").to_pylist()):
+                          f.column("status_to").to_pylist(), f.column("persons").to_pylist(), strict=True):
         if a == b:
             continue
         if a in s_at:
@@ -103,7 +103,7 @@ def cumulative(result, months: list[str], flows: tuple[str, ...]) -> np.ndarray:
     f = result.flows.filter(pc.is_in(result.flows["flow"], value_set=pa.array(flows)))
     per_month = np.zeros(len(months))
     at = {m: i for i, m in enumerate(months)}
-    for m, v in zip(f.column("month").to_pylist(), f.column("persons").to_pylist()):
+    for m, v in zip(f.column("month").to_pylist(), f.column("persons").to_pylist(), strict=True):
         per_month[at[m]] += v
     return np.cumsum(per_month)
 

@@ -31,13 +31,20 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     if target < 0:
         reason = "leaving ends the right to come back and no return path is open"
         if not R.leaving_ends_right[status] and R.max_total[status] > 0 and status_total >= R.max_total[status]:
-            reason = f"the {R.max_total[status]}-month lifetime limit of {names[status]} is used up and no return path is open"
+            reason = (
+                f"the {R.max_total[status]}-month lifetime limit of {names[status]} is used up "
+                "and no return path is open"
+            )
         return {"status": None, "cooldown_months": None, "needs_test": None, "reason": reason}
     needs = None
     for k in range(R.rp_from.shape[0]):
         if R.rp_from[k] == status and R.rp_to[k] == target and R.rp_test[k] > cert:
             needs = TEST_LEVELS[R.rp_test[k]]
-    cooldown = int(rules.reentry_cooldown(R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to, R.rp_cooldown, status, target))
+    cooldown = int(
+        rules.reentry_cooldown(
+            R.leaving_ends_right, R.reentry_cooldown, R.rp_from, R.rp_to, R.rp_cooldown, status, target
+        )
+    )
     if target == status and not R.leaving_ends_right[status]:
         reason = f"leaving {names[status]} does not end the right to come back"
     else:
@@ -58,7 +65,9 @@ def _month_index(scenario: Scenario, month: str) -> int:
     if not parse_month(first) <= index <= parse_month(last):
         raise ScenarioError(
             f"must be a month from {first} (the first after the initial stocks) to {last} (the scenario's end). "
-            f"Got {month!r} instead.", field="month")
+            f"Got {month!r} instead.",
+            field="month",
+        )
     return index
 
 
@@ -94,8 +103,10 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
         previous = p["previous_status"]
         if previous not in names[1:-2]:
             raise ScenarioError(
-                f"must be the status a returned person left, one of {', '.join(names[1:-2])}. Got {previous!r} instead.",
-                field="previous_status")
+                f"must be the status a returned person left, one of {', '.join(names[1:-2])}. Got {previous!r} "
+                "instead.",
+                field="previous_status",
+            )
         prev = names.index(previous)
         if p["forfeited"]:
             target = previous if T.admits[0, prev] else None
@@ -103,7 +114,8 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
                 "status": target,
                 "cooldown_months": 0,
                 "needs_test": None,
-                "reason": "an irregular stay forfeits earned rights: only a fresh entry, if the status admits from abroad",
+                "reason": "an irregular stay forfeits earned rights: "
+                "only a fresh entry, if the status admits from abroad",
             }
         else:
             back = _way_back_answer(
@@ -169,5 +181,7 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     )
     if answer["months_left"] is not None:
         at_end = left + p["months_in_status"], left + p["status_total"]
-        answer["way_back_at_expiry"] = _way_back_answer(R, params, names, code, at_end[1], at_end[0], p["cert"], p["skill"])
+        answer["way_back_at_expiry"] = _way_back_answer(
+            R, params, names, code, at_end[1], at_end[0], p["cert"], p["skill"]
+        )
     return answer

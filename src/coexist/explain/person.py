@@ -53,7 +53,12 @@ _DEFAULTS = {
 
 def _whole(value: Any, name: str, low: int, high: int | None = None) -> int:
     allowed = f"from {low} to {high}" if high is not None else f">= {low}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low or (high is not None and value > high):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+        or (high is not None and value > high)
+    ):
         raise ScenarioError(f"must be a whole number {allowed}. Got {value!r} instead.", field=name)
     return int(value)
 
@@ -78,7 +83,12 @@ def check_person(person: Mapping[str, Any], names: Sequence[str]) -> dict[str, A
         p[key] = _whole(p[key], key, 0, top)
     low, high = SKILL_RANGE
     skill = p["skill"]
-    if isinstance(skill, bool) or not isinstance(skill, numbers.Real) or not math.isfinite(skill) or not low <= skill <= high:
+    if (
+        isinstance(skill, bool)
+        or not isinstance(skill, numbers.Real)
+        or not math.isfinite(skill)
+        or not low <= skill <= high
+    ):
         raise ScenarioError(f"must be a number from {low:g} to {high:g}. Got {skill!r} instead.", field="skill")
     p["skill"] = float(skill)
     for key in ("status_total", "months_in_stay"):
@@ -88,8 +98,11 @@ def check_person(person: Mapping[str, Any], names: Sequence[str]) -> dict[str, A
         p["months_abroad"] = p["months_in_stay"]
     if p["months_in_status"] > p["status_total"]:
         raise ScenarioError(
-            f"must be at least the months in the current status ({p['months_in_status']}): the months ever spent in the status "
-            f"include the current stay. Got {p['status_total']} instead.", field="status_total")
+            f"must be at least the months in the current status ({p['months_in_status']}): the months ever "
+            "spent in the status "
+            f"include the current stay. Got {p['status_total']} instead.",
+            field="status_total",
+        )
     if p["banned_until"] is not None:
         try:
             parse_month(p["banned_until"])

@@ -153,38 +153,65 @@ _declare(Claim(
     "stability is employers getting back trained workers. host.fill_rate_volatility is reported beside it but "
     "does not decide: at small scales its month-to-month sampling noise dominates.",
 ))
-_declare(Claim(
-    name="skill_transfer",
-    statement="Circular migration raises skill transfer to origin countries: more skill-years are brought home.",
-    scenario="japan-circular",
-    baseline="japan-temporary",
-    parts=(ClaimPart("origin.skill_years_home_per_year", "higher"),),
-    parameters=("learning_rate", "return_hazard_base", "theta_home", "remigration_base", "nu_option", "target_earner_share"),
-    note="Skill times years abroad of every returning worker, per year of the horizon.",
-))
-_declare(Claim(
-    name="unconnected_markets",
-    statement="Without connected labour markets returnees face unemployment and irregular stay rises: returnee "
-    "employment is lower AND the irregular population is higher.",
-    scenario="japan-circular-unconnected",
-    baseline="japan-circular",
-    parts=(ClaimPart("origin.returnee_employment_12m", "lower"), ClaimPart("host.irregular_mean", "higher")),
-    parameters=("returnee_job_finding_12m", "match_premium_annual", "home_fallback_income_share", "theta_employed",
-                "irregular_constant", "gamma_debt", "abscond_option"),
-    note="Two parts, both needed: japan-circular-unconnected is japan-circular with bilateral matching and "
-    "skill recognition set to 0.",
-))
-_declare(Claim(
-    name="balance",
-    statement="Circular migration improves the balance between the host, the migrants and the origin countries: "
-    "the Balanced Coexistence Index is higher.",
-    scenario="japan-circular",
-    baseline="japan-temporary",
-    parts=(ClaimPart("index.balance", "higher"),),
-    parameters=("remigration_base", "theta_employed", "returnee_job_finding_12m", "match_premium_annual", "nu_option",
-                "abscond_option", "remittance_share"),
-    note="index.balance against the fixed reference values; the three actor scores are shown beside it.",
-))
+_declare(
+    Claim(
+        name="skill_transfer",
+        statement="Circular migration raises skill transfer to origin countries: more skill-years are brought home.",
+        scenario="japan-circular",
+        baseline="japan-temporary",
+        parts=(ClaimPart("origin.skill_years_home_per_year", "higher"),),
+        parameters=(
+            "learning_rate",
+            "return_hazard_base",
+            "theta_home",
+            "remigration_base",
+            "nu_option",
+            "target_earner_share",
+        ),
+        note="Skill times years abroad of every returning worker, per year of the horizon.",
+    )
+)
+_declare(
+    Claim(
+        name="unconnected_markets",
+        statement="Without connected labour markets returnees face unemployment and irregular stay rises: returnee "
+        "employment is lower AND the irregular population is higher.",
+        scenario="japan-circular-unconnected",
+        baseline="japan-circular",
+        parts=(ClaimPart("origin.returnee_employment_12m", "lower"), ClaimPart("host.irregular_mean", "higher")),
+        parameters=(
+            "returnee_job_finding_12m",
+            "match_premium_annual",
+            "home_fallback_income_share",
+            "theta_employed",
+            "irregular_constant",
+            "gamma_debt",
+            "abscond_option",
+        ),
+        note="Two parts, both needed: japan-circular-unconnected is japan-circular with bilateral matching and "
+        "skill recognition set to 0.",
+    )
+)
+_declare(
+    Claim(
+        name="balance",
+        statement="Circular migration improves the balance between the host, the migrants and the origin countries: "
+        "the Balanced Coexistence Index is higher.",
+        scenario="japan-circular",
+        baseline="japan-temporary",
+        parts=(ClaimPart("index.balance", "higher"),),
+        parameters=(
+            "remigration_base",
+            "theta_employed",
+            "returnee_job_finding_12m",
+            "match_premium_annual",
+            "nu_option",
+            "abscond_option",
+            "remittance_share",
+        ),
+        note="index.balance against the fixed reference values; the three actor scores are shown beside it.",
+    )
+)
 
 
 def paired_differences(values_a: Sequence[float], values_b: Sequence[float]) -> np.ndarray:
@@ -199,7 +226,8 @@ def paired_differences(values_a: Sequence[float], values_b: Sequence[float]) -> 
     b = np.asarray(values_b, dtype=np.float64)
     if a.ndim != 1 or a.shape != b.shape:
         raise ValueError(
-            f"paired differences need two lists of the same length, one value per replicate. Got {a.shape} and {b.shape}."
+            f"paired differences need two lists of the same length, one value per replicate. Got {a.shape} and "
+            f"{b.shape}."
         )
     d = a - b
     return d[np.isfinite(d)]
@@ -265,7 +293,9 @@ def verdict(claim: Claim | ClaimPart, lo: float | Sequence[float], hi: float | S
             f"claim {claim.name!r} has {len(claim.parts)} part(s); give one lo and one hi per part. "
             f"Got {len(los)} and {len(his)}."
         )
-    return combine_verdicts([_part_verdict(p.direction, float(a), float(b)) for p, a, b in zip(claim.parts, los, his)])
+    return combine_verdicts(
+        [_part_verdict(p.direction, float(a), float(b)) for p, a, b in zip(claim.parts, los, his, strict=True)]
+    )
 
 
 def evaluate_claims(
@@ -294,9 +324,13 @@ def evaluate_claims(
         for part in claim.parts:
             for name in (claim.scenario, claim.baseline):
                 if part.metric not in samples[name]:
-                    raise ValueError(f"claim {claim.name!r} needs metric {part.metric!r} for scenario {name!r}; it is missing.")
+                    raise ValueError(
+                        f"claim {claim.name!r} needs metric {part.metric!r} for scenario {name!r}; it is missing."
+                    )
             d = paired_differences(samples[claim.scenario][part.metric], samples[claim.baseline][part.metric])
             lo, med, hi = interval90(d)
-            parts.append(PartResult(part.metric, part.direction, int(d.size), lo, med, hi, _part_verdict(part.direction, lo, hi)))
+            parts.append(
+                PartResult(part.metric, part.direction, int(d.size), lo, med, hi, _part_verdict(part.direction, lo, hi))
+            )
         out.append(ClaimResult(claim, tuple(parts), combine_verdicts([p.verdict for p in parts]), claim.prior_only))
     return out

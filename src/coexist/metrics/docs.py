@@ -63,12 +63,22 @@ def _metrics_section() -> list[str]:
         "",
     ]
     for actor in ACTORS:
-        lines += [f"### {_ACTOR_TITLES[actor]}", "", "| key | unit | direction | definition |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"### {_ACTOR_TITLES[actor]}",
+            "",
+            "| key | unit | direction | definition |",
+            "| --- | --- | --- | --- |",
+        ]
         for name, m in METRICS.items():
             if m.actor == actor:
                 lines.append(f"| `{name}` | {m.unit} | {m.direction} | {_cell(m.description)} |")
         lines.append("")
-    lines += ["### Index keys (in metrics.json beside the metrics)", "", "| key | unit | definition |", "| --- | --- | --- |"]
+    lines += [
+        "### Index keys (in metrics.json beside the metrics)",
+        "",
+        "| key | unit | definition |",
+        "| --- | --- | --- |",
+    ]
     for name, d in index_definitions().items():
         lines.append(f"| `{name}` | {d['unit']} | {_cell(d['description'])} |")
     lines.append("")
@@ -113,7 +123,8 @@ def _index_section(ref: Reference) -> list[str]:
     lines += [
         "",
         "Actor scores (the weights of the reference file, here all 1): "
-        + ", ".join(f"S_{a} = {actors[a]:.4f}" for a in ACTORS) + ".",
+        + ", ".join(f"S_{a} = {actors[a]:.4f}" for a in ACTORS)
+        + ".",
         f"With equal balance weights the index is {parts} = **{index:.4f}**, below the arithmetic mean {mean:.4f}",
         "because the three scores differ. Three equal scores of that mean would give an index equal to it.",
         "",
@@ -134,7 +145,9 @@ def _reference_section(ref: Reference) -> list[str]:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in ref.metrics.items():
-        lines.append(f"| `{name}` | {METRICS[name].actor} | {_g(r.worst)} | {_g(r.best)} | {r.weight:g} | {_cell(r.reason)} |")
+        lines.append(
+            f"| `{name}` | {METRICS[name].actor} | {_g(r.worst)} | {_g(r.best)} | {r.weight:g} | {_cell(r.reason)} |"
+        )
     lines.append("")
     return lines
 
@@ -162,7 +175,10 @@ def _claims_section() -> list[str]:
         prior = set(c.prior_only)
         params = ", ".join(f"`{p}` (prior only)" if p in prior else f"`{p}`" for p in c.parameters)
         parts = " AND ".join(f"`{p.metric}` {p.direction}" for p in c.parts)
-        lines.append(f"| `{c.name}` | {_cell(c.statement)} | {c.scenario} vs {c.baseline} | {parts} | {params} | {_cell(c.note)} |")
+        lines.append(
+            f"| `{c.name}` | {_cell(c.statement)} | {c.scenario} vs {c.baseline} | {parts} | {params} | "
+            f"{_cell(c.note)} |"
+        )
     lines.append("")
     return lines
 

@@ -111,13 +111,19 @@ def _parse(doc: Mapping[str, Any], origin: str) -> Reference:
         bad = sorted(set(entry) - _METRIC_KEYS)
         missing = sorted(_METRIC_KEYS - set(entry))
         if bad or missing:
-            raise _fail(origin, where, f"must have exactly the keys {sorted(_METRIC_KEYS)}. Unknown {bad}, missing {missing}.")
+            raise _fail(
+                origin, where, f"must have exactly the keys {sorted(_METRIC_KEYS)}. Unknown {bad}, missing {missing}."
+            )
         worst = _number(origin, where + ".worst", entry["worst"])
         best = _number(origin, where + ".best", entry["best"])
         weight = _number(origin, where + ".weight", entry["weight"])
         if (direction == "maximise" and not best > worst) or (direction == "minimise" and not best < worst):
-            raise _fail(origin, where, f"is to {direction}, so 'best' must be {'above' if direction == 'maximise' else 'below'} "
-                        f"'worst'. Got worst={worst:g}, best={best:g}.")
+            raise _fail(
+                origin,
+                where,
+                f"is to {direction}, so 'best' must be {'above' if direction == 'maximise' else 'below'} "
+                f"'worst'. Got worst={worst:g}, best={best:g}.",
+            )
         if weight < 0:
             raise _fail(origin, where + ".weight", f"must be >= 0. Got {weight:g}.")
         reason = entry["reason"]
@@ -126,7 +132,11 @@ def _parse(doc: Mapping[str, Any], origin: str) -> Reference:
         metrics[name] = MetricReference(name, worst, best, weight, " ".join(reason.split()))
     unscored = [n for n, m in METRICS.items() if m.direction != "info" and n not in metrics]
     if unscored:
-        raise _fail(origin, "'metrics'", f"has no reference for {unscored}; give each a worst, best, weight (0 to leave it out) and reason.")
+        raise _fail(
+            origin,
+            "'metrics'",
+            f"has no reference for {unscored}; give each a worst, best, weight (0 to leave it out) and reason.",
+        )
     for actor in ACTORS:
         if not any(r.weight > 0 for r in metrics.values() if METRICS[r.name].actor == actor):
             raise _fail(origin, "'metrics'", f"gives no positive weight to any metric of actor {actor!r}.")

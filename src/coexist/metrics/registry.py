@@ -85,7 +85,9 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def _register(name: str, *, actor: str, unit: str, direction: str, label: str, headline: bool = False, doc: str | None = None):
+def _register(
+    name: str, *, actor: str, unit: str, direction: str, label: str, headline: bool = False, doc: str | None = None
+):
     if actor not in ACTORS:
         raise ValueError(f"actor must be one of {ACTORS}. Got {actor!r} instead.")
     if direction not in DIRECTIONS:
@@ -108,7 +110,14 @@ def _ratio(num: float, den: float) -> float:
 
 
 # ---------------------------------------------------------------------------- host society
-@_register("host.fill_rate", actor="host", unit="share of demand", direction="maximise", label="Demand fill rate", headline=True)
+@_register(
+    "host.fill_rate",
+    actor="host",
+    unit="share of demand",
+    direction="maximise",
+    label="Demand fill rate",
+    headline=True,
+)
 def _fill_rate(t: Tables) -> float:
     """Filled demand over labour demand for foreign workers, summed over all months and
     sectors of the horizon. Filled = min(employed, demand) in each sector-month, so
@@ -137,7 +146,14 @@ for _sector in SECTORS:
     )(_sector_fill(_sector))
 
 
-@_register("host.fill_rate_volatility", actor="host", unit="share of demand per month", direction="minimise", label="Fill-rate volatility", headline=True)
+@_register(
+    "host.fill_rate_volatility",
+    actor="host",
+    unit="share of demand per month",
+    direction="minimise",
+    label="Fill-rate volatility",
+    headline=True,
+)
 def _fill_volatility(t: Tables) -> float:
     """Standard deviation (population, ddof=0) of the month-on-month change of the total
     fill rate F_t = sum_s min(employed, demand) / sum_s demand. Months without demand are
@@ -150,7 +166,14 @@ def _fill_volatility(t: Tables) -> float:
     return float(np.std(np.diff(rate)))
 
 
-@_register("host.experienced_share", actor="host", unit="share of workers", direction="maximise", label="Experienced-worker share", headline=True)
+@_register(
+    "host.experienced_share",
+    actor="host",
+    unit="share of workers",
+    direction="maximise",
+    label="Experienced-worker share",
+    headline=True,
+)
 def _experienced_share(t: Tables) -> float:
     """Person-months of workers with 36+ months of cumulative work in the host over all
     person-months in the host: sum of measure experienced_workers over sum of
@@ -158,7 +181,14 @@ def _experienced_share(t: Tables) -> float:
     return _ratio(t.measure_total("experienced_workers"), t.measure_total("workers_in_host"))
 
 
-@_register("host.irregular_end", actor="host", unit="persons", direction="minimise", label="Irregular population at end", headline=True)
+@_register(
+    "host.irregular_end",
+    actor="host",
+    unit="persons",
+    direction="minimise",
+    label="Irregular population at end",
+    headline=True,
+)
 def _irregular_end(t: Tables) -> float:
     """Persons in status irregular in the last month of the horizon (stocks table). Not in
     the index (weight 0 in the reference file): host.irregular_mean scores the same
@@ -167,7 +197,9 @@ def _irregular_end(t: Tables) -> float:
     return float(series[-1]) if series.size else math.nan
 
 
-@_register("host.irregular_mean", actor="host", unit="persons", direction="minimise", label="Irregular population, average")
+@_register(
+    "host.irregular_mean", actor="host", unit="persons", direction="minimise", label="Irregular population, average"
+)
 def _irregular_mean(t: Tables) -> float:
     """Persons in status irregular (absconders, overstayers and the irregular stock at the
     start), summed over the months of the horizon in the stocks table and divided by the
@@ -176,7 +208,9 @@ def _irregular_mean(t: Tables) -> float:
     return float(series.mean()) if series.size else math.nan
 
 
-@_register("host.turnover_annual", actor="host", unit="share of host stock per year", direction="info", label="Annual turnover")
+@_register(
+    "host.turnover_annual", actor="host", unit="share of host stock per year", direction="info", label="Annual turnover"
+)
 def _turnover(t: Tables) -> float:
     """Half the sum of arrivals (flows from outside into a host status) and departures
     (flows from a host status to outside), per year, over the average number of persons
@@ -189,7 +223,14 @@ def _turnover(t: Tables) -> float:
 
 
 # ---------------------------------------------------------------------------- migrants
-@_register("migrants.net_income_gain", actor="migrants", unit="money per person-month (host currency)", direction="maximise", label="Net income gain over staying home", headline=True)
+@_register(
+    "migrants.net_income_gain",
+    actor="migrants",
+    unit="money per person-month (host currency)",
+    direction="maximise",
+    label="Net income gain over staying home",
+    headline=True,
+)
 def _net_gain(t: Tables) -> float:
     """(Sum of earnings minus sum of home_wage_counterfactual) over the sum of
     workers_in_host, over the horizon: the monthly income gain of a worker in the host
@@ -200,7 +241,14 @@ def _net_gain(t: Tables) -> float:
     return _ratio(gain, t.measure_total("workers_in_host"))
 
 
-@_register("migrants.debt_burden", actor="migrants", unit="months of earnings", direction="minimise", label="Debt burden", headline=True)
+@_register(
+    "migrants.debt_burden",
+    actor="migrants",
+    unit="months of earnings",
+    direction="minimise",
+    label="Debt burden",
+    headline=True,
+)
 def _debt_burden(t: Tables) -> float:
     """Recruitment debt per worker over monthly earnings per worker (the SDG indicator
     10.7.1 idea: cost borne by the worker over monthly earnings abroad): sum over months
@@ -212,7 +260,13 @@ def _debt_burden(t: Tables) -> float:
     return _ratio(t.measure_total("debt"), t.measure_total("earnings"))
 
 
-@_register("migrants.job_mobility_share", actor="migrants", unit="share of regular time", direction="maximise", label="Time with job mobility")
+@_register(
+    "migrants.job_mobility_share",
+    actor="migrants",
+    unit="share of regular time",
+    direction="maximise",
+    label="Time with job mobility",
+)
 def _mobility(t: Tables) -> float:
     """Share of the time in a regular status during which the worker may change employer:
     sum of mobility_months over sum of regular_months. The measures are per origin, not
@@ -223,7 +277,9 @@ def _mobility(t: Tables) -> float:
     return _ratio(t.measure_total("mobility_months"), t.measure_total("regular_months"))
 
 
-@_register("migrants.skill_mean", actor="migrants", unit="skill (0..1)", direction="maximise", label="Skill of workers in host")
+@_register(
+    "migrants.skill_mean", actor="migrants", unit="skill (0..1)", direction="maximise", label="Skill of workers in host"
+)
 def _skill_mean(t: Tables) -> float:
     """Skill growth, measured as the mean skill of the people in the host, weighted by
     person-months: sum of skill_sum_host over sum of workers_in_host. Skill rises with
@@ -234,7 +290,9 @@ def _skill_mean(t: Tables) -> float:
     return _ratio(t.measure_total("skill_sum_host"), t.measure_total("workers_in_host"))
 
 
-@_register("migrants.family_unity", actor="migrants", unit="share of workers", direction="maximise", label="Family unity")
+@_register(
+    "migrants.family_unity", actor="migrants", unit="share of workers", direction="maximise", label="Family unity"
+)
 def _family(t: Tables) -> float:
     """Person-months living with family in the host over person-months in the host: sum
     of family_in_host over sum of workers_in_host."""
@@ -242,7 +300,14 @@ def _family(t: Tables) -> float:
 
 
 # ---------------------------------------------------------------------------- origin countries
-@_register("origin.returnee_employment_12m", actor="origin", unit="share of returnees", direction="maximise", label="Returnees employed within 12 months", headline=True)
+@_register(
+    "origin.returnee_employment_12m",
+    actor="origin",
+    unit="share of returnees",
+    direction="maximise",
+    label="Returnees employed within 12 months",
+    headline=True,
+)
 def _returnee_employment(t: Tables) -> float:
     """Returnees who found a job at home within 12 months of their return over returnees
     who reached 12 months since return: sum of returnees_employed_12m over sum of
@@ -250,21 +315,42 @@ def _returnee_employment(t: Tables) -> float:
     return _ratio(t.measure_total("returnees_employed_12m"), t.measure_total("returnees_reaching_12m"))
 
 
-@_register("origin.skill_years_home_per_year", actor="origin", unit="skill-years per year", direction="maximise", label="Skill-years brought home per year", headline=True)
+@_register(
+    "origin.skill_years_home_per_year",
+    actor="origin",
+    unit="skill-years per year",
+    direction="maximise",
+    label="Skill-years brought home per year",
+    headline=True,
+)
 def _skill_years(t: Tables) -> float:
     """Skill times years abroad of the workers who returned home, summed over the horizon
     (measure skill_years_home) and divided by the length of the horizon in years."""
     return _ratio(t.measure_total("skill_years_home"), t.years)
 
 
-@_register("origin.remittances_per_year", actor="origin", unit="money per year (host currency)", direction="maximise", label="Remittances per year", headline=True)
+@_register(
+    "origin.remittances_per_year",
+    actor="origin",
+    unit="money per year (host currency)",
+    direction="maximise",
+    label="Remittances per year",
+    headline=True,
+)
 def _remittances(t: Tables) -> float:
     """Money sent home (measure remittances), summed over the horizon and divided by its
     length in years."""
     return _ratio(t.measure_total("remittances"), t.years)
 
 
-@_register("origin.long_term_loss_per_year", actor="origin", unit="persons per year", direction="minimise", label="Long-term loss of workers per year", headline=True)
+@_register(
+    "origin.long_term_loss_per_year",
+    actor="origin",
+    unit="persons per year",
+    direction="minimise",
+    label="Long-term loss of workers per year",
+    headline=True,
+)
 def _long_term_loss(t: Tables) -> float:
     """Brain drain: flows labelled upgrade from a temporary programme status (titp, esd,
     ssw1) into a status that allows long-term settlement (ssw2, professional,
@@ -281,7 +367,13 @@ def _long_term_loss(t: Tables) -> float:
     return _ratio(t.flow_by_month(mask).sum(), t.years)
 
 
-@_register("origin.remigration_per_year", actor="origin", unit="persons per year", direction="info", label="Re-migration per year")
+@_register(
+    "origin.remigration_per_year",
+    actor="origin",
+    unit="persons per year",
+    direction="info",
+    label="Re-migration per year",
+)
 def _remigration(t: Tables) -> float:
     """Re-entries per year: flows from returned (a former worker at home) into a host
     status, summed over the horizon and divided by its length in years. Information

@@ -128,7 +128,9 @@ class Tables:
     def measure_total(self, name: str) -> float:
         return float(self.measure_by_month(name).sum())
 
-    def stock_by_month(self, *, statuses: tuple[str, ...] | None = None, origins: tuple[str, ...] | None = None) -> np.ndarray:
+    def stock_by_month(
+        self, *, statuses: tuple[str, ...] | None = None, origins: tuple[str, ...] | None = None
+    ) -> np.ndarray:
         """Persons per month, optionally restricted to some statuses and origins."""
         s = self._stocks
         mask = np.ones(len(s["persons"]), dtype=bool)

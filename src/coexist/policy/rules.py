@@ -115,12 +115,31 @@ def reentry_cooldown(leaving_ends_right, cooldown, rp_from, rp_to, rp_cooldown, 
 def job_change_allowed(job_change, job_change_after, status, months_in_status):
     """Whether a holder of `status` may change employer now."""
     rule = job_change[status]
-    return rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= job_change_after[status])
+    return (
+        rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= job_change_after[status])
+    )
 
 
 @njit(inline="always", cache=True)
-def best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad, tr_test, tr_language,
-                    tr_sector_ok, wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
+def best_transition(
+    tr_from,
+    tr_to,
+    tr_open,
+    tr_hazard,
+    tr_min_months,
+    tr_min_abroad,
+    tr_test,
+    tr_language,
+    tr_sector_ok,
+    wage,
+    cap_open,
+    status,
+    sector,
+    months_in_status,
+    abroad_months,
+    cert,
+    language,
+):
     """The best-paid status this person may choose to move to at expiry (-1: none).
 
     A transition is open when its date allows it, the person has the months, the

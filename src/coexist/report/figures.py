@@ -37,7 +37,18 @@ Runs = Sequence[tuple[str, Any]]
 
 # A colour-blind-safe palette (Okabe-Ito plus greys), fixed per category so charts
 # of different scenarios read the same.
-_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999", "#666666"]
+_PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#666666",
+]
 _STATUS_COLOURS = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(HOST_STATUSES)}
 _ORIGIN_COLOURS = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(ORIGINS)}
 _SECTOR_COLOURS = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(SECTORS)}
@@ -82,7 +93,11 @@ def stocks_by_status(name: str, tables: Any) -> go.Figure:
     for status in [s for s in STATUSES if s in series]:
         fig.add_trace(
             go.Scatter(
-                x=t.months, y=series[status], name=status, stackgroup="one", mode="lines",
+                x=t.months,
+                y=series[status],
+                name=status,
+                stackgroup="one",
+                mode="lines",
                 line={"width": 0.5, "color": _STATUS_COLOURS.get(status)},
             )
         )
@@ -98,7 +113,11 @@ def stocks_by_origin(name: str, tables: Any) -> go.Figure:
     for origin in order:
         fig.add_trace(
             go.Scatter(
-                x=t.months, y=series[origin], name=ORIGIN_NAMES.get(origin, origin), stackgroup="one", mode="lines",
+                x=t.months,
+                y=series[origin],
+                name=ORIGIN_NAMES.get(origin, origin),
+                stackgroup="one",
+                mode="lines",
                 line={"width": 0.5, "color": _ORIGIN_COLOURS.get(origin)},
             )
         )
@@ -115,7 +134,11 @@ def stocks_by_sector(name: str, tables: Any) -> go.Figure:
     for sector in order:
         fig.add_trace(
             go.Scatter(
-                x=t.months, y=series[sector], name=sector.replace("_", " "), stackgroup="one", mode="lines",
+                x=t.months,
+                y=series[sector],
+                name=sector.replace("_", " "),
+                stackgroup="one",
+                mode="lines",
                 line={"width": 0.5, "color": _SECTOR_COLOURS.get(sector)},
             )
         )
@@ -130,7 +153,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def band(runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis: str, tickformat: str = "") -> go.Figure:
+def band(
+    runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis: str, tickformat: str = ""
+) -> go.Figure:
     """Median and 90% band (5th to 95th percentile over replicates) of a yearly series.
 
     Parameters
@@ -157,20 +182,46 @@ def band(runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis
                 mid[ok] = np.nanmedian(values[:, ok], axis=0)
                 hi[ok] = np.nanpercentile(values[:, ok], 95, axis=0)
         if len(reps) > 1:
-            fig.add_trace(go.Scatter(x=years, y=hi, mode="lines", line={"width": 0}, showlegend=False,
-                                     hoverinfo="skip", legendgroup=name, name=f"{name} 95th"))
-            fig.add_trace(go.Scatter(x=years, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
-                                     fillcolor=_rgba(colour, 0.18), showlegend=False, hoverinfo="skip",
-                                     legendgroup=name, name=f"{name} 5th"))
-        fig.add_trace(go.Scatter(x=years, y=mid, name=name, mode="lines", line={"color": colour, "width": 2},
-                                 legendgroup=name))
+            fig.add_trace(
+                go.Scatter(
+                    x=years,
+                    y=hi,
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                    legendgroup=name,
+                    name=f"{name} 95th",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=years,
+                    y=lo,
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=_rgba(colour, 0.18),
+                    showlegend=False,
+                    hoverinfo="skip",
+                    legendgroup=name,
+                    name=f"{name} 5th",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(x=years, y=mid, name=name, mode="lines", line={"color": colour, "width": 2}, legendgroup=name)
+        )
     fig = _layout(fig, title, yaxis)
     fig.update_yaxes(tickformat=tickformat or ",~f", rangemode="tozero")
     return fig
 
 
 def intervals(
-    rows: Sequence[tuple[str, str, float, float, float]], title: str, yaxis: str, *, tickformat: str = "",
+    rows: Sequence[tuple[str, str, float, float, float]],
+    title: str,
+    yaxis: str,
+    *,
+    tickformat: str = "",
     yrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Medians with 90% intervals as dots and error bars: one group per category, one
@@ -191,16 +242,32 @@ def intervals(
         med = np.array([r[3] for r in mine], dtype=np.float64)
         lo = np.array([r[2] for r in mine], dtype=np.float64)
         hi = np.array([r[4] for r in mine], dtype=np.float64)
-        fig.add_trace(go.Scatter(
-            x=cats, y=med, name=name, mode="markers", marker={"size": 10, "color": _scenario_colour(i)},
-            error_y={"type": "data", "symmetric": False, "array": np.nan_to_num(hi - med), "arrayminus": np.nan_to_num(med - lo),
-                     "thickness": 2, "width": 6},
-            offsetgroup=str(i),
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=cats,
+                y=med,
+                name=name,
+                mode="markers",
+                marker={"size": 10, "color": _scenario_colour(i)},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": np.nan_to_num(hi - med),
+                    "arrayminus": np.nan_to_num(med - lo),
+                    "thickness": 2,
+                    "width": 6,
+                },
+                offsetgroup=str(i),
+            )
+        )
     fig = _layout(fig, title, yaxis)
-    fig.update_layout(scattermode="group", hovermode="closest", height=420,
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
-                      margin={"l": 60, "r": 40, "t": 80, "b": 60})
+    fig.update_layout(
+        scattermode="group",
+        hovermode="closest",
+        height=420,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
+        margin={"l": 60, "r": 40, "t": 80, "b": 60},
+    )
     fig.update_xaxes(automargin=True)
     if tickformat:
         fig.update_yaxes(tickformat=tickformat)
@@ -228,8 +295,13 @@ def irregular_population(runs: Runs) -> go.Figure:
     for i, (name, tables) in enumerate(runs):
         t = as_tables(tables)
         fig.add_trace(
-            go.Scatter(x=t.months, y=t.stock_by_month(statuses=("irregular",)), name=name, mode="lines",
-                       line={"color": _scenario_colour(i)})
+            go.Scatter(
+                x=t.months,
+                y=t.stock_by_month(statuses=("irregular",)),
+                name=name,
+                mode="lines",
+                line={"color": _scenario_colour(i)},
+            )
         )
     return _layout(fig, "Irregular population", "persons")
 
@@ -254,7 +326,9 @@ def returnee_employment(runs: Runs) -> go.Figure:
         years, employed = _annual(t, t.measure_by_month("returnees_employed_12m"))
         _, reaching = _annual(t, t.measure_by_month("returnees_reaching_12m"))
         share = np.divide(employed, reaching, out=np.full_like(employed, np.nan), where=reaching > 0)
-        fig.add_trace(go.Scatter(x=years, y=share, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+        fig.add_trace(
+            go.Scatter(x=years, y=share, name=name, mode="lines+markers", line={"color": _scenario_colour(i)})
+        )
     fig = _layout(fig, "Returnees employed at home within 12 months", "share of returnees")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
@@ -266,7 +340,9 @@ def skill_years_home(runs: Runs) -> go.Figure:
     for i, (name, tables) in enumerate(runs):
         t = as_tables(tables)
         years, values = _annual(t, t.measure_by_month("skill_years_home"))
-        fig.add_trace(go.Scatter(x=years, y=values, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+        fig.add_trace(
+            go.Scatter(x=years, y=values, name=name, mode="lines+markers", line={"color": _scenario_colour(i)})
+        )
     return _layout(fig, "Skill-years brought home", "skill-years per year")
 
 
@@ -276,7 +352,9 @@ def remittances(runs: Runs) -> go.Figure:
     for i, (name, tables) in enumerate(runs):
         t = as_tables(tables)
         years, values = _annual(t, t.measure_by_month("remittances"))
-        fig.add_trace(go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)}))
+        fig.add_trace(
+            go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)})
+        )
     return _layout(fig, "Remittances", "billions (host currency) per year")
 
 
@@ -324,21 +402,59 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
     hi = np.array([p["simulated_p95"] for p in pts], dtype=np.float64)
     fig = go.Figure()
     if replicates > 1 and np.isfinite(lo).any():
-        fig.add_trace(go.Scatter(x=dates, y=hi, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False,
-                                 name="model 95th", connectgaps=True))
-        fig.add_trace(go.Scatter(x=dates, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=_rgba(s["model"], 0.2), hoverinfo="skip", showlegend=False,
-                                 name="model 5-95%", connectgaps=True))
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=hi,
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                name="model 95th",
+                connectgaps=True,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=lo,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(s["model"], 0.2),
+                hoverinfo="skip",
+                showlegend=False,
+                name="model 5-95%",
+                connectgaps=True,
+            )
+        )
     if np.isfinite(med).any():
-        fig.add_trace(go.Scatter(x=dates, y=med, mode="lines+markers", name="model (median)", connectgaps=True,
-                                 line={"color": s["model"], "width": 2}, marker={"size": 5, "color": s["model"]}))
-    for split, name, colour, symbol in (("fit", "observed (fit)", s["observed"], "circle"),
-                                        ("validate", "observed (held out)", s["held_out"], "diamond")):
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=med,
+                mode="lines+markers",
+                name="model (median)",
+                connectgaps=True,
+                line={"color": s["model"], "width": 2},
+                marker={"size": 5, "color": s["model"]},
+            )
+        )
+    for split, name, colour, symbol in (
+        ("fit", "observed (fit)", s["observed"], "circle"),
+        ("validate", "observed (held out)", s["held_out"], "diamond"),
+    ):
         sel = [p for p in pts if p["split"] == split]
         if sel:
-            fig.add_trace(go.Scatter(x=[p["reference_date"] for p in sel], y=[p["observed"] for p in sel], mode="markers",
-                                     name=name, marker={"size": 9, "color": colour, "symbol": symbol,
-                                                        "line": {"width": 1, "color": "white"}}))
+            fig.add_trace(
+                go.Scatter(
+                    x=[p["reference_date"] for p in sel],
+                    y=[p["observed"] for p in sel],
+                    mode="markers",
+                    name=name,
+                    marker={"size": 9, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "white"}},
+                )
+            )
     start = data.get("forecast_from")
     val = [p for p in pts if p["split"] == "validate" and np.isfinite(p["persistence"])]
     if start is not None and val:
@@ -346,11 +462,25 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
         yp = [start["persistence"], *(p["persistence"] for p in val)]
         yt = [start["trend"], *(p["trend"] for p in val)]
         same = np.allclose(yp, yt, equal_nan=True)
-        fig.add_trace(go.Scatter(x=x, y=yp, mode="lines", name="persistence = trend" if same else "persistence",
-                                 line={"color": s["persistence"], "dash": "dash", "width": 2}))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=yp,
+                mode="lines",
+                name="persistence = trend" if same else "persistence",
+                line={"color": s["persistence"], "dash": "dash", "width": 2},
+            )
+        )
         if not same:
-            fig.add_trace(go.Scatter(x=x, y=yt, mode="lines", name="linear trend",
-                                     line={"color": s["trend"], "dash": "dashdot", "width": 2}))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=yt,
+                    mode="lines",
+                    name="linear trend",
+                    line={"color": s["trend"], "dash": "dashdot", "width": 2},
+                )
+            )
     if dates:
         pad = _dt.timedelta(days=120)
         x0, x1 = min(dates) - pad, max(dates) + pad
@@ -358,8 +488,17 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
         if boundary is not None:
             fig.add_vrect(x0=boundary, x1=x1, fillcolor=s["region"], line_width=0, layer="below")
             fig.add_vline(x=boundary, line={"color": s["held_out"], "width": 1, "dash": "dot"})
-            fig.add_annotation(x=boundary, y=1.0, xref="x", yref="paper", text="held out", showarrow=False,
-                               xanchor="left", yanchor="top", font={"size": 10, "color": s["held_out"]})
+            fig.add_annotation(
+                x=boundary,
+                y=1.0,
+                xref="x",
+                yref="paper",
+                text="held out",
+                showarrow=False,
+                xanchor="left",
+                yanchor="top",
+                font={"size": 10, "color": s["held_out"]},
+            )
         fig.update_xaxes(range=[x0, x1])
     title = f"<b>{series}</b>" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
     fig = _layout(fig, title, unit)

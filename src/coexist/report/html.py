@@ -20,7 +20,15 @@ from plotly.offline import get_plotlyjs
 from coexist.codes import SECTORS
 from coexist.data import parameters
 from coexist.experiments.series import SERIES
-from coexist.metrics import INDEX_KEYS, METRICS, compute_metrics, format_value, headline_metrics, interval90, paired_differences
+from coexist.metrics import (
+    INDEX_KEYS,
+    METRICS,
+    compute_metrics,
+    format_value,
+    headline_metrics,
+    interval90,
+    paired_differences,
+)
 from coexist.report import figures
 from coexist.store import RunData, read_run
 
@@ -56,11 +64,13 @@ details { margin: 8px 0; }
 td.better { background: #e8f5ee; }
 td.worse { background: #fbeaea; }
 td.idx { background: #eef4fb; }
-.verdict { display: inline-block; font-weight: 700; font-size: 0.8rem; border-radius: 4px; padding: 1px 7px; white-space: nowrap; }
+.verdict { display: inline-block; font-weight: 700; font-size: 0.8rem; border-radius: 4px; padding: 1px 7px;
+           white-space: nowrap; }
 .v-sup { background: #d6f0e0; color: #0b5d2a; }
 .v-con { background: #f8d7d7; color: #8a1111; }
 .v-not { background: #eceef2; color: #444c5c; }
-.prior { display: inline-block; font-size: 0.72rem; color: #8a4b00; background: #fff1dd; border-radius: 3px; padding: 0 5px; }
+.prior { display: inline-block; font-size: 0.72rem; color: #8a4b00; background: #fff1dd; border-radius: 3px;
+         padding: 0 5px; }
 ul.verdicts li { margin: 4px 0; }
 .small, small { font-size: 0.85rem; color: var(--muted); }
 table.kv th { width: 28%; }
@@ -101,11 +111,12 @@ def _metric_table(runs: list[tuple[str, Any]], values: list[dict[str, float]], n
         if len(finite) > 1 and m.direction != "info" and max(finite) != min(finite):
             best = max(finite) if m.direction == "maximise" else min(finite)
         tds = "".join(
-            f'<td class="num{" best" if best is not None and c == best else ""}">{e(format_value(c, m.unit))}</td>' for c in cells
+            f'<td class="num{" best" if best is not None and c == best else ""}">{e(format_value(c, m.unit))}</td>'
+            for c in cells
         )
         rows.append(
             f'<tr><td title="{e(m.description)}">{e(m.label or key)}<span class="tag">{e(m.actor)}</span>'
-            f'<br><code>{e(key)}</code> <small>{e(m.unit)}; {e(_ARROW[m.direction])}</small></td>{tds}</tr>'
+            f"<br><code>{e(key)}</code> <small>{e(m.unit)}; {e(_ARROW[m.direction])}</small></td>{tds}</tr>"
         )
     return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -134,14 +145,27 @@ def _provenance_table(runs: list[tuple[str, Any]], *, descriptions: bool = True)
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("scenario", "hash", "seed", "scale", "horizon", "version", "agents", "agent-months", "wall time (engine / total)", "created (UTC)")
+        for h in (
+            "scenario",
+            "hash",
+            "seed",
+            "scale",
+            "horizon",
+            "version",
+            "agents",
+            "agent-months",
+            "wall time (engine / total)",
+            "created (UTC)",
+        )
     )
     descr = []
     for name, source in runs:
         text = (getattr(source, "run", None) or {}).get("scenario", {}).get("description", "")
         if text and descriptions:
             descr.append(f"<li><b>{e(name)}</b>: {e(text)}</li>")
-    return (f"<ul>{''.join(descr)}</ul>" if descr else "") + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<ul>{''.join(descr)}</ul>" if descr else ""
+    ) + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _assumption_table(items: list[Any]) -> str:
@@ -170,8 +194,11 @@ def _assumptions(runs: list[tuple[str, Any]]) -> str:
         heading = f"Only in {name}" if shared_keys else name
         parts.append(f"<h3>{e(heading)}</h3>")
         if not own:
-            parts.append("<p>No further dated assumptions.</p>" if shared_keys else
-                         "<p>No dated assumptions were recorded for this scenario.</p>")
+            parts.append(
+                "<p>No further dated assumptions.</p>"
+                if shared_keys
+                else "<p>No dated assumptions were recorded for this scenario.</p>"
+            )
             continue
         parts.append(_assumption_table(own))
     return "".join(parts)
@@ -190,8 +217,12 @@ def _plain(value: Any) -> str:
 def _fig(fig: Any) -> str:
     return (
         '<div class="figure">'
-        + fig.to_html(full_html=False, include_plotlyjs=False, default_height=f"{int(fig.layout.height or 380)}px",
-                      config={"displaylogo": False, "responsive": True})
+        + fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            default_height=f"{int(fig.layout.height or 380)}px",
+            config={"displaylogo": False, "responsive": True},
+        )
         + "</div>"
     )
 
@@ -268,7 +299,8 @@ def _interval_table(names: list[str], samples: dict, keys: list[str]) -> str:
         descr = m.description if m is not None else ""
         rows.append(
             f'<tr><td title="{e(descr)}">{e(_label(key))}<span class="tag">{e(tag)}</span>'
-            f'<br><code>{e(key)}</code> <small>{e(_unit(key))}; {e(_ARROW[direction])}</small></td>{"".join(cells)}</tr>'
+            f"<br><code>{e(key)}</code> <small>{e(_unit(key))}; "
+            f"{e(_ARROW[direction])}</small></td>{''.join(cells)}</tr>"
         )
     return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -297,9 +329,11 @@ def _paired_table(names: list[str], samples: dict, keys: list[str]) -> str:
 def _claims_table(claims: list[dict]) -> str:
     e = html.escape
     if not claims:
-        return ("<p>No claim compares two of the scenarios run here. The claims compare the shipped scenarios "
-                "<code>japan-circular</code>, <code>japan-temporary</code> and <code>japan-circular-unconnected</code> "
-                "by name.</p>")
+        return (
+            "<p>No claim compares two of the scenarios run here. The claims compare the shipped scenarios "
+            "<code>japan-circular</code>, <code>japan-temporary</code> and <code>japan-circular-unconnected</code> "
+            "by name.</p>"
+        )
     rows = []
     for c in claims:
         parts = c["parts"]
@@ -307,7 +341,8 @@ def _claims_table(claims: list[dict]) -> str:
             f"{e(_label(p['metric']))} <code>{e(p['metric'])}</code> ({e(p['direction'])} expected)" for p in parts
         )
         diff_cells = "<br>".join(
-            f"{_diff_interval(p['lo'], p['median'], p['hi'], _unit(p['metric']))} <small>n={p['n']}, {e(p['verdict'])}</small>"
+            f"{_diff_interval(p['lo'], p['median'], p['hi'], _unit(p['metric']))} <small>n={p['n']}, "
+            f"{e(p['verdict'])}</small>"
             for p in parts
         )
         corr = c.get("parameter_correlation", {}) or {}
@@ -325,7 +360,8 @@ def _claims_table(claims: list[dict]) -> str:
     return (
         "<table class='claims'><thead><tr><th>claim</th><th>metric</th><th>median paired difference "
         "[90% interval]</th><th>verdict</th><th>parameters it rests on</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
@@ -345,13 +381,17 @@ def _sensitivity_section(sens: dict, names: list[str]) -> str:
         bal = v.get("balance")
         if has_balance:
             if bal:
-                cells.append(f"<td class='num'>{_diff_interval(bal['lo'], bal['median'], bal['hi'], 'score (0..1)')}</td>"
-                             f"<td>{_verdict(bal['verdict'])}</td>")
+                cells.append(
+                    f"<td class='num'>{_diff_interval(bal['lo'], bal['median'], bal['hi'], 'score (0..1)')}</td>"
+                    f"<td>{_verdict(bal['verdict'])}</td>"
+                )
             else:
                 cells.append("<td>n/a</td><td>n/a</td>")
         rows.append(f"<tr><td><b>{e(v['label'])}</b><br><small>{e(v['description'])}</small></td>{''.join(cells)}</tr>")
     extra = "<th>balance claim: paired difference</th><th>verdict</th>" if has_balance else ""
-    table = f"<table><thead><tr><th>reference values</th>{head}{extra}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    table = (
+        f"<table><thead><tr><th>reference values</th>{head}{extra}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
     rnd = sens.get("random")
     rnd_text = ""
     if rnd:
@@ -359,7 +399,8 @@ def _sensitivity_section(sens: dict, names: list[str]) -> str:
         rnd_text = (
             f"<p>In {rnd['draws']} further draws, each metric's worst and best points moved independently and "
             f"uniformly within &plusmn;{shift:.0%} of its span, the balance claim kept its verdict "
-            f"(<b>{e(rnd['shipped_verdict'])}</b>) in <b>{rnd['same_verdict_share']:.0%}</b> of draws ({e(counts)}).</p>"
+            f"(<b>{e(rnd['shipped_verdict'])}</b>) in <b>{rnd['same_verdict_share']:.0%}</b> of draws "
+            f"({e(counts)}).</p>"
         )
     return (
         "<p>The index scores each metric between fixed reference points (worst = 0, best = 1; "
@@ -399,7 +440,8 @@ def _index_table(names: list[str], samples: dict) -> str:
     rows = []
     for n in names:
         cells = "".join(
-            f"<td class='num{' idx' if k == 'index.balance' else ''}'>{_fmt_interval(*interval90(samples[n].get(k, [])), 'score (0..1)')}</td>"
+            f"<td class='num{' idx' if k == 'index.balance' else ''}'>"
+            f"{_fmt_interval(*interval90(samples[n].get(k, [])), 'score (0..1)')}</td>"
             for k in keys
         )
         rows.append(f"<tr><td><b>{e(n)}</b></td>{cells}</tr>")
@@ -417,18 +459,22 @@ def _settings_table(settings: dict, loaded: list[tuple[str, Any]]) -> str:
         ("replicate seeds (same in every scenario)", seeds_text),
         ("scale", f"{settings.get('scale', float('nan')):g}"),
         ("parameter draws", str(settings.get("parameter_distribution", ""))),
-        ("reference values", f"version {settings.get('reference_version', '')} of {settings.get('reference_date', '')}"),
+        (
+            "reference values",
+            f"version {settings.get('reference_version', '')} of {settings.get('reference_date', '')}",
+        ),
         ("coexist version", str(settings.get("version", ""))),
         ("worker processes", str(settings.get("workers", ""))),
-        ("wall time", f"{settings.get('wall_seconds', float('nan')):.0f} s in all; "
-                      f"{settings.get('engine_seconds', float('nan')):.0f} s in the engine, summed over runs"),
+        (
+            "wall time",
+            f"{settings.get('wall_seconds', float('nan')):.0f} s in all; "
+            f"{settings.get('engine_seconds', float('nan')):.0f} s in the engine, summed over runs",
+        ),
     ]
     hashes = settings.get("scenario_hashes", {}) or {}
     for name, digest in hashes.items():
         rows.append((f"hash of {name} (before the parameter draws)", f"<code>{e(str(digest))}</code>"))
-    body = "".join(
-        f"<tr><th>{e(k)}</th><td>{v if k.startswith('hash of') else e(v)}</td></tr>" for k, v in rows
-    )
+    body = "".join(f"<tr><th>{e(k)}</th><td>{v if k.startswith('hash of') else e(v)}</td></tr>" for k, v in rows)
     return f"<table class='kv'><tbody>{body}</tbody></table>"
 
 
@@ -449,13 +495,16 @@ def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = 
         rows.append(
             f"<tr><td><code>{e(name)}</code>{flag}{star}</td><td>{e(spec.unit)}</td><td class='num'>{spec.low:g}</td>"
             f"<td class='num'>{spec.default:g}</td><td class='num'>{spec.high:g}</td>"
-            f"<td class='num'>{'' if not math.isfinite(lo) else f'{lo:.3g} to {hi:.3g}'}</td><td>{e(spec.identification)}</td></tr>"
+            f"<td class='num'>{'' if not math.isfinite(lo) else f'{lo:.3g} to {hi:.3g}'}</td>"
+            f"<td>{e(spec.identification)}</td></tr>"
         )
     return (
         "<table><thead><tr><th>parameter</th><th>unit</th><th>low</th>"
         + ("<th>default (triangular mode when not calibrated)</th>" if calibrated else "<th>default (mode)</th>")
         + "<th>high</th>"
-        "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
@@ -492,7 +541,9 @@ def render_compare_report(
 
     if ensemble is None:
         values = [_metrics_of(src) for _, src in loaded]
-        scales = sorted({float((getattr(s, "run", None) or {}).get("scale", getattr(s, "scale", 1.0)) or 1.0) for _, s in loaded})
+        scales = sorted(
+            {float((getattr(s, "run", None) or {}).get("scale", getattr(s, "scale", 1.0)) or 1.0) for _, s in loaded}
+        )
         seeds = sorted({str((getattr(s, "run", None) or {}).get("seed", getattr(s, "seed", ""))) for _, s in loaded})
         scale_text = ", ".join(f"{s:g}" for s in scales)
         lead = (
@@ -507,13 +558,13 @@ def render_compare_report(
 
     nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
-    created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     note_html = f"<p class='lead'>{e(note)}</p>" if note else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{_CSS}</style>"
-        f"<script type=\"text/javascript\">{get_plotlyjs()}</script></head><body><main>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body><main>'
         f"<h1>{e(title)}</h1><p class='lead'>{lead}</p>{note_html}<nav>{nav}</nav>{body}"
         f"<footer>Written by coexist on {e(created)}. This file is self-contained and works offline.</footer>"
         "</main></body></html>\n"
@@ -524,8 +575,11 @@ def _stock_charts(loaded: list[tuple[str, Any]]) -> str:
     """Per-scenario stacked charts, side by side on one shared y axis so heights compare."""
     grid = "grid3" if len(loaded) >= 3 else "grid"
     out = []
-    for heading, fn in (("By status", figures.stocks_by_status), ("By origin", figures.stocks_by_origin),
-                        ("By sector", figures.stocks_by_sector)):
+    for heading, fn in (
+        ("By status", figures.stocks_by_status),
+        ("By origin", figures.stocks_by_origin),
+        ("By sector", figures.stocks_by_sector),
+    ):
         figs = [fn(n, s) for n, s in loaded]
         top = 0.0
         for fig in figs:
@@ -555,31 +609,64 @@ _ORIGIN_TEXT = (
 )
 
 
-def _provenance_and_assumptions(loaded: list[tuple[str, Any]], intro: str, *, descriptions: bool = True) -> list[tuple[str, str, str, str]]:
+def _provenance_and_assumptions(
+    loaded: list[tuple[str, Any]], intro: str, *, descriptions: bool = True
+) -> list[tuple[str, str, str, str]]:
     return [
-        ("assumptions", "Dated assumptions", "Assumptions",
-         "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
-         "These are the ones behind the results above.</p>" + _assumptions(loaded)),
+        (
+            "assumptions",
+            "Dated assumptions",
+            "Assumptions",
+            "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
+            "These are the ones behind the results above.</p>" + _assumptions(loaded),
+        ),
         ("provenance", "What was run", "What was run", intro + _provenance_table(loaded, descriptions=descriptions)),
     ]
 
 
 def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float]]) -> list[tuple[str, str, str, str]]:
     sections = [
-        ("summary", "Summary: headline metrics", "Summary",
-         "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
-         "hover a metric name for how it is computed. Host, migrants and origin countries each get their own metrics.</p>"
-         + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS))
-         + "<details><summary>All metrics</summary>" + _metric_table(loaded, values, list(METRICS)) + "</details>"),
-        ("stocks", "Who is in the host", "Stocks",
-         "<p>Persons in each host status over time (stacked), then by country of origin and by sector. "
-         "The statuses are the same in every scenario, so the charts compare directly.</p>" + _stock_charts(loaded)),
-        ("host", "Host society: filling demand, irregular stay", "Host",
-         _HOST_TEXT + "<div class='grid'>" + _fig(figures.fill_rate(loaded)) + _fig(figures.irregular_population(loaded))
-         + _fig(figures.absconding(loaded)) + "</div>"),
-        ("origin", "Countries of origin: returnees, skills, remittances", "Origin",
-         _ORIGIN_TEXT + "<div class='grid'>" + _fig(figures.returnee_employment(loaded)) + _fig(figures.skill_years_home(loaded))
-         + _fig(figures.remittances(loaded)) + "</div>"),
+        (
+            "summary",
+            "Summary: headline metrics",
+            "Summary",
+            "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
+            "hover a metric name for how it is computed. Host, migrants and origin countries each get their own "
+            "metrics.</p>"
+            + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS))
+            + "<details><summary>All metrics</summary>"
+            + _metric_table(loaded, values, list(METRICS))
+            + "</details>",
+        ),
+        (
+            "stocks",
+            "Who is in the host",
+            "Stocks",
+            "<p>Persons in each host status over time (stacked), then by country of origin and by sector. "
+            "The statuses are the same in every scenario, so the charts compare directly.</p>" + _stock_charts(loaded),
+        ),
+        (
+            "host",
+            "Host society: filling demand, irregular stay",
+            "Host",
+            _HOST_TEXT
+            + "<div class='grid'>"
+            + _fig(figures.fill_rate(loaded))
+            + _fig(figures.irregular_population(loaded))
+            + _fig(figures.absconding(loaded))
+            + "</div>",
+        ),
+        (
+            "origin",
+            "Countries of origin: returnees, skills, remittances",
+            "Origin",
+            _ORIGIN_TEXT
+            + "<div class='grid'>"
+            + _fig(figures.returnee_employment(loaded))
+            + _fig(figures.skill_years_home(loaded))
+            + _fig(figures.remittances(loaded))
+            + "</div>",
+        ),
     ]
     return sections + _provenance_and_assumptions(
         loaded,
@@ -588,7 +675,9 @@ def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float
     )
 
 
-def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) -> tuple[str, list[tuple[str, str, str, str]]]:
+def _ensemble_sections(
+    loaded: list[tuple[str, Any]], ens: Mapping[str, Any]
+) -> tuple[str, list[tuple[str, str, str, str]]]:
     e = html.escape
     settings = dict(ens.get("settings", {}))
     samples = ens["samples"]
@@ -603,8 +692,8 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         "the calibrated ones taken together from one particle of the shipped ABC-SMC posterior of the Japan "
         "calibration, chosen with probability equal to its weight; the others from triangular distributions over "
         "their documented plausible ranges, with the mode at the default"
-        if calibrated else
-        "triangular distributions over the documented plausible ranges, with the mode at the default"
+        if calibrated
+        else "triangular distributions over the documented plausible ranges, with the mode at the default"
     )
 
     uncertainty = (
@@ -624,46 +713,62 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
     for name, source in loaded:
         text = (getattr(source, "run", None) or {}).get("scenario", {}).get("description", "")
         descr.append(f"<li><b>{e(name)}</b>{': ' + e(text) if text else ''}</li>")
-    verdicts = "".join(
-        f"<li>{_verdict(c['verdict'])} {e(c['statement'])} <small>({e(c['scenario'])} vs {e(c['baseline'])})</small></li>"
-        for c in claims
-    ) or "<li>No claim compares two of these scenarios.</li>"
+    verdicts = (
+        "".join(
+            f"<li>{_verdict(c['verdict'])} {e(c['statement'])} <small>({e(c['scenario'])} vs "
+            f"{e(c['baseline'])})</small></li>"
+            for c in claims
+        )
+        or "<li>No claim compares two of these scenarios.</li>"
+    )
     summary = (
         f"<h3>What was compared</h3><ul>{''.join(descr)}</ul>"
         f"<h3>Headline verdicts</h3><ul class='verdicts'>{verdicts}</ul>"
         "<p class='small'>Decision rule, declared before running: a claim is <i>supported</i> when the 90% interval of "
-        "the paired differences (scenario minus baseline, replicate by replicate) excludes zero in the claimed direction, "
-        "<i>contradicted</i> when it excludes zero the other way, <i>not shown</i> otherwise. Nothing was tuned to make a "
+        "the paired differences (scenario minus baseline, replicate by replicate) excludes zero in the claimed "
+        "direction, "
+        "<i>contradicted</i> when it excludes zero the other way, <i>not shown</i> otherwise. Nothing was tuned "
+        "to make a "
         "claim come out supported.</p>"
         "<h3>The three actors and the Balanced Coexistence Index</h3>"
         "<p>Each actor's score is 0..1 against fixed reference values; the index is their weighted geometric mean, so "
         "serving one actor at another's expense lowers it. The three scores are always shown beside the index. "
         "Median [5th to 95th percentile] over replicates.</p>"
         + _index_table(names, samples)
-        + _fig(figures.intervals(_scores_rows(names, samples), "Actor scores and index (median, 90% interval)",
-                                 "score (0 to 1)", yrange=(0, 1.02)))
+        + _fig(
+            figures.intervals(
+                _scores_rows(names, samples),
+                "Actor scores and index (median, 90% interval)",
+                "score (0 to 1)",
+                yrange=(0, 1.02),
+            )
+        )
     )
     claims_html = (
         "<p>Each claim of the essay, tested on the paired differences between two scenarios. <b>Parameters it rests "
-        "on</b> are the behavioural parameters the result mostly depends on; <span class='prior'>prior only</span> marks "
+        "on</b> are the behavioural parameters the result mostly depends on; <span class='prior'>prior "
+        "only</span> marks "
         "those that nothing in the 2012-2024 Japan record pins down, so the verdict holds only over their stated "
         "range. &rho; is the rank correlation, over replicates, between the drawn parameter and the paired difference "
         "(first metric): a large |&rho;| means the difference moves with that parameter in this ensemble.</p>"
         + _claims_table(claims)
-        + "".join(f"<p class='small'><b>{e(c['claim'])}</b>: {e(c.get('note', ''))}</p>" for c in claims if c.get("note"))
+        + "".join(
+            f"<p class='small'><b>{e(c['claim'])}</b>: {e(c.get('note', ''))}</p>" for c in claims if c.get("note")
+        )
     )
     headline = [m.name for m in headline_metrics()]
     metrics_html = (
         f"<p>Median [90% interval] over {R} replicates. Hover a metric name for how it is computed.</p>"
         + _interval_table(names, samples, headline + list(INDEX_KEYS))
-        + "<details><summary>All metrics</summary>" + _interval_table(names, samples, list(METRICS)) + "</details>"
+        + "<details><summary>All metrics</summary>"
+        + _interval_table(names, samples, list(METRICS))
+        + "</details>"
     )
     if len(names) > 1:
         metrics_html += (
             f"<h3>Paired differences against {e(names[0])}</h3><p>Replicate by replicate (same seed, same parameters), "
             "median [90% interval]; green where the interval excludes zero in the better direction, red in the worse. "
-            "Shares are in percentage points.</p>"
-            + _paired_table(names, samples, headline + list(INDEX_KEYS))
+            "Shares are in percentage points.</p>" + _paired_table(names, samples, headline + list(INDEX_KEYS))
         )
 
     def bands(keys: list[str]) -> str:
@@ -679,12 +784,27 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         "percentile.</p>"
     )
     host_html = (
-        _HOST_TEXT + chart_note + "<div class='grid'>" + bands(["fill_rate", "irregular", "absconding", "host_stock"])
+        _HOST_TEXT
+        + chart_note
+        + "<div class='grid'>"
+        + bands(["fill_rate", "irregular", "absconding", "host_stock"])
         + "</div>"
-        + _fig(figures.intervals(_sector_rows(names, samples), "Fill rate by sector over the horizon (median, 90% interval)",
-                                 "share of demand filled", tickformat=".0%"))
+        + _fig(
+            figures.intervals(
+                _sector_rows(names, samples),
+                "Fill rate by sector over the horizon (median, 90% interval)",
+                "share of demand filled",
+                tickformat=".0%",
+            )
+        )
     )
-    origin_html = _ORIGIN_TEXT + chart_note + "<div class='grid'>" + bands(["returnee_employment", "skill_years_home", "remittances"]) + "</div>"
+    origin_html = (
+        _ORIGIN_TEXT
+        + chart_note
+        + "<div class='grid'>"
+        + bands(["returnee_employment", "skill_years_home", "remittances"])
+        + "</div>"
+    )
     stocks_html = (
         f"<p>Persons in each host status over time (stacked), then by country of origin and by sector, in replicate 0 "
         f"(seed {e(str(rep0_seed))}, one parameter draw; its full run folder is next to this report). One replicate "
@@ -699,9 +819,15 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         "drawn parameters, as written in its <code>scenario.toml</code>.</p>"
     )
     prov = _provenance_and_assumptions(loaded, run_intro, descriptions=False)
-    prov[1] = (prov[1][0], prov[1][1], prov[1][2], prov[1][3]
-               + "<details><summary>Behavioural parameters and their draws</summary>"
-               + _parameters_table(list(ens.get("draws", [])), claims, calibrated) + "</details>")
+    prov[1] = (
+        prov[1][0],
+        prov[1][1],
+        prov[1][2],
+        prov[1][3]
+        + "<details><summary>Behavioural parameters and their draws</summary>"
+        + _parameters_table(list(ens.get("draws", [])), claims, calibrated)
+        + "</details>",
+    )
     sections = [
         ("summary", "Summary", "Summary", summary),
         ("claims", "The claims", "Claims", claims_html),
@@ -709,7 +835,11 @@ def _ensemble_sections(loaded: list[tuple[str, Any]], ens: Mapping[str, Any]) ->
         ("stocks", "Who is in the host", "Stocks", stocks_html),
         ("host", "Host society: filling demand, irregular stay", "Host", host_html),
         ("origin", "Countries of origin: returnees, skills, remittances", "Origin", origin_html),
-        ("sensitivity", "How the verdicts move with the index's reference values", "Reference sensitivity",
-         _sensitivity_section(ens.get("sensitivity", {}), names)),
+        (
+            "sensitivity",
+            "How the verdicts move with the index's reference values",
+            "Reference sensitivity",
+            _sensitivity_section(ens.get("sensitivity", {}), names),
+        ),
     ] + prov
     return lead, sections

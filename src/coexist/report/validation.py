@@ -53,15 +53,22 @@ def _key() -> str:
         return (f"<svg width='30' height='10'><line x1='1' y1='5' x2='29' y2='5' stroke='{colour}' stroke-width='2' "
                 f"stroke-dasharray='{dash}'/></svg>")
 
-    band = (f"<svg width='30' height='12'><rect x='1' y='1' width='28' height='10' fill='{s['model']}' fill-opacity='0.2'/>"
-            f"<line x1='1' y1='6' x2='29' y2='6' stroke='{s['model']}' stroke-width='2'/></svg>")
+    band = (
+        f"<svg width='30' height='12'><rect x='1' y='1' width='28' height='10' fill='{s['model']}' fill-opacity='0.2'/>"
+        f"<line x1='1' y1='6' x2='29' y2='6' stroke='{s['model']}' stroke-width='2'/></svg>"
+    )
     dot = f"<svg width='14' height='14'><circle cx='7' cy='7' r='4.5' fill='{s['observed']}'/></svg>"
     diamond = f"<svg width='14' height='14'><polygon points='7,1 13,7 7,13 1,7' fill='{s['held_out']}'/></svg>"
-    region = (f"<svg width='30' height='14'><rect x='1' y='1' width='28' height='12' fill='{s['region']}'/>"
-              f"<line x1='1' y1='0' x2='1' y2='14' stroke='{s['held_out']}' stroke-dasharray='2,2'/></svg>")
+    region = (
+        f"<svg width='30' height='14'><rect x='1' y='1' width='28' height='12' fill='{s['region']}'/>"
+        f"<line x1='1' y1='0' x2='1' y2='14' stroke='{s['held_out']}' stroke-dasharray='2,2'/></svg>"
+    )
     items = [
-        (dot, "observed, fit years"), (diamond, "observed, held out"), (band, "model: median and 5-95% over replicates"),
-        (line(s["persistence"], "6,3"), "persistence"), (line(s["trend"], "7,3,2,3"), "linear trend"),
+        (dot, "observed, fit years"),
+        (diamond, "observed, held out"),
+        (band, "model: median and 5-95% over replicates"),
+        (line(s["persistence"], "6,3"), "persistence"),
+        (line(s["trend"], "7,3,2,3"), "linear trend"),
         (region, "held-out period"),
     ]
     return "<div class='key'>" + "".join(f"<span>{icon}{html.escape(text)}</span>" for icon, text in items) + "</div>"
@@ -74,7 +81,7 @@ def _what_text(what: Mapping[str, str]) -> str:
     if measure:
         thing = measure.replace("_", " ")
         if what.get("flow") and measure.startswith("flow_"):
-            thing = f"{what['flow']} flow per {measure[len('flow_'):].replace('_', ' ')}"
+            thing = f"{what['flow']} flow per {measure[len('flow_') :].replace('_', ' ')}"
         parts.append(thing)
     statuses = [t for t in what.get("statuses", "").split("+") if t]
     if len(statuses) >= 5:
@@ -103,7 +110,9 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
                 cls = " worse"
         spread = ""
         if replicates > 1 and math.isfinite(r["ard_validate_model_p05"]):
-            spread = f" <span class='ci'>[{_num(r['ard_validate_model_p05'])} to {_num(r['ard_validate_model_p95'])}]</span>"
+            spread = (
+                f" <span class='ci'>[{_num(r['ard_validate_model_p05'])} to {_num(r['ard_validate_model_p95'])}]</span>"
+            )
         cells = [
             f"<td><code>{e(r['series'])}</code>{_what_text(r.get('what') or {})}</td>",
             f"<td>{e(r['unit'])}</td>",
@@ -118,7 +127,9 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
     o = overall
     spread = ""
     if replicates > 1 and math.isfinite(o["ard_validate_model_p05"]):
-        spread = f" <span class='ci'>[{_num(o['ard_validate_model_p05'])} to {_num(o['ard_validate_model_p95'])}]</span>"
+        spread = (
+            f" <span class='ci'>[{_num(o['ard_validate_model_p05'])} to {_num(o['ard_validate_model_p95'])}]</span>"
+        )
     best = set(o["best"].split(" = ")) if o["best"] else set()
     body.append(
         "<tr class='overall'>"
@@ -129,9 +140,11 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
         f"<td class='num{' best' if 'trend' in best else ''}'>{_num(o['ard_validate_trend'])}</td>"
         f"<td>{e(' = '.join(_NAMES[b] for b in o['best'].split(' = '))) if o['best'] else ''}</td></tr>"
     )
-    head = ("<tr><th>series</th><th>unit</th><th>rows fit / held out</th><th>model, fit years</th>"
-            f"<th>model, held out{' [5-95%]' if replicates > 1 else ''}</th><th>persistence</th><th>linear trend</th>"
-            "<th>best on held-out years</th></tr>")
+    head = (
+        "<tr><th>series</th><th>unit</th><th>rows fit / held out</th><th>model, fit years</th>"
+        f"<th>model, held out{' [5-95%]' if replicates > 1 else ''}</th><th>persistence</th><th>linear trend</th>"
+        "<th>best on held-out years</th></tr>"
+    )
     return f"<table class='val'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -149,12 +162,17 @@ def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
     R = summary.replicates
     n = o["n_series"]
     if n == 0:
-        return ("<p class='big'><b>No series could be scored by the model and both naive forecasts.</b> The run may not "
-                "cover the held-out dates (its horizon is " + e(str(prov.get("horizon", "?"))) + "), or no series has "
-                "both fitted and held-out rows.</p>")
+        return (
+            "<p class='big'><b>No series could be scored by the model and both naive forecasts.</b> The run may not "
+            "cover the held-out dates (its horizon is " + e(str(prov.get("horizon", "?"))) + "), or no series has "
+            "both fitted and held-out rows.</p>"
+        )
     model, pers, trend = o["ard_validate_model"], o["ard_validate_persistence"], o["ard_validate_trend"]
-    spread = (f" (5-95% over the {R} replicates: {_num(o['ard_validate_model_p05'])} to {_num(o['ard_validate_model_p95'])})"
-              if R > 1 else "")
+    spread = (
+        f" (5-95% over the {R} replicates: {_num(o['ard_validate_model_p05'])} to {_num(o['ard_validate_model_p95'])})"
+        if R > 1
+        else ""
+    )
     beats_p, beats_t = len(o["beats_persistence"]), len(o["beats_trend"])
     if model < pers and model < trend:
         verdict, cls = "The model beats both naive forecasts overall", "v-sup"
@@ -175,11 +193,19 @@ def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
         f"<li>It loses to both on: {_list(o['loses_to_both'])}.</li>"
     )
     if o["no_naive_forecast"]:
-        text += (f"<li>No naive forecast (no fitted row), model scored alone: "
-                 + ", ".join(f"<code>{e(r['series'])}</code> {_num(r['ard_validate_model'])}"
-                             for r in summary.rows if r["series"] in o["no_naive_forecast"]) + ".</li>")
+        text += (
+            "<li>No naive forecast (no fitted row), model scored alone: "
+            + ", ".join(
+                f"<code>{e(r['series'])}</code> {_num(r['ard_validate_model'])}"
+                for r in summary.rows
+                if r["series"] in o["no_naive_forecast"]
+            )
+            + ".</li>"
+        )
     if o["not_simulated"]:
-        text += f"<li>Held-out rows the run does not measure (left out of every score): {_list(o['not_simulated'])}.</li>"
+        text += (
+            f"<li>Held-out rows the run does not measure (left out of every score): {_list(o['not_simulated'])}.</li>"
+        )
     text += "</ul>"
     params = prov.get("params")
     if params:
@@ -190,14 +216,18 @@ def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
             counts.append(_plural(len(params["overrides"]), "recorded override"))
         what = f"with the parameter values of <code>{e(str(params['path']))}</code> ({', '.join(counts)})"
     else:
-        what = ("with every behavioural parameter at the scenario's values (the shipped calibration's where the "
-                "scenario uses it, as the shipped Japan scenarios do)")
+        what = (
+            "with every behavioural parameter at the scenario's values (the shipped calibration's where the "
+            "scenario uses it, as the shipped Japan scenarios do)"
+        )
     scale = prov.get("scale")
     scale_text = f"{scale:g}" if isinstance(scale, (int, float)) else str(scale)
-    text += (f"<p class='small'>Scenario <code>{e(str(prov.get('scenario', '')))}</code> {what}, at scale "
-             f"{e(scale_text)}, {_plural(R, 'replicate')} (seeds differ, parameters do "
-             "not: the spread is the model's own randomness). The fit-years column is the model's ARD on the rows a "
-             "calibration may use.</p>")
+    text += (
+        f"<p class='small'>Scenario <code>{e(str(prov.get('scenario', '')))}</code> {what}, at scale "
+        f"{e(scale_text)}, {_plural(R, 'replicate')} (seeds differ, parameters do "
+        "not: the spread is the model's own randomness). The fit-years column is the model's ARD on the rows a "
+        "calibration may use.</p>"
+    )
     return text
 
 
@@ -214,8 +244,10 @@ def _charts(summary: Any) -> str:
         elif not math.isfinite(r["ard_validate_persistence"]):
             subtitle = f"held-out ARD: model {_num(r['ard_validate_model'])} · no fitted row, no naive forecast"
         else:
-            subtitle = (f"held-out ARD: model {_num(r['ard_validate_model'])} · persistence "
-                        f"{_num(r['ard_validate_persistence'])} · trend {_num(r['ard_validate_trend'])}")
+            subtitle = (
+                f"held-out ARD: model {_num(r['ard_validate_model'])} · persistence "
+                f"{_num(r['ard_validate_persistence'])} · trend {_num(r['ard_validate_trend'])}"
+            )
         fig = figures.validation_series(r["series"], data, r["unit"], subtitle=subtitle, replicates=summary.replicates)
         parts.append(_fig(fig))
     return "<div class='grid3 vgrid'>" + "".join(parts) + "</div>"
@@ -242,21 +274,36 @@ def _provenance(prov: Mapping[str, Any]) -> str:
     seeds = prov.get("replicate_seeds") or []
     seeds_text = ", ".join(str(s) for s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10 else "")
     rows = [
-        ("scenario", f"<code>{e(str(prov.get('scenario', '')))}</code> ({e(str(prov.get('scenario_ref', '')))}), "
-                     f"{e(str(prov.get('horizon', '')))}"),
+        (
+            "scenario",
+            f"<code>{e(str(prov.get('scenario', '')))}</code> ({e(str(prov.get('scenario_ref', '')))}), "
+            f"{e(str(prov.get('horizon', '')))}",
+        ),
         ("scenario hash", f"<code>{e(str(prov.get('scenario_hash', '')))}</code>"),
         ("scale", e(f"{prov.get('scale', float('nan')):g}")),
         ("replicates", e(str(prov.get("replicates", "")))),
         ("base seed; replicate seeds", e(f"{prov.get('seed', '')}; {seeds_text}")),
-        ("targets", f"<code>{e(str(t.get('path', '')))}</code>, {t.get('rows', '')} rows ({t.get('fit_rows', '')} fit, "
-                    f"{t.get('validate_rows', '')} held out); sha256 <code>{e(str(t.get('sha256', ''))[:16])}</code>"),
+        (
+            "targets",
+            f"<code>{e(str(t.get('path', '')))}</code>, {t.get('rows', '')} rows ({t.get('fit_rows', '')} fit, "
+            f"{t.get('validate_rows', '')} held out); sha256 <code>{e(str(t.get('sha256', ''))[:16])}</code>",
+        ),
     ]
     if params:
         named = {**(params.get("behaviour") or {}), **(params.get("assumptions") or {})}
         values = ", ".join(f"{k} = {v:.4g}" for k, v in named.items()) or "no values"
-        rows.append(("params file", f"<code>{e(str(params['path']))}</code>; sha256 <code>{e(str(params['sha256'])[:16])}</code>"
-                                    f"<br><small>{e(values)}</small>"
-                     + (f"<br><small>{e('; '.join(params.get('overrides') or []))}</small>" if params.get("overrides") else "")))
+        rows.append(
+            (
+                "params file",
+                f"<code>{e(str(params['path']))}</code>; sha256 <code>{e(str(params['sha256'])[:16])}</code>"
+                f"<br><small>{e(values)}</small>"
+                + (
+                    f"<br><small>{e('; '.join(params.get('overrides') or []))}</small>"
+                    if params.get("overrides")
+                    else ""
+                ),
+            )
+        )
     else:
         rows.append(("params file", "none: the scenario's own parameter values"))
     if prov.get("overrides"):
@@ -268,10 +315,12 @@ def _provenance(prov: Mapping[str, Any]) -> str:
         ("created (UTC)", e(str(prov.get("created", "")))),
     ]
     body = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return ("<p>Every replicate runs the same resolved scenario (the hash) with its own seed. "
-            "<code>validation.csv</code> holds the table above, <code>validation.json</code> the overall figures and "
-            "this provenance, <code>simulated_targets.csv</code> every target row in every replicate.</p>"
-            f"<table class='kv'><tbody>{body}</tbody></table>")
+    return (
+        "<p>Every replicate runs the same resolved scenario (the hash) with its own seed. "
+        "<code>validation.csv</code> holds the table above, <code>validation.json</code> the overall figures and "
+        "this provenance, <code>simulated_targets.csv</code> every target row in every replicate.</p>"
+        f"<table class='kv'><tbody>{body}</tbody></table>"
+    )
 
 
 def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, title: str | None = None) -> str:
@@ -293,28 +342,40 @@ def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, tit
     R = summary.replicates
     sections = [
         ("summary", "Summary", "Summary", _summary(summary, provenance)),
-        ("table", "ARD per series", "Table",
-         "<p>Averaged relative difference per series (lower is better). The best on the held-out years is in bold "
-         "green; the model's cell is green where it beats both naive forecasts and red where it loses to both.</p>"
-         + _table(summary.rows, summary.overall, R)),
-        ("charts", "Observed and simulated, per series", "Charts",
-         f"<p>One chart per series. The model line is the median over the {_plural(R, 'replicate')} at each target "
-         "date" + (", the band their 5th to 95th percentile" if R > 1 else "") + ". The naive forecasts start at the "
-         "last fitted value.</p>" + _key() + _charts(summary)),
+        (
+            "table",
+            "ARD per series",
+            "Table",
+            "<p>Averaged relative difference per series (lower is better). The best on the held-out years is in bold "
+            "green; the model's cell is green where it beats both naive forecasts and red where it loses to both.</p>"
+            + _table(summary.rows, summary.overall, R),
+        ),
+        (
+            "charts",
+            "Observed and simulated, per series",
+            "Charts",
+            f"<p>One chart per series. The model line is the median over the {_plural(R, 'replicate')} at each target "
+            "date"
+            + (", the band their 5th to 95th percentile" if R > 1 else "")
+            + ". The naive forecasts start at the "
+            "last fitted value.</p>" + _key() + _charts(summary),
+        ),
         ("scoring", "How the scores are computed", "Scoring", _SCORING),
         ("provenance", "What was run", "What was run", _provenance(provenance)),
     ]
     nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
     t = provenance.get("targets") or {}
-    lead = (f"The model against the official figures on the held-out target rows ({t.get('validate_rows', '?')} of "
-            f"{t.get('rows', '?')}; 2023-2024 in the shipped targets), side by side with two naive forecasts built "
-            "from the same fitting data: persistence and a linear trend.")
+    lead = (
+        f"The model against the official figures on the held-out target rows ({t.get('validate_rows', '?')} of "
+        f"{t.get('rows', '?')}; 2023-2024 in the shipped targets), side by side with two naive forecasts built "
+        "from the same fitting data: persistence and a linear trend."
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{_CSS}{_EXTRA_CSS}</style>"
-        f"<script type=\"text/javascript\">{get_plotlyjs()}</script></head><body><main>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body><main>'
         f"<h1>{e(title)}</h1><p class='lead'>{lead}</p><nav>{nav}</nav>{body}"
         f"<footer>Written by coexist on {e(str(provenance.get('created', '')))}. This file is self-contained and works "
         "offline.</footer></main></body></html>\n"

@@ -320,7 +320,8 @@ class CalibrationPrior(Model):
         if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
             raise _bad("must be finite with low < high", [self.low, self.high], "low")
         if not self.keys:
-            raise _bad('must name at least one scenario path, e.g. { "programme.detection_rate" = 1.0 }', self.keys, "keys")
+            example = '{ "programme.detection_rate" = 1.0 }'
+            raise _bad(f"must name at least one scenario path, e.g. {example}", self.keys, "keys")
         for key, factor in self.keys.items():
             if not key.strip() or any(not part.strip() for part in key.split(".")):
                 raise _bad("must be a dotted scenario path such as programme.entry_openness.2020-04", key, "keys")
@@ -382,14 +383,18 @@ class Population(Model):
     # come from: documented assumptions, or the end of the calibrated history (only for
     # japan-2024-12; docs/calibration.md)
     attributes: Literal["assumed", "calibrated-history"] = "assumed"
-    initial_counts: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)  # status -> origin -> sector -> persons
+    initial_counts: dict[str, dict[str, dict[str, int]]] = Field(
+        default_factory=dict
+    )  # status -> origin -> sector -> persons
     scale: float = Field(1.0, gt=0.0, le=1.0)
     employers_per_sector: int = Field(2000, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _attributes(self):
         if self.attributes == "calibrated-history" and self.initial != "japan-2024-12":
-            raise _bad("needs initial = 'japan-2024-12' (the history ends in December 2024)", self.attributes, "attributes")
+            raise _bad(
+                "needs initial = 'japan-2024-12' (the history ends in December 2024)", self.attributes, "attributes"
+            )
         return self
 
     @field_validator("initial_counts")
@@ -401,7 +406,9 @@ class Population(Model):
                     raise _bad(f"is not an origin; origins: {', '.join(ORIGINS)}", origin, f"{status}.{origin}")
                 for sector, persons in by_sector.items():
                     if sector not in SECTORS:
-                        raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, f"{status}.{origin}.{sector}")
+                        raise _bad(
+                            f"is not a sector; sectors: {', '.join(SECTORS)}", sector, f"{status}.{origin}.{sector}"
+                        )
                     if persons < 0:
                         raise _bad("must be a number of persons >= 0", persons, f"{status}.{origin}.{sector}")
         return value
@@ -427,7 +434,9 @@ class Scenario(Model):
     # (data/calibrated/japan.toml, docs/calibration.md)
     behaviour_defaults: Literal["embedded", "calibrated-japan"] = "embedded"
     behaviour: dict[str, float] = Field(default_factory=dict)
-    balance_weights: dict[str, float] = Field(default_factory=lambda: {"host": 1 / 3, "migrants": 1 / 3, "origin": 1 / 3})
+    balance_weights: dict[str, float] = Field(
+        default_factory=lambda: {"host": 1 / 3, "migrants": 1 / 3, "origin": 1 / 3}
+    )
     assumptions: list[Assumption] = Field(default_factory=list)
     calibration: Calibration | None = None  # None (not written): nothing beyond the behavioural parameters
 
@@ -492,8 +501,11 @@ class Scenario(Model):
             declared = {a.name for a in self.assumptions}
             for name, prior in self.calibration.priors.items():
                 if prior.assumption and prior.assumption not in declared:
-                    raise _bad(f"must name one of the [[assumptions]] entries: {', '.join(sorted(declared)) or 'none'}",
-                               prior.assumption, f"calibration.priors.{name}.assumption")
+                    raise _bad(
+                        f"must name one of the [[assumptions]] entries: {', '.join(sorted(declared)) or 'none'}",
+                        prior.assumption,
+                        f"calibration.priors.{name}.assumption",
+                    )
         return self
 
     def prior_key_problem(self, name: str) -> str | None:
@@ -507,8 +519,10 @@ class Scenario(Model):
             try:
                 value = _at_path(data, key)
             except KeyError:
-                return (f"its key {key!r} is not a value of this scenario (paths as for --set; list items by index,"
-                        " dated entries by their YYYY-MM)")
+                return (
+                    f"its key {key!r} is not a value of this scenario (paths as for --set; list items by index,"
+                    " dated entries by their YYYY-MM)"
+                )
             numbers = list(value.values()) if isinstance(value, dict) else [value]
             if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
                 return f"its key {key!r} does not lead to a number (or a dated table of numbers)"

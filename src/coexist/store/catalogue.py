@@ -178,7 +178,7 @@ def _created(value: Any) -> _dt.datetime | None:
     except ValueError:
         return None
     if t.tzinfo is not None:
-        t = t.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        t = t.astimezone(_dt.UTC).replace(tzinfo=None)
     return t.replace(microsecond=0)
 
 
@@ -377,7 +377,7 @@ def list_runs(
             query += f" LIMIT {int(limit)}"
         cursor = con.execute(query)
         names = [d[0] for d in cursor.description]
-        return [{k: _plain(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
+        return [{k: _plain(v) for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
     finally:
         con.close()
 
@@ -385,7 +385,9 @@ def list_runs(
 # -- text output (the ``coexist runs`` command) ---------------------------------------------------
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 # Metrics shown in the table format, when the runs have them (csv and json carry every column).
-TABLE_METRICS: tuple[str, ...] = ("index.balance", "host.fill_rate", "host.irregular_end", "origin.returnee_employment_12m")
+TABLE_METRICS: tuple[str, ...] = (
+    "index.balance", "host.fill_rate", "host.irregular_end", "origin.returnee_employment_12m"
+)
 
 
 def _cell(name: str, value: Any) -> str:
@@ -432,9 +434,13 @@ def render(rows: Sequence[dict[str, Any]], fmt: str = "table", *, roots: Sequenc
     right = {i for i, c in enumerate(shown) if c in ("seed", "scale", "engine_seconds") or c in TABLE_METRICS}
     lines = []
     for line in cells:
-        parts = [v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths))]
+        parts = [v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(line, widths, strict=True))]
         lines.append("  ".join(parts).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     # a damaged run is listed, and said to be damaged: blank metrics alone would read as "not computed"
-    lines += [f"warning: {row.get('folder')}: {row['problem']}; the values it should give are blank" for row in rows if row.get("problem")]
+    lines += [
+        f"warning: {row.get('folder')}: {row['problem']}; the values it should give are blank"
+        for row in rows
+        if row.get("problem")
+    ]
     return "\n".join(lines)

@@ -39,7 +39,9 @@ def check_compare_destination(folder: str | Path) -> None:
     if not folder.exists():
         return
     if not folder.is_dir():
-        raise StoreError(f"output folder must be a folder. Got {folder}, a file, instead. Choose another output folder.")
+        raise StoreError(
+            f"output folder must be a folder. Got {folder}, a file, instead. Choose another output folder."
+        )
     if any(folder.iterdir()) and not is_compare_folder(folder):
         raise StoreError(
             f"output folder {folder} exists, is not empty and holds no comparison (no claims.json); refusing to "

@@ -36,7 +36,16 @@ from coexist.metrics import compute_metrics, metric_definitions
 from coexist.scenario import scenario_hash, to_toml
 from coexist.version import __version__
 
-__all__ = ["TABLES", "RunData", "StoreError", "write_run", "read_run", "package_version", "is_run_folder", "check_destination"]
+__all__ = [
+    "TABLES",
+    "RunData",
+    "StoreError",
+    "write_run",
+    "read_run",
+    "package_version",
+    "is_run_folder",
+    "check_destination",
+]
 
 TABLES: tuple[str, ...] = ("stocks", "flows", "demand", "measures")
 RUN_FILES: tuple[str, ...] = tuple(f"{t}.parquet" for t in TABLES) + ("metrics.json", "scenario.toml", "run.json")
@@ -121,7 +130,9 @@ def check_destination(folder: str | Path) -> None:
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
-            raise StoreError(f"output folder must be a folder. Got {folder}, a file, instead. Choose another output folder.")
+            raise StoreError(
+                f"output folder must be a folder. Got {folder}, a file, instead. Choose another output folder."
+            )
         if any(folder.iterdir()) and not is_run_folder(folder):
             raise StoreError(
                 f"output folder {folder} exists and is not a coexist run folder; refusing to replace it. "
@@ -152,7 +163,7 @@ def build_provenance(result: Any, scenario: Any, scenario_hash: str, *, wall_sec
         "wall_seconds": {"engine": float(result.wall_seconds), "total": float(wall_seconds_total)},
         "agents": int(result.agents),
         "agent_months": int(result.agent_months),
-        "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "assumptions": [_jsonable(a) for a in assumptions],
         "extra": _jsonable(getattr(result, "extra", {}) or {}),
     }
@@ -247,4 +258,3 @@ def read_run(folder: str | Path) -> RunData:
         scenario_toml=(folder / "scenario.toml").read_text(encoding="utf-8"),
         folder=folder,
     )
-

@@ -14,7 +14,8 @@ TINY_OVERRIDES: tuple[str, ...] = (
     'population.initial="empty"',
     'population.attributes="assumed"',
     "population.employers_per_sector=40",
-    "population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, ssw1={VNM={construction=600, manufacturing=600}},"
+    "population.initial_counts={titp={VNM={construction=1500, manufacturing=1500}}, "
+    "ssw1={VNM={construction=600, manufacturing=600}},"
     " professional={VNM={manufacturing=300}}, student={VNM={construction=300}}, status_based={VNM={manufacturing=300}},"
     " designated={VNM={construction=100}}}",
     "demand.initial={construction=2800, manufacturing=2900}",

@@ -15,7 +15,12 @@ def stock_matrix(stocks: pa.Table) -> tuple[list[str], list[str], np.ndarray]:
     out = np.zeros((len(months), len(statuses)))
     m_index = {m: i for i, m in enumerate(months)}
     s_index = {s: i for i, s in enumerate(statuses)}
-    for m, s, p in zip(stocks.column("month").to_pylist(), stocks.column("status").to_pylist(), stocks.column("persons").to_pylist()):
+    for m, s, p in zip(
+        stocks.column("month").to_pylist(),
+        stocks.column("status").to_pylist(),
+        stocks.column("persons").to_pylist(),
+        strict=True,
+    ):
         out[m_index[m], s_index[s]] += p
     return months, statuses, out
 
@@ -26,7 +31,7 @@ def flow_balance(flows: pa.Table, months: list[str], statuses: list[str]) -> np.
     m_index = {m: i for i, m in enumerate(months)}
     s_index = {s: i for i, s in enumerate(statuses)}
     cols = [flows.column(c).to_pylist() for c in ("month", "status_from", "status_to", "persons")]
-    for m, a, b, p in zip(*cols):
+    for m, a, b, p in zip(*cols, strict=True):
         if a == b:
             continue
         if b in s_index:
