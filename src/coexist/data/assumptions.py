@@ -9,7 +9,7 @@ from importlib import resources
 
 from coexist.errors import DataError
 
-__all__ = ["Assumption", "world_assumptions", "read_data_toml"]
+__all__ = ["Assumption", "world_assumptions", "parse_assumptions", "read_data_toml"]
 
 
 @dataclass(frozen=True)
@@ -45,29 +45,34 @@ def world_assumptions() -> dict[str, Assumption]:
     >>> world_assumptions()["earlier_host_months"].value["ssw1"]
     36
     """
+    return parse_assumptions(read_data_toml("world_assumptions.toml"), "world_assumptions.toml")
+
+
+def parse_assumptions(entries: dict[str, dict], where: str) -> dict[str, Assumption]:
+    """Assumptions from parsed TOML tables (`where` names the file in errors): each must
+    give exactly a value, its range, a source and a reason, and the value must lie in its
+    range."""
     out = {}
-    for name, entry in read_data_toml("world_assumptions.toml").items():
+    for name, entry in entries.items():
         if set(entry) != _KEYS:
             raise DataError(
-                f"world_assumptions.toml [{name}] must give exactly {', '.join(sorted(_KEYS))}. "
+                f"{where} [{name}] must give exactly {', '.join(sorted(_KEYS))}. "
                 f"Got {', '.join(sorted(entry))} instead."
             )
         assumption = Assumption(**entry)
-        _check_range(name, assumption)
+        _check_range(f"{where} [{name}]", assumption)
         out[name] = assumption
     return out
 
 
-def _check_range(name: str, a: Assumption) -> None:
+def _check_range(label: str, a: Assumption) -> None:
     if isinstance(a.value, dict):
         keys = set(a.value)
         if not (isinstance(a.low, dict) and isinstance(a.high, dict) and set(a.low) == keys == set(a.high)):
-            raise DataError(f"world_assumptions.toml [{name}] must give low and high for the same keys as its value.")
-        cells = [(f"{name}.{key}", a.value[key], a.low[key], a.high[key]) for key in a.value]
+            raise DataError(f"{label} must give low and high as tables with the keys of its value, {sorted(keys)}.")
+        cells = [(f"{label} {key}", a.value[key], a.low[key], a.high[key]) for key in a.value]
     else:
-        cells = [(name, a.value, a.low, a.high)]
-    for label, value, low, high in cells:
+        cells = [(label, a.value, a.low, a.high)]
+    for cell, value, low, high in cells:
         if not low <= value <= high:
-            raise DataError(
-                f"world_assumptions.toml {label} must lie in its range [{low}, {high}]. Got {value!r} instead."
-            )
+            raise DataError(f"{cell} must lie in its range [{low}, {high}]. Got {value!r} instead.")
