@@ -261,7 +261,8 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
             earlier[pick] = months
     state.months_abroad[:n] = months_in_status + earlier
     learn = params["learning_rate"]
-    state.skill[:n] = (1.0 - assumed["initial_skill_gap"].value * (1.0 - learn) ** state.months_abroad[:n].astype(np.float64)).astype(np.float32)
+    gap = assumed["initial_skill_gap"].value
+    state.skill[:n] = (1.0 - gap * (1.0 - learn) ** state.months_abroad[:n].astype(np.float64)).astype(np.float32)
     cert = np.zeros(n, dtype=np.int8)
     for name, level in (("ssw1", 1), ("ssw2", 2)):
         if name in names:
