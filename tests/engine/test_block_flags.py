@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from coexist.engine import kernels
-from coexist.engine.simulate import _Run
+from coexist.engine.simulate import COMPILED_PASSES, _Run
 from coexist.scenario import load_scenario
 
 
@@ -17,9 +17,8 @@ def _blocks_holding(rows: np.ndarray, n_blocks: int) -> np.ndarray:
     return held
 
 
-def test_no_block_with_people_is_skipped(monkeypatch):
-    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05)  # enough rows for blocks of returnees only
-    real_host, real_home = kernels.host_month, kernels.home_month
+def test_no_block_with_people_is_skipped():
+    real_host, real_home = COMPILED_PASSES.host_month, COMPILED_PASSES.home_month
     checked = {"host": 0, "home": 0, "skipped": 0}
 
     def host(S, R, P, M, out):
@@ -39,7 +38,7 @@ def test_no_block_with_people_is_skipped(monkeypatch):
         checked["skipped"] += int(np.count_nonzero(home_blocks[: -(-n // kernels.BLOCK)] == 0))
         return real_home(S, R, P, M, out)
 
-    real_applicants, real_job_changers = kernels.applicants, kernels.job_changers
+    real_applicants, real_job_changers = COMPILED_PASSES.applicants, COMPILED_PASSES.job_changers
 
     def applicants(n, applying, status, arrival, month, returned, blocks):
         found = real_applicants(n, applying, status, arrival, month, returned, blocks)
@@ -54,10 +53,10 @@ def test_no_block_with_people_is_skipped(monkeypatch):
         return found
 
     checked["movers"] = 0
-    monkeypatch.setattr(kernels, "host_month", host)
-    monkeypatch.setattr(kernels, "home_month", home)
-    monkeypatch.setattr(kernels, "applicants", applicants)
-    monkeypatch.setattr(kernels, "job_changers", job_changers)
+    checking = COMPILED_PASSES._replace(host_month=host, home_month=home, applicants=applicants,
+                                        job_changers=job_changers)
+    # enough rows for blocks of returnees only
+    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05, passes=checking)
     for t in range(run.T.months.size):
         run.step(t)
     assert checked["host"] == checked["home"] == run.T.months.size
@@ -69,10 +68,18 @@ def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
     """A returnee who re-enters moves to a new row: until the next compaction, the rows that
     it left to the returnees hold returnees and empty rows only, and their blocks are skipped
     by the host pass."""
-    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05)
-    real_compact, real_host = run._compact, kernels.host_month
+    real_host = COMPILED_PASSES.host_month
     region = {"rows": slice(0, 0)}
     checked = {"months": 0, "reentries": 0}
+
+    def host(S, R, P, M, out):
+        status = S.status[region["rows"]]
+        assert np.all((status == R.returned) | (status == -1))
+        checked["months"] += region["rows"].stop > region["rows"].start
+        return real_host(S, R, P, M, out)
+
+    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05, passes=COMPILED_PASSES._replace(host_month=host))
+    real_compact, real_reenter = run._compact, run._reenter
 
     def compact():
         real_compact()
@@ -81,21 +88,13 @@ def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
         assert returnees.size == 0 or np.all(status[returnees[0]:] == run.T.returned)  # the returnees come last
         region["rows"] = slice(returnees[0], run.n) if returnees.size else slice(0, 0)
 
-    def host(S, R, P, M, out):
-        status = S.status[region["rows"]]
-        assert np.all((status == R.returned) | (status == -1))
-        checked["months"] += region["rows"].stop > region["rows"].start
-        return real_host(S, R, P, M, out)
-
-    real_reenter = run._reenter
-
     def reenter(*args):
         checked["reentries"] += args[-1].size
         return real_reenter(*args)
 
+    # the run's own steps are wrapped on this run object only (no module is patched)
     monkeypatch.setattr(run, "_compact", compact)
     monkeypatch.setattr(run, "_reenter", reenter)
-    monkeypatch.setattr(kernels, "host_month", host)
     for t in range(run.T.months.size):
         run.step(t)
     assert checked["months"] > 12 and checked["reentries"] > 0

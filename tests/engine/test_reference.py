@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from coexist.engine import kernels, reference
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
-from coexist.engine.simulate import N_ORIGIN, N_SECTOR, _Run
+from coexist.engine.simulate import COMPILED_PASSES, N_ORIGIN, N_SECTOR, _Run
 from coexist.engine.state import State
 from coexist.periods import format_month
 from coexist.scenario import load_scenario
@@ -74,24 +74,22 @@ def _captured(name: str):
     """Run the scenario; record the passes of the checked months."""
     make, seed, scale, checked = SCENARIOS[name]
     scenario = make()
-    run = _Run(scenario, seed, scale if scale is not None else scenario.population.scale)
     calls: list[Call] = []
-    real = {"host": kernels.host_month, "home": kernels.home_month}
+    recording = {"on": False}
 
-    def recorder(which):
+    def recorder(which, real):
         def record(S, R, P, M, out):
-            calls.append(Call(which, _copy(S), R, P.copy(), _copy(M), tuple(a.shape for a in out)))
-            return real[which](S, R, P, M, out)
+            if recording["on"]:
+                calls.append(Call(which, _copy(S), R, P.copy(), _copy(M), tuple(a.shape for a in out)))
+            return real(S, R, P, M, out)
         return record
 
-    try:
-        for t in range(max(checked) + 1):
-            if t in checked:
-                kernels.host_month, kernels.home_month = recorder("host"), recorder("home")
-            run.step(t)
-            kernels.host_month, kernels.home_month = real["host"], real["home"]
-    finally:
-        kernels.host_month, kernels.home_month = real["host"], real["home"]
+    passes = COMPILED_PASSES._replace(host_month=recorder("host", COMPILED_PASSES.host_month),
+                                      home_month=recorder("home", COMPILED_PASSES.home_month))
+    run = _Run(scenario, seed, scale if scale is not None else scenario.population.scale, passes=passes)
+    for t in range(max(checked) + 1):
+        recording["on"] = t in checked
+        run.step(t)
     assert len(calls) == 2 * len(checked)
     return run, calls
 

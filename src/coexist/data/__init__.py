@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 from coexist.data._core import FLAGS, Sourced, load_table, table_names
+from coexist.data.assumptions import Assumption, world_assumptions
 from coexist.data.calibrated import calibrated_behaviour, calibrated_end_state, calibration, posterior_samples
 from coexist.data.inputs import (
     SSW_FIELD_SECTOR,
@@ -64,6 +65,8 @@ __all__ = [
     "PARAMETER_NAMES",
     "parameters",
     "parameters_markdown",
+    "Assumption",
+    "world_assumptions",
     "data_assumptions",
 ]
 

@@ -8,14 +8,13 @@ data dated before 2017, so that no calibration target (2017 onwards) feeds it.
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 
 from coexist.codes import ORIGINS, SECTORS, STATUSES
 from coexist.data._core import Sourced, _num, _pick, _url, load_table
+from coexist.data.assumptions import read_data_toml
 from coexist.data.raking import Margin, integerise, integerise_2d, rake
 from coexist.errors import DataError
 
@@ -64,8 +63,7 @@ _REFERENCES = ("2024-12", "2016-12")
 def _assumed() -> dict[str, dict]:
     """The assumed values that fill the gaps of the official series (stock_assumptions.toml),
     by name, with their ranges, sources and reasons; read once."""
-    text = (resources.files("coexist.data") / "stock_assumptions.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return read_data_toml("stock_assumptions.toml")
 
 
 @dataclass(frozen=True)

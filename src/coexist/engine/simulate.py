@@ -6,19 +6,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 import pyarrow as pa
 
 from coexist.codes import NO_SECTOR, ORIGINS, SECTORS
+from coexist.data import world_assumptions
 from coexist.engine import kernels
 from coexist.engine.end_state import end_state_table
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
-from coexist.engine.world import World, _initial_counts, build_world, sector_ranges, stochastic_round
+from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.periods import format_month
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import (
@@ -30,10 +32,10 @@ from coexist.policy.rules import (
     KIND_STUDY,
 )
 from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, month_rules
-from coexist.scenario.options import check_agents, check_scale, check_seed
+from coexist.scenario.options import check_scale, check_seed
 from coexist.scenario.schema import Scenario
 
-__all__ = ["simulate", "ABROAD"]
+__all__ = ["simulate", "ABROAD", "Passes", "COMPILED_PASSES"]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
@@ -60,12 +62,13 @@ def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray
 
 def _entry_pass_shares(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
     """The share of new applicants who pass the entry test of each status (1 where none)."""
+    skill = world_assumptions()["applicant_test_skill"].value
     share = np.ones(T.n_status)
     for code in range(T.n_status):
         level = T.entry_test[code]
         if level > 0:
             threshold = params["test_threshold_ssw1"] if level == 1 else params["test_threshold_ssw2"]
-            share[code] = 1.0 / (1.0 + np.exp(-params["test_slope"] * (0.5 - threshold)))
+            share[code] = 1.0 / (1.0 + np.exp(-params["test_slope"] * (skill - threshold)))
     return share
 
 
@@ -115,6 +118,19 @@ def _labels(codes: np.ndarray, labels) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary).cast(pa.string())
 
 
+class Passes(NamedTuple):
+    """The compiled passes over the people that the month's phases call. A run takes them
+    as an argument, so that a test can give it passes that check or record their calls."""
+
+    host_month: Callable
+    home_month: Callable
+    applicants: Callable
+    job_changers: Callable
+
+
+COMPILED_PASSES = Passes(kernels.host_month, kernels.home_month, kernels.applicants, kernels.job_changers)
+
+
 @dataclass
 class _Month:
     """What the phases of one month share: set by _Run._begin, then filled in by the phases."""
@@ -142,11 +158,13 @@ class _Month:
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
-    def __init__(self, scenario: Scenario, seed: int, scale: float):
+    def __init__(self, scenario: Scenario, seed: int, scale: float, passes: Passes = COMPILED_PASSES):
         self.clock = PhaseClock()
+        self.passes = passes
         self.scenario = scenario
         self.seed = int(seed)
         self.scale = scale
+        self.assumed = world_assumptions()
         self.T = compile_regime(scenario)
         self.W: World = build_world(scenario, self.T, self.seed, scale)
         self.S: State = self.W.state
@@ -160,7 +178,7 @@ class _Run:
         self.pool = self.W.pool_target.copy()
         p = self.W.params
         self.lag = max(1, int(round(p["recruitment_lag_months"])))
-        self.reentry_lag = max(1, self.lag // 3)
+        self.reentry_lag = max(1, self.lag // self.assumed["reentry_lag_divisor"].value)
         self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
         self.default_exit = _default_exit_rates(self.T, p)
         self.living = _living_costs(scenario, self.T, p)
@@ -280,8 +298,10 @@ class _Run:
         test = T.entry_test[status]
         S.cert[rows] = test
         S.language[rows] = T.entry_language[status]
-        S.skill[rows] = (0.05 + 0.45 * (test > 0) + 0.1 * u_a).astype(np.float32)
-        S.age[rows] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * 96.0).astype(np.int16)
+        skill = self.assumed["entrant_skill"].value
+        S.skill[rows] = (skill["base"] + skill["tested"] * (test > 0) + skill["spread"] * u_a).astype(np.float32)
+        spread = self.assumed["entry_age_spread_months"].value
+        S.age[rows] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * spread).astype(np.int16)
         programme = T.kind[status] == KIND_PROGRAMME
         t = self.t
         cap = T.fee_cap[t][status] * T.wage[t][status]
@@ -335,8 +355,9 @@ class _Run:
     def _recruit_arrivals(self, m: _Month) -> None:
         """Step 2a: those admitted earlier travel; the re-entry queue is read for admissions."""
         # the queue holds returnees only: the blocks that may hold people at origin are scanned
-        arriving, m.waiting, m.applied = kernels.applicants(self.n, self.S.applying, self.S.status, self.S.arrival,
-                                                            m.month, self.T.returned, self.home_blocks)
+        arriving, m.waiting, m.applied = self.passes.applicants(
+            self.n, self.S.applying, self.S.status, self.S.arrival, m.month, self.T.returned, self.home_blocks
+        )
         self._arrivals(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group, arriving)
 
     def _recruit_admissions(self, m: _Month) -> None:
@@ -357,7 +378,7 @@ class _Run:
             cap_open=cap_open, place_prob=np.zeros((N_ORIGIN, 3)), remigration_gain=np.zeros(N_ORIGIN),  # home pass
             host_blocks=self.host_blocks, home_blocks=self.home_blocks,
         )
-        kernels.host_month(self.S, m.rules, m.P, m.inputs, out)
+        self.passes.host_month(self.S, m.rules, m.P, m.inputs, out)
         self.tenure_rows.append(out.tenure.sum(axis=0))
         m.host_flows = _thread_total(out.flows)
         _apply_flows(m.by_group, m.host_flows)
@@ -368,7 +389,7 @@ class _Run:
         """Job changers (employer -2 after the host pass) move to a firm with a vacancy in
         their field; a free change of employer may cross sectors, towards open vacancies."""
         S = self.S
-        movers = kernels.job_changers(self.n, S.employer, self.host_blocks)
+        movers = self.passes.job_changers(self.n, S.employer, self.host_blocks)
         if not movers.size:
             return
         free = self.T.job_change[m.t][S.status[movers].astype(np.int64)] == JOB_FREE
@@ -389,7 +410,7 @@ class _Run:
         (ranked by certified skill), then the compiled home pass."""
         place_prob = self._placement_probabilities(m.rules.matching, m.fresh)
         gain = self._remigration_gain(m.t, m.home_wage)
-        kernels.home_month(self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out)
+        self.passes.home_month(self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out)
         all_flows = _thread_total(m.out.flows)
         _apply_flows(m.by_group, all_flows - m.host_flows)
         m.flows += all_flows
@@ -564,10 +585,11 @@ class _Run:
             return np.zeros(N_ORIGIN)
         w_ref = T.wage[t][programme].sum() / np.count_nonzero(programme)
         network = network / self.scale  # co-nationals in the host, in persons
+        unit = self.assumed["network_unit_persons"].value
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
         attract = (
             np.power(ratio, p["beta_gain"])
-            * np.power(1.0 + network / 1000.0, p["beta_network"])
+            * np.power(1.0 + network / unit, p["beta_network"])
             * np.exp(-p["beta_fee"] * W.fee / w_ref)
         )
         expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight
@@ -578,7 +600,8 @@ class _Run:
         programme = T.kind == KIND_PROGRAMME
         w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
         ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
-        return np.power(ratio, W.params["beta_gain"]) / np.power(3.0, W.params["beta_gain"])
+        reference = self.assumed["remigration_reference_wage_ratio"].value
+        return np.power(ratio, W.params["beta_gain"]) / np.power(reference, W.params["beta_gain"])
 
     def _placement_probabilities(self, share, by):
         """Chance that a returnee arriving this month is placed, by origin and certified level.
@@ -729,7 +752,6 @@ def simulate(
     with `end_state`, also everyone alive after the last month."""
     seed = check_seed(seed)
     scale = check_scale(scenario.population.scale if scale is None else scale)
-    check_agents(float(_initial_counts(scenario, compile_regime(scenario)).sum()), scale)
     started = time.perf_counter()
     run = _Run(scenario, int(seed), float(scale))
     run.clock.lap("initial population")

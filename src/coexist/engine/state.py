@@ -43,34 +43,8 @@ FIELDS: dict[str, type] = {
 }
 
 
-class State(NamedTuple):
-    pid: np.ndarray
-    status: np.ndarray
-    origin: np.ndarray
-    sector: np.ndarray
-    employer: np.ndarray
-    months_in_status: np.ndarray
-    months_in_stay: np.ndarray
-    months_abroad: np.ndarray
-    status_total: np.ndarray
-    prev_status: np.ndarray
-    entries: np.ndarray
-    skill: np.ndarray
-    cert: np.ndarray
-    language: np.ndarray
-    debt: np.ndarray
-    savings: np.ndarray
-    family: np.ndarray
-    target_earner: np.ndarray
-    age: np.ndarray
-    months_home: np.ndarray
-    employed_home: np.ndarray
-    ban_until: np.ndarray
-    applying: np.ndarray
-    apply_status: np.ndarray
-    arrival: np.ndarray
-    overstay: np.ndarray
-    forfeited: np.ndarray
+# One array per field, in the order of FIELDS (the compiled passes take it whole).
+State = NamedTuple("State", [(name, np.ndarray) for name in FIELDS])
 
 
 def initial_capacity(people: int) -> int:

@@ -17,6 +17,7 @@ from coexist.data import (
     origin_profiles,
     parameters,
     sector_wage_factors,
+    world_assumptions,
 )
 from coexist.engine.end_state import populate_from_end_state
 from coexist.engine.kernels import PARAM_NAMES, Employers, pick_employers
@@ -26,6 +27,7 @@ from coexist.errors import ScenarioError
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
 from coexist.policy.tables import RegimeTables
+from coexist.scenario.options import check_agents
 from coexist.scenario.schema import Scenario
 
 __all__ = ["World", "build_world", "resolve_parameters", "stochastic_round"]
@@ -141,26 +143,35 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
 
 
 def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: float) -> World:
+    """The run's world; first of all, refuses a `scale` that gives no initial agent
+    (a ScenarioError) before anything is drawn."""
+    counts = _initial_counts(scenario, tables)
+    check_agents(float(counts.sum()), scale)
+    assumed = world_assumptions()
     params = resolve_parameters(scenario)
     P = np.array([params[name] for name in PARAM_NAMES], dtype=np.float64)
     rng = generator(seed, -1, 0)
     home_wage, fee, pool, unemployment, weight = _origin_data(scenario)
-    f12 = np.clip(params["returnee_job_finding_12m"] * (1.0 - 2.0 * (unemployment - 0.04)), 0.02, 0.99)
+    slope = assumed["returnee_job_finding_unemployment_slope"].value
+    reference = assumed["reference_unemployment_rate"].value
+    bounds = assumed["returnee_job_finding_bounds"].value
+    f12 = np.clip(params["returnee_job_finding_12m"] * (1.0 - slope * (unemployment - reference)),
+                  bounds["lowest"], bounds["highest"])
 
     # employers: capacity shares, wage premium and a minority of abusive firms
     per_sector = max(1, int(round(scenario.population.employers_per_sector * scale)))
     n_emp = per_sector * len(SECTORS)
     emp_sector = np.repeat(np.arange(len(SECTORS), dtype=np.int8), per_sector)
-    size = rng.lognormal(0.0, 1.0, n_emp)
+    size = rng.lognormal(0.0, assumed["employer_size_log_sd"].value, n_emp)
     emp_share = np.empty(n_emp)
     for s in range(len(SECTORS)):
         block = slice(s * per_sector, (s + 1) * per_sector)
         emp_share[block] = size[block] / size[block].sum()
     emp_abusive = (rng.random(n_emp) < params["abusive_employer_share"]).astype(np.int8)
-    emp_premium = np.exp(rng.normal(0.0, 0.08, n_emp)) * np.where(emp_abusive == 1, 0.9, 1.0)
+    emp_premium = (np.exp(rng.normal(0.0, assumed["employer_premium_log_sd"].value, n_emp))
+                   * np.where(emp_abusive == 1, assumed["abusive_employer_premium"].value, 1.0))
     sector_employers = [np.arange(s * per_sector, (s + 1) * per_sector) for s in range(len(SECTORS))]
 
-    counts = _initial_counts(scenario, tables)
     scaled = stochastic_round(counts * scale, rng)
     if scenario.population.attributes == "calibrated-history":
         state, n0 = populate_from_end_state(scaled, calibrated_end_state(), tables.status_names, tables.returned,
@@ -212,7 +223,9 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
 
 
 def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng):
-    """Create the initial agents. Attributes with no official data are documented assumptions."""
+    """Create the initial agents. Attributes with no official data are documented assumptions
+    (world_assumptions.toml)."""
+    assumed = world_assumptions()
     status_idx, origin_idx, sector_idx = np.nonzero(scaled)
     reps = scaled[status_idx, origin_idx, sector_idx]
     status = np.repeat(status_idx, reps).astype(np.int8)
@@ -226,7 +239,8 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     first = 0
     max_stay = tables.max_stay[first]
     max_total = tables.max_total[first]
-    horizon = np.where(max_stay[status] > 0, max_stay[status], np.where(max_total[status] > 0, max_total[status], 72))
+    horizon = np.where(max_stay[status] > 0, max_stay[status], np.where(max_total[status] > 0, max_total[status],
+                                                                    assumed["default_horizon_months"].value))
     horizon = np.where(max_total[status] > 0, np.minimum(horizon, max_total[status]), horizon)
     months_in_status = np.floor(u_a * horizon).astype(np.int16)
     state.pid[:n] = ids
@@ -237,33 +251,37 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.months_in_stay[:n] = months_in_status
     state.status_total[:n] = months_in_status
     names = tables.status_names
-    # Upgraded statuses carry earlier months in the host (assumption: SSW-i 60% via TITP).
+    # Upgraded statuses carry earlier months in the host (e.g. SSW-i through TITP).
     earlier = np.zeros(n, dtype=np.int16)
-    for name, months, share in (("ssw1", 36, 0.6), ("ssw2", 96, 1.0), ("professional", 24, 0.3), ("status_based", 120, 1.0)):
+    earlier_share = assumed["earlier_host_months_share"].value
+    for name, months in assumed["earlier_host_months"].value.items():
+        share = earlier_share[name]
         if name in names:
             pick = (status == names.index(name)) & (u_b < share)
             earlier[pick] = months
     state.months_abroad[:n] = months_in_status + earlier
     learn = params["learning_rate"]
-    state.skill[:n] = (1.0 - 0.9 * (1.0 - learn) ** state.months_abroad[:n].astype(np.float64)).astype(np.float32)
+    gap = assumed["initial_skill_gap"].value
+    state.skill[:n] = (1.0 - gap * (1.0 - learn) ** state.months_abroad[:n].astype(np.float64)).astype(np.float32)
     cert = np.zeros(n, dtype=np.int8)
     for name, level in (("ssw1", 1), ("ssw2", 2)):
         if name in names:
             cert[status == names.index(name)] = level
     state.cert[:n] = cert
-    state.language[:n] = np.minimum(3, cert + 1)
-    age0 = params["entry_age_mean_years"] * 12.0 + (u_c - 0.5) * 96.0
+    state.language[:n] = np.minimum(3, cert + assumed["language_levels_above_cert"].value)
+    age0 = params["entry_age_mean_years"] * 12.0 + (u_c - 0.5) * assumed["entry_age_spread_months"].value
     age = age0 + state.months_abroad[:n]
-    # settled residents span working ages (assumption: uniform 25-64 years)
+    # settled residents span working ages uniformly
     settled = tables.kind[status] == KIND_SETTLED
-    age = np.where(settled, (25.0 + 39.0 * u_c) * 12.0, age)
+    ages = assumed["settled_age_years"].value
+    age = np.where(settled, (ages["youngest"] + (ages["oldest"] - ages["youngest"]) * u_c) * 12.0, age)
     state.age[:n] = age.astype(np.int16)
     programme = tables.kind[status] == KIND_PROGRAMME
     irregular = status == tables.irregular
-    state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / 24.0, 0.0, 1.0), 0.0)
+    state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / assumed["debt_repayment_months"].value, 0.0, 1.0), 0.0)
     u_family = uniforms(seed, ids, -1, SLOT["family"])
     u_target = uniforms(seed, ids, -1, SLOT["attr_d"])
-    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_family < 0.5), 1, 0).astype(np.int8)
+    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_family < assumed["family_share"].value), 1, 0).astype(np.int8)
     state.target_earner[:n] = (u_target < params["target_earner_share"]).astype(np.int8)
     state.entries[:n] = 1
     state.prev_status[:n] = np.where(irregular, names.index("titp") if "titp" in names else -1, -1)
