@@ -42,7 +42,7 @@ def test_no_block_with_people_is_skipped():
 
     def applicants(n, applying, status, arrival, month, returned, blocks):
         found = real_applicants(n, applying, status, arrival, month, returned, blocks)
-        for flagged, every in zip(found, real_applicants(n, applying, status, arrival, month, returned)):
+        for flagged, every in zip(found, real_applicants(n, applying, status, arrival, month, returned), strict=True):
             np.testing.assert_array_equal(flagged, every)  # the scanned blocks hold the whole queue
         return found
 
@@ -78,14 +78,16 @@ def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
         checked["months"] += region["rows"].stop > region["rows"].start
         return real_host(S, R, P, M, out)
 
-    run = _Run(load_scenario("japan-circular", end="2028-06"), 3, 0.05, passes=COMPILED_PASSES._replace(host_month=host))
+    run = _Run(
+        load_scenario("japan-circular", end="2028-06"), 3, 0.05, passes=COMPILED_PASSES._replace(host_month=host)
+    )
     real_compact, real_reenter = run._compact, run._reenter
 
     def compact():
         real_compact()
         status = run.S.status[: run.n]
         returnees = np.flatnonzero(status == run.T.returned)
-        assert returnees.size == 0 or np.all(status[returnees[0]:] == run.T.returned)  # the returnees come last
+        assert returnees.size == 0 or np.all(status[returnees[0] :] == run.T.returned)  # the returnees come last
         region["rows"] = slice(returnees[0], run.n) if returnees.size else slice(0, 0)
 
     def reenter(*args):

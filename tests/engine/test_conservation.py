@@ -28,7 +28,7 @@ def test_people_are_conserved_with_inflows_and_exits():
 def test_stocks_are_whole_persons_and_never_negative(tiny_temporary):
     persons = np.array(tiny_temporary.stocks.column("persons").to_pylist())
     statuses = tiny_temporary.stocks.column("status").to_pylist()
-    people = np.array([p for p, s in zip(persons, statuses) if s != "home"])
+    people = np.array([p for p, s in zip(persons, statuses, strict=True) if s != "home"])
     assert (persons >= 0).all()
     assert np.allclose(people, np.round(people))
 

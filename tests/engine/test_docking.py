@@ -35,7 +35,9 @@ def reference_runs():
 
 
 def engine_runs(perturb=None):
-    return [docking_stats.summarise(engine_side.run(AGENTS, MONTHS, seed=k, perturb=perturb)) for k in range(REPLICATES)]
+    return [
+        docking_stats.summarise(engine_side.run(AGENTS, MONTHS, seed=k, perturb=perturb)) for k in range(REPLICATES)
+    ]
 
 
 def test_statistics_are_numpy_only_and_sound():

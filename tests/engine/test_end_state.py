@@ -23,8 +23,14 @@ def _table(rows: list[dict], scale: float = 0.5) -> pa.Table:
         for name in columns:
             columns[name].append(row.get(name, "" if name == "prev_status" else 0))
     types = {"skill": pa.float32(), "debt": pa.float32(), "savings": pa.float32(), "ban_months_left": pa.int32()}
-    table = pa.table({k: pa.array(v, type=types.get(k, pa.string() if k in ("status", "origin", "sector", "prev_status") else pa.int16()))
-                      for k, v in columns.items()})
+    table = pa.table(
+        {
+            k: pa.array(
+                v, type=types.get(k, pa.string() if k in ("status", "origin", "sector", "prev_status") else pa.int16())
+            )
+            for k, v in columns.items()
+        }
+    )
     return table.replace_schema_metadata({"scale": repr(scale)})
 
 
@@ -40,10 +46,23 @@ DONORS = [
     {"status": "titp", "origin": "VNM", "sector": "construction", "months_in_status": 5, "debt": 100.0},
     {"status": "titp", "origin": "VNM", "sector": "construction", "months_in_status": 30, "debt": 0.0},
     # an SSW-i donor of another origin and sector only
-    {"status": "ssw1", "origin": "PHL", "sector": "caregiving", "months_in_status": 12, "cert": 1, "prev_status": "titp"},
+    {
+        "status": "ssw1",
+        "origin": "PHL",
+        "sector": "caregiving",
+        "months_in_status": 12,
+        "cert": 1,
+        "prev_status": "titp",
+    },
     # returnees at origin, one barred for 3 more months
-    {"status": "returned", "origin": "VNM", "sector": "construction", "months_home": 7, "prev_status": "titp",
-     "ban_months_left": 3},
+    {
+        "status": "returned",
+        "origin": "VNM",
+        "sector": "construction",
+        "months_home": 7,
+        "prev_status": "titp",
+        "ban_months_left": 3,
+    },
     {"status": "returned", "origin": "NPL", "sector": "agriculture", "months_home": 20, "prev_status": "ssw1"},
 ]
 
@@ -94,8 +113,10 @@ def test_same_seed_same_population_and_another_seed_differs():
 
 def test_bad_tables_are_refused():
     with pytest.raises(DataError, match="'esd'"):
-        _populate(_counts({("titp", "VNM", "construction"): 1}), _table([*DONORS, {"status": "esd", "origin": "VNM",
-                                                                                     "sector": "construction"}]))
+        _populate(
+            _counts({("titp", "VNM", "construction"): 1}),
+            _table([*DONORS, {"status": "esd", "origin": "VNM", "sector": "construction"}]),
+        )
     with pytest.raises(DataError, match="nobody in status 'irregular'"):
         _populate(_counts({("irregular", "VNM", "construction"): 2}), _table(DONORS))
 

@@ -3,7 +3,6 @@ seasonal scheme circulates: 7-month stays, home for at least the cooldown, back 
 
 from __future__ import annotations
 
-
 import numpy as np
 import pyarrow.compute as pc
 import pytest

@@ -42,8 +42,16 @@ def test_longer_cooldown_lowers_reentries():
     def reentries(result):
         return flow_total(result, "reentry")
 
-    short = _mean("japan-circular", ["statuses.ssw1.reentry_cooldown_months=1", "statuses.esd.reentry_cooldown_months=1"], reentries)
-    long = _mean("japan-circular", ["statuses.ssw1.reentry_cooldown_months=36", "statuses.esd.reentry_cooldown_months=36"], reentries)
+    short = _mean(
+        "japan-circular",
+        ["statuses.ssw1.reentry_cooldown_months=1", "statuses.esd.reentry_cooldown_months=1"],
+        reentries,
+    )
+    long = _mean(
+        "japan-circular",
+        ["statuses.ssw1.reentry_cooldown_months=36", "statuses.esd.reentry_cooldown_months=36"],
+        reentries,
+    )
     assert long < short * 0.8
 
 

@@ -50,7 +50,7 @@ def test_job_changers_match_numpy(n, seed, flagged):
 def _pick_employers_numpy(sector, u, weights, first, count):
     """The employer draw written with NumPy, one sector at a time."""
     chosen = np.full(sector.size, -1, dtype=np.int64)
-    for s, (start, size) in enumerate(zip(first, count)):
+    for s, (start, size) in enumerate(zip(first, count, strict=True)):
         pick = sector == s
         cdf = np.cumsum(weights[start:start + size])
         chosen[pick] = start + np.minimum(np.searchsorted(cdf, u[pick] * cdf[-1]), size - 1)

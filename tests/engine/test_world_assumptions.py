@@ -21,7 +21,9 @@ def _entry(**changes):
 
 def test_every_assumption_has_a_source_a_reason_and_a_range_holding_its_value():
     assumed = world_assumptions()
-    assert {"family_share", "employer_premium_log_sd", "abusive_employer_premium", "earlier_host_months"} <= set(assumed)
+    assert {"family_share", "employer_premium_log_sd", "abusive_employer_premium", "earlier_host_months"} <= set(
+        assumed
+    )
     for name, a in assumed.items():
         assert a.source and a.reason, name
         values = a.value if isinstance(a.value, dict) else {"": a.value}

@@ -70,7 +70,7 @@ class Sourced:
                 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def table_names() -> tuple[str, ...]:
     """Stems of the CSV files shipped in ``coexist/data``.
 
@@ -83,7 +83,7 @@ def table_names() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-4] for p in root.iterdir() if p.name.endswith(".csv")))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_table(name: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     if name not in table_names():
         raise DataError(f"data table must be one of {', '.join(table_names())}. Got {name!r} instead.")

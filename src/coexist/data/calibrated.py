@@ -27,7 +27,11 @@ from coexist.errors import DataError
 
 __all__ = ["calibration", "calibrated_behaviour", "calibrated_end_state", "posterior_samples", "CALIBRATED_FILES"]
 
-CALIBRATED_FILES = {"summary": "japan.toml", "posterior": "japan-posterior.parquet", "end_state": "japan-2024-12.parquet"}
+CALIBRATED_FILES = {
+    "summary": "japan.toml",
+    "posterior": "japan-posterior.parquet",
+    "end_state": "japan-2024-12.parquet",
+}
 
 
 def _path(kind: str):

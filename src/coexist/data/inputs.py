@@ -35,7 +35,7 @@ def _assume(value: float, low: float, high: float, ref: str, note: str) -> Sourc
 # ----------------------------------------------------------------------------------------
 # Exchange rates (2024 annual averages are gaps in exchange_rates.csv)
 # ----------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def exchange_rate_assumptions() -> dict[str, Sourced]:
     """Units of each currency per US dollar, 2024 annual average (all assumptions).
 
@@ -137,7 +137,9 @@ def _home_wages() -> dict[str, Sourced]:
         metric="avg_monthly_wage_time_rated_fulltime",
     )
     convert("PHL", _num(ph, "value"), "PHP", ph, "PSA occupational wage survey 2024 (formal firms; overstates)")
-    idn = _pick("origin_country_wages_unemployment", country="Indonesia", year="2024", metric="avg_monthly_wage_employees")
+    idn = _pick(
+        "origin_country_wages_unemployment", country="Indonesia", year="2024", metric="avg_monthly_wage_employees"
+    )
     convert("IDN", _num(idn, "value") * 1e6, "IDR", idn, "BPS average monthly wage of employees, August 2024")
     npl = _pick("origin_country_wages_unemployment", country="Nepal", year="2017/18", metric="avg_monthly_earnings")
     base = _num(npl, "value")
@@ -151,7 +153,9 @@ def _home_wages() -> dict[str, Sourced]:
         f"NLFS III 2017/18 average monthly earnings {base:,.0f} NPR ({_url(npl)}) grown 7%/year nominal "
         f"(range 4-10%) for six years, at assumed {rate.value:g} NPR/USD and {jpy.value:g} JPY/USD",
     )
-    mm = _pick("origin_country_wages_unemployment", country="Myanmar", year="2018", metric="statutory_minimum_wage_daily")
+    mm = _pick(
+        "origin_country_wages_unemployment", country="Myanmar", year="2018", metric="statutory_minimum_wage_daily"
+    )
     out["MMR"] = _assume(
         100.0 * jpy.value,
         70.0 * jpy.low,
@@ -186,25 +190,41 @@ def _unemployment() -> dict[str, Sourced]:
 
     return {
         "VNM": rep(
-            "origin_country_wages_unemployment", "IMF WEO April 2024 (projection)",
-            country="Vietnam", year="2024", metric="unemployment_rate_IMF_WEO_Apr2024",
+            "origin_country_wages_unemployment",
+            "IMF WEO April 2024 (projection)",
+            country="Vietnam",
+            year="2024",
+            metric="unemployment_rate_IMF_WEO_Apr2024",
         ),
         "CHN": _assume(0.051, 0.045, 0.06, "2024", "a gap in the data (China urban surveyed unemployment ~5%)"),
         "PHL": rep(
-            "origin_country_wages_unemployment", "PSA labour force survey, July 2024",
-            country="Philippines", year="2024", metric="unemployment_rate_Jul",
+            "origin_country_wages_unemployment",
+            "PSA labour force survey, July 2024",
+            country="Philippines",
+            year="2024",
+            metric="unemployment_rate_Jul",
         ),
         "NPL": rep(
-            "origin_wages_more", "NSO Nepal Living Standards Survey IV, FY2022/23",
-            country="Nepal", year="2022/23", metric="unemployment_rate_NLSS_IV",
+            "origin_wages_more",
+            "NSO Nepal Living Standards Survey IV, FY2022/23",
+            country="Nepal",
+            year="2022/23",
+            metric="unemployment_rate_NLSS_IV",
         ),
         "IDN": rep(
-            "origin_country_wages_unemployment", "BPS open unemployment, August 2024",
-            country="Indonesia", year="2024", metric="open_unemployment_rate_Aug",
+            "origin_country_wages_unemployment",
+            "BPS open unemployment, August 2024",
+            country="Indonesia",
+            year="2024",
+            metric="open_unemployment_rate_Aug",
         ),
         "MMR": Sourced(
             0.027,
-            _url(_pick("origin_wages_more", country="Myanmar", year="2019", metric="unemployment_rate_intercensal_survey")),
+            _url(
+                _pick(
+                    "origin_wages_more", country="Myanmar", year="2019", metric="unemployment_rate_intercensal_survey"
+                )
+            ),
             "2019",
             "uncertain",
             "2019 inter-censal survey, before the 2021 coup; likely higher now",
@@ -223,20 +243,36 @@ def _fees() -> tuple[dict[str, Sourced], dict[str, Sourced]]:
         return _pick("titp_fees_debt_isa2022", metric=metric, nationality=nat)
 
     fees: dict[str, Sourced] = {}
-    for code, nat in (("VNM", "Vietnam"), ("CHN", "China"), ("PHL", "Philippines"), ("IDN", "Indonesia"), ("MMR", "Myanmar")):
+    for code, nat in (
+        ("VNM", "Vietnam"),
+        ("CHN", "China"),
+        ("PHL", "Philippines"),
+        ("IDN", "Indonesia"),
+        ("MMR", "Myanmar"),
+    ):
         r = get("total_pre_departure_payments_avg_yen", nat)
         fees[code] = Sourced(_num(r, "value"), _url(r), ref, r["flag"], "ISA 2022 survey, average over payers")
     all_row = get("total_pre_departure_payments_avg_yen", "All (6 countries)")
     fees["NPL"] = _assume(
-        500_000.0, 300_000.0, 700_000.0, ref,
+        500_000.0,
+        300_000.0,
+        700_000.0,
+        ref,
         "Nepal is not in the ISA 2022 survey (a gap): a high-cost South Asian corridor, near the six-country "
         f"average {_num(all_row, 'value'):,.0f} yen",
     )
     fees["BRA"] = _assume(
-        100_000.0, 0.0, 300_000.0, ref, "a gap: Brazilians enter on family-based statuses with no broker fee; travel only"
+        100_000.0,
+        0.0,
+        300_000.0,
+        ref,
+        "a gap: Brazilians enter on family-based statuses with no broker fee; travel only",
     )
     fees["OTH"] = _assume(
-        _num(all_row, "value"), 300_000.0, 600_000.0, ref,
+        _num(all_row, "value"),
+        300_000.0,
+        600_000.0,
+        ref,
         f"a gap: the six-country average of the ISA 2022 survey ({_url(all_row)}; Cambodia, the largest other "
         "TITP origin, paid 573,607)",
     )
@@ -255,10 +291,14 @@ def _fees() -> tuple[dict[str, Sourced], dict[str, Sourced]]:
     }
     for code in ("CHN", "PHL", "IDN", "MMR"):
         borrowed[code] = Sourced(
-            round(pooled, 3), src, ref, "derived",
+            round(pooled, 3),
+            src,
+            ref,
+            "derived",
             f"pooled share of China, Indonesia, Philippines, Myanmar: (54.7% x 2,184 - 80.0% x 930 - 83.5% x 108) "
             f"/ {rest} respondents; the survey does not give them separately",
-            low=0.15, high=0.50,
+            low=0.15,
+            high=0.50,
         )
     borrowed["NPL"] = _assume(0.6, 0.3, 0.85, ref, "a gap: high-cost corridor, likely close to Vietnam's 80%")
     borrowed["BRA"] = _assume(0.2, 0.0, 0.4, ref, "a gap: little to finance")
@@ -279,7 +319,7 @@ _POOLS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def origin_profiles() -> dict[str, OriginProfile]:
     """Home wage, unemployment, fees, borrowing and candidate pool for every origin.
 
@@ -299,7 +339,10 @@ def origin_profiles() -> dict[str, OriginProfile]:
     fees, borrowed = _fees()
     pools = {
         code: _assume(
-            d, lo, hi, "2024",
+            d,
+            lo,
+            hi,
+            "2024",
             "candidates who would consider working in Japan: about ten times the origin's yearly entries in "
             "working and student statuses (2024 entries: TITP 147,922, SSW 64,626, students 167,087, engineers "
             "56,532, all origins); wide range because no survey measures it; with application_rate ~1%/month "
@@ -338,7 +381,7 @@ def _latest_wage(category: str) -> dict[str, str]:
     return max(rows, key=lambda r: int(r["year"]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def host_wages() -> dict[str, Sourced]:
     """Monthly scheduled earnings in Japan by status, yen per month.
 
@@ -353,7 +396,9 @@ def host_wages() -> dict[str, Sourced]:
 
     def rep(category: str, note: str = "") -> Sourced:
         r = _latest_wage(category)
-        return Sourced(_num(r, "monthly_wage_yen"), _url(r), r["year"], r["flag"], f"{category} {r['year']}; {note}".strip("; "))
+        return Sourced(
+            _num(r, "monthly_wage_yen"), _url(r), r["year"], r["flag"], f"{category} {r['year']}; {note}".strip("; ")
+        )
 
     titp = rep("TITP")
     ssw = rep("SSW")
@@ -361,21 +406,37 @@ def host_wages() -> dict[str, Sourced]:
     other = rep("other")
     return {
         "titp": titp,
-        "esd": _assume(titp.value, round(titp.value * 0.95, -2), round(titp.value * 1.15, -2), titp.ref_date,
-                       "ESD starts 2027-04 and has no wage data: set equal to TITP (the same entry-level work)"),
+        "esd": _assume(
+            titp.value,
+            round(titp.value * 0.95, -2),
+            round(titp.value * 1.15, -2),
+            titp.ref_date,
+            "ESD starts 2027-04 and has no wage data: set equal to TITP (the same entry-level work)",
+        ),
         "ssw1": rep("SSW", "all SSW (SSW-ii holders are 0.3% of them)"),
         "ssw2": _assume(
-            round(ssw.value * 1.1, -2), ssw.value, prof.value, ssw.ref_date,
+            round(ssw.value * 1.1, -2),
+            ssw.value,
+            prof.value,
+            ssw.ref_date,
             "no SSW-ii wage in data: SSW x 1.1 (experienced, supervisory work), between SSW and professional",
         ),
         "professional": prof,
         "student": _assume(
-            130_000.0, 90_000.0, 150_000.0, "2024",
+            130_000.0,
+            90_000.0,
+            150_000.0,
+            "2024",
             "part-time work capped at 28 hours/week: ~28 h x 4.3 weeks x ~1,100 yen/hour",
         ),
         "status_based": rep("status_based", "latest year in this survey"),
-        "designated": Sourced(other.value, other.source, other.ref_date, "uncertain",
-                              "'other' statuses of the wage survey (includes designated activities)"),
+        "designated": Sourced(
+            other.value,
+            other.source,
+            other.ref_date,
+            "uncertain",
+            "'other' statuses of the wage survey (includes designated activities)",
+        ),
     }
 
 
@@ -387,7 +448,7 @@ _INDUSTRY_SECTOR = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sector_wage_factors() -> dict[str, Sourced]:
     """Sector wage relative to the all-foreign average (2023 wage-structure industry rows).
 
@@ -411,7 +472,10 @@ def sector_wage_factors() -> dict[str, Sourced]:
     for cat, sector in _INDUSTRY_SECTOR.items():
         r = rows[cat]
         out[sector] = Sourced(
-            round(_num(r, "monthly_wage_yen") / b, 4), _url(r), "2023", "derived",
+            round(_num(r, "monthly_wage_yen") / b, 4),
+            _url(r),
+            "2023",
+            "derived",
             f"{cat} {_num(r, 'monthly_wage_yen'):,.0f} / all foreign {b:,.0f} yen",
         )
     m = out["manufacturing"].value
@@ -498,9 +562,7 @@ def _fy2024_fields() -> tuple[dict[str, float], dict[str, str], str]:
         "food_service": _num(rows["food_service"], "cap_persons"),
         "construction": _num(shortage["construction"], "value"),
         "agriculture": _num(shortage["agriculture"], "value"),
-        "automobile_transport": _num(
-            shortage["logistics (automobile transport: truck/bus/taxi drivers)"], "value"
-        ),
+        "automobile_transport": _num(shortage["logistics (automobile transport: truck/bus/taxi drivers)"], "value"),
         "railway": _num(shortage["railway"], "value"),
     }
     flags = {k: "reported" for k in fields}
@@ -514,13 +576,18 @@ def _fy2024_fields() -> tuple[dict[str, float], dict[str, str], str]:
     split_fields = ("shipbuilding", "auto_repair", "aviation", "lodging")
     weights = np.array([_num(old[f], "cap_persons") for f in split_fields])
     split = integerise(mlit_rest * weights / weights.sum())
-    for f, v in zip(split_fields, split):
+    for f, v in zip(split_fields, split, strict=True):
         fields[f] = float(v)
         flags[f] = "assumption"
     # MAFF fields: total minus METI (industrial products), MHLW and MLIT fields, minus the known MAFF fields.
     maff_rest = (
-        total - fields["industrial_products_manufacturing"] - mhlw - mlit
-        - fields["agriculture"] - fields["food_beverage_manufacturing"] - fields["food_service"]
+        total
+        - fields["industrial_products_manufacturing"]
+        - mhlw
+        - mlit
+        - fields["agriculture"]
+        - fields["food_beverage_manufacturing"]
+        - fields["food_service"]
     )
     fields["fishery_forestry_wood"] = maff_rest
     flags["fishery_forestry_wood"] = "derived"
@@ -537,7 +604,7 @@ def _to_sectors(fields: dict[str, float]) -> dict[str, float]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def caps() -> tuple[CapRecord, ...]:
     """Acceptance ceilings (stocks of holders) for SSW-i and ESD, by sector and start month.
 
@@ -567,7 +634,9 @@ def caps() -> tuple[CapRecord, ...]:
         if v <= 0:
             continue
         fs = sorted(f for f in old_fields if SSW_FIELD_SECTOR[f] == sector)
-        out.append(CapRecord("ssw1", sector, "2019-04", int(v), _url(old["TOTAL"]), "reported", "fields: " + ", ".join(fs)))
+        out.append(
+            CapRecord("ssw1", sector, "2019-04", int(v), _url(old["TOTAL"]), "reported", "fields: " + ", ".join(fs))
+        )
     if sum(r.persons for r in out) != int(_num(old["TOTAL"], "cap_persons")):
         raise DataError("ssw_esd_caps.csv: FY2019-23 fields do not add up to the total.")
 
@@ -576,8 +645,11 @@ def caps() -> tuple[CapRecord, ...]:
         if v <= 0:
             continue
         fs = sorted(f for f in fields if (SSW_FIELD_SECTOR.get(f) or _FIELD_SECTOR_EXTRA[f]) == sector)
-        flag = "assumption" if any(flags[f] == "assumption" for f in fs) else (
-            "derived" if any(flags[f] == "derived" for f in fs) or len(fs) > 1 else "reported")
+        flag = (
+            "assumption"
+            if any(flags[f] == "assumption" for f in fs)
+            else ("derived" if any(flags[f] == "derived" for f in fs) or len(fs) > 1 else "reported")
+        )
         note = "fields: " + ", ".join(f"{f} {fields[f]:,.0f} ({flags[f]})" for f in fs)
         out.append(CapRecord("ssw1", sector, "2024-04", int(round(v)), url, flag, note))
 
@@ -595,25 +667,33 @@ def caps() -> tuple[CapRecord, ...]:
         weights = np.array(list(others.values()))
         split = integerise((total - sum(given.values())) * weights / weights.sum())
         rev = dict(given)
-        rev.update({f: float(v) for f, v in zip(others, split)})
+        rev.update({f: float(v) for f, v in zip(others, split, strict=True)})
         for sector, v in _to_sectors(rev).items():
             if v <= 0:
                 continue
             fs = sorted(f for f in rev if (SSW_FIELD_SECTOR.get(f) or _FIELD_SECTOR_EXTRA[f]) == sector)
             assumed = [f for f in fs if f not in given]
-            note = (
-                "cabinet decision 2026-01-23; fields: "
-                + ", ".join(f"{f} {rev[f]:,.0f}{' (split of the rest by the FY2024-28 caps)' if f in assumed else ''}" for f in fs)
+            note = "cabinet decision 2026-01-23; fields: " + ", ".join(
+                f"{f} {rev[f]:,.0f}{' (split of the rest by the FY2024-28 caps)' if f in assumed else ''}" for f in fs
             )
-            out.append(CapRecord(status, sector, "2026-01", int(round(v)), _url(total_row),
-                                 "assumption" if assumed else "reported", note))
+            out.append(
+                CapRecord(
+                    status,
+                    sector,
+                    "2026-01",
+                    int(round(v)),
+                    _url(total_row),
+                    "assumption" if assumed else "reported",
+                    note,
+                )
+            )
     return tuple(out)
 
 
 # ----------------------------------------------------------------------------------------
 # Demand anchors and entry flows
 # ----------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def demand_anchors() -> dict[str, Sourced]:
     """Projected needs for foreign workers and care workers, and the 2024 level, in persons.
 
@@ -640,24 +720,41 @@ def demand_anchors() -> dict[str, Sourced]:
 
     total = _pick("mhlw_foreign_workers_total", year_end_october="2024")
     return {
-        "jica_2030_needed": s(row("JICA 2024 update", "2030", "foreign_workers_needed"), "2030",
-                              "JICA 2024 update: foreign workers needed for the GDP target"),
-        "jica_2040_needed": s(row("JICA 2024 update", "2040", "foreign_workers_needed"), "2040",
-                              "JICA 2024 update: foreign workers needed"),
-        "jica_2040_supply": s(row("JICA 2024 update", "2040", "foreign_workers_supply"), "2040",
-                              "JICA 2024 update: supply on current trends"),
-        "mhlw_care_workers_2022_actual": s(row("MHLW care workforce (9th", "2022", "care_workers_actual"), "FY2022",
-                                           "all care workers"),
-        "mhlw_care_workers_needed_2026": s(row("MHLW care workforce", "2026", "care_workers_needed"), "FY2026",
-                                           "all care workers needed (9th plan)"),
-        "mhlw_care_workers_needed_2040": s(row("MHLW care workforce", "2040", "care_workers_needed"), "FY2040",
-                                           "all care workers needed (9th plan)"),
-        "foreign_workers_2024_10": Sourced(_num(total, "foreign_workers_total"), _url(total), "2024-10-31",
-                                           total["flag"], "MHLW notified foreign workers"),
+        "jica_2030_needed": s(
+            row("JICA 2024 update", "2030", "foreign_workers_needed"),
+            "2030",
+            "JICA 2024 update: foreign workers needed for the GDP target",
+        ),
+        "jica_2040_needed": s(
+            row("JICA 2024 update", "2040", "foreign_workers_needed"),
+            "2040",
+            "JICA 2024 update: foreign workers needed",
+        ),
+        "jica_2040_supply": s(
+            row("JICA 2024 update", "2040", "foreign_workers_supply"),
+            "2040",
+            "JICA 2024 update: supply on current trends",
+        ),
+        "mhlw_care_workers_2022_actual": s(
+            row("MHLW care workforce (9th", "2022", "care_workers_actual"), "FY2022", "all care workers"
+        ),
+        "mhlw_care_workers_needed_2026": s(
+            row("MHLW care workforce", "2026", "care_workers_needed"), "FY2026", "all care workers needed (9th plan)"
+        ),
+        "mhlw_care_workers_needed_2040": s(
+            row("MHLW care workforce", "2040", "care_workers_needed"), "FY2040", "all care workers needed (9th plan)"
+        ),
+        "foreign_workers_2024_10": Sourced(
+            _num(total, "foreign_workers_total"),
+            _url(total),
+            "2024-10-31",
+            total["flag"],
+            "MHLW notified foreign workers",
+        ),
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def other_status_inflows() -> dict[str, Sourced]:
     """Monthly new entries from abroad, and related shares, from ``new_entries_by_status.csv``.
 
@@ -678,9 +775,14 @@ def other_status_inflows() -> dict[str, Sourced]:
 
     def get(status: str, year: str = "2024") -> dict[str, str]:
         hits = [
-            r for r in rows
-            if r["status"] == status and r["year"] == year and r["ref_period"] == "calendar year"
-            and r["nationality"] == "all" and r["metric"] == "new_entrants" and r["flag"] == "reported"
+            r
+            for r in rows
+            if r["status"] == status
+            and r["year"] == year
+            and r["ref_period"] == "calendar year"
+            and r["nationality"] == "all"
+            and r["metric"] == "new_entrants"
+            and r["flag"] == "reported"
         ]
         if len(hits) != 1:
             raise DataError(f"new_entries_by_status.csv must have one reported {year} row for {status!r}.")
@@ -692,7 +794,9 @@ def other_status_inflows() -> dict[str, Sourced]:
     prof = sum(_num(r, "value") for r in (eng, hsp, ict))
 
     def monthly(r: dict[str, str], note: str) -> Sourced:
-        return Sourced(round(_num(r, "value") / 12, 1), _url(r), "2024", "derived", f"{_num(r, 'value'):,.0f} in 2024 / 12; {note}")
+        return Sourced(
+            round(_num(r, "value") / 12, 1), _url(r), "2024", "derived", f"{_num(r, 'value'):,.0f} in 2024 / 12; {note}"
+        )
 
     t = {r["date"] + "|" + r["metric"]: r for r in load_table("transitions_and_tenure")}
     abroad = t["2023-12-31|SSW_holders_entered_from_abroad"]
@@ -700,19 +804,28 @@ def other_status_inflows() -> dict[str, Sourced]:
     a, c = _num(abroad, "value"), _num(changed, "value")
     return {
         "professional_monthly": Sourced(
-            round(prof / 12, 1), _url(eng), "2024", "derived",
+            round(prof / 12, 1),
+            _url(eng),
+            "2024",
+            "derived",
             f"(engineer/specialist {_num(eng, 'value'):,.0f} + highly skilled {_num(hsp, 'value'):,.0f} + "
             f"intra-company {_num(ict, 'value'):,.0f}) in 2024 / 12",
         ),
         "student_monthly": monthly(get("Student (ryugaku)"), "holders entering; not all of them work"),
         "designated_monthly": Sourced(
-            round(_num(get("Designated Activities"), "value") / 12, 1), _url(get("Designated Activities")), "2024",
-            "uncertain", "all designated-activities entrants (working holiday etc. included) / 12",
+            round(_num(get("Designated Activities"), "value") / 12, 1),
+            _url(get("Designated Activities")),
+            "2024",
+            "uncertain",
+            "all designated-activities entrants (working holiday etc. included) / 12",
         ),
         "titp_monthly": monthly(get("TITP_all (1go+2go+3go)"), "all TITP stages (stage iii re-entries included)"),
         "ssw_monthly": monthly(get("SSW (tokutei ginou)"), "SSW new entrants from abroad"),
         "ssw_share_entered_from_abroad": Sourced(
-            round(a / (a + c), 4), _url(abroad), "2023-12-31", "derived",
+            round(a / (a + c), 4),
+            _url(abroad),
+            "2023-12-31",
+            "derived",
             f"{a:,.0f} landed as SSW / ({a:,.0f} + {c:,.0f} who changed status in Japan)",
         ),
     }

@@ -92,14 +92,17 @@ def _parse(text: str, origin: str) -> dict[str, Parameter]:
     unknown_groups = sorted(set(doc) - set(PARAMETER_NAMES))
     if unknown_groups:
         raise DataError(
-            f"{origin}: unknown parameter group(s) {unknown_groups}; groups must be one of {', '.join(PARAMETER_NAMES)}."
+            f"{origin}: unknown parameter group(s) {unknown_groups}; groups must be one of "
+            f"{', '.join(PARAMETER_NAMES)}."
         )
     out: dict[str, Parameter] = {}
     for group, names in PARAMETER_NAMES.items():
         table = doc.get(group, {})
         unknown = sorted(set(table) - set(names))
         if unknown:
-            raise DataError(f"{origin}: unknown parameter(s) {unknown} in group '{group}'. Allowed: {', '.join(names)}.")
+            raise DataError(
+                f"{origin}: unknown parameter(s) {unknown} in group '{group}'. Allowed: {', '.join(names)}."
+            )
         for name in names:
             if name not in table:
                 raise DataError(f"{origin}: parameter '{group}.{name}' is missing.")
@@ -135,13 +138,20 @@ def _parse(text: str, origin: str) -> dict[str, Parameter]:
             if src != "assumption" and not src.startswith(("http://", "https://")):
                 raise DataError(f"{origin}: '{group}.{name}.source' must be a URL or 'assumption'. Got {src!r}.")
             out[name] = Parameter(
-                name=name, default=default, low=low, high=high, unit=entry["unit"], group=group,
-                source=src, identification=ident, description=entry["description"].strip(),
+                name=name,
+                default=default,
+                low=low,
+                high=high,
+                unit=entry["unit"],
+                group=group,
+                source=src,
+                identification=ident,
+                description=entry["description"].strip(),
             )
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parameters() -> dict[str, Parameter]:
     """The behavioural parameters shipped in ``coexist/data/parameters.toml``.
 
@@ -195,14 +205,18 @@ def parameters_markdown() -> str:
 
     fitted = ", ".join(f"`{name}`" for name in calibrated_behaviour())
     lines[-1:-1] = [
-        "The shipped Japan scenarios (`behaviour_defaults = \"calibrated-japan\"`) replace the defaults of the",
+        'The shipped Japan scenarios (`behaviour_defaults = "calibrated-japan"`) replace the defaults of the',
         f"parameters the shipped calibration fitted ({fitted}) with its best values; docs/calibration.md gives",
         "them, their posterior and their provenance.",
     ]
     params = parameters()
     for group, names in PARAMETER_NAMES.items():
-        lines += [f"## {group}", "", "| name | default | range | unit | source | identification | description |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"## {group}",
+            "",
+            "| name | default | range | unit | source | identification | description |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for name in names:
             p = params[name]
             src = p.source if p.source == "assumption" else f"<{p.source}>"

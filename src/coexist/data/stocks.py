@@ -102,15 +102,15 @@ class InitialStocks:
 
     def by_status(self) -> dict[str, int]:
         """Total persons per status code name."""
-        return {s: int(v) for s, v in zip(STATUSES, self.counts.sum(axis=(1, 2)))}
+        return {s: int(v) for s, v in zip(STATUSES, self.counts.sum(axis=(1, 2)), strict=True)}
 
     def by_origin(self, statuses: tuple[str, ...] | None = None) -> dict[str, int]:
         """Persons per origin, over ``statuses`` (all by default)."""
-        return {o: int(v) for o, v in zip(ORIGINS, self._rows(statuses).sum(axis=(0, 2)))}
+        return {o: int(v) for o, v in zip(ORIGINS, self._rows(statuses).sum(axis=(0, 2)), strict=True)}
 
     def by_sector(self, statuses: tuple[str, ...] | None = None) -> dict[str, int]:
         """Persons per sector, over ``statuses`` (all by default)."""
-        return {s: int(v) for s, v in zip(SECTORS, self._rows(statuses).sum(axis=(0, 1)))}
+        return {s: int(v) for s, v in zip(SECTORS, self._rows(statuses).sum(axis=(0, 1)), strict=True)}
 
     def _rows(self, statuses: tuple[str, ...] | None) -> np.ndarray:
         if statuses is None:
@@ -446,7 +446,7 @@ def _vector(d: dict[str, Sourced], keys: tuple[str, ...]) -> np.ndarray:
     return np.array([d[k].value if k in d else np.nan for k in keys], dtype=float)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     """Persons in each host status by origin and sector at the start of a forward run.
 

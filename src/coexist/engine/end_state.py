@@ -34,8 +34,8 @@ def end_state_table(S: State, n: int, status_names: tuple[str, ...], last_month:
     """Everyone alive at the end of a run (in the host or at origin), one row each.
 
     Re-entry bans are stored as the months still barred after `last_month` (the run's last
-    simulated month); pending re-entry applications are not carried over. `scale` is kept in the table's metadata so that a
-    population at another scale can weight the rows.
+    simulated month); pending re-entry applications are not carried over. `scale` is kept in
+    the table's metadata so that a population at another scale can weight the rows.
     """
     alive = np.flatnonzero(S.status[:n] != GONE)
     names = np.array(status_names, dtype=object)
@@ -46,7 +46,9 @@ def end_state_table(S: State, n: int, status_names: tuple[str, ...], last_month:
         "sector": pa.array(np.array(SECTORS)[S.sector[alive].astype(np.int64)]),
         "prev_status": pa.array(np.where(prev >= 0, names[np.maximum(prev, 0)], "").astype(str)),
         **{name: pa.array(getattr(S, name)[alive]) for name in ATTRIBUTES},
-        "ban_months_left": pa.array(np.maximum(S.ban_until[alive].astype(np.int64) - last_month - 1, 0).astype(np.int32)),
+        "ban_months_left": pa.array(
+            np.maximum(S.ban_until[alive].astype(np.int64) - last_month - 1, 0).astype(np.int32)
+        ),
     }
     return pa.table(columns).replace_schema_metadata({"scale": repr(float(scale))})
 
@@ -55,7 +57,9 @@ def _codes(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
     lookup = {name: k for k, name in enumerate(names)}
     unknown = sorted(set(values.tolist()) - set(lookup) - {""})
     if unknown:
-        raise DataError(f"the end-state table has {what} {', '.join(map(repr, unknown))}, which the scenario does not declare.")
+        raise DataError(
+            f"the end-state table has {what} {', '.join(map(repr, unknown))}, which the scenario does not declare."
+        )
     return np.array([lookup.get(v, -1) for v in values.tolist()], dtype=np.int64)
 
 
@@ -110,7 +114,9 @@ def populate_from_end_state(
         donor[missing[found]] = order[np.minimum(pick[found], order.size - 1)]
     lacking = sorted({status_names[s] for s in new_status[donor < 0].tolist()})
     if lacking:
-        raise DataError(f"the end-state table has nobody in status {', '.join(map(repr, lacking))} to copy attributes from.")
+        raise DataError(
+            f"the end-state table has nobody in status {', '.join(map(repr, lacking))} to copy attributes from."
+        )
 
     # returnees at origin, each row weighted from the table's scale to this run's
     at_origin = np.flatnonzero(~in_host)

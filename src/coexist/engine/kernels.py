@@ -13,8 +13,9 @@ passes from group totals. Each pass skips the blocks of 4,096 rows that hold nob
 works on: `host_blocks` and `home_blocks` flag the blocks that may hold people in the host
 and at origin. The host pass sets the exact home flags of the blocks it visits, the home
 pass the exact host flags of its own; the engine raises a block's host flag when it puts
-someone there (arrivals, new people) and raises every flag after a compaction. Every random draw is a counter-based uniform fixed by
-(seed, person, month, slot), so results do not depend on visiting order or threads.
+someone there (arrivals, new people) and raises every flag after a compaction. Every random
+draw is a counter-based uniform fixed by (seed, person, month, slot), so results do not
+depend on visiting order or threads.
 
 The passes run over fixed chunks of the population in parallel. Flow counts are whole
 numbers, added per thread (any order gives the same sum); money and skill measures are
@@ -61,7 +62,10 @@ from coexist.policy.rules import (
     way_back,
 )
 
-__all__ = ["host_month", "home_month", "Employers", "MonthInputs", "Tallies", "census", "applicants", "queue_rows", "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS"]
+__all__ = [
+    "host_month", "home_month", "Employers", "MonthInputs", "Tallies", "census", "applicants", "queue_rows",
+    "job_changers", "pick_employers", "FLOW_TYPES", "MEASURE_NAMES", "PARAM_NAMES", "N_CHUNKS",
+]
 
 N_CHUNKS = 64  # fixed work units of a pass; results do not depend on the thread count
 # A chunk is every 64th block of people, so that each thread gets its share of the people
@@ -351,7 +355,8 @@ def host_month(S, R, P, M, out):
     job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
     leaving_ends_right, exit_rate = R.leaving_ends_right, R.exit_rate
     tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
-    tr_test, tr_language, tr_sector_ok, tr_open, tr_hazard = R.tr_test, R.tr_language, R.tr_sector_ok, R.tr_open, R.tr_hazard
+    tr_test, tr_language, tr_sector_ok = R.tr_test, R.tr_language, R.tr_sector_ok
+    tr_open, tr_hazard = R.tr_open, R.tr_hazard
     rp_from, rp_to, rp_min_completed, rp_test, rp_open = R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open
     detection, ban, matching, recognition, cumulative = R.detection, R.ban, R.matching, R.recognition, R.cumulative
     n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
@@ -460,8 +465,8 @@ def host_month(S, R, P, M, out):
                     # exponential are then not needed to know that they stay
                     if u < ABSCOND_CEILING or pushed > push_bound:
                         option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                             rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i], slope,
-                                             thr1, thr2)
+                                             rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
+                                             slope, thr1, thr2)
                         rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option)
                     if u < rate:
                         fl[F_ABSCOND, st, irregular, o, sec] += 1.0
@@ -499,11 +504,13 @@ def host_month(S, R, P, M, out):
                         if stay_to >= 0:
                             stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
                             stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
-                            stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                                 rp_test, stay_to, 0, 0, cert[i], skill[i], slope, thr1, thr2)
+                            stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open,
+                                                 rp_min_completed, rp_test, stay_to, 0, 0, cert[i], skill[i], slope,
+                                                 thr1, thr2)
                             # host income for the months the permit allows within the horizon, home income after
                             if stay_to == st:
-                                allowed_months = min(horizon, remaining(max_stay, max_total, st, months_in_status[i], status_total[i]))
+                                left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
+                                allowed_months = min(horizon, left)
                             else:
                                 allowed_months = min(horizon, remaining(max_stay, max_total, stay_to, 0, 0))
                             pv_stay = (_annuity(delta, allowed_months) * stay_net
@@ -516,19 +523,21 @@ def host_month(S, R, P, M, out):
                         pick = draw(key, SLOT_CHOICE) * (w_return + w_irr + w_stay)
                         if pick < w_stay:
                             if stay_to != st:
-                                _upgrade(i, st, stay_to, o, sec, fl, prev_status, status, months_in_status, status_total)
+                                _upgrade(i, st, stay_to, o, sec, fl, prev_status, status, months_in_status,
+                                         status_total)
                                 st = stay_to
                             decided = True
                         elif pick < w_stay + w_irr:
                             fl[F_OVERSTAY, st, irregular, o, sec] += 1.0
-                            _go_irregular(i, st, 1, prev_status, status, overstay, months_in_status, employer, irregular)
+                            _go_irregular(i, st, 1, prev_status, status, overstay, months_in_status, employer,
+                                          irregular)
                             st = irregular
                             decided = True
                         else:
                             fl[F_RETURN, st, returned, o, sec] += 1.0
                             prev_status[i] = st
-                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                         employer, cert, me, came_home, o, returned)
+                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill,
+                                         months_in_stay, employer, cert, me, came_home, o, returned)
                             continue
                     # early voluntary return, stronger in the first year and for target earners
                     u = draw(key, SLOT_EARLY_RETURN)
@@ -543,8 +552,8 @@ def host_month(S, R, P, M, out):
                         if u < hazard:
                             fl[F_RETURN, st, returned, o, sec] += 1.0
                             prev_status[i] = st
-                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                         employer, cert, me, came_home, o, returned)
+                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill,
+                                         months_in_stay, employer, cert, me, came_home, o, returned)
                             continue
                 elif st != irregular:
                     # non-programme statuses leave the modelled population with their exit rate
@@ -725,7 +734,8 @@ def home_month(S, R, P, M, out):
                                               slope, thr1, thr2)
                     wait = 0
                     if target >= 0:
-                        wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev, target)
+                        wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev,
+                                                target)
                 if target < 0 or p_back <= 0.0:
                     continue
                 if months_home[i] < max(wait, 1):

@@ -199,7 +199,8 @@ def _home_income(p, home_wage, months_abroad, cert, recognition, matching, f12):
     long_enough = months_abroad >= p["min_stay_for_premium_months"]
     premium = np.ones(months_abroad.shape)
     premium = np.where(long_enough, premium + p["experience_premium_annual"] * years, premium)
-    premium = np.where(long_enough & (_i64(cert) > 0), premium + p["match_premium_annual"] * years * recognition, premium)
+    matched = premium + p["match_premium_annual"] * years * recognition
+    premium = np.where(long_enough & (_i64(cert) > 0), matched, premium)
     p_job = matching + (1.0 - matching) * f12
     return home_wage * premium * (p_job + (1.0 - p_job) * p["home_fallback_income_share"])
 
@@ -207,8 +208,22 @@ def _home_income(p, home_wage, months_abroad, cert, recognition, matching, f12):
 # ----- census ---------------------------------------------------------------------------
 
 
-def census_reference(n, status, origin, sector, employer, months_home, cert, counted_employer, n_status, n_origin,
-                     n_sector, n_employer, returned, threads):
+def census_reference(
+    n,
+    status,
+    origin,
+    sector,
+    employer,
+    months_home,
+    cert,
+    counted_employer,
+    n_status,
+    n_origin,
+    n_sector,
+    n_employer,
+    returned,
+    threads,
+):
     """Group totals (same outputs as kernels.census; `threads` is ignored)."""
     st = _i64(status[:n])
     o = _i64(origin[:n])
@@ -254,7 +269,13 @@ def host_month_reference(S, R, P, M, out):
     """
     p = _parameters(P)
     n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
-    sector_factor, home_wage, f12, cap_open, death_by_age = M.sector_factor, M.home_wage, M.f12, M.cap_open, M.death_by_age
+    sector_factor, home_wage, f12, cap_open, death_by_age = (
+        M.sector_factor,
+        M.home_wage,
+        M.f12,
+        M.cap_open,
+        M.death_by_age,
+    )
     fl = out.flows[0]
     me = out.measures[0]
     came_home = out.fresh[0]
@@ -336,7 +357,9 @@ def host_month_reference(S, R, P, M, out):
 
     # 3.4.4 job change where allowed
     allowed = _job_change_allowed(R, st, mis)
-    hazard = p["job_change_base"] * (1.0 + p["job_change_abuse"] * abusive + p["job_change_gap"] * np.maximum(0.0, 1.0 - premium) * 10.0)
+    hazard = p["job_change_base"] * (
+        1.0 + p["job_change_abuse"] * abusive + p["job_change_gap"] * np.maximum(0.0, 1.0 - premium) * 10.0
+    )
     change = programme & allowed & (u(SLOT["job_change"], everyone) < hazard)
     _add_flows(fl, "job_change", st[change], st[change], o[change], sec[change])
     S.employer[rows[change]] = -2  # assigned a new employer after this pass
@@ -385,8 +408,9 @@ def host_month_reference(S, R, P, M, out):
         stay_to = np.where(renew, st_d, -1)
         stay_wage = np.where(renew, wage_of[st_d], 0.0)
         abroad_months = months_abroad_d if R.cumulative else _i64(S.months_in_stay[rd])
-        target = best_transition_reference(R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d,
-                                           S.language[rd])
+        target = best_transition_reference(
+            R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d, S.language[rd]
+        )
         upgrade = (target >= 0) & (wage_of[np.maximum(target, 0)] > stay_wage)
         stay_to = np.where(upgrade, target, stay_to)
         stay_wage = np.where(upgrade, wage_of[np.maximum(target, 0)], stay_wage)
@@ -399,8 +423,12 @@ def host_month_reference(S, R, P, M, out):
         e_home = _home_income(p, home_wage[o_d], months_abroad_d, cert_d, R.recognition, R.matching, f12[o_d])
         u_return = cs * np.log(annuity * e_home) + p["theta_home"] + p["nu_option"] * return_p
         irr_net = np.maximum(w_d * p["irregular_wage_factor"] - p["living_cost_jpy"], 0.1 * w_d)
-        u_irr = (cs * np.log(annuity * irr_net) + p["gamma_debt"] * debt_d / w_d
-                 - p["gamma_detect"] * R.detection * 12.0 + p["irregular_constant"])
+        u_irr = (
+            cs * np.log(annuity * irr_net)
+            + p["gamma_debt"] * debt_d / w_d
+            - p["gamma_detect"] * R.detection * 12.0
+            + p["irregular_constant"]
+        )
         # staying: host income for the months the permit allows within the horizon, home income after
         to = np.maximum(stay_to, 0)
         stay_gross = stay_wage * sector_factor[sec_d] * premium[d] * (1.0 + p["skill_wage_return"] * skill_d)
@@ -413,8 +441,10 @@ def host_month_reference(S, R, P, M, out):
             remaining_reference(R, to, np.zeros_like(mis_d), np.zeros_like(total_d)),
         )
         months_allowed = np.minimum(horizon, months_allowed)
-        pv_stay = (_annuity(delta, months_allowed) * stay_net
-                   + np.power(delta, months_allowed) * _annuity(delta, horizon - months_allowed) * e_home)
+        pv_stay = (
+            _annuity(delta, months_allowed) * stay_net
+            + np.power(delta, months_allowed) * _annuity(delta, horizon - months_allowed) * e_home
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             u_stay = np.where(
                 can_stay, cs * np.log(pv_stay) + p["theta_family"] * family_d + p["nu_option"] * stay_p, -1e300
@@ -479,8 +509,10 @@ def host_month_reference(S, R, P, M, out):
         if not R.tr_open[k] or R.tr_hazard[k] <= 0.0:
             continue
         candidates = (
-            moving & (st == int(R.tr_from[k]))
-            & (mis >= int(R.tr_min_months[k])) & (months_abroad >= int(R.tr_min_abroad[k]))
+            moving
+            & (st == int(R.tr_from[k]))
+            & (mis >= int(R.tr_min_months[k]))
+            & (months_abroad >= int(R.tr_min_abroad[k]))
         )
         if not candidates.any():
             continue
@@ -507,8 +539,12 @@ def host_month_reference(S, R, P, M, out):
 
     # 3.4.11 family formation where the status allows it
     regular = live & (st != irregular)
-    joins = (regular & R.family_allowed[st] & (_i64(S.family[rows]) == 0)
-             & (u(SLOT["family"], everyone) < p["family_formation_rate"]))
+    joins = (
+        regular
+        & R.family_allowed[st]
+        & (_i64(S.family[rows]) == 0)
+        & (u(SLOT["family"], everyone) < p["family_formation_rate"])
+    )
     S.family[rows[joins]] = 1
 
     # 3.4.12 month-end measures of the people still in the host
@@ -588,11 +624,12 @@ def home_month_reference(S, R, P, M, out):
     _add_measure(me, "returnees_employed_12m", o[reach & employed], np.ones((reach & employed).sum()))
 
     # 3.6.6 re-migration after the cooldown, through a legal way back
-    may = (live & (_i64(S.applying[rows]) == 0) & was_programme & (month >= _i64(S.ban_until[rows])))
+    may = live & (_i64(S.applying[rows]) == 0) & was_programme & (month >= _i64(S.ban_until[rows]))
     prev0 = np.maximum(prev, 0)
     forfeited = _i64(S.forfeited[rows]) > 0
-    p_path, to_path = way_back_reference(R, prev0, S.status_total[rows], S.months_in_status[rows], S.cert[rows],
-                                         S.skill[rows], slope, thr1, thr2)
+    p_path, to_path = way_back_reference(
+        R, prev0, S.status_total[rows], S.months_in_status[rows], S.cert[rows], S.skill[rows], slope, thr1, thr2
+    )
     admits = R.admits[prev0]
     p_back = np.where(forfeited, np.where(admits, 1.0, 0.0), p_path)
     target = np.where(forfeited, np.where(admits, prev0, -1), to_path)

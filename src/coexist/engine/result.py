@@ -10,7 +10,13 @@ __all__ = ["SimulationResult", "STOCK_SCHEMA", "FLOW_SCHEMA", "DEMAND_SCHEMA", "
 
 # Counts are re-inflated by 1/scale, so they are floats in persons.
 STOCK_SCHEMA = pa.schema(
-    [("month", pa.string()), ("status", pa.string()), ("origin", pa.string()), ("sector", pa.string()), ("persons", pa.float64())]
+    [
+        ("month", pa.string()),
+        ("status", pa.string()),
+        ("origin", pa.string()),
+        ("sector", pa.string()),
+        ("persons", pa.float64()),
+    ]
 )
 FLOW_SCHEMA = pa.schema(
     [
@@ -28,7 +34,9 @@ DEMAND_SCHEMA = pa.schema(
     [("month", pa.string()), ("sector", pa.string()), ("demand", pa.float64()), ("employed", pa.float64())]
 )
 # Money, skills and outcome counts per month and origin, long format.
-MEASURE_SCHEMA = pa.schema([("month", pa.string()), ("origin", pa.string()), ("measure", pa.string()), ("value", pa.float64())])
+MEASURE_SCHEMA = pa.schema(
+    [("month", pa.string()), ("origin", pa.string()), ("measure", pa.string()), ("value", pa.float64())]
+)
 
 MEASURES: dict[str, str] = {
     "earnings": "host earnings paid this month to workers in a host status (yen)",

@@ -241,7 +241,15 @@ class _Run:
     def _regular_by_sector(self, by_group):
         return by_group[self.regular_codes].sum(axis=(0, 1)).astype(np.float64)
 
-    def _assign_employers(self, persons: np.ndarray, sector: np.ndarray, capacity: np.ndarray, headcount: np.ndarray, month: int, intake_limit: np.ndarray | None):
+    def _assign_employers(
+        self,
+        persons: np.ndarray,
+        sector: np.ndarray,
+        capacity: np.ndarray,
+        headcount: np.ndarray,
+        month: int,
+        intake_limit: np.ndarray | None,
+    ):
         """Give each person an employer in their sector, weighted by open vacancies."""
         if persons.size == 0:
             return
@@ -267,7 +275,7 @@ class _Run:
             self.spares.clear()  # too small now: the next compaction makes new ones
             self._reset_blocks()
         rows = slice(self.n, self.n + k)
-        self.host_blocks[self.n // kernels.BLOCK:(self.n + k - 1) // kernels.BLOCK + 1] = 1
+        self.host_blocks[self.n // kernels.BLOCK : (self.n + k - 1) // kernels.BLOCK + 1] = 1
         self.n += k
         return rows
 
@@ -373,10 +381,20 @@ class _Run:
         cap_open = self.T.caps[m.t] * self.scale - m.counts > 0
         m.out = out = self._tallies()
         m.inputs = kernels.MonthInputs(
-            n=self.n, month=m.month, seed=self.seed, abroad=self.abroad, death_by_age=self.death_by_age,
-            home_wage=m.home_wage, f12=W.f12, sector_factor=W.sector_factor, employers=W.employers,
-            cap_open=cap_open, place_prob=np.zeros((N_ORIGIN, 3)), remigration_gain=np.zeros(N_ORIGIN),  # home pass
-            host_blocks=self.host_blocks, home_blocks=self.home_blocks,
+            n=self.n,
+            month=m.month,
+            seed=self.seed,
+            abroad=self.abroad,
+            death_by_age=self.death_by_age,
+            home_wage=m.home_wage,
+            f12=W.f12,
+            sector_factor=W.sector_factor,
+            employers=W.employers,
+            cap_open=cap_open,
+            place_prob=np.zeros((N_ORIGIN, 3)),
+            remigration_gain=np.zeros(N_ORIGIN),  # home pass
+            host_blocks=self.host_blocks,
+            home_blocks=self.home_blocks,
         )
         self.passes.host_month(self.S, m.rules, m.P, m.inputs, out)
         self.tenure_rows.append(out.tenure.sum(axis=0))
@@ -410,7 +428,9 @@ class _Run:
         (ranked by certified skill), then the compiled home pass."""
         place_prob = self._placement_probabilities(m.rules.matching, m.fresh)
         gain = self._remigration_gain(m.t, m.home_wage)
-        self.passes.home_month(self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out)
+        self.passes.home_month(
+            self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out
+        )
         all_flows = _thread_total(m.out.flows)
         _apply_flows(m.by_group, all_flows - m.host_flows)
         m.flows += all_flows
@@ -561,7 +581,7 @@ class _Run:
         supply = new_apps.sum()
         lag_slot = (t + self.lag) % self.pipeline.shape[0]
         probs = new_apps / supply
-        for code, sec in zip(*np.nonzero(quota)):
+        for code, sec in zip(*np.nonzero(quota), strict=True):
             eligible = supply * quota[code, sec] / total_quota * pass_share[code]
             k = int(min(quota[code, sec], rng.poisson(eligible) if eligible < 1e6 else eligible))
             if k <= 0:
@@ -637,8 +657,12 @@ class _Run:
         reps = counts[s, o, sec]
         np.add.at(flows, (kernels.F_ENTRY, self.abroad, s, o, sec), reps.astype(np.float64))
         np.add.at(by_group, (s, o, sec), reps)
-        ids = self._append(np.repeat(o, reps).astype(np.int8), np.repeat(s, reps).astype(np.int8),
-                           np.repeat(sec, reps).astype(np.int8), month)
+        ids = self._append(
+            np.repeat(o, reps).astype(np.int8),
+            np.repeat(s, reps).astype(np.int8),
+            np.repeat(sec, reps).astype(np.int8),
+            month,
+        )
         self._assign_employers(ids, self.S.sector[ids], capacity, headcount, month, None)
 
     def _pools(self, t, month, flows):

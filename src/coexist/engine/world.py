@@ -86,11 +86,15 @@ def _origin_data(scenario: Scenario):
             continue
         if settings is not None and not settings.active:
             continue
-        home_wage[k] = settings.home_wage if settings and settings.home_wage is not None else profile.home_wage_jpy.value
+        home_wage[k] = (
+            settings.home_wage if settings and settings.home_wage is not None else profile.home_wage_jpy.value
+        )
         fee[k] = settings.fee if settings and settings.fee is not None else profile.fee_jpy.value
         pool[k] = settings.pool_size if settings and settings.pool_size is not None else profile.pool_size.value
         unemployment[k] = (
-            settings.unemployment_rate if settings and settings.unemployment_rate is not None else profile.unemployment_rate.value
+            settings.unemployment_rate
+            if settings and settings.unemployment_rate is not None
+            else profile.unemployment_rate.value
         )
         weight[k] = settings.recruitment_weight if settings else 1.0
     home_wage[home_wage <= 0] = 1.0
@@ -108,20 +112,22 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
     counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
     initial = scenario.population.initial
     if initial in ("japan-2024-12", "japan-2016-12"):
-        stocks = initial_stocks(initial[len("japan-"):]).counts
+        stocks = initial_stocks(initial[len("japan-") :]).counts
         for k, name in enumerate(STATUSES):
             total = int(stocks[k].sum())
             if total == 0 or name in ("home", "returned"):
                 continue
             if name not in tables.status_names:
                 raise ScenarioError(
-                    f"the initial population {initial!r} has {total} persons in status {name!r}, which the scenario does not declare.",
+                    f"the initial population {initial!r} has {total} persons in status {name!r}, which the "
+                    "scenario does not declare.",
                     field="population.initial",
                 )
             counts[tables.code(name)] += stocks[k]
     elif scenario.population.initial != "empty":
         raise ScenarioError(
-            f"must be 'japan-2024-12', 'japan-2016-12' or 'empty'. Got {scenario.population.initial!r} instead.", field="population.initial"
+            f"must be 'japan-2024-12', 'japan-2016-12' or 'empty'. Got {scenario.population.initial!r} instead.",
+            field="population.initial",
         )
     for status, by_origin in scenario.population.initial_counts.items():
         if status not in tables.status_names or status in ("home", "returned"):
@@ -131,7 +137,9 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
             )
         for origin, by_sector in by_origin.items():
             if origin not in ORIGINS:
-                raise ScenarioError(f"origin must be one of {', '.join(ORIGINS)}. Got {origin!r}.", field="population.initial_counts")
+                raise ScenarioError(
+                    f"origin must be one of {', '.join(ORIGINS)}. Got {origin!r}.", field="population.initial_counts"
+                )
             for sector, persons in by_sector.items():
                 if sector not in SECTORS or persons < 0:
                     raise ScenarioError(
@@ -155,8 +163,11 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     slope = assumed["returnee_job_finding_unemployment_slope"].value
     reference = assumed["reference_unemployment_rate"].value
     bounds = assumed["returnee_job_finding_bounds"].value
-    f12 = np.clip(params["returnee_job_finding_12m"] * (1.0 - slope * (unemployment - reference)),
-                  bounds["lowest"], bounds["highest"])
+    f12 = np.clip(
+        params["returnee_job_finding_12m"] * (1.0 - slope * (unemployment - reference)),
+        bounds["lowest"],
+        bounds["highest"],
+    )
 
     # employers: capacity shares, wage premium and a minority of abusive firms
     per_sector = max(1, int(round(scenario.population.employers_per_sector * scale)))
@@ -168,14 +179,23 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         block = slice(s * per_sector, (s + 1) * per_sector)
         emp_share[block] = size[block] / size[block].sum()
     emp_abusive = (rng.random(n_emp) < params["abusive_employer_share"]).astype(np.int8)
-    emp_premium = (np.exp(rng.normal(0.0, assumed["employer_premium_log_sd"].value, n_emp))
-                   * np.where(emp_abusive == 1, assumed["abusive_employer_premium"].value, 1.0))
+    emp_premium = np.exp(rng.normal(0.0, assumed["employer_premium_log_sd"].value, n_emp)) * np.where(
+        emp_abusive == 1, assumed["abusive_employer_premium"].value, 1.0
+    )
     sector_employers = [np.arange(s * per_sector, (s + 1) * per_sector) for s in range(len(SECTORS))]
 
     scaled = stochastic_round(counts * scale, rng)
     if scenario.population.attributes == "calibrated-history":
-        state, n0 = populate_from_end_state(scaled, calibrated_end_state(), tables.status_names, tables.returned,
-                                            int(tables.months[0]), seed, scale, rng)
+        state, n0 = populate_from_end_state(
+            scaled,
+            calibrated_end_state(),
+            tables.status_names,
+            tables.returned,
+            int(tables.months[0]),
+            seed,
+            scale,
+            rng,
+        )
         in_host = np.flatnonzero((state.status[:n0] != tables.returned) & (state.status[:n0] != tables.irregular))
         state.employer[in_host] = _employers(state.sector[in_host], seed, in_host, emp_share, sector_employers)
     else:
@@ -239,8 +259,11 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     first = 0
     max_stay = tables.max_stay[first]
     max_total = tables.max_total[first]
-    horizon = np.where(max_stay[status] > 0, max_stay[status], np.where(max_total[status] > 0, max_total[status],
-                                                                    assumed["default_horizon_months"].value))
+    horizon = np.where(
+        max_stay[status] > 0,
+        max_stay[status],
+        np.where(max_total[status] > 0, max_total[status], assumed["default_horizon_months"].value),
+    )
     horizon = np.where(max_total[status] > 0, np.minimum(horizon, max_total[status]), horizon)
     months_in_status = np.floor(u_a * horizon).astype(np.int16)
     state.pid[:n] = ids
@@ -278,10 +301,14 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.age[:n] = age.astype(np.int16)
     programme = tables.kind[status] == KIND_PROGRAMME
     irregular = status == tables.irregular
-    state.debt[:n] = np.where(programme, fee[origin] * np.clip(1.0 - months_in_status / assumed["debt_repayment_months"].value, 0.0, 1.0), 0.0)
+    state.debt[:n] = np.where(
+        programme, fee[origin] * np.clip(1.0 - months_in_status / assumed["debt_repayment_months"].value, 0.0, 1.0), 0.0
+    )
     u_family = uniforms(seed, ids, -1, SLOT["family"])
     u_target = uniforms(seed, ids, -1, SLOT["attr_d"])
-    state.family[:n] = np.where(tables.family_allowed[first][status] & (u_family < assumed["family_share"].value), 1, 0).astype(np.int8)
+    state.family[:n] = np.where(
+        tables.family_allowed[first][status] & (u_family < assumed["family_share"].value), 1, 0
+    ).astype(np.int8)
     state.target_earner[:n] = (u_target < params["target_earner_share"]).astype(np.int8)
     state.entries[:n] = 1
     state.prev_status[:n] = np.where(irregular, names.index("titp") if "titp" in names else -1, -1)
@@ -297,7 +324,7 @@ def sector_ranges(sector_employers: list) -> tuple[np.ndarray, np.ndarray]:
     """Each sector's first employer and number of employers (a sector's ids are consecutive)."""
     first = np.array([members[0] for members in sector_employers], dtype=np.int64)
     count = np.array([members.size for members in sector_employers], dtype=np.int64)
-    for members, start in zip(sector_employers, first):
+    for members, start in zip(sector_employers, first, strict=True):
         assert np.array_equal(members, np.arange(start, start + members.size))
     return first, count
 
