@@ -249,7 +249,7 @@ def _no_engine(scenario, *, seed, scale):
         ({"particles": 1}, "'particles' must be at least 2. Got 1 instead."),
         ({"particles": 2.5}, "'particles' must be a whole number >= 1"),
         ({"budget": 0}, "'budget' must be a whole number >= 1"),
-        ({"seed": -1}, "'seed' must be a whole number >= 0"),
+        ({"seed": -1}, "'seed' must be a whole number from 0 to 9223372036854775807. Got -1 instead."),
         ({"scale": 0.0}, "'scale' must be a number in (0, 1]"),
         ({"quantile": 1.0}, "'quantile' must be a number in (0, 1)"),
         ({"workers": 0}, "'workers' must be a whole number >= 1"),
