@@ -35,7 +35,7 @@ def _path(kind: str):
     if not path.is_file():
         raise DataError(
             f"the shipped calibration has no {CALIBRATED_FILES[kind]} (coexist/data/calibrated/); "
-            "write it with `coexist calibrate japan-history ... --ship` (docs/calibration.md)."
+            "write it with coexist.api.ship_calibration from a finished calibration (docs/calibration.md)."
         )
     return path
 

@@ -40,7 +40,7 @@ compared scenarios must therefore share ``behaviour_defaults``
 (:func:`coexist.experiments.run_ensemble` refuses a mixed comparison).
 
 A parameter that the scenario sets itself (``[behaviour]`` in its file, or
-``--set behaviour.NAME=value``) is a deliberate choice and is not drawn.
+an override ``behaviour.NAME=value``) is a deliberate choice and is not drawn.
 
 >>> replicate_seed(0, 0) == replicate_seed(0, 0) != replicate_seed(0, 1)
 True
@@ -104,7 +104,7 @@ def replicate_seed(seed: int, replicate: int) -> int:
     Parameters
     ----------
     seed : int
-        Base seed (``--seed``), >= 0.
+        Base seed, >= 0.
     replicate : int
         Replicate number, >= 0.
 
@@ -153,7 +153,7 @@ def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict
     Parameters
     ----------
     seed : int
-        Base seed (``--seed``), >= 0.
+        Base seed, >= 0.
     replicate : int
         Replicate number, >= 0.
     calibrated : bool

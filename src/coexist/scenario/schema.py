@@ -507,7 +507,7 @@ class Scenario(Model):
             try:
                 value = _at_path(data, key)
             except KeyError:
-                return (f"its key {key!r} is not a value of this scenario (paths as for --set; list items by index,"
+                return (f"its key {key!r} is not a value of this scenario (paths as in overrides; list items by index,"
                         " dated entries by their YYYY-MM)")
             numbers = list(value.values()) if isinstance(value, dict) else [value]
             if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
