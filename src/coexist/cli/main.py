@@ -199,11 +199,11 @@ def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: a
 
 
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    calibrate.run(args, out)
+    calibrate.run(args, out, engine)
 
 
 def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    validate.run(args, out)
+    validate.run(args, out, engine)
 
 
 _COMMANDS = {
