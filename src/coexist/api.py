@@ -14,7 +14,8 @@ True
 2
 
 The engine's calls go through an :class:`Engine` (loader, simulator, describer), which a
-test or a notebook may replace by passing ``engine=`` to :func:`run` and :func:`compare`.
+test or a notebook may replace by passing ``engine=`` to any command that simulates
+(:func:`run`, :func:`compare`, :func:`calibrate`, :func:`validate`, :func:`ship_calibration`).
 """
 
 from __future__ import annotations
@@ -172,21 +173,25 @@ def _load(ref: str, overrides: Sequence[str], start: str | None, end: str | None
     return load_scenario(ref, overrides=tuple(overrides), start=start, end=end)
 
 
-def _simulate(scenario: Any, seed: int, scale: float | None, progress: Progress | None) -> Any:
-    return engine_simulate(scenario, seed=seed, scale=scale, progress=progress)
+def _simulate(scenario: Any, seed: int, scale: float | None, progress: Progress | None,
+              end_state: bool = False) -> Any:
+    return engine_simulate(scenario, seed=seed, scale=scale, progress=progress, end_state=end_state)
 
 
 @dataclass(frozen=True)
 class Engine:
-    """The three calls the api makes into the model; pass your own to :func:`run` or
-    :func:`compare` (a test's fakes, an instrumented engine).
+    """The three calls the api makes into the model; pass your own to any command that
+    simulates (a test's fakes, an instrumented engine).
 
     Attributes
     ----------
     load : callable(ref, overrides, start, end) -> scenario
+        Used by :func:`run` and :func:`compare`; calibration and validation load through
+        :func:`coexist.scenario.load_scenario`, as they apply calibrated values to it.
     simulate : callable(scenario, seed, scale, progress) -> SimulationResult
-        ``compare`` calls it with ``progress=None``, in worker processes when ``workers``
-        > 1 (it must then be a module-level function, picklable).
+        ``compare``, ``calibrate`` and ``validate`` call it with ``progress=None``, in worker
+        processes when ``workers`` > 1 (it must then be a module-level function, picklable);
+        ``ship_calibration`` also passes ``end_state=True``.
     describe : callable(scenario) -> (resolved TOML text, canonical hash)
     """
 
@@ -341,9 +346,16 @@ def runs(
     return catalogue.list_runs(roots, sort=sort, limit=limit)
 
 
-def _pool_simulate(simulate: Callable[..., Any], scenario: Any, seed: int, scale: float | None) -> Any:
-    """The engine as the replicate runner calls it: without a progress bar."""
-    return simulate(scenario, seed, scale, None)
+def _without_progress(simulate: Callable[..., Any], scenario: Any, seed: int, scale: float | None,
+                      **options: Any) -> Any:
+    """The engine as the replicate runner and calibration/ call it: without a progress bar
+    (``options``, e.g. ``end_state``, passed on)."""
+    return simulate(scenario, seed, scale, None, **options)
+
+
+def _simulate_of(engine: Engine) -> Callable[..., Any]:
+    """``engine.simulate`` as compare's runner and calibration/ call it, picklable for workers."""
+    return functools.partial(_without_progress, engine.simulate)
 
 
 def compare(
@@ -419,7 +431,7 @@ def compare(
         check_destination(out / name)
 
     ens = run_ensemble(list(zip(names, loaded)), seed=seed, replicates=replicates, scale=scale, workers=workers,
-                       progress=progress, simulate=functools.partial(_pool_simulate, engine.simulate))
+                       progress=progress, simulate=_simulate_of(engine))
 
     summaries: list[RunSummary] = []
     for name in names:
@@ -543,7 +555,7 @@ def calibrate(
     quantile: float = 0.5,
     workers: int | None = None,
     progress: Progress | None = None,
-    simulate: Callable[..., Any] = engine_simulate,
+    engine: Engine = ENGINE,
 ) -> CalibrationOutput:
     """Fit parameters of a scenario to the ``fit`` rows of a targets file by ABC-SMC
     (:func:`coexist.calibration.abc.calibrate`) and write the calibration folder.
@@ -566,7 +578,7 @@ def calibrate(
     quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
     workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
     progress : callable(done_runs, total_runs), optional.
-    simulate : the engine, or a stand-in with its signature (tests).
+    engine : as for :func:`run`; its ``simulate`` runs the particles (picklable when ``workers`` > 1).
     """
     particles = _check_count(particles, "particles")
     if particles < 2:
@@ -588,7 +600,7 @@ def calibrate(
     calibration = calibration_abc.calibrate(
         scenario_ref, target_file.table, parameters=parameters, budget=budget, particles=particles, scale=scale,
         seed=seed, overrides=overrides, quantile=quantile, progress=progress, workers=workers, checkpoint=state,
-        simulate=simulate)
+        simulate=_simulate_of(engine))
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
 
@@ -601,14 +613,15 @@ def ship_calibration(
     end_state_scale: float = 0.02,
     seed: int = 0,
     dest: str | Path | None = None,
-    simulate: Callable[..., Any] = engine_simulate,
+    engine: Engine = ENGINE,
 ) -> dict[str, Path]:
     """Write the shipped calibration of the Japan scenarios from the finished calibration in ``folder``
     (:mod:`coexist.calibration.ship`).
 
     ``targets`` is the targets file the calibration fitted, ``command`` the command line that
     produced it (recorded); the end state is one more run at ``end_state_scale`` with ``seed``.
-    ``dest`` defaults to the package's ``coexist/data/calibrated``. Returns the files written:
+    ``dest`` defaults to the package's ``coexist/data/calibrated``; ``engine`` is as for
+    :func:`run` (its ``simulate`` is called with ``end_state=True``). Returns the files written:
     ``summary``, ``posterior``, ``end_state``.
     """
     seed = _check_seed(seed)
@@ -617,7 +630,7 @@ def ship_calibration(
     end_state_scale = _check_scale(end_state_scale)
     read_text_file(targets, "targets file")
     shipped = shipped_calibration(folder, targets=targets, command=command, end_state_scale=end_state_scale,
-                                  seed=seed, simulate=simulate)
+                                  seed=seed, simulate=_simulate_of(engine))
     files = write_shipped_calibration(Path(dest) if dest is not None else package_calibrated_folder(), shipped)
     forget_cached_calibration()
     return files
@@ -635,7 +648,7 @@ def validate(
     out: str | Path = "validation",
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
-    simulate: Callable[..., Any] = engine_simulate,
+    engine: Engine = ENGINE,
 ) -> ValidationOutput:
     """Run a scenario over replicate seeds, score it on the held-out target rows against
     persistence and a linear trend (:func:`coexist.calibration.validation.run_validation`)
@@ -660,7 +673,7 @@ def validate(
     out : the validation folder.
     overrides : "dotted.path=value" scenario overrides, applied before the params file.
     progress : callable(done_runs, total_runs), optional.
-    simulate : the engine, or a stand-in with its signature (tests).
+    engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).
     """
     started = time.perf_counter()
     replicates = _check_count(replicates, "replicates")
@@ -674,7 +687,8 @@ def validate(
     if "validate" not in target_file.table.column("split").to_pylist():
         raise DataError(f"targets file {target_file.label!r} has no row with split 'validate': nothing to validate on.")
     validation = run_validation(scenario_ref, target_file, params=params, replicates=replicates, scale=scale,
-                                seed=seed, workers=workers, overrides=overrides, progress=progress, simulate=simulate)
+                                seed=seed, workers=workers, overrides=overrides, progress=progress,
+                                simulate=_simulate_of(engine))
     provenance = {
         **validation.provenance,
         "version": __version__,

@@ -164,7 +164,7 @@ class _FakeEngine:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, scenario, *, seed, scale):
+    def __call__(self, scenario, seed, scale, progress):
         self.calls.append((scenario, seed, scale))
         return _FakeResult(scenario.behaviour["abscond_base"])
 
@@ -174,7 +174,7 @@ def test_calibrate_wiring(tmp_path):
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
     out = api.calibrate("japan-temporary", targets, parameters=["abscond_base"], particles=20, budget=80,
-                        scale=0.1, seed=1, out=tmp_path / "cal", workers=1, simulate=engine)
+                        scale=0.1, seed=1, out=tmp_path / "cal", workers=1, engine=api.Engine(simulate=engine))
     scenario, _, scale = engine.calls[0]
     assert scenario.name == "japan-temporary" and scale == 0.1
     assert len(engine.calls) >= 80 + 1  # every particle, then the best set once more
@@ -198,18 +198,21 @@ def test_calibrate_resumes_from_its_folder(tmp_path):
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
     kwargs = dict(parameters=["abscond_base"], particles=6, scale=0.1, seed=3, workers=1)
-    first = api.calibrate("japan-temporary", targets, budget=12, out=tmp_path / "cal", simulate=_FakeEngine(), **kwargs)
+    first = api.calibrate("japan-temporary", targets, budget=12, out=tmp_path / "cal",
+                          engine=api.Engine(simulate=_FakeEngine()), **kwargs)
     assert len(first.result.epsilons) == 2
     engine = _FakeEngine()
-    resumed = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal", simulate=engine, **kwargs)
-    straight = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "one", simulate=_FakeEngine(),
+    resumed = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal",
+                            engine=api.Engine(simulate=engine), **kwargs)
+    straight = api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "one",
+                             engine=api.Engine(simulate=_FakeEngine()),
                              **kwargs)
     assert len(engine.calls) == resumed.result.history[2]["simulations"] + 1  # the third generation only, and the best
     assert np.array_equal(resumed.result.samples, straight.result.samples)
     for name in ("posterior.parquet", "best.toml", "distance_history.json", "prior_posterior.csv", "abc_state.json"):
         assert (tmp_path / "cal" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
     with pytest.raises(DataError, match="abc_state.json was written with seed=3, not 4"):
-        api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal", simulate=engine,
+        api.calibrate("japan-temporary", targets, budget=18, out=tmp_path / "cal", engine=api.Engine(simulate=engine),
                       **{**kwargs, "seed": 4})
 
 
@@ -219,7 +222,7 @@ def test_calibrate_fits_the_scenario_priors_too(tmp_path):
     _fake_targets(targets)
     # the tiny world replaces the dated inflows the border priors write into: they leave the default set
     out = api.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
-                        overrides=TINY_OVERRIDES, simulate=engine)
+                        overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
     expected = [*abc.DEFAULT_PARAMETERS, "demand_growth", "stranded_intern_hazard"]
     assert out.result.names == expected
     first = engine.calls[0][0]
@@ -231,10 +234,10 @@ def test_calibrate_fits_the_scenario_priors_too(tmp_path):
     assert "[assumptions]\ndemand_growth = " in text and "overrides = [" in text
     with pytest.raises(ScenarioError, match="closed_border_openness"):
         api.calibrate("japan-history", targets, parameters=["closed_border_openness"], particles=4, budget=4,
-                      out=tmp_path / "o", workers=1, overrides=TINY_OVERRIDES, simulate=engine)
+                      out=tmp_path / "o", workers=1, overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
 
 
-def _no_engine(scenario, *, seed, scale):
+def _no_engine(scenario, seed, scale, progress):
     raise AssertionError("the engine ran before the input was checked")
 
 
@@ -249,7 +252,7 @@ def _no_engine(scenario, *, seed, scale):
         ({"particles": 1}, "'particles' must be at least 2. Got 1 instead."),
         ({"particles": 2.5}, "'particles' must be a whole number >= 1"),
         ({"budget": 0}, "'budget' must be a whole number >= 1"),
-        ({"seed": -1}, "'seed' must be a whole number >= 0"),
+        ({"seed": -1}, "'seed' must be a whole number from 0 to 9223372036854775807. Got -1 instead."),
         ({"scale": 0.0}, "'scale' must be a number in (0, 1]"),
         ({"quantile": 1.0}, "'quantile' must be a number in (0, 1)"),
         ({"workers": 0}, "'workers' must be a whole number >= 1"),
@@ -267,7 +270,8 @@ def test_calibrate_bad_input_runs_nothing_and_writes_nothing(kwargs, fragment, t
     before = sorted(p.name for p in tmp_path.iterdir())
     arguments = {"targets": "t.csv", "particles": 4, "budget": 4, "out": "cal", "workers": 1, **kwargs}
     with pytest.raises(CoexistError) as caught:
-        api.calibrate("japan-temporary", arguments.pop("targets"), simulate=_no_engine, **arguments)
+        api.calibrate("japan-temporary", arguments.pop("targets"), engine=api.Engine(simulate=_no_engine),
+                      **arguments)
     assert fragment in str(caught.value)
     assert "--" not in str(caught.value)  # library words: no command-line flags
     assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -155,6 +155,15 @@ def test_bad_override_names_the_field(fake_engine, capsys):
     assert "'lever.typo'" in _one_line_error(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("override", ["nonsense.key=1", "programme.matching_share.x=3", "behaviour.foo=3"])
+def test_bad_override_of_the_real_loader_names_its_set(override, tmp_path, capsys):
+    assert main(["run", "japan-circular", "--set", override, "--out", str(tmp_path / "run")]) == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert line.startswith("coexist: error: scenario 'japan-circular': ")
+    assert line.endswith(f"(from --set {override})")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys):
     assert main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"], engine=fake_engine.engine) == 0
     out = capsys.readouterr().out

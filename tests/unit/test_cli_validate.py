@@ -131,13 +131,13 @@ def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkey
         return  # refused by the argument parser, before the api
     # the api checks it before anything runs: the same through the library, with a stand-in engine
 
-    def no_engine(scenario, *, seed, scale):
+    def no_engine(scenario, seed, scale, progress):
         raise AssertionError("the engine ran before the input was checked")
 
     parsed = build_parser().parse_args(["validate", *args])
     with pytest.raises(CoexistError, match=re.escape(fragment)):
         api.validate(parsed.scenario, targets=parsed.targets, params=parsed.params, overrides=parsed.overrides,
-                     workers=1, out="out", simulate=no_engine)
+                     workers=1, out="out", engine=api.Engine(simulate=no_engine))
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 

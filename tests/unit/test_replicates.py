@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from coexist import api
 from coexist.cli.main import main
 from coexist.data import parameters
+from coexist.data.calibrated import CalibratedSource
+from coexist.errors import DataError
 from coexist.experiments import draw_parameters, replicate_plan, replicate_seed, run_ensemble, with_parameters
 from coexist.experiments.analysis import reference_sensitivity, shifted_reference
 from coexist.metrics import INDEX_KEYS, METRICS, load_reference
@@ -82,16 +86,11 @@ _FITTED = ("beta_gain", "theta_home", "recruitment_lag_months")
 
 
 @pytest.fixture
-def posterior(monkeypatch):
-    """A tiny shipped calibration: the posterior above and a best particle (the first)."""
-    import pyarrow as pa
-
-    from coexist.data import calibrated
-
+def posterior():
+    """A tiny calibration: the posterior above and a best particle (the first)."""
     table = pa.table({k: pa.array(v, pa.float64()) for k, v in _PARTICLES.items()})
-    monkeypatch.setattr(calibrated, "posterior_samples", lambda: table)
-    monkeypatch.setattr(calibrated, "calibrated_behaviour", lambda: {k: _PARTICLES[k][0] for k in _FITTED})
-    return table
+    return CalibratedSource(posterior_samples=lambda: table,
+                            calibrated_behaviour=lambda: {k: _PARTICLES[k][0] for k in _FITTED})
 
 
 def _particle_of(draw: dict) -> int:
@@ -101,7 +100,7 @@ def _particle_of(draw: dict) -> int:
 
 
 def test_calibrated_draws_take_the_fitted_parameters_jointly_from_weighted_particles(posterior):
-    picks = [_particle_of(draw_parameters(3, r, calibrated=True)) for r in range(600)]
+    picks = [_particle_of(draw_parameters(3, r, calibrated=True, calibration=posterior)) for r in range(600)]
     share = np.bincount(picks, minlength=3) / len(picks)
     assert share == pytest.approx([0.7, 0.2, 0.1], abs=0.06)
 
@@ -109,48 +108,41 @@ def test_calibrated_draws_take_the_fitted_parameters_jointly_from_weighted_parti
 def test_calibrated_draws_leave_the_other_parameters_as_without_calibration(posterior):
     specs = parameters()
     for r in range(20):
-        cal, plain = draw_parameters(5, r, calibrated=True), draw_parameters(5, r)
+        cal, plain = draw_parameters(5, r, calibrated=True, calibration=posterior), draw_parameters(5, r)
         assert list(cal) == list(plain) == list(specs)  # every parameter, in file order
         assert "demand_growth" not in cal and "weight" not in cal and "distance" not in cal
         for name in specs:
             if name not in _FITTED:
                 assert cal[name] == plain[name], name
     # the calibrated draws are pure functions of (seed, replicate) and vary with both
-    assert draw_parameters(5, 2, True) == draw_parameters(5, 2, True)
-    assert replicate_plan(5, 4, calibrated=True) == replicate_plan(5, 9, calibrated=True)[:4]
-    assert replicate_plan(5, 4, calibrated=True)[2].parameters == draw_parameters(5, 2, True)
-    assert len({_particle_of(draw_parameters(s, r, True)) for s in range(3) for r in range(10)}) == 3
+    assert draw_parameters(5, 2, True, posterior) == draw_parameters(5, 2, True, posterior)
+    plan = replicate_plan(5, 4, calibrated=True, calibration=posterior)
+    assert plan == replicate_plan(5, 9, calibrated=True, calibration=posterior)[:4]
+    assert plan[2].parameters == draw_parameters(5, 2, True, posterior)
+    assert len({_particle_of(draw_parameters(s, r, True, posterior)) for s in range(3) for r in range(10)}) == 3
 
 
-def test_calibrated_draws_centre_the_rest_on_a_calibrated_value_outside_the_posterior(posterior, monkeypatch):
-    from coexist.data import calibrated
-
+def test_calibrated_draws_centre_the_rest_on_a_calibrated_value_outside_the_posterior(posterior):
     # a calibrated value for a parameter the posterior lacks moves that parameter's mode there
-    monkeypatch.setattr(calibrated, "calibrated_behaviour", lambda: {"remigration_base": 0.025})
+    posterior = dataclasses.replace(posterior, calibrated_behaviour=lambda: {"remigration_base": 0.025})
     s = parameters()["remigration_base"]
-    cal = np.array([draw_parameters(1, r, True)["remigration_base"] for r in range(400)])
+    cal = np.array([draw_parameters(1, r, True, posterior)["remigration_base"] for r in range(400)])
     plain = np.array([draw_parameters(1, r)["remigration_base"] for r in range(400)])
     assert cal.mean() == pytest.approx((s.low + 0.025 + s.high) / 3, rel=0.08)
     assert cal.mean() > plain.mean() and cal.min() >= s.low and cal.max() <= s.high
 
 
-def test_calibrated_draws_need_a_usable_posterior(monkeypatch):
-    import pyarrow as pa
-
-    from coexist.data import calibrated
-    from coexist.errors import DataError
-
+def test_calibrated_draws_need_a_usable_posterior():
     def missing():
         raise DataError("the shipped calibration has no japan-posterior.parquet")
 
-    monkeypatch.setattr(calibrated, "posterior_samples", missing)
-    draw_parameters(0, 0)  # not needed without calibration
+    absent = CalibratedSource(posterior_samples=missing, calibrated_behaviour=dict)
+    draw_parameters(0, 0, calibration=absent)  # not needed without calibration
     with pytest.raises(DataError, match="japan-posterior"):
-        draw_parameters(0, 0, calibrated=True)
+        draw_parameters(0, 0, calibrated=True, calibration=absent)
     bad = pa.table({"beta_gain": [1.0, 1.5], "weight": [0.0, 0.0]})
-    monkeypatch.setattr(calibrated, "posterior_samples", lambda: bad)
     with pytest.raises(DataError, match="weight"):
-        draw_parameters(0, 0, calibrated=True)
+        draw_parameters(0, 0, calibrated=True, calibration=dataclasses.replace(absent, posterior_samples=lambda: bad))
 
 
 def test_a_comparison_draws_from_the_posterior_only_when_every_scenario_is_calibrated(posterior):
@@ -182,8 +174,9 @@ def test_a_comparison_draws_from_the_posterior_only_when_every_scenario_is_calib
         raise Seen
 
     with pytest.raises(Seen):
-        run_ensemble([("a", cal), ("b", cal)], seed=4, replicates=3, scale=1.0, workers=1, simulate=stop)
-    assert seen == [draw_parameters(4, 0, calibrated=True)]
+        run_ensemble([("a", cal), ("b", cal)], seed=4, replicates=3, scale=1.0, workers=1, simulate=stop,
+                     calibration=posterior)
+    assert seen == [draw_parameters(4, 0, calibrated=True, calibration=posterior)]
     assert EnsembleResult([], [], {}, calibrated=True).distribution == DISTRIBUTION_CALIBRATED
     assert EnsembleResult([], [], {}).distribution == DISTRIBUTION
     assert "posterior" in DISTRIBUTION_CALIBRATED and "posterior" not in DISTRIBUTION

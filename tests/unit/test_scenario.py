@@ -12,7 +12,7 @@ from importlib import resources
 import pytest
 
 from coexist.errors import ScenarioError
-from coexist.scenario import load_scenario, scenario_hash, shipped_scenarios, to_toml
+from coexist.scenario import OverrideError, load_scenario, scenario_hash, shipped_scenarios, to_toml
 
 TEMP = "japan-temporary"
 CIRC = "japan-circular"
@@ -170,9 +170,9 @@ def test_a_scenario_file_that_is_not_utf8_text(tmp_path):
     [
         ("programme.nonexistent=1", ("'programme.nonexistent'", "not a known field", "matching_share")),
         ("notatable.x=1", ("'notatable'", "not a known field", "programme")),
-        ("=3", ("--set must look like dotted.path=value", "'=3'")),
-        ("novalue", ("--set must look like dotted.path=value", "'novalue'")),
-        ("programme..matching_share=1", ("--set must look like dotted.path=value",)),
+        ("=3", ("an override must look like dotted.path=value", "'=3'")),
+        ("novalue", ("an override must look like dotted.path=value", "'novalue'")),
+        ("programme..matching_share=1", ("an override must look like dotted.path=value",)),
         ("programme.matching_share.x=1", ("'programme.matching_share' is a value, not a table", "'x'")),
     ],
 )
@@ -181,9 +181,18 @@ def test_bad_set_path(override, expected):
     assert_names(message, "scenario 'japan-temporary'", *expected)
 
 
-def test_error_from_an_override_says_which_set_caused_it():
+def test_error_from_an_override_says_which_override_caused_it():
     message = error_of(overrides=["programme.matching_share=0.2", "programme.detection_rate=7"])
-    assert message.endswith("(from --set programme.detection_rate=7)")
+    assert message.endswith("(from the override 'programme.detection_rate=7')")
+
+
+@pytest.mark.parametrize("override", ["nonsense.key=1", "novalue", "programme.matching_share.x=1", "behaviour.foo=1"])
+def test_override_errors_speak_of_overrides_not_flags(override):
+    with pytest.raises(OverrideError) as caught:
+        load_scenario("japan-temporary", overrides=[override])
+    assert caught.value.override == override
+    assert "--" not in str(caught.value)
+    assert str(caught.value) == f"{caught.value.problem} (from the override {override!r})"
 
 
 @pytest.mark.parametrize("scale", [0, -1, 2, 1.5, True, "0.5"])

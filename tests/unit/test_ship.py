@@ -103,13 +103,13 @@ def test_a_forward_run_starts_from_the_shipped_end_state(use_shipped):
 
 
 def test_shipping_needs_a_finished_calibration(tmp_path):
-    def no_engine(scenario, *, seed, scale, end_state):
+    def no_engine(scenario, seed, scale, progress, end_state):
         raise AssertionError("the engine ran")
 
     (tmp_path / "half").mkdir()
     with pytest.raises(DataError, match="has no best.toml"):
         api.ship_calibration(tmp_path / "half", targets=_targets(tmp_path / "t.csv"), dest=tmp_path / "d",
-                             simulate=no_engine)
+                             engine=api.Engine(simulate=no_engine))
     assert not (tmp_path / "d").exists()
 
 
@@ -117,7 +117,7 @@ def test_missing_shipped_files_say_how_to_make_them(monkeypatch, tmp_path):
     monkeypatch.setattr(calibrated.resources, "files", lambda package: tmp_path)
     calibrated.calibration.cache_clear()
     try:
-        with pytest.raises(DataError, match="--ship"):
+        with pytest.raises(DataError, match="coexist.api.ship_calibration"):
             calibrated.calibration()
     finally:
         calibrated.calibration.cache_clear()

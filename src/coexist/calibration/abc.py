@@ -506,8 +506,8 @@ class Calibration:
                  "# Re-apply: coexist run best-scenario.toml (next to this file: the scenario with these values), "
                  "or in",
                  f"# Python: coexist.scenario.apply_calibrated({ref!r}, 'best.toml'). [behaviour]: behavioural",
-                 "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the --set values it "
-                 "ran with.",
+                 "# parameters; [assumptions]: the scenario's [calibration.priors]; overrides: the overrides it ran "
+                 "with.",
                  f"scenario = {_toml_string(str(ref))}",
                  f"overrides = [{', '.join(_toml_string(t) for t in self.overrides)}]",
                  f"scale = {float(self.scale)!r}  # share of the population simulated per particle",

@@ -52,12 +52,12 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
                    help="change one scenario value by its dotted path (repeatable)")
 
 
-def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     bar = ProgressBar("calibrate", unit="run")
     try:
         c = api.calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                           particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
-                          overrides=args.overrides, progress=bar, workers=args.workers)
+                          overrides=args.overrides, progress=bar, workers=args.workers, engine=engine)
     finally:
         bar.close()
     r = c.result
@@ -70,5 +70,5 @@ def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         "prior_posterior.csv, fit.html)")
     if args.ship:
         files = api.ship_calibration(c.folder, targets=args.targets, command=["coexist", *sys.argv[1:]],
-                                     seed=args.seed)
+                                     seed=args.seed, engine=engine)
         out(f"shipped: {', '.join(str(p) for p in files.values())}")

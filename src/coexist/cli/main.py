@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
@@ -17,6 +17,7 @@ from coexist.cli import argtypes, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar
 from coexist.errors import CoexistError, ScenarioError
 from coexist.metrics import METRICS, format_value, headline_metrics
+from coexist.scenario import OverrideError
 from coexist.store import catalogue
 
 __all__ = ["main", "build_parser"]
@@ -26,7 +27,7 @@ DEFAULT_REPLICATES = api.DEFAULT_REPLICATES
 DEFAULT_COMPARE_SCALE = api.DEFAULT_COMPARE_SCALE
 # The library names a bad argument by its parameter name (ScenarioError.field); these are
 # the positional arguments it may name, as the usage line writes them. Other names are
-# options, written --name-with-dashes.
+# options, written as the command's parser spells them (``overrides`` is --set).
 _POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT"}
 
 
@@ -198,11 +199,11 @@ def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: a
 
 
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    calibrate.run(args, out)
+    calibrate.run(args, out, engine)
 
 
 def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    validate.run(args, out)
+    validate.run(args, out, engine)
 
 
 _COMMANDS = {
@@ -220,19 +221,28 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _flag(field: str | None, args: argparse.Namespace | None) -> str | None:
+def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Argument name -> the option that sets it (``overrides`` -> ``--set``), for one command.
+
+    argparse has no public way to list a parser's arguments; ``_actions`` is where it keeps them.
+    """
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    return {a.dest: max(a.option_strings, key=len) for a in commands[command]._actions if a.option_strings}
+
+
+def _flag(field: str | None, options: Mapping[str, str]) -> str | None:
     """The command-line name of the argument a library error names, if it came from one."""
     if field in _POSITIONALS:
         return _POSITIONALS[field]
-    if field is not None and args is not None and field in vars(args):
-        return "--" + field.replace("_", "-")
-    return None
+    return options.get(field) if field is not None else None
 
 
-def _message(exc: CoexistError, args: argparse.Namespace | None) -> str:
+def _message(exc: CoexistError, options: Mapping[str, str]) -> str:
     """A library error in the command line's words: the argument it names becomes its flag."""
+    if isinstance(exc, OverrideError) and exc.override is not None and "overrides" in options:
+        return f"{exc.problem} (from {options['overrides']} {exc.override})"
     if isinstance(exc, ScenarioError) and exc.source is None:
-        flag = _flag(exc.field, args)
+        flag = _flag(exc.field, options)
         if flag is not None:
             return f"{flag} {exc.detail}"
     return str(exc)
@@ -252,7 +262,8 @@ def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) 
         print(_one_line(str(exc)), file=sys.stderr)
         return 2
     except CoexistError as exc:
-        print(f"{PROG}: error: {_one_line(_message(exc, args))}", file=sys.stderr)
+        options = _options(parser, args.command) if args is not None else {}
+        print(f"{PROG}: error: {_one_line(_message(exc, options))}", file=sys.stderr)
         return 2
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""

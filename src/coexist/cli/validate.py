@@ -49,12 +49,12 @@ def add_parser(sub, parser_class, override_type) -> None:
                    "as in calibrate")
 
 
-def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
+def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     bar = ProgressBar("validate", unit="run")
     try:
         v = api.validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
                          scale=args.scale, seed=args.seed, workers=args.workers, out=args.out,
-                         overrides=args.overrides, progress=bar)
+                         overrides=args.overrides, progress=bar, engine=engine)
     finally:
         bar.close()
     p, o = v.provenance, v.summary.overall

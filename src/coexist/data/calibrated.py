@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 
 import pyarrow as pa
@@ -25,7 +27,8 @@ import pyarrow.parquet as pq
 
 from coexist.errors import DataError
 
-__all__ = ["calibration", "calibrated_behaviour", "calibrated_end_state", "posterior_samples", "CALIBRATED_FILES"]
+__all__ = ["calibration", "calibrated_behaviour", "calibrated_end_state", "posterior_samples", "CALIBRATED_FILES",
+           "CalibratedSource", "SHIPPED"]
 
 CALIBRATED_FILES = {
     "summary": "japan.toml",
@@ -39,7 +42,7 @@ def _path(kind: str):
     if not path.is_file():
         raise DataError(
             f"the shipped calibration has no {CALIBRATED_FILES[kind]} (coexist/data/calibrated/); "
-            "write it with `coexist calibrate japan-history ... --ship` (docs/calibration.md)."
+            "write it with coexist.api.ship_calibration from a finished calibration (docs/calibration.md)."
         )
     return path
 
@@ -69,3 +72,15 @@ def posterior_samples() -> pa.Table:
     """The last ABC-SMC population: one column per fitted parameter, ``weight``, ``distance``."""
     with _path("posterior").open("rb") as handle:
         return pq.read_table(handle)
+
+
+@dataclass(frozen=True)
+class CalibratedSource:
+    """Where the replicate draws read a calibration: :data:`SHIPPED` (the files above), or a
+    stand-in that a test or a study passes as ``calibration=``."""
+
+    posterior_samples: Callable[[], pa.Table]
+    calibrated_behaviour: Callable[[], dict[str, float]]
+
+
+SHIPPED = CalibratedSource(posterior_samples=posterior_samples, calibrated_behaviour=calibrated_behaviour)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numba
 
+from coexist.data.calibrated import SHIPPED, CalibratedSource
 from coexist.engine import simulate as simulate_scenario
 from coexist.errors import ScenarioError
 from coexist.experiments.replicates import Replicate, distribution, replicate_plan, with_parameters
@@ -222,6 +223,7 @@ def run_ensemble(
     keep: Sequence[int] = (0,),
     progress: Progress | None = None,
     simulate: Simulate | None = None,
+    calibration: CalibratedSource = SHIPPED,
 ) -> EnsembleResult:
     """Simulate every scenario over ``replicates`` replicates and collect the metrics.
 
@@ -245,6 +247,8 @@ def run_ensemble(
     progress : callable(done_runs, total_runs), optional
     simulate : callable(scenario, seed, scale) -> SimulationResult, optional
         The engine (default ``coexist.engine.simulate``); must be picklable when workers > 1.
+    calibration : CalibratedSource
+        Where calibrated scenarios' parameter sets are drawn from (default: the shipped calibration).
     """
     started = time.perf_counter()
     names = [n for n, _ in scenarios]
@@ -253,7 +257,7 @@ def run_ensemble(
     if int(replicates) < 1:
         raise ValueError(f"replicates must be >= 1. Got {replicates!r}.")
     calibrated = uses_calibration(scenarios)
-    plan = replicate_plan(seed, int(replicates), calibrated)
+    plan = replicate_plan(seed, int(replicates), calibrated, calibration)
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1. Got {workers!r}.")

@@ -40,7 +40,7 @@ compared scenarios must therefore share ``behaviour_defaults``
 (:func:`coexist.experiments.run_ensemble` refuses a mixed comparison).
 
 A parameter that the scenario sets itself (``[behaviour]`` in its file, or
-``--set behaviour.NAME=value``) is a deliberate choice and is not drawn.
+an override ``behaviour.NAME=value``) is a deliberate choice and is not drawn.
 
 >>> replicate_seed(0, 0) == replicate_seed(0, 0) != replicate_seed(0, 1)
 True
@@ -59,8 +59,8 @@ from typing import Any
 
 import numpy as np
 
-from coexist.data import calibrated as _calibrated
 from coexist.data import parameters
+from coexist.data.calibrated import SHIPPED, CalibratedSource
 from coexist.errors import DataError
 
 __all__ = [
@@ -104,7 +104,7 @@ def replicate_seed(seed: int, replicate: int) -> int:
     Parameters
     ----------
     seed : int
-        Base seed (``--seed``), >= 0.
+        Base seed, >= 0.
     replicate : int
         Replicate number, >= 0.
 
@@ -121,10 +121,10 @@ def _specs() -> dict[str, Any]:
     return parameters()
 
 
-def _posterior(names: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The behavioural columns of the shipped posterior (in parameter-file order), their
-    values (particles x columns) and the cumulative normalised weights of the particles."""
-    table = _calibrated.posterior_samples()
+def _posterior(names: Any, calibration: CalibratedSource) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The behavioural columns of the posterior (in parameter-file order), their values
+    (particles x columns) and the cumulative normalised weights of the particles."""
+    table = calibration.posterior_samples()
     columns = [name for name in names if name in table.column_names]
     n = table.num_rows
     if n == 0:
@@ -147,13 +147,14 @@ def _posterior(names: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     return columns, values, cdf
 
 
-def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict[str, float]:
+def draw_parameters(seed: int, replicate: int, calibrated: bool = False,
+                    calibration: CalibratedSource = SHIPPED) -> dict[str, float]:
     """The behavioural parameter set of one replicate (every parameter, in file order).
 
     Parameters
     ----------
     seed : int
-        Base seed (``--seed``), >= 0.
+        Base seed, >= 0.
     replicate : int
         Replicate number, >= 0.
     calibrated : bool
@@ -165,6 +166,8 @@ def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict
         of ``(seed, replicate)``; the others are drawn triangular as with False, with the
         mode at the shipped calibration's value where it has one (otherwise the default),
         so they keep the values they have with False.
+    calibration : CalibratedSource
+        The posterior and calibrated values read when ``calibrated`` (default: the shipped ones).
 
     Returns
     -------
@@ -182,12 +185,12 @@ def draw_parameters(seed: int, replicate: int, calibrated: bool = False) -> dict
     chosen: dict[str, float] = {}
     modes: dict[str, float] = {}
     if calibrated:
-        columns, values, cdf = _posterior(specs)
+        columns, values, cdf = _posterior(specs, calibration)
         if columns:
             pick = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARTICLE_STREAM]))
             k = min(int(np.searchsorted(cdf, pick.random(), side="right")), len(cdf) - 1)
             chosen = {name: float(values[k, j]) for j, name in enumerate(columns)}
-        modes = {k: float(v) for k, v in _calibrated.calibrated_behaviour().items() if k in specs and k not in chosen}
+        modes = {k: float(v) for k, v in calibration.calibrated_behaviour().items() if k in specs and k not in chosen}
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(replicate), _PARAM_STREAM]))
     out: dict[str, float] = {}
     for name, spec in specs.items():
@@ -225,11 +228,14 @@ class Replicate:
     parameters: Mapping[str, float]
 
 
-def replicate_plan(seed: int, replicates: int, calibrated: bool = False) -> list[Replicate]:
-    """Replicates 0..replicates-1 of a comparison with base seed ``seed``; ``calibrated`` as
-    for :func:`draw_parameters` (True when the compared scenarios use the shipped calibration)."""
+def replicate_plan(seed: int, replicates: int, calibrated: bool = False,
+                   calibration: CalibratedSource = SHIPPED) -> list[Replicate]:
+    """Replicates 0..replicates-1 of a comparison with base seed ``seed``; ``calibrated`` and
+    ``calibration`` as for :func:`draw_parameters` (``calibrated`` True when the compared
+    scenarios use the shipped calibration)."""
     return [
-        Replicate(r, replicate_seed(seed, r), draw_parameters(seed, r, calibrated)) for r in range(int(replicates))
+        Replicate(r, replicate_seed(seed, r), draw_parameters(seed, r, calibrated, calibration))
+        for r in range(int(replicates))
     ]
 
 

@@ -1,6 +1,7 @@
 """Scenario files: strict schema, inheritance, overrides, hashing."""
 
 from coexist.scenario.loader import (
+    OverrideError,
     apply_calibrated,
     calibrated_overrides,
     calibration_priors,
@@ -22,4 +23,5 @@ __all__ = [
     "apply_calibrated",
     "calibrated_overrides",
     "calibration_priors",
+    "OverrideError",
 ]

@@ -1,4 +1,4 @@
-"""Reading scenario files: shipped names or paths, ``extends`` inheritance, ``--set`` overrides.
+"""Reading scenario files: shipped names or paths, ``extends`` inheritance, ``overrides``.
 
 Everything is validated in full before anything runs; every problem becomes one
 :class:`~coexist.errors.ScenarioError` line that names the file, the field, the value
@@ -37,7 +37,25 @@ __all__ = [
     "calibration_priors",
     "calibrated_overrides",
     "apply_calibrated",
+    "OverrideError",
 ]
+
+
+class OverrideError(ScenarioError):
+    """A :class:`ScenarioError` that one of the ``overrides`` caused.
+
+    ``override`` is that override's text, ``problem`` the message without it, so that a
+    caller that names overrides its own way (the CLI's ``--set``) can say so in its words.
+    (``override`` has a default only so that the error survives pickling between processes.)
+    """
+
+    def __init__(self, message: str, *, override: str | None = None, source: str | None = None,
+                 field: str | None = None):
+        super().__init__(message, source=source, field=field)
+        self.override = override
+        self.problem = str(self)
+        if override is not None:
+            self.args = (f"{self.problem} (from the override {override!r})",)
 
 _LIBRARY = "coexist.scenario.library"
 
@@ -133,6 +151,9 @@ def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[di
     return merged, label
 
 
+_OVERRIDE_FORM = "an override must look like dotted.path=value, e.g. programme.matching_share=0.3."
+
+
 def parse_override(text: str) -> tuple[list[str], object]:
     """Split "a.b.c=value" into a path and a TOML-typed value.
 
@@ -140,11 +161,11 @@ def parse_override(text: str) -> tuple[list[str], object]:
     (['programme', 'matching_share'], 0.3)
     """
     if "=" not in text:
-        raise ScenarioError(f"--set must look like dotted.path=value. Got {text!r} instead.")
+        raise OverrideError(_OVERRIDE_FORM + f" Got {text!r} instead.", override=text)
     path_text, value_text = text.split("=", 1)
     path = [part.strip() for part in path_text.strip().split(".")]
     if not path_text.strip() or any(not part for part in path):
-        raise ScenarioError(f"--set must look like dotted.path=value. Got {text!r} instead.")
+        raise OverrideError(_OVERRIDE_FORM + f" Got {text!r} instead.", override=text)
     try:
         value = tomllib.loads(f"v = {value_text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -155,8 +176,8 @@ def parse_override(text: str) -> tuple[list[str], object]:
 def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
     try:
         path, value = parse_override(text)
-    except ScenarioError as exc:
-        raise ScenarioError(str(exc), source=label) from None
+    except OverrideError as exc:
+        raise OverrideError(exc.detail, override=text, source=label) from None
     node = raw
     for depth, key in enumerate(path[:-1]):
         if isinstance(node, list):
@@ -170,9 +191,9 @@ def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
             node = child
             continue
         if not isinstance(child, dict) or (_is_dated(child) and depth < len(path) - 2):
-            raise ScenarioError(
-                f"--set {text}: {'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}.",
-                source=label,
+            raise OverrideError(
+                f"{'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}.",
+                override=text, source=label,
             )
         node = child
     if isinstance(node, list):
@@ -182,12 +203,12 @@ def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
 
 
 def _list_index(items: list, key: str, parent: list[str], text: str, label: str | None) -> int:
-    """A list item named in a --set path by its index (0 first)."""
+    """A list item named in an override's path by its index (0 first)."""
     if not key.isdigit() or int(key) >= len(items):
-        raise ScenarioError(
-            f"--set {text}: {'.'.join(parent)!r} is a list of {len(items)} item(s); name one by its index,"
+        raise OverrideError(
+            f"{'.'.join(parent)!r} is a list of {len(items)} item(s); name one by its index,"
             f" 0 to {len(items) - 1}. Got {key!r} instead.",
-            source=label,
+            override=text, source=label,
         )
     return int(key)
 
@@ -289,18 +310,26 @@ def _validate(raw: dict, label: str, overrides: Sequence[str] = ()) -> Scenario:
             problems.setdefault(field, message)  # a union reports one error per branch: keep the first
         field, message = next(iter(problems.items()))
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ScenarioError(message + _from_override(field, overrides) + more, source=label, field=field or None) from None
+        raise _error(message + more, override=_override_of(field, overrides), source=label,
+                     field=field or None) from None
     _check_behaviour(scenario, label, overrides)
     return scenario
 
 
-def _from_override(field: str, overrides: Sequence[str]) -> str:
-    """' (from --set ...)' when the faulty field was set on the command line."""
+def _error(message: str, *, override: str | None, source: str, field: str | None) -> ScenarioError:
+    """An OverrideError when one of the overrides set the faulty field, else a ScenarioError."""
+    if override is None:
+        return ScenarioError(message, source=source, field=field)
+    return OverrideError(message, override=override, source=source, field=field)
+
+
+def _override_of(field: str, overrides: Sequence[str]) -> str | None:
+    """The last of ``overrides`` that set the faulty field, if one did."""
     for text in reversed(overrides):
         path = text.split("=", 1)[0].strip()
         if field and (field == path or path.startswith(field + ".") or field.startswith(path + ".")):
-            return f" (from --set {text})"
-    return ""
+            return text
+    return None
 
 
 def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = ()) -> None:
@@ -315,17 +344,17 @@ def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = 
             )
     for name, value in scenario.behaviour.items():
         if name not in known:
-            raise ScenarioError(
-                f"is not a behavioural parameter{_suggest(name, known)}; see docs/parameters.md for the {len(known)} names."
-                + _from_override(f"behaviour.{name}", overrides),
+            raise _error(
+                f"is not a behavioural parameter{_suggest(name, known)}; see docs/parameters.md for the {len(known)} names.",
+                override=_override_of(f"behaviour.{name}", overrides),
                 source=label,
                 field=f"behaviour.{name}",
             )
         spec = known[name]
         if not spec.low <= value <= spec.high:
-            raise ScenarioError(
-                f"must be in [{spec.low}, {spec.high}] (the range the evidence supports). Got {value!r} instead."
-                + _from_override(f"behaviour.{name}", overrides),
+            raise _error(
+                f"must be in [{spec.low}, {spec.high}] (the range the evidence supports). Got {value!r} instead.",
+                override=_override_of(f"behaviour.{name}", overrides),
                 source=label,
                 field=f"behaviour.{name}",
             )
@@ -381,7 +410,7 @@ def load_scenario(
 
 
 def _shipped_assumption_overrides(raw: dict) -> list[str]:
-    """--set strings for the shipped calibration's values of the assumptions a scenario with
+    """Override strings for the shipped calibration's values of the assumptions a scenario with
     ``behaviour_defaults = "calibrated-japan"`` declares as calibration priors (same names)."""
     if raw.get("behaviour_defaults") != "calibrated-japan":
         return []
@@ -418,7 +447,7 @@ def to_toml(scenario: Scenario) -> str:
 # ----- calibrated values ------------------------------------------------------------------
 # A calibration fits behavioural parameters (priors: their low-high in parameters.toml) and
 # the scenario assumptions declared in [calibration.priors] (priors and target paths in the
-# scenario). Both become --set overrides: behaviour.NAME=v, or KEY=v x multiplier for every
+# scenario). Both become overrides: behaviour.NAME=v, or KEY=v x multiplier for every
 # key of the assumption's prior.
 
 
@@ -447,7 +476,7 @@ def calibration_priors(scenario: Scenario, names: Sequence[str]) -> dict[str, tu
 
 
 def calibrated_overrides(scenario: Scenario, values: typing.Mapping[str, float]) -> list[str]:
-    """The --set overrides that put calibrated ``values`` (name -> value) into ``scenario``.
+    """The overrides that put calibrated ``values`` (name -> value) into ``scenario``.
 
     >>> from coexist.scenario import load_scenario
     >>> calibrated_overrides(load_scenario("japan-history"), {"abscond_base": 0.001, "stranded_intern_hazard": 0.1})
@@ -472,7 +501,7 @@ def apply_calibrated(
     Parameters
     ----------
     scenario : a loaded Scenario, or a shipped name or TOML path (loaded with no overrides).
-    calibrated : a ``best.toml`` written by ``coexist calibrate`` (its ``overrides``, the --set
+    calibrated : a ``best.toml`` written by ``coexist calibrate`` (its ``overrides``, the override
         values the calibration ran with, are applied first, then its ``[behaviour]`` and
         ``[assumptions]`` values), or a mapping name -> value.
     scale : as in :func:`load_scenario`.

@@ -520,7 +520,7 @@ class Scenario(Model):
                 value = _at_path(data, key)
             except KeyError:
                 return (
-                    f"its key {key!r} is not a value of this scenario (paths as for --set; list items by index,"
+                    f"its key {key!r} is not a value of this scenario (paths as in overrides; list items by index,"
                     " dated entries by their YYYY-MM)"
                 )
             numbers = list(value.values()) if isinstance(value, dict) else [value]
