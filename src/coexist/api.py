@@ -430,20 +430,33 @@ def compare(
     for name in names:
         check_destination(out / name)
 
-    ens = run_ensemble(list(zip(names, loaded)), seed=seed, replicates=replicates, scale=scale, workers=workers,
-                       progress=progress, simulate=_simulate_of(engine))
+    ens = run_ensemble(
+        list(zip(names, loaded, strict=True)),
+        seed=seed,
+        replicates=replicates,
+        scale=scale,
+        workers=workers,
+        progress=progress,
+        simulate=_simulate_of(engine),
+    )
 
     summaries: list[RunSummary] = []
     for name in names:
         kept = ens.kept[name]
-        summary = _summary(kept.scenario_obj, kept.result, kept.metrics, seed=kept.seed,
-                           wall_seconds=kept.engine_seconds, engine=engine)
+        summary = _summary(
+            kept.scenario_obj,
+            kept.result,
+            kept.metrics,
+            seed=kept.seed,
+            wall_seconds=kept.engine_seconds,
+            engine=engine,
+        )
         summaries.append(summary)
 
     draws = [dict(rep.parameters) for rep in ens.plan]
     claims = claims_report(ens.samples, draws)
     weights = {}
-    for name, sc in zip(names, loaded):
+    for name, sc in zip(names, loaded, strict=True):
         try:
             weights[name] = run_weights(None, sc)
         except (TypeError, ValueError):
@@ -452,7 +465,7 @@ def compare(
     reference = load_reference()
     settings = {
         "scenarios": names,
-        "scenario_hashes": {name: engine.describe(sc)[1] for name, sc in zip(names, loaded)},
+        "scenario_hashes": {name: engine.describe(sc)[1] for name, sc in zip(names, loaded, strict=True)},
         "seed": seed,
         "replicates": replicates,
         "replicate_seeds": [rep.seed for rep in ens.plan],
@@ -465,15 +478,20 @@ def compare(
         "engine_seconds": ens.engine_seconds,
     }
 
-    for name, summary in zip(names, summaries):
+    for name, summary in zip(names, summaries, strict=True):
         _write(summary, out / name, engine)
     parameter_rows = [
         {"replicate": rep.replicate, "seed": rep.seed, "parameter": k, "value": float(v)}
-        for rep in ens.plan for k, v in rep.parameters.items()
+        for rep in ens.plan
+        for k, v in rep.parameters.items()
     ]
     settings["wall_seconds"] = time.perf_counter() - started
-    write_compare(out, replicate_rows=ens.rows(), parameter_rows=parameter_rows,
-                  claims_doc={"settings": settings, "claims": claims, "reference_sensitivity": sensitivity})
+    write_compare(
+        out,
+        replicate_rows=ens.rows(),
+        parameter_rows=parameter_rows,
+        claims_doc={"settings": settings, "claims": claims, "reference_sensitivity": sensitivity},
+    )
     ensemble = {
         "settings": settings,
         "samples": ens.samples,
@@ -483,14 +501,21 @@ def compare(
         "draws": draws,
     }
     html = render_compare_report(
-        [(name, s.folder) for name, s in zip(names, summaries)],
+        [(name, s.folder) for name, s in zip(names, summaries, strict=True)],
         title="coexist: " + " vs ".join(names),
         ensemble=ensemble,
     )
     report = write_report(out / "report.html", html)
     return CompareSummary(
-        runs=summaries, folder=out, report=report, samples=ens.samples, claims=claims, replicates=replicates,
-        workers=ens.workers, seeds=[rep.seed for rep in ens.plan], wall_seconds=time.perf_counter() - started,
+        runs=summaries,
+        folder=out,
+        report=report,
+        samples=ens.samples,
+        claims=claims,
+        replicates=replicates,
+        workers=ens.workers,
+        seeds=[rep.seed for rep in ens.plan],
+        wall_seconds=time.perf_counter() - started,
     )
 
 
@@ -598,9 +623,20 @@ def calibrate(
         raise DataError(f"targets file {target_file.label!r} has no row with split 'fit'.")
     state = StateFile(folder / STATE_FILE)
     calibration = calibration_abc.calibrate(
-        scenario_ref, target_file.table, parameters=parameters, budget=budget, particles=particles, scale=scale,
-        seed=seed, overrides=overrides, quantile=quantile, progress=progress, workers=workers, checkpoint=state,
-        simulate=_simulate_of(engine))
+        scenario_ref,
+        target_file.table,
+        parameters=parameters,
+        budget=budget,
+        particles=particles,
+        scale=scale,
+        seed=seed,
+        overrides=overrides,
+        quantile=quantile,
+        progress=progress,
+        workers=workers,
+        checkpoint=state,
+        simulate=_simulate_of(engine),
+    )
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
 
@@ -629,8 +665,14 @@ def ship_calibration(
         raise ScenarioError("must be a number in (0, 1], e.g. 0.02. Got None instead.", field="end_state_scale")
     end_state_scale = _check_scale(end_state_scale)
     read_text_file(targets, "targets file")
-    shipped = shipped_calibration(folder, targets=targets, command=command, end_state_scale=end_state_scale,
-                                  seed=seed, simulate=_simulate_of(engine))
+    shipped = shipped_calibration(
+        folder,
+        targets=targets,
+        command=command,
+        end_state_scale=end_state_scale,
+        seed=seed,
+        simulate=_simulate_of(engine),
+    )
     files = write_shipped_calibration(Path(dest) if dest is not None else package_calibrated_folder(), shipped)
     forget_cached_calibration()
     return files
@@ -686,9 +728,18 @@ def validate(
     target_file = read_targets(targets)
     if "validate" not in target_file.table.column("split").to_pylist():
         raise DataError(f"targets file {target_file.label!r} has no row with split 'validate': nothing to validate on.")
-    validation = run_validation(scenario_ref, target_file, params=params, replicates=replicates, scale=scale,
-                                seed=seed, workers=workers, overrides=overrides, progress=progress,
-                                simulate=_simulate_of(engine))
+    validation = run_validation(
+        scenario_ref,
+        target_file,
+        params=params,
+        replicates=replicates,
+        scale=scale,
+        seed=seed,
+        workers=workers,
+        overrides=overrides,
+        progress=progress,
+        simulate=_simulate_of(engine),
+    )
     provenance = {
         **validation.provenance,
         "version": __version__,

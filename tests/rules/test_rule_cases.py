@@ -25,7 +25,9 @@ def _matches(expected, actual, where="") -> list[str]:
     if isinstance(expected, list) and expected and isinstance(expected[0], dict):
         if len(expected) != len(actual):
             return [f"{where}: expected {len(expected)} items, got {actual!r}"]
-        return [p for i, (e, a) in enumerate(zip(expected, actual)) for p in _matches(e, a, f"{where}[{i}]")]
+        return [
+            p for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for p in _matches(e, a, f"{where}[{i}]")
+        ]
     return [] if expected == actual else [f"{where}: expected {expected!r}, got {actual!r}"]
 
 

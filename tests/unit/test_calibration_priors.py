@@ -100,21 +100,36 @@ def test_set_reaches_list_items_by_index():
 @pytest.mark.parametrize(
     ("prior", "expected"),
     [
-        ('[calibration.priors.x]\nlow = 0.5\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
-         "calibration.priors.x.low"),
-        ('[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = {}\n', "calibration.priors.x.keys"),
-        ('[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme..detection_rate" = 1.0 }\n',
-         "calibration.priors.x.keys"),
-        ('[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 0.0 }\n',
-         "non-zero multiplier"),
-        ('[calibration.priors.Bad-Name]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
-         "Bad-Name"),
-        ('[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\nassumption = "nope"\n',
-         "calibration.priors.x.assumption"),
-        ('[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\nwidth = 2\n',
-         "calibration.priors.x.width"),
-        ('[calibration.priors.abscond_base]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
-         "name of a behavioural parameter"),
+        (
+            '[calibration.priors.x]\nlow = 0.5\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
+            "calibration.priors.x.low",
+        ),
+        ("[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = {}\n", "calibration.priors.x.keys"),
+        (
+            '[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme..detection_rate" = 1.0 }\n',
+            "calibration.priors.x.keys",
+        ),
+        (
+            '[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 0.0 }\n',
+            "non-zero multiplier",
+        ),
+        (
+            '[calibration.priors.Bad-Name]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
+            "Bad-Name",
+        ),
+        (
+            '[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 '
+            '}\nassumption = "nope"\n',
+            "calibration.priors.x.assumption",
+        ),
+        (
+            '[calibration.priors.x]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\nwidth = 2\n',
+            "calibration.priors.x.width",
+        ),
+        (
+            '[calibration.priors.abscond_base]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n',
+            "name of a behavioural parameter",
+        ),
     ],
 )
 def test_bad_priors_are_one_line_errors(tmp_path, prior, expected):
@@ -122,12 +137,17 @@ def test_bad_priors_are_one_line_errors(tmp_path, prior, expected):
 
 
 def test_a_prior_of_a_user_scenario(tmp_path):
-    ref = write(tmp_path, '[calibration.priors.detection]\nlow = 0.0\nhigh = 0.1\n'
-                          'keys = { "programme.detection_rate" = 1.0, "statuses.titp.transitions.0.hazard" = 0.5 }\n')
+    ref = write(
+        tmp_path,
+        "[calibration.priors.detection]\nlow = 0.0\nhigh = 0.1\n"
+        'keys = { "programme.detection_rate" = 1.0, "statuses.titp.transitions.0.hazard" = 0.5 }\n',
+    )
     sc = load_scenario(ref)
     message = one_line_error(calibration_priors, sc, ["detection"])  # japan-temporary's titp has no transitions
     assert "statuses.titp.transitions.0.hazard" in message
-    ref = write(tmp_path, '[calibration.priors.detection]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n')
+    ref = write(
+        tmp_path, '[calibration.priors.detection]\nlow = 0.0\nhigh = 0.1\nkeys = { "programme.detection_rate" = 1.0 }\n'
+    )
     assert apply_calibrated(ref, {"detection": 0.07}).programme.detection_rate == 0.07
 
 
@@ -139,8 +159,11 @@ def test_scenarios_without_priors_are_unchanged():
 
 def test_apply_calibrated_reads_best_toml(tmp_path, history):
     best = tmp_path / "best.toml"
-    best.write_text('scenario = "japan-history"\noverrides = ["programme.detection_rate=0.03"]\n\n'
-                    "[behaviour]\nabscond_base = 0.0007\n\n[assumptions]\nstranded_intern_hazard = 0.12\n", encoding="utf-8")
+    best.write_text(
+        'scenario = "japan-history"\noverrides = ["programme.detection_rate=0.03"]\n\n'
+        "[behaviour]\nabscond_base = 0.0007\n\n[assumptions]\nstranded_intern_hazard = 0.12\n",
+        encoding="utf-8",
+    )
     sc = apply_calibrated(HISTORY, best)
     assert sc.behaviour["abscond_base"] == 0.0007 and sc.statuses["titp"].transitions[1].hazard == 0.12
     assert sc.programme.detection_rate == 0.03

@@ -128,7 +128,8 @@ def test_evaluate_claims_reports_intervals_and_skips_absent_scenarios():
 def test_claim_registry_is_complete_and_names_real_parameters():
     params = parameters()
     assert list(CLAIMS) == ["stable_host_supply", "skill_transfer", "unconnected_markets", "balance"]
-    assert (CLAIMS["stable_host_supply"].scenario, CLAIMS["stable_host_supply"].baseline) == ("japan-circular", "japan-temporary")
+    claim = CLAIMS["stable_host_supply"]
+    assert (claim.scenario, claim.baseline) == ("japan-circular", "japan-temporary")
     assert CLAIMS["unconnected_markets"].scenario == "japan-circular-unconnected"
     assert CLAIMS["balance"].parts == (ClaimPart("index.balance", "higher"),)
     for claim in CLAIMS.values():

@@ -50,15 +50,23 @@ def fake_simulate(calls: list):
         for i in range(len(months)):
             if progress:
                 progress(i + 1, len(months))
-        stocks = [{"month": m, "status": s, "origin": "VNM", "sector": "construction", "persons": float(rng.integers(1, 50))}
-                  for m in months for s in HOST_STATUSES]
+        stocks = [
+            {"month": m, "status": s, "origin": "VNM", "sector": "construction", "persons": float(rng.integers(1, 50))}
+            for m in months
+            for s in HOST_STATUSES
+        ]
         demand = [{"month": m, "sector": s, "demand": 10.0, "employed": 9.0} for m in months for s in SECTORS]
         measures = [{"month": m, "origin": "VNM", "measure": k, "value": 1.0} for m in months for k in MEASURES]
         return SimulationResult(
-            stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA), flows=FLOW_SCHEMA.empty_table(),
+            stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA),
+            flows=FLOW_SCHEMA.empty_table(),
             demand=pa.Table.from_pylist(demand, schema=DEMAND_SCHEMA),
             measures=pa.Table.from_pylist(measures, schema=MEASURE_SCHEMA),
-            agents=5, agent_months=60, wall_seconds=0.01, seed=seed, scale=scale or 1.0,
+            agents=5,
+            agent_months=60,
+            wall_seconds=0.01,
+            seed=seed,
+            scale=scale or 1.0,
         )
 
     return simulate
@@ -66,7 +74,9 @@ def fake_simulate(calls: list):
 
 def fake_load(ref, overrides, start, end):
     if ref not in ("toy-temporary", "toy-circular"):
-        raise ScenarioError(f"unknown scenario {ref!r}. Shipped scenarios: toy-temporary, toy-circular.\nRun 'coexist scenarios'.")
+        raise ScenarioError(
+            f"unknown scenario {ref!r}. Shipped scenarios: toy-temporary, toy-circular.\nRun 'coexist scenarios'."
+        )
     for item in overrides:
         if not item.startswith("levers."):
             raise ScenarioError("is not a scenario field", field=item.split("=")[0])
@@ -165,7 +175,10 @@ def test_bad_override_of_the_real_loader_names_its_set(override, tmp_path, capsy
 
 
 def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys):
-    assert main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"], engine=fake_engine.engine) == 0
+    assert (
+        main(["run", "toy-circular", "--seed", "4", "--scale", "0.5", "--set", "levers.x=1"], engine=fake_engine.engine)
+        == 0
+    )
     out = capsys.readouterr().out
     folder = tmp_path / "runs" / "toy-circular-4"
     assert f"wrote {Path('runs') / 'toy-circular-4'}/" in out
@@ -185,7 +198,25 @@ def test_run_into_a_file_is_one_line_error(fake_engine, tmp_path, capsys):
 def test_compare_uses_common_random_numbers_and_writes_report(fake_engine, tmp_path, capsys):
     from coexist.experiments import replicate_seed
 
-    assert main(["compare", "toy-temporary", "toy-circular", "--seed", "9", "--replicates", "3", "--out", "cmp", "--workers", "1"], engine=fake_engine.engine) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "toy-temporary",
+                "toy-circular",
+                "--seed",
+                "9",
+                "--replicates",
+                "3",
+                "--out",
+                "cmp",
+                "--workers",
+                "1",
+            ],
+            engine=fake_engine.engine,
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     seeds = [replicate_seed(9, r) for r in range(3)]
     assert fake_engine == [(n, s, 0.05) for s in seeds for n in ("toy-temporary", "toy-circular")]
@@ -239,8 +270,14 @@ def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
 
 def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
     seen = []
-    result = coexist.compare(["toy-temporary", "toy-temporary"], out=tmp_path / "c", replicates=2,
-                             workers=1, progress=lambda d, t: seen.append((d, t)), engine=fake_engine.engine)
+    result = coexist.compare(
+        ["toy-temporary", "toy-temporary"],
+        out=tmp_path / "c",
+        replicates=2,
+        workers=1,
+        progress=lambda d, t: seen.append((d, t)),
+        engine=fake_engine.engine,
+    )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-temporary", "toy-temporary-2"]
     assert result.report == tmp_path / "c" / "report.html"

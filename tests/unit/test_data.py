@@ -128,7 +128,10 @@ def test_initial_stocks_headline_numbers_and_read_only():
     assert st.reference_date == "2024-12"
     assert st.by_status()["ssw1"] + st.by_status()["ssw2"] == 206_995
     assert st.by_status()["professional"] == 718_812 - 206_995
-    assert st.by_origin()["BRA"] >= 0.95 * 131_112 and st.counts[STATUSES.index("status_based"), ORIGINS.index("BRA")].sum() > 0.9 * 131_112
+    assert (
+        st.by_origin()["BRA"] >= 0.95 * 131_112
+        and st.counts[STATUSES.index("status_based"), ORIGINS.index("BRA")].sum() > 0.9 * 131_112
+    )
     with pytest.raises(ValueError):
         st.counts[1, 0, 0] = 0
     with pytest.raises(DataError, match="2024-12"):
@@ -141,7 +144,10 @@ def _all_sourced() -> list[tuple[str, Sourced]]:
     out = [(f"margin {f}.{k}", v) for f, d in st.margins.items() for k, v in d.items()]
     out += [(f"assumption {k}", v) for k, v in data_assumptions().items()]
     for code, p in origin_profiles().items():
-        out += [(f"{code}.{a}", getattr(p, a)) for a in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size")]
+        out += [
+            (f"{code}.{a}", getattr(p, a))
+            for a in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size")
+        ]
     out += [(f"wage {k}", v) for k, v in host_wages().items()]
     out += [(f"factor {k}", v) for k, v in sector_wage_factors().items()]
     out += [(f"anchor {k}", v) for k, v in demand_anchors().items()]
@@ -196,8 +202,12 @@ def test_caps_are_positive_dated_and_sum_to_published_totals():
         assert c.persons > 0 and c.status in ("ssw1", "esd") and c.sector in SECTORS
         assert re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", c.valid_from) and c.source
         totals[(c.status, c.valid_from)] = totals.get((c.status, c.valid_from), 0) + c.persons
-    assert totals == {("ssw1", "2019-04"): 345_150, ("ssw1", "2024-04"): 820_000,
-                      ("ssw1", "2026-01"): 805_700, ("esd", "2026-01"): 426_200}
+    assert totals == {
+        ("ssw1", "2019-04"): 345_150,
+        ("ssw1", "2024-04"): 820_000,
+        ("ssw1", "2026-01"): 805_700,
+        ("esd", "2026-01"): 426_200,
+    }
 
 
 def test_demand_anchors_and_inflows():
@@ -240,10 +250,12 @@ def _toml_with(extra: str) -> str:
 def test_parameters_reject_unknown_keys_and_bad_ranges():
     text = (ROOT / "src/coexist/data/parameters.toml").read_text()
     with pytest.raises(DataError, match="unknown parameter"):
-        _parse(_toml_with('\n[skills.typo_rate]\ndefault = 1\n'), "x.toml")
+        _parse(_toml_with("\n[skills.typo_rate]\ndefault = 1\n"), "x.toml")
     with pytest.raises(DataError, match="unknown parameter group"):
-        _parse(_toml_with('\n[nonsense.a]\ndefault = 1\n'), "x.toml")
-    bad = text.replace("[recruitment.application_rate]\ndefault = 0.01", "[recruitment.application_rate]\ndefault = 0.5", 1)
+        _parse(_toml_with("\n[nonsense.a]\ndefault = 1\n"), "x.toml")
+    bad = text.replace(
+        "[recruitment.application_rate]\ndefault = 0.01", "[recruitment.application_rate]\ndefault = 0.5", 1
+    )
     assert bad != text
     with pytest.raises(DataError, match="low <= default <= high"):
         _parse(bad, "x.toml")

@@ -6,6 +6,7 @@ import math
 from types import SimpleNamespace
 
 import pytest
+from test_metrics import tiny_result
 
 from coexist.errors import DataError
 from coexist.metrics import (
@@ -22,8 +23,6 @@ from coexist.metrics import (
     normalise,
 )
 from coexist.metrics.index import run_weights
-
-from test_metrics import tiny_result
 
 EQUAL = {"host": 1 / 3, "migrants": 1 / 3, "origin": 1 / 3}
 
@@ -80,15 +79,24 @@ def test_floor_only_applies_below_it():
     metrics = {"host.fill_rate": 0.5, "host.experienced_share": 0.2, "migrants.debt_burden": 6.0,
                "migrants.family_unity": 0.0, "origin.returnee_employment_12m": 0.5}
     assert actor_scores(metrics, SMALL) == {"host": 0.05, "migrants": 0.05, "origin": 0.05}
-    assert actor_scores(metrics, ref({**{n: (r.worst, r.best, r.weight) for n, r in SMALL.metrics.items()}}, floor=0.1))["host"] == 0.1
+    assert (
+        actor_scores(metrics, ref({**{n: (r.worst, r.best, r.weight) for n, r in SMALL.metrics.items()}}, floor=0.1))[
+            "host"
+        ]
+        == 0.1
+    )
     # one actor at zero does not erase the others: index = floor^(1/3) with the other two at 1
     assert balance_index({"host": 1.0, "migrants": 1.0, "origin": 0.05}, EQUAL) == pytest.approx(0.05 ** (1 / 3))
     assert 0.36 < 0.05 ** (1 / 3) < 0.37
 
 
 def test_undefined_metric_is_left_out_and_weights_renormalised():
-    metrics = {"host.fill_rate": 0.75, "host.experienced_share": math.nan, "migrants.debt_burden": 3.0,
-               "origin.returnee_employment_12m": math.nan}
+    metrics = {
+        "host.fill_rate": 0.75,
+        "host.experienced_share": math.nan,
+        "migrants.debt_burden": 3.0,
+        "origin.returnee_employment_12m": math.nan,
+    }
     s = actor_scores(metrics, SMALL)
     assert s["host"] == 0.5  # only fill_rate counts
     assert s["migrants"] == 0.5  # family_unity absent
@@ -105,7 +113,8 @@ def test_balance_index_weights_by_hand():
     assert balance_index(scores, {"host": 0.5, "migrants": 0.5, "origin": 0.0}) == pytest.approx(math.sqrt(0.4))
     assert balance_index(scores, {"host": 1.0, "migrants": 0.0, "origin": 0.0}) == pytest.approx(0.8)
     assert balance_index(scores, {"host": 0.5, "migrants": 0.25, "origin": 0.25}) == pytest.approx(
-        0.8 ** 0.5 * 0.5 ** 0.25 * 0.2 ** 0.25)
+        0.8**0.5 * 0.5**0.25 * 0.2**0.25
+    )
     assert balance_index(scores) == balance_index(scores, EQUAL)
 
 
@@ -118,24 +127,29 @@ def test_imbalanced_design_scores_below_balanced_one_with_same_mean():
     assert balance_index(imbalanced, EQUAL) < balance_index(balanced, EQUAL)
 
 
-@pytest.mark.parametrize("weights", [
-    {"host": 0.5, "migrants": 0.5},
-    {"host": 0.5, "migrants": 0.5, "origin": 0.5},
-    {"host": 1.2, "migrants": -0.2, "origin": 0.0},
-])
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"host": 0.5, "migrants": 0.5},
+        {"host": 0.5, "migrants": 0.5, "origin": 0.5},
+        {"host": 1.2, "migrants": -0.2, "origin": 0.0},
+    ],
+)
 def test_balance_index_rejects_bad_weights(weights):
     with pytest.raises(ValueError, match="balance weights"):
         balance_index({"host": 0.5, "migrants": 0.5, "origin": 0.5}, weights)
 
 
 # -- on a run ----------------------------------------------------------------------------------------
-TINY_REF = ref({
-    "host.fill_rate": (0.5, 1.0, 1.0),  # 380/450 -> (380/450 - 0.5) * 2 = 31/45
-    "host.irregular_mean": (20.0, 0.0, 1.0),  # 10 -> 0.5
-    "migrants.debt_burden": (1.5, 0.0, 1.0),  # 0.75 -> 0.5
-    "origin.returnee_employment_12m": (0.5, 0.9, 1.0),  # 0.7 -> 0.5
-    "origin.remittances_per_year": (0.0, 2.4e7, 1.0),  # 1.2e7 -> 0.5
-})
+TINY_REF = ref(
+    {
+        "host.fill_rate": (0.5, 1.0, 1.0),  # 380/450 -> (380/450 - 0.5) * 2 = 31/45
+        "host.irregular_mean": (20.0, 0.0, 1.0),  # 10 -> 0.5
+        "migrants.debt_burden": (1.5, 0.0, 1.0),  # 0.75 -> 0.5
+        "origin.returnee_employment_12m": (0.5, 0.9, 1.0),  # 0.7 -> 0.5
+        "origin.remittances_per_year": (0.0, 2.4e7, 1.0),  # 1.2e7 -> 0.5
+    }
+)
 
 
 def test_compute_metrics_adds_the_three_scores_and_the_index_by_hand():
@@ -145,7 +159,7 @@ def test_compute_metrics_adds_the_three_scores_and_the_index_by_hand():
     assert values["index.host"] == pytest.approx(host)
     assert values["index.migrants"] == pytest.approx(0.5)
     assert values["index.origin"] == pytest.approx(0.5)
-    assert values["index.balance"] == pytest.approx(host ** 0.5 * 0.5 ** 0.25 * 0.5 ** 0.25)
+    assert values["index.balance"] == pytest.approx(host**0.5 * 0.5**0.25 * 0.5**0.25)
     # without a scenario: equal weights
     plain = compute_metrics(tiny_result(), reference=TINY_REF)
     assert plain["index.balance"] == pytest.approx((host * 0.25) ** (1 / 3))
@@ -169,8 +183,12 @@ def test_adding_another_scenario_never_changes_a_runs_index():
 
 def test_index_depends_on_the_reference_file():
     values = compute_metrics(tiny_result(), reference=TINY_REF)
-    stricter = ref({**{n: (r.worst, r.best, r.weight) for n, r in TINY_REF.metrics.items()},
-                    "migrants.debt_burden": (0.75, 0.0, 1.0)})  # 0.75 now scores 0 -> floor
+    stricter = ref(
+        {
+            **{n: (r.worst, r.best, r.weight) for n, r in TINY_REF.metrics.items()},
+            "migrants.debt_burden": (0.75, 0.0, 1.0),
+        }
+    )  # 0.75 now scores 0 -> floor
     assert compute_metrics(tiny_result(), reference=stricter)["index.migrants"] == 0.05
     assert values["index.migrants"] == pytest.approx(0.5)
 
@@ -197,7 +215,10 @@ def test_shipped_reference_covers_every_scored_metric_once_with_a_reason():
         assert sum(m.weight for n, m in r.metrics.items() if METRICS[n].actor == actor) > 0
     assert (r.metrics["host.fill_rate"].worst, r.metrics["host.fill_rate"].best) == (0.5, 1.0)
     assert (r.metrics["migrants.debt_burden"].worst, r.metrics["migrants.debt_burden"].best) == (6.0, 0.0)
-    assert (r.metrics["origin.returnee_employment_12m"].worst, r.metrics["origin.returnee_employment_12m"].best) == (0.5, 0.95)
+    assert (r.metrics["origin.returnee_employment_12m"].worst, r.metrics["origin.returnee_employment_12m"].best) == (
+        0.5,
+        0.95,
+    )
 
 
 def test_shipped_reference_scores_the_tiny_run_within_the_floor_and_one():
@@ -213,15 +234,31 @@ def _shipped_text() -> str:
     return (resources.files("coexist.data") / "reference_values.toml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda t: t.replace('floor = 0.05', 'floor = 0.05\nflor = 0.1'), "unknown key"),
-    (lambda t: t.replace('[metrics."host.fill_rate"]\nworst = 0.5\nbest = 1.0',
-                         '[metrics."host.fill_rate"]\nworst = 1.0\nbest = 0.5'), "'best' must be above"),
-    (lambda t: t + '\n[metrics."host.turnover_annual"]\nworst = 1.0\nbest = 0.0\nweight = 1.0\nreason = "a b c d e f"\n',
-     "direction 'info'"),
-    (lambda t: t.replace('[metrics."migrants.family_unity"]', '[metrics."migrants.family_unit"]'), "not a registered metric"),
-    (lambda t: t.replace('floor = 0.05', 'floor = 0.0'), "'floor'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t.replace("floor = 0.05", "floor = 0.05\nflor = 0.1"), "unknown key"),
+        (
+            lambda t: t.replace(
+                '[metrics."host.fill_rate"]\nworst = 0.5\nbest = 1.0',
+                '[metrics."host.fill_rate"]\nworst = 1.0\nbest = 0.5',
+            ),
+            "'best' must be above",
+        ),
+        (
+            lambda t: (
+                t
+                + '\n[metrics."host.turnover_annual"]\nworst = 1.0\nbest = 0.0\nweight = 1.0\nreason = "a b c d e f"\n'
+            ),
+            "direction 'info'",
+        ),
+        (
+            lambda t: t.replace('[metrics."migrants.family_unity"]', '[metrics."migrants.family_unit"]'),
+            "not a registered metric",
+        ),
+        (lambda t: t.replace("floor = 0.05", "floor = 0.0"), "'floor'"),
+    ],
+)
 def test_reference_file_errors_name_the_problem(tmp_path, edit, message):
     path = tmp_path / "ref.toml"
     text = edit(_shipped_text())

@@ -44,14 +44,28 @@ def slow_after_the_first_replicate(scenario, seed, scale, progress):
 def _result(seed, scale):
     months = [f"2025-{i:02d}" for i in range(1, 13)]
     return SimulationResult(
-        stocks=pa.Table.from_pylist([{"month": m, "status": s, "origin": "VNM", "sector": "construction", "persons": 5.0}
-                                     for m in months for s in HOST_STATUSES], schema=STOCK_SCHEMA),
+        stocks=pa.Table.from_pylist(
+            [
+                {"month": m, "status": s, "origin": "VNM", "sector": "construction", "persons": 5.0}
+                for m in months
+                for s in HOST_STATUSES
+            ],
+            schema=STOCK_SCHEMA,
+        ),
         flows=FLOW_SCHEMA.empty_table(),
-        demand=pa.Table.from_pylist([{"month": m, "sector": s, "demand": 10.0, "employed": 9.0}
-                                     for m in months for s in SECTORS], schema=DEMAND_SCHEMA),
-        measures=pa.Table.from_pylist([{"month": m, "origin": "VNM", "measure": k, "value": 1.0}
-                                       for m in months for k in MEASURES], schema=MEASURE_SCHEMA),
-        agents=5, agent_months=60, wall_seconds=0.3, seed=seed, scale=scale or 1.0,
+        demand=pa.Table.from_pylist(
+            [{"month": m, "sector": s, "demand": 10.0, "employed": 9.0} for m in months for s in SECTORS],
+            schema=DEMAND_SCHEMA,
+        ),
+        measures=pa.Table.from_pylist(
+            [{"month": m, "origin": "VNM", "measure": k, "value": 1.0} for m in months for k in MEASURES],
+            schema=MEASURE_SCHEMA,
+        ),
+        agents=5,
+        agent_months=60,
+        wall_seconds=0.3,
+        seed=seed,
+        scale=scale or 1.0,
     )
 
 
@@ -69,8 +83,9 @@ def interrupt_after_first(done, total):
 def test_ctrl_c_stops_the_worker_pool_and_reaches_the_caller(tmp_path):
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        api.compare(["a", "b"], out=tmp_path / "cmp", replicates=4, workers=2, progress=interrupt_after_first,
-                    engine=ENGINE)
+        api.compare(
+            ["a", "b"], out=tmp_path / "cmp", replicates=4, workers=2, progress=interrupt_after_first, engine=ENGINE
+        )
     assert time.perf_counter() - started < 25  # the long run was stopped, the queued ones dropped
     deadline = time.monotonic() + 5
     while multiprocessing.active_children() and time.monotonic() < deadline:
@@ -80,8 +95,11 @@ def test_ctrl_c_stops_the_worker_pool_and_reaches_the_caller(tmp_path):
 
 
 def test_ctrl_c_during_compare_is_status_130_without_traceback(tmp_path, capsys):
-    engine = api.Engine(load=load, simulate=lambda sc, seed, scale, progress: (_ for _ in ()).throw(KeyboardInterrupt),
-                        describe=describe)
+    engine = api.Engine(
+        load=load,
+        simulate=lambda sc, seed, scale, progress: (_ for _ in ()).throw(KeyboardInterrupt),
+        describe=describe,
+    )
     args = ["compare", "a", "b", "--replicates", "2", "--workers", "1", "--out", str(tmp_path / "cmp")]
     assert main(args, engine=engine) == 130
     captured = capsys.readouterr()
@@ -90,8 +108,10 @@ def test_ctrl_c_during_compare_is_status_130_without_traceback(tmp_path, capsys)
 
 
 def _targets(path):
-    rows = ("titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n"
-            "titp_stock,test,,2025-10-01,1800,persons,stock,,titp,,,reported,validate,\n")
+    rows = (
+        "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n"
+        "titp_stock,test,,2025-10-01,1800,persons,stock,,titp,,,reported,validate,\n"
+    )
     path.write_text(",".join(TARGET_COLUMNS) + "\n" + rows, encoding="utf-8")
     return path
 
@@ -100,8 +120,16 @@ def test_ctrl_c_during_validate_stops_the_worker_pool_and_reaches_the_caller(tmp
     engine = api.Engine(simulate=slow_after_the_first_replicate)
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        api.validate("japan-temporary", targets=_targets(tmp_path / "t.csv"), replicates=4, workers=2, scale=0.01,
-                     out=tmp_path / "val", progress=interrupt_after_first, engine=engine)
+        api.validate(
+            "japan-temporary",
+            targets=_targets(tmp_path / "t.csv"),
+            replicates=4,
+            workers=2,
+            scale=0.01,
+            out=tmp_path / "val",
+            progress=interrupt_after_first,
+            engine=engine,
+        )
     assert time.perf_counter() - started < 25  # the long runs were stopped, the queued ones dropped
     deadline = time.monotonic() + 5
     while multiprocessing.active_children() and time.monotonic() < deadline:
@@ -112,8 +140,20 @@ def test_ctrl_c_during_validate_stops_the_worker_pool_and_reaches_the_caller(tmp
 
 def test_ctrl_c_during_validate_is_status_130_without_traceback(tmp_path, capsys):
     engine = api.Engine(simulate=lambda sc, seed, scale, progress: (_ for _ in ()).throw(KeyboardInterrupt))
-    args = ["validate", "japan-temporary", "--targets", str(_targets(tmp_path / "t.csv")), "--replicates", "2",
-            "--workers", "1", "--scale", "0.01", "--out", str(tmp_path / "val")]
+    args = [
+        "validate",
+        "japan-temporary",
+        "--targets",
+        str(_targets(tmp_path / "t.csv")),
+        "--replicates",
+        "2",
+        "--workers",
+        "1",
+        "--scale",
+        "0.01",
+        "--out",
+        str(tmp_path / "val"),
+    ]
     assert main(args, engine=engine) == 130
     captured = capsys.readouterr()
     assert captured.err == "coexist: interrupted\n"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from coexist.codes import SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA, SimulationResult
-from pathlib import Path
-
 from coexist.metrics import ACTORS, DIRECTIONS, INDEX_KEYS, METRICS, compute_metrics, format_value, metric_definitions
 from coexist.metrics.docs import metrics_markdown
 
@@ -29,8 +28,10 @@ def tiny_result() -> SimulationResult:
         ("home", "VNM", (1000, 1000, 1000)),
         ("returned", "VNM", (10, 15, 20)),
     ]:
-        for month, v in zip(M, values):
-            stocks.append({"month": month, "status": status, "origin": origin, "sector": "manufacturing", "persons": float(v)})
+        for month, v in zip(M, values, strict=True):
+            stocks.append(
+                {"month": month, "status": status, "origin": origin, "sector": "manufacturing", "persons": float(v)}
+            )
     flows = [
         ("2025-02", "entry", "home", "titp", 4),
         ("2025-02", "reentry", "returned", "titp", 2),
@@ -45,12 +46,20 @@ def tiny_result() -> SimulationResult:
         ("2025-03", "job_change", "ssw1", "ssw1", 4),
     ]
     flow_rows = [
-        {"month": m, "flow": f, "status_from": a, "status_to": b, "origin": "VNM", "sector": "manufacturing", "persons": float(p)}
+        {
+            "month": m,
+            "flow": f,
+            "status_from": a,
+            "status_to": b,
+            "origin": "VNM",
+            "sector": "manufacturing",
+            "persons": float(p),
+        }
         for m, f, a, b, p in flows
     ]
     demand = []
     for sector, d, e in [("manufacturing", (100, 100, 100), (80, 90, 120)), ("caregiving", (50, 50, 50), (50, 40, 20))]:
-        for month, dd, ee in zip(M, d, e):
+        for month, dd, ee in zip(M, d, e, strict=True):
             demand.append({"month": month, "sector": sector, "demand": float(dd), "employed": float(ee)})
     measures = []
     per_month = {
@@ -68,10 +77,10 @@ def tiny_result() -> SimulationResult:
         "remittances": (1e6, 1e6, 1e6),
     }
     for name, values in per_month.items():
-        for month, v in zip(M, values):
+        for month, v in zip(M, values, strict=True):
             measures.append({"month": month, "origin": "VNM", "measure": name, "value": float(v)})
     # workers_in_host split over two origins: the metrics must sum over origins.
-    for month, (vnm, phl) in zip(M, [(60, 40), (100, 0), (70, 30)]):
+    for month, (vnm, phl) in zip(M, [(60, 40), (100, 0), (70, 30)], strict=True):
         measures.append({"month": month, "origin": "VNM", "measure": "workers_in_host", "value": float(vnm)})
         measures.append({"month": month, "origin": "PHL", "measure": "workers_in_host", "value": float(phl)})
     return SimulationResult(
@@ -145,18 +154,36 @@ def test_registry_declarations_are_complete():
 def test_registry_covers_the_three_actors_list():
     # DESIGN.md "Metrics for the three actors": at least these, each under one actor.
     wanted = {
-        "host": ["host.fill_rate", "host.fill_rate_volatility", "host.experienced_share", "host.irregular_mean",
-                 "host.turnover_annual"],
-        "migrants": ["migrants.net_income_gain", "migrants.debt_burden", "migrants.job_mobility_share",
-                     "migrants.skill_mean", "migrants.family_unity"],
-        "origin": ["origin.returnee_employment_12m", "origin.skill_years_home_per_year", "origin.remittances_per_year",
-                   "origin.long_term_loss_per_year", "origin.remigration_per_year"],
+        "host": [
+            "host.fill_rate",
+            "host.fill_rate_volatility",
+            "host.experienced_share",
+            "host.irregular_mean",
+            "host.turnover_annual",
+        ],
+        "migrants": [
+            "migrants.net_income_gain",
+            "migrants.debt_burden",
+            "migrants.job_mobility_share",
+            "migrants.skill_mean",
+            "migrants.family_unity",
+        ],
+        "origin": [
+            "origin.returnee_employment_12m",
+            "origin.skill_years_home_per_year",
+            "origin.remittances_per_year",
+            "origin.long_term_loss_per_year",
+            "origin.remigration_per_year",
+        ],
     }
     for actor, names in wanted.items():
         for name in names:
             assert METRICS[name].actor == actor, name
     assert {f"host.fill_rate.{s}" for s in SECTORS} <= set(METRICS)
-    assert [n for n, m in METRICS.items() if m.direction == "info"] == ["host.turnover_annual", "origin.remigration_per_year"]
+    assert [n for n, m in METRICS.items() if m.direction == "info"] == [
+        "host.turnover_annual",
+        "origin.remigration_per_year",
+    ]
     # the old last-minus-first skill change compared different people and is gone
     assert "migrants.skill_growth" not in METRICS
 
@@ -166,8 +193,17 @@ def test_long_term_loss_ignores_the_settled_stock_at_the_start():
     values = compute_metrics(r)
     # 40 status_based BRA and 25-30 ssw2 VNM in the stocks change nothing: only upgrade flows count
     assert values["origin.long_term_loss_per_year"] == pytest.approx(24.0)
-    no_flows = SimulationResult(stocks=r.stocks, flows=r.flows.slice(0, 0), demand=r.demand, measures=r.measures,
-                                agents=0, agent_months=0, wall_seconds=0.0, seed=0, scale=1.0)
+    no_flows = SimulationResult(
+        stocks=r.stocks,
+        flows=r.flows.slice(0, 0),
+        demand=r.demand,
+        measures=r.measures,
+        agents=0,
+        agent_months=0,
+        wall_seconds=0.0,
+        seed=0,
+        scale=1.0,
+    )
     assert compute_metrics(no_flows)["origin.long_term_loss_per_year"] == 0.0
 
 
@@ -175,15 +211,23 @@ def test_docs_metrics_md_is_up_to_date():
     path = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
     assert path.read_text(encoding="utf-8") == metrics_markdown(), (
         "docs/metrics.md is stale; regenerate it with "
-        "python -c \"from coexist.metrics.docs import metrics_markdown; print(metrics_markdown(), end='')\" > docs/metrics.md"
+        "python -c \"from coexist.metrics.docs import metrics_markdown; print(metrics_markdown(), end='')\" > "
+        "docs/metrics.md"
     )
 
 
 def test_zero_denominators_give_nan_not_errors():
     r = tiny_result()
     empty = SimulationResult(
-        stocks=r.stocks.slice(0, 0), flows=r.flows.slice(0, 0), demand=r.demand.slice(0, 0),
-        measures=r.measures.slice(0, 0), agents=0, agent_months=0, wall_seconds=0.0, seed=0, scale=1.0,
+        stocks=r.stocks.slice(0, 0),
+        flows=r.flows.slice(0, 0),
+        demand=r.demand.slice(0, 0),
+        measures=r.measures.slice(0, 0),
+        agents=0,
+        agent_months=0,
+        wall_seconds=0.0,
+        seed=0,
+        scale=1.0,
     )
     values = compute_metrics(empty)
     assert all(math.isnan(v) for v in values.values())

@@ -270,7 +270,8 @@ def test_reference_sensitivity_recomputes_the_index_and_the_balance_claim():
     shipped, stricter = out["variants"][0], out["variants"][1]
     assert shipped["balance"]["verdict"] == "supported"
     # a stricter zero lowers every score of the same metrics
-    assert stricter["index"]["japan-temporary"]["index.balance"][1] < shipped["index"]["japan-temporary"]["index.balance"][1]
+    balance = "index.balance"
+    assert stricter["index"]["japan-temporary"][balance][1] < shipped["index"]["japan-temporary"][balance][1]
     assert out["random"]["draws"] == 20 and sum(out["random"]["verdicts"].values()) == 20
 
 
@@ -280,8 +281,14 @@ def compared(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "out"
     seen = []
     summary = api.compare(
-        ["japan-temporary", "japan-circular", "japan-circular-unconnected"], out=out, scale=1.0, seed=2,
-        overrides=[*TINY_OVERRIDES, *SHORT], replicates=3, workers=1, progress=lambda d, t: seen.append((d, t)),
+        ["japan-temporary", "japan-circular", "japan-circular-unconnected"],
+        out=out,
+        scale=1.0,
+        seed=2,
+        overrides=[*TINY_OVERRIDES, *SHORT],
+        replicates=3,
+        workers=1,
+        progress=lambda d, t: seen.append((d, t)),
     )
     return summary, out, seen
 
@@ -295,7 +302,12 @@ def test_compare_writes_replicates_claims_and_one_run_folder_per_scenario(compar
     assert len(rows) == 3 * 3 * (len(METRICS) + len(INDEX_KEYS))
     assert {r["seed"] for r in rows if r["replicate"] == 1} == {replicate_seed(2, 1)}
     claims = json.loads((out / "claims.json").read_text())
-    assert [c["claim"] for c in claims["claims"]] == ["stable_host_supply", "skill_transfer", "unconnected_markets", "balance"]
+    assert [c["claim"] for c in claims["claims"]] == [
+        "stable_host_supply",
+        "skill_transfer",
+        "unconnected_markets",
+        "balance",
+    ]
     for c in claims["claims"]:
         assert c["verdict"] in ("supported", "contradicted", "not shown")
         assert set(c["prior_only"]) <= set(c["parameters"])

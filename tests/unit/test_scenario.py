@@ -223,7 +223,11 @@ def test_out_of_range_behavioural_parameter():
         ('programme.matching_share={"2030"=0.5}', "programme.matching_share", "YYYY-MM"),
         ("programme.matching_share={}", "programme.matching_share", "at least one"),
         ('programme.matching_share={"2030-01"=1.5}', "programme.matching_share.2030-01", "[0.0, 1.0]"),
-        ('programme.matching_share={"2030-01"="x"}', "programme.matching_share.2030-01", 'a number in [0.0, 1.0] at every date. Got "x"'),
+        (
+            'programme.matching_share={"2030-01"="x"}',
+            "programme.matching_share.2030-01",
+            'a number in [0.0, 1.0] at every date. Got "x"',
+        ),
         ('statuses.ssw1.max_stay_months={"2030-01"=2.5}', "statuses.ssw1.max_stay_months.2030-01", "an integer"),
         ('statuses.ssw1.caps.construction={"2030-01"=-1}', "statuses.ssw1.caps.construction.2030-01", "[0, 100000000]"),
     ],

@@ -24,18 +24,39 @@ def fake_result(n_months: int = 24, seed: int = 3, scale: float = 0.5) -> Simula
         for m in months for s in HOST_STATUSES + ("returned",) for o in ORIGINS[:3]
     ]
     flows = [
-        {"month": m, "flow": f, "status_from": a, "status_to": b, "origin": "VNM", "sector": "construction",
-         "persons": float(rng.integers(0, 10))}
-        for m in months for f, a, b in [("entry", "home", "titp"), ("abscond", "titp", "irregular"), ("return", "esd", "returned")]
+        {
+            "month": m,
+            "flow": f,
+            "status_from": a,
+            "status_to": b,
+            "origin": "VNM",
+            "sector": "construction",
+            "persons": float(rng.integers(0, 10)),
+        }
+        for m in months
+        for f, a, b in [("entry", "home", "titp"), ("abscond", "titp", "irregular"), ("return", "esd", "returned")]
     ]
-    demand = [{"month": m, "sector": s, "demand": 100.0, "employed": float(rng.integers(50, 120))} for m in months for s in SECTORS]
-    measures = [{"month": m, "origin": o, "measure": k, "value": float(rng.integers(1, 1000))} for m in months for o in ORIGINS[:2] for k in MEASURES]
+    demand = [
+        {"month": m, "sector": s, "demand": 100.0, "employed": float(rng.integers(50, 120))}
+        for m in months
+        for s in SECTORS
+    ]
+    measures = [
+        {"month": m, "origin": o, "measure": k, "value": float(rng.integers(1, 1000))}
+        for m in months
+        for o in ORIGINS[:2]
+        for k in MEASURES
+    ]
     return SimulationResult(
         stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA),
         flows=pa.Table.from_pylist(flows, schema=FLOW_SCHEMA),
         demand=pa.Table.from_pylist(demand, schema=DEMAND_SCHEMA),
         measures=pa.Table.from_pylist(measures, schema=MEASURE_SCHEMA),
-        agents=1234, agent_months=5678, wall_seconds=1.5, seed=seed, scale=scale,
+        agents=1234,
+        agent_months=5678,
+        wall_seconds=1.5,
+        seed=seed,
+        scale=scale,
     )
 
 
@@ -53,7 +74,9 @@ class FakeScenario(BaseModel):
     end: str = "2026-12"
     scale: float = 1.0
     assumptions: list[Assumption] = [
-        Assumption(name="caps_after_fy2028", value=1.0, date=dt.date(2029, 4, 1), source="held at the last cabinet value")
+        Assumption(
+            name="caps_after_fy2028", value=1.0, date=dt.date(2029, 4, 1), source="held at the last cabinet value"
+        )
     ]
 
 
@@ -73,7 +96,9 @@ def _leftovers(parent):
 
 def test_round_trip(tmp_path, fake_scenario):
     result = fake_result()
-    folder = write_run(tmp_path / "run", result, fake_scenario, described=described(fake_scenario), wall_seconds_total=2.25)
+    folder = write_run(
+        tmp_path / "run", result, fake_scenario, described=described(fake_scenario), wall_seconds_total=2.25
+    )
     loaded = read_run(folder)
     for name in ("stocks", "flows", "demand", "measures"):
         assert getattr(loaded, name).equals(getattr(result, name)), name
@@ -97,8 +122,14 @@ def test_round_trip(tmp_path, fake_scenario):
 
 
 def test_metrics_json_writes_nan_as_null(tmp_path, fake_scenario):
-    folder = write_run(tmp_path / "run", fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0,
-                       metrics={"host.fill_rate": math.nan, "host.irregular_end": 3.0})
+    folder = write_run(
+        tmp_path / "run",
+        fake_result(),
+        fake_scenario,
+        described=described(fake_scenario),
+        wall_seconds_total=1.0,
+        metrics={"host.fill_rate": math.nan, "host.irregular_end": 3.0},
+    )
     doc = json.loads((folder / "metrics.json").read_text())
     assert doc["metrics"] == {"host.fill_rate": None, "host.irregular_end": 3.0}
     assert doc["definitions"]["host.fill_rate"]["actor"] == "host"
@@ -117,22 +148,30 @@ def test_failed_write_leaves_no_partial_output(tmp_path, fake_scenario, monkeypa
 
     monkeypatch.setattr(run_folder.pq, "write_table", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        write_run(tmp_path / "run", fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
+        write_run(
+            tmp_path / "run", fake_result(), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0
+        )
     assert len(calls) == 2
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_rewrite_keeps_previous_run(tmp_path, fake_scenario, monkeypatch):
-    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
+    folder = write_run(
+        tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0
+    )
     monkeypatch.setattr(run_folder, "_write_json", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
     with pytest.raises(StoreError, match="No space left"):
-        write_run(folder, fake_result(seed=2), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
+        write_run(
+            folder, fake_result(seed=2), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0
+        )
     assert read_run(folder).run["seed"] == 1
     assert _leftovers(tmp_path) == []
 
 
 def test_rewrite_replaces_previous_run(tmp_path, fake_scenario):
-    folder = write_run(tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
+    folder = write_run(
+        tmp_path / "run", fake_result(seed=1), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0
+    )
     write_run(folder, fake_result(seed=2), fake_scenario, described=described(fake_scenario), wall_seconds_total=1.0)
     assert read_run(folder).run["seed"] == 2
     assert _leftovers(tmp_path) == []

@@ -59,7 +59,9 @@ def test_targets_reproduce_the_source_tables(targets):
     assert _rows(targets, "ssw_holders")[dt.date(2024, 12, 31)]["flags"].startswith("holders (ISA)")
     assert _rows(targets, "overstayers_former_titp")[dt.date(2024, 1, 1)]["value"] == 11_210
     assert _rows(targets, "returnee_job_seeking_share")[dt.date(2018, 3, 31)]["value"] == pytest.approx(0.298)
-    assert _rows(targets, "ssw_changed_status_share")[dt.date(2022, 12, 31)]["value"] == pytest.approx(106_520 / 130_923, abs=1e-4)
+    assert _rows(targets, "ssw_changed_status_share")[dt.date(2022, 12, 31)]["value"] == pytest.approx(
+        106_520 / 130_923, abs=1e-4
+    )
     vnm = _rows(targets, "mhlw_workers_vnm")[dt.date(2019, 10, 31)]
     assert vnm["origins"] == "VNM" and vnm["value"] == 401_326
     by_source = {r["source"] for r in targets.to_pylist()}
@@ -74,9 +76,20 @@ def _write(tmp_path, header, row):
 
 
 GOOD = {
-    "series": "s", "source": "mhlw_by_status", "source_url": "u", "reference_date": "2020-10-31", "value": "5",
-    "unit": "persons", "measure": "stock", "flow": "", "statuses": "titp", "origins": "", "flags": "f",
-    "data_flag": "reported", "split": "fit", "notes": "",
+    "series": "s",
+    "source": "mhlw_by_status",
+    "source_url": "u",
+    "reference_date": "2020-10-31",
+    "value": "5",
+    "unit": "persons",
+    "measure": "stock",
+    "flow": "",
+    "statuses": "titp",
+    "origins": "",
+    "flags": "f",
+    "data_flag": "reported",
+    "split": "fit",
+    "notes": "",
 }
 
 
@@ -162,15 +175,25 @@ def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
     s = load_scenario("japan-history", overrides=['behaviour_defaults="embedded"'])  # the file's own values
     assert (s.horizon.start, s.horizon.end, s.horizon.earliest_start) == ("2017-01", "2024-12", "2017-01")
     assert s.population.initial == "japan-2016-12"
-    assert s.programme.entry_openness == {"2017-01": 1.0, "2020-04": 0.05, "2020-10": 0.5, "2021-01": 0.05, "2022-03": 1.0}
+    assert s.programme.entry_openness == {
+        "2017-01": 1.0,
+        "2020-04": 0.05,
+        "2020-10": 0.5,
+        "2021-01": 0.05,
+        "2022-03": 1.0,
+    }
     # by default the shipped calibration's border factors replace the written ones, same dates
     from coexist.data import calibration
 
     shipped = calibration()["assumptions"]
     openness = load_scenario("japan-history").programme.entry_openness
-    assert openness == {"2017-01": 1.0, "2020-04": shipped["closed_border_openness"],
-                        "2020-10": shipped["partial_border_openness"],
-                        "2021-01": shipped["closed_border_openness"], "2022-03": 1.0}
+    assert openness == {
+        "2017-01": 1.0,
+        "2020-04": shipped["closed_border_openness"],
+        "2020-10": shipped["partial_border_openness"],
+        "2021-01": shipped["closed_border_openness"],
+        "2022-03": 1.0,
+    }
     assert "esd" not in s.statuses
     with pytest.raises(Exception, match="2017-01"):
         load_scenario("japan-history", start="2016-06")

@@ -95,7 +95,9 @@ def test_capped_ard_caps_each_date_not_the_series():
 
 
 def test_persistence_carries_the_last_fitted_date_forward_whatever_the_order():
-    out = persistence_forecast([D(2022, 10, 31), D(2020, 10, 31), D(2021, 10, 31)], [3.0, 1.0, 2.0], [D(2023, 10, 31), D(2024, 10, 31)])
+    out = persistence_forecast(
+        [D(2022, 10, 31), D(2020, 10, 31), D(2021, 10, 31)], [3.0, 1.0, 2.0], [D(2023, 10, 31), D(2024, 10, 31)]
+    )
     assert out.tolist() == [3.0, 3.0]
     assert math.isnan(persistence_forecast([], [], [D(2024, 1, 1)])[0])
 
@@ -139,26 +141,78 @@ def test_stock_month_rule():
 
 def _fake_result():
     months = [f"{y}-{m:02d}" for y in (2017, 2018) for m in range(1, 13)]
-    stocks = [{"month": m, "status": "titp", "origin": o, "sector": "construction", "persons": p}
-              for m in months for o, p in (("VNM", 100.0), ("CHN", 50.0))]
+    stocks = [
+        {"month": m, "status": "titp", "origin": o, "sector": "construction", "persons": p}
+        for m in months
+        for o, p in (("VNM", 100.0), ("CHN", 50.0))
+    ]
     stocks += [{"month": "2017-10", "status": "ssw1", "origin": "VNM", "sector": "construction", "persons": 7.0}]
     flows = []
     for m in months:  # 2 absconders a month from titp, 1 from ssw1 (not counted)
-        flows.append({"month": m, "flow": "abscond", "status_from": "titp", "status_to": "irregular", "origin": "VNM",
-                      "sector": "construction", "persons": 2.0})
-        flows.append({"month": m, "flow": "abscond", "status_from": "ssw1", "status_to": "irregular", "origin": "VNM",
-                      "sector": "construction", "persons": 1.0})
-    flows.append({"month": "2018-02", "flow": "upgrade", "status_from": "titp", "status_to": "ssw1", "origin": "VNM",
-                  "sector": "construction", "persons": 30.0})
-    flows.append({"month": "2018-02", "flow": "upgrade", "status_from": "ssw1", "status_to": "ssw2", "origin": "VNM",
-                  "sector": "construction", "persons": 5.0})
-    flows.append({"month": "2018-03", "flow": "entry", "status_from": "home", "status_to": "ssw1", "origin": "CHN",
-                  "sector": "construction", "persons": 10.0})
+        flows.append(
+            {
+                "month": m,
+                "flow": "abscond",
+                "status_from": "titp",
+                "status_to": "irregular",
+                "origin": "VNM",
+                "sector": "construction",
+                "persons": 2.0,
+            }
+        )
+        flows.append(
+            {
+                "month": m,
+                "flow": "abscond",
+                "status_from": "ssw1",
+                "status_to": "irregular",
+                "origin": "VNM",
+                "sector": "construction",
+                "persons": 1.0,
+            }
+        )
+    flows.append(
+        {
+            "month": "2018-02",
+            "flow": "upgrade",
+            "status_from": "titp",
+            "status_to": "ssw1",
+            "origin": "VNM",
+            "sector": "construction",
+            "persons": 30.0,
+        }
+    )
+    flows.append(
+        {
+            "month": "2018-02",
+            "flow": "upgrade",
+            "status_from": "ssw1",
+            "status_to": "ssw2",
+            "origin": "VNM",
+            "sector": "construction",
+            "persons": 5.0,
+        }
+    )
+    flows.append(
+        {
+            "month": "2018-03",
+            "flow": "entry",
+            "status_from": "home",
+            "status_to": "ssw1",
+            "origin": "CHN",
+            "sector": "construction",
+            "persons": 10.0,
+        }
+    )
     measures = []
     for m in months:
         fy17 = "2017-04" <= m <= "2018-03"
-        measures.append({"month": m, "origin": "VNM", "measure": "returnees_reaching_12m", "value": 10.0 if fy17 else 0.0})
-        measures.append({"month": m, "origin": "VNM", "measure": "returnees_employed_12m", "value": 7.0 if fy17 else 0.0})
+        measures.append(
+            {"month": m, "origin": "VNM", "measure": "returnees_reaching_12m", "value": 10.0 if fy17 else 0.0}
+        )
+        measures.append(
+            {"month": m, "origin": "VNM", "measure": "returnees_employed_12m", "value": 7.0 if fy17 else 0.0}
+        )
     return SimpleNamespace(
         stocks=pa.Table.from_pylist(stocks, schema=STOCK_SCHEMA),
         flows=pa.Table.from_pylist(flows, schema=FLOW_SCHEMA),
@@ -167,8 +221,17 @@ def _fake_result():
 
 
 def _targets(rows):
-    base = {"source": "x", "source_url": "", "unit": "", "flow": "", "origins": "", "flags": "", "data_flag": "reported",
-            "split": "fit", "notes": ""}
+    base = {
+        "source": "x",
+        "source_url": "",
+        "unit": "",
+        "flow": "",
+        "origins": "",
+        "flags": "",
+        "data_flag": "reported",
+        "split": "fit",
+        "notes": "",
+    }
     from coexist.calibration.targets import TARGET_SCHEMA
 
     return pa.Table.from_pylist([{**base, **r} for r in rows], schema=TARGET_SCHEMA)
@@ -177,24 +240,74 @@ def _targets(rows):
 def test_simulated_targets_on_a_hand_built_run():
     targets = _targets(
         [
-            {"series": "titp", "reference_date": D(2017, 10, 31), "value": 140.0, "measure": "stock", "statuses": "titp"},
-            {"series": "titp_vnm", "reference_date": D(2017, 10, 31), "value": 90.0, "measure": "stock", "statuses": "titp",
-             "origins": "VNM"},
-            {"series": "ssw_and_titp", "reference_date": D(2017, 11, 1), "value": 150.0, "measure": "stock",
-             "statuses": "titp+ssw1"},
+            {
+                "series": "titp",
+                "reference_date": D(2017, 10, 31),
+                "value": 140.0,
+                "measure": "stock",
+                "statuses": "titp",
+            },
+            {
+                "series": "titp_vnm",
+                "reference_date": D(2017, 10, 31),
+                "value": 90.0,
+                "measure": "stock",
+                "statuses": "titp",
+                "origins": "VNM",
+            },
+            {
+                "series": "ssw_and_titp",
+                "reference_date": D(2017, 11, 1),
+                "value": 150.0,
+                "measure": "stock",
+                "statuses": "titp+ssw1",
+            },
             {"series": "late", "reference_date": D(2019, 10, 31), "value": 1.0, "measure": "stock", "statuses": "titp"},
-            {"series": "absc", "reference_date": D(2018, 12, 31), "value": 20.0, "measure": "flow_calendar_year",
-             "flow": "abscond", "statuses": "titp"},
-            {"series": "absc_fy", "reference_date": D(2018, 3, 31), "value": 20.0, "measure": "flow_fiscal_year",
-             "flow": "abscond", "statuses": "titp"},
-            {"series": "absc_fy_early", "reference_date": D(2017, 3, 31), "value": 20.0, "measure": "flow_fiscal_year",
-             "flow": "abscond", "statuses": "titp"},
-            {"series": "seeking", "reference_date": D(2018, 3, 31), "value": 0.3, "measure": "share_not_employed_12m_fiscal_year",
-             "statuses": "returned"},
-            {"series": "route", "reference_date": D(2018, 12, 31), "value": 0.8, "measure": "share_changed_status_cumulative",
-             "statuses": "ssw1+ssw2"},
-            {"series": "tenure", "reference_date": D(2018, 6, 30), "value": 1.7, "measure": "mean_elapsed_tenure_years",
-             "statuses": "titp"},
+            {
+                "series": "absc",
+                "reference_date": D(2018, 12, 31),
+                "value": 20.0,
+                "measure": "flow_calendar_year",
+                "flow": "abscond",
+                "statuses": "titp",
+            },
+            {
+                "series": "absc_fy",
+                "reference_date": D(2018, 3, 31),
+                "value": 20.0,
+                "measure": "flow_fiscal_year",
+                "flow": "abscond",
+                "statuses": "titp",
+            },
+            {
+                "series": "absc_fy_early",
+                "reference_date": D(2017, 3, 31),
+                "value": 20.0,
+                "measure": "flow_fiscal_year",
+                "flow": "abscond",
+                "statuses": "titp",
+            },
+            {
+                "series": "seeking",
+                "reference_date": D(2018, 3, 31),
+                "value": 0.3,
+                "measure": "share_not_employed_12m_fiscal_year",
+                "statuses": "returned",
+            },
+            {
+                "series": "route",
+                "reference_date": D(2018, 12, 31),
+                "value": 0.8,
+                "measure": "share_changed_status_cumulative",
+                "statuses": "ssw1+ssw2",
+            },
+            {
+                "series": "tenure",
+                "reference_date": D(2018, 6, 30),
+                "value": 1.7,
+                "measure": "mean_elapsed_tenure_years",
+                "statuses": "titp",
+            },
         ]
     )
     out = {r["series"]: r for r in simulated_targets(_fake_result(), targets).to_pylist()}
@@ -223,8 +336,11 @@ def test_simulated_targets_on_a_tiny_run_match_its_stocks_and_flows(tiny_history
     st = result.stocks.to_pydict()
 
     def stock(month, statuses, origin=None):
-        return sum(p for m, s, o, p in zip(st["month"], st["status"], st["origin"], st["persons"])
-                   if m == month and s in statuses and (origin is None or o == origin))
+        return sum(
+            p
+            for m, s, o, p in zip(st["month"], st["status"], st["origin"], st["persons"], strict=True)
+            if m == month and s in statuses and (origin is None or o == origin)
+        )
 
     regular = {"titp", "ssw1", "ssw2", "professional", "student", "status_based", "designated"}
     for year in (2017, 2018):
@@ -235,8 +351,11 @@ def test_simulated_targets_on_a_tiny_run_match_its_stocks_and_flows(tiny_history
         assert rows[("mhlw_workers_chn", ref)]["simulated"] == 0.0  # the tiny world has only Vietnam
     assert rows[("mhlw_workers_total", D(2017, 10, 31))]["simulated"] > 0
     fl = result.flows.to_pydict()
-    absc = sum(p for m, f, a, p in zip(fl["month"], fl["flow"], fl["status_from"], fl["persons"])
-               if m.startswith("2018") and f == "abscond" and a == "titp")
+    absc = sum(
+        p
+        for m, f, a, p in zip(fl["month"], fl["flow"], fl["status_from"], fl["persons"], strict=True)
+        if m.startswith("2018") and f == "abscond" and a == "titp"
+    )
     assert rows[("titp_absconders", D(2018, 12, 31))]["simulated"] == pytest.approx(absc)
     assert math.isnan(rows[("mhlw_workers_titp", D(2019, 10, 31))]["simulated"])
     assert math.isnan(rows[("titp_holders", D(2019, 6, 30))]["simulated"])

@@ -54,7 +54,7 @@ def _tables(reps=(0, 1, 2)) -> list[pa.Table]:
         rows = [
             {"series": s, "reference_date": d, "split": sp, "unit": u, "measure": "stock", "observed": o,
              "simulated": float(m), "model_period": f"{d.year}-{d.month:02d}"}
-            for (s, d, sp, u, o), m in zip(OBSERVED, SIMULATED[rep])
+            for (s, d, sp, u, o), m in zip(OBSERVED, SIMULATED[rep], strict=True)
         ]
         out.append(pa.Table.from_pylist(rows, schema=SIMULATED_SCHEMA))
     return out
@@ -188,10 +188,21 @@ def test_figure_draws_band_observed_naive_lines_and_the_held_out_region(summary)
 
 
 PROVENANCE = {
-    "scenario": "toy-history", "scenario_ref": "toy-history", "scenario_hash": "abc123", "horizon": "2017-01 to 2024-12",
-    "scale": 0.05, "seed": 0, "replicates": 3, "replicate_seeds": [1, 2, 3], "workers": 1, "params": None,
-    "overrides": [], "targets": {"path": "targets.csv", "sha256": "f00", "rows": 13, "fit_rows": 6, "validate_rows": 7},
-    "version": "0.1.0", "created": "2026-01-01T00:00:00+00:00", "wall_seconds": 1.0,
+    "scenario": "toy-history",
+    "scenario_ref": "toy-history",
+    "scenario_hash": "abc123",
+    "horizon": "2017-01 to 2024-12",
+    "scale": 0.05,
+    "seed": 0,
+    "replicates": 3,
+    "replicate_seeds": [1, 2, 3],
+    "workers": 1,
+    "params": None,
+    "overrides": [],
+    "targets": {"path": "targets.csv", "sha256": "f00", "rows": 13, "fit_rows": 6, "validate_rows": 7},
+    "version": "0.1.0",
+    "created": "2026-01-01T00:00:00+00:00",
+    "wall_seconds": 1.0,
 }
 
 

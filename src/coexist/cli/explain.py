@@ -11,7 +11,15 @@ from coexist.explain import PERSON_FIELDS
 
 __all__ = ["add_parser", "run"]
 
-_INTEGER_FIELDS = ("months_in_status", "status_total", "months_abroad", "months_in_stay", "cert", "language", "months_home")
+_INTEGER_FIELDS = (
+    "months_in_status",
+    "status_total",
+    "months_abroad",
+    "months_in_stay",
+    "cert",
+    "language",
+    "months_home",
+)
 
 
 def add_parser(sub, parser_class, month_type) -> None:
@@ -36,8 +44,14 @@ def add_parser(sub, parser_class, month_type) -> None:
     p.add_argument("--previous-status", default=None, help=PERSON_FIELDS["previous_status"])
     p.add_argument("--forfeited", action="store_true", help=PERSON_FIELDS["forfeited"])
     p.add_argument("--banned-until", type=month_type, default=None, help=PERSON_FIELDS["banned_until"])
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="change one scenario value by its dotted path (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one scenario value by its dotted path (repeatable)",
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
@@ -63,8 +77,10 @@ def _lines(answer: dict) -> list[str]:
         extra = f", needs the {back['needs_test']} test" if back.get("needs_test") else ""
         return [*lines, f"  may come back as {back['status']} from {back['earliest_month']}{extra} ({back['reason']})"]
     left = answer["months_left"]
-    lines.append(f"  months left in the status: {'no limit' if left is None else left}"
-                 + (" (renewable)" if answer["renewable"] else ""))
+    lines.append(
+        f"  months left in the status: {'no limit' if left is None else left}"
+        + (" (renewable)" if answer["renewable"] else "")
+    )
     job = answer["job_change"]
     when = f" (from {job['from_month']})" if job.get("from_month") else ""
     lines.append(f"  change of employer: {'allowed' if job['allowed'] else 'not allowed'} [{job['rule']}]{when}")
@@ -81,7 +97,9 @@ def _lines(answer: dict) -> list[str]:
             lines.append(f"  way back {label}: none ({back['reason']})")
         else:
             extra = f", needs the {back['needs_test']} test" if back.get("needs_test") else ""
-            lines.append(f"  way back {label}: {back['status']} after {back['cooldown_months']} month(s) at home{extra}")
+            lines.append(
+                f"  way back {label}: {back['status']} after {back['cooldown_months']} month(s) at home{extra}"
+            )
     return lines
 
 

@@ -96,16 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
         "Parquet, metrics.json, the resolved scenario.toml and run.json (provenance).",
         epilog="Example: coexist run japan-circular --scale 0.1 --set programme.matching_share=0.3",
     )
-    p_run.add_argument("scenario", metavar="SCENARIO", help="shipped scenario name (see 'coexist scenarios') or path to a TOML file")
-    p_run.add_argument("--out", metavar="DIR", default="runs/{name}-{seed}",
-                       help="run folder to write (default: runs/<scenario name>-<seed>)")
+    p_run.add_argument(
+        "scenario", metavar="SCENARIO", help="shipped scenario name (see 'coexist scenarios') or path to a TOML file"
+    )
+    p_run.add_argument(
+        "--out",
+        metavar="DIR",
+        default="runs/{name}-{seed}",
+        help="run folder to write (default: runs/<scenario name>-<seed>)",
+    )
     _common(p_run, scale_default=None)
 
     p_cmp = sub.add_parser(
-        "compare", help="simulate several scenarios over replicates and write an HTML report with the claims",
+        "compare",
+        help="simulate several scenarios over replicates and write an HTML report with the claims",
         description="Simulate several scenarios over replicates. Each replicate draws a seed and a set of behavioural "
         "parameters (triangular over their documented ranges; for scenarios with behaviour_defaults = "
-        "'calibrated-japan', the calibrated ones jointly from a particle of the shipped posterior) and uses the same ones "
+        "'calibrated-japan', the calibrated ones jointly from a particle of the shipped posterior) and uses the "
+        "same ones "
         "in every scenario (common random numbers), so differences are paired; the scenarios must share "
         "behaviour_defaults. Writes the full run folder of replicate 0 of each scenario under --out, "
         "replicates.parquet (every metric of every replicate), parameters.parquet, claims.json and a self-contained "
@@ -114,29 +122,49 @@ def build_parser() -> argparse.ArgumentParser:
         "--replicates 20 --workers 2",
     )
     p_cmp.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="shipped scenario names or TOML paths")
-    p_cmp.add_argument("--out", metavar="DIR", default="results/compare",
-                       help="output folder (default: results/compare); runs go to DIR/<name>/, the report to DIR/report.html")
-    p_cmp.add_argument("--replicates", type=_limit, metavar="N", default=DEFAULT_REPLICATES,
-                       help=f"replicates per scenario, each with its own seed and parameter draw (default: {DEFAULT_REPLICATES})")
-    p_cmp.add_argument("--workers", type=_limit, metavar="N", default=None,
-                       help="worker processes (default: the number of CPUs); results do not depend on it")
+    p_cmp.add_argument(
+        "--out",
+        metavar="DIR",
+        default="results/compare",
+        help="output folder (default: results/compare); runs go to DIR/<name>/, the report to DIR/report.html",
+    )
+    p_cmp.add_argument(
+        "--replicates",
+        type=_limit,
+        metavar="N",
+        default=DEFAULT_REPLICATES,
+        help=f"replicates per scenario, each with its own seed and parameter draw (default: {DEFAULT_REPLICATES})",
+    )
+    p_cmp.add_argument(
+        "--workers",
+        type=_limit,
+        metavar="N",
+        default=None,
+        help="worker processes (default: the number of CPUs); results do not depend on it",
+    )
     _common(p_cmp, scale_default=DEFAULT_COMPARE_SCALE)
 
     p_runs = sub.add_parser(
-        "runs", help="list past runs found under some folders",
+        "runs",
+        help="list past runs found under some folders",
         description="List the run folders (folders holding run.json) found under the given folders, searched "
         "recursively: scenario, hash, seed, scale, horizon, creation time, engine time and headline metrics. "
         "From Python, coexist.store.catalogue.connect() gives the same catalogue as DuckDB views.",
         epilog="Example: coexist runs results --sort=-host.fill_rate --limit 5 --format csv",
     )
-    p_runs.add_argument("roots", metavar="ROOT", nargs="*",
-                        help="folders to search (default: runs/ and results/, those that exist)")
-    p_runs.add_argument("--sort", metavar="FIELD", default="-created",
-                        help="column to sort by, ascending; write --sort=-FIELD for descending "
-                        "(default: -created, newest first)")
+    p_runs.add_argument(
+        "roots", metavar="ROOT", nargs="*", help="folders to search (default: runs/ and results/, those that exist)"
+    )
+    p_runs.add_argument(
+        "--sort",
+        metavar="FIELD",
+        default="-created",
+        help="column to sort by, ascending; write --sort=-FIELD for descending (default: -created, newest first)",
+    )
     p_runs.add_argument("--limit", type=_limit, metavar="N", help="show at most N runs")
-    p_runs.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                        help="output format (default: table)")
+    p_runs.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)"
+    )
     explain.add_parser(sub, _Parser, _month)
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
@@ -158,12 +186,23 @@ def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine:
 def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     bar = ProgressBar(args.scenario)
     try:
-        s = api.run(args.scenario, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                    overrides=args.overrides, progress=bar, engine=engine)
+        s = api.run(
+            args.scenario,
+            out=args.out,
+            seed=args.seed,
+            scale=args.scale,
+            start=args.start,
+            end=args.end,
+            overrides=args.overrides,
+            progress=bar,
+            engine=engine,
+        )
     finally:
         bar.close()
-    out(f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
-        f"{s.engine_seconds:.1f} s in the engine, {s.wall_seconds:.1f} s in all")
+    out(
+        f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
+        f"{s.engine_seconds:.1f} s in the engine, {s.wall_seconds:.1f} s in all"
+    )
     for m in headline_metrics():
         out(_fmt_metric(m.name, s.metrics[m.name]))
     out(f"wrote {s.folder}/")
@@ -172,15 +211,28 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.E
 def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     bar = ProgressBar("compare", unit="run")
     try:
-        c = api.compare(args.scenarios, out=args.out, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                        overrides=args.overrides, replicates=args.replicates, workers=args.workers, progress=bar,
-                        engine=engine)
+        c = api.compare(
+            args.scenarios,
+            out=args.out,
+            seed=args.seed,
+            scale=args.scale,
+            start=args.start,
+            end=args.end,
+            overrides=args.overrides,
+            replicates=args.replicates,
+            workers=args.workers,
+            progress=bar,
+            engine=engine,
+        )
     finally:
         bar.close()
     first = c.runs[0] if c.runs else None
     if first is not None:
-        out(f"{len(c.runs)} scenario(s) x {c.replicates} replicate(s), {first.start} to {first.end}, scale {first.scale:g}, "
-            f"{c.workers} worker(s), {c.wall_seconds:.1f} s")
+        out(
+            f"{len(c.runs)} scenario(s) x {c.replicates} replicate(s), {first.start} to {first.end}, scale "
+            f"{first.scale:g}, "
+            f"{c.workers} worker(s), {c.wall_seconds:.1f} s"
+        )
     for s in c.runs:
         out(f"  {s.name}: replicate 0 (seed {s.seed}) -> {s.folder}/")
     for claim in c.claims:

@@ -154,14 +154,26 @@ def reference_sensitivity(
     ref = reference or load_reference()
     variants = [
         ("shipped", "the reference values as shipped", ref),
-        (f"worst +{shift:.0%}", f"every worst point moved {shift:.0%} of its span towards the best (a stricter zero)",
-         shifted_reference(ref, worst=shift)),
-        (f"worst -{shift:.0%}", f"every worst point moved {shift:.0%} of its span away from the best (a more lenient zero)",
-         shifted_reference(ref, worst=-shift)),
-        (f"best +{shift:.0%}", f"every best point moved {shift:.0%} of its span further out (a harder 1)",
-         shifted_reference(ref, best=shift)),
-        (f"best -{shift:.0%}", f"every best point moved {shift:.0%} of its span closer in (an easier 1)",
-         shifted_reference(ref, best=-shift)),
+        (
+            f"worst +{shift:.0%}",
+            f"every worst point moved {shift:.0%} of its span towards the best (a stricter zero)",
+            shifted_reference(ref, worst=shift),
+        ),
+        (
+            f"worst -{shift:.0%}",
+            f"every worst point moved {shift:.0%} of its span away from the best (a more lenient zero)",
+            shifted_reference(ref, worst=-shift),
+        ),
+        (
+            f"best +{shift:.0%}",
+            f"every best point moved {shift:.0%} of its span further out (a harder 1)",
+            shifted_reference(ref, best=shift),
+        ),
+        (
+            f"best -{shift:.0%}",
+            f"every best point moved {shift:.0%} of its span closer in (an easier 1)",
+            shifted_reference(ref, best=-shift),
+        ),
     ]
     rows = []
     base_verdict = None

@@ -103,7 +103,7 @@ class EnsembleResult:
         out = []
         for name in self.names:
             for metric, values in self.samples[name].items():
-                for rep, value in zip(self.plan, values):
+                for rep, value in zip(self.plan, values, strict=True):
                     out.append({"scenario": name, "replicate": rep.replicate, "seed": rep.seed, "metric": metric,
                                 "value": float(value)})
         return out
@@ -147,7 +147,8 @@ def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: 
     seconds = float(getattr(result, "wall_seconds", time.perf_counter() - started))
     metrics = {k: float(v) for k, v in compute_metrics(result, sc).items()}
     series = annual_series(result)
-    return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, result if keep else None, sc if keep else None)
+    kept = (result, sc) if keep else (None, None)
+    return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, *kept)
 
 
 def _init_worker(threads: int) -> None:
@@ -155,7 +156,9 @@ def _init_worker(threads: int) -> None:
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
 
-def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, progress: Progress | None = None) -> tuple[list[Any], int]:
+def run_tasks(
+    fn: Callable[..., Any], tasks: Sequence[tuple], *, workers: int, progress: Progress | None = None
+) -> tuple[list[Any], int]:
     """``[fn(*task) for task in tasks]`` on a local process pool; results in task order.
 
     Parameters
@@ -263,7 +266,9 @@ def run_ensemble(
         raise ValueError(f"workers must be >= 1. Got {workers!r}.")
     simulate = simulate or _engine_simulate
     keep_set = set(keep)
-    tasks = [(simulate, i, sc, rep, scale, rep.replicate in keep_set) for rep in plan for i, (_, sc) in enumerate(scenarios)]
+    tasks = [
+        (simulate, i, sc, rep, scale, rep.replicate in keep_set) for rep in plan for i, (_, sc) in enumerate(scenarios)
+    ]
     done_results, used = run_tasks(_task, tasks, workers=workers, progress=progress)
     results: dict[tuple[int, int], TaskResult] = {(r.scenario, r.replicate): r for r in done_results}
 

@@ -106,7 +106,9 @@ def _read_raw(ref: str, base_dir: Path | None) -> tuple[dict, str, Path | None]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"is not valid TOML: {exc}. Fix the syntax there (docs/scenarios.md shows the format).", source=label) from None
+        raise ScenarioError(
+            f"is not valid TOML: {exc}. Fix the syntax there (docs/scenarios.md shows the format).", source=label
+        ) from None
     return raw, label, directory
 
 
@@ -141,7 +143,9 @@ def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[di
     if parent_ref is None:
         return raw, label
     if not isinstance(parent_ref, str):
-        raise ScenarioError(f"must be the name or path of another scenario. Got {parent_ref!r} instead.", source=label, field="extends")
+        raise ScenarioError(
+            f"must be the name or path of another scenario. Got {parent_ref!r} instead.", source=label, field="extends"
+        )
     if parent_ref in seen or parent_ref == ref:
         raise ScenarioError(f"inheritance loop through {parent_ref!r}.", source=label, field="extends")
     parent, _ = _resolve(parent_ref, directory, seen + (ref,))
@@ -193,7 +197,8 @@ def _apply_override(raw: dict, text: str, label: str | None = None) -> None:
         if not isinstance(child, dict) or (_is_dated(child) and depth < len(path) - 2):
             raise OverrideError(
                 f"{'.'.join(path[: depth + 1])!r} is a value, not a table, so it has no field {path[depth + 1]!r}.",
-                override=text, source=label,
+                override=text,
+                source=label,
             )
         node = child
     if isinstance(node, list):
@@ -208,13 +213,16 @@ def _list_index(items: list, key: str, parent: list[str], text: str, label: str 
         raise OverrideError(
             f"{'.'.join(parent)!r} is a list of {len(items)} item(s); name one by its index,"
             f" 0 to {len(items) - 1}. Got {key!r} instead.",
-            override=text, source=label,
+            override=text,
+            source=label,
         )
     return int(key)
 
 
 # Tags that pydantic puts in an error location for the branch of a type it tried.
-_BRANCH_TAG = re.compile(r"^(function-[a-z]+\[.*\]|nullable\[.*\]|float|int|bool|str|list\[.*\]|dict\[.*\]|literal\[.*\])$")
+_BRANCH_TAG = re.compile(
+    r"^(function-[a-z]+\[.*\]|nullable\[.*\]|float|int|bool|str|list\[.*\]|dict\[.*\]|literal\[.*\])$"
+)
 _PYDANTIC_WORDS = (
     ("Input should be a valid number", "must be a number"),
     ("Input should be a valid integer", "must be an integer"),
@@ -232,6 +240,7 @@ def _location(loc) -> list[str]:
 
 def _model_at(path: list[str]):
     """The schema model that holds the last field of a dotted path (for 'allowed fields')."""
+
     def models_in(annotation):
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return annotation, None
@@ -277,9 +286,7 @@ def _format_error(error: dict) -> tuple[str, str]:
     field = ".".join(path)
     if kind == "extra_forbidden":
         model = _model_at(path)
-        names = sorted(
-            (info.alias or name) for name, info in model.model_fields.items()
-        ) if model is not None else []
+        names = sorted((info.alias or name) for name, info in model.model_fields.items()) if model is not None else []
         hint = ""
         close = difflib.get_close_matches(path[-1], names, n=1)
         if close:
@@ -310,8 +317,9 @@ def _validate(raw: dict, label: str, overrides: Sequence[str] = ()) -> Scenario:
             problems.setdefault(field, message)  # a union reports one error per branch: keep the first
         field, message = next(iter(problems.items()))
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise _error(message + more, override=_override_of(field, overrides), source=label,
-                     field=field or None) from None
+        raise _error(
+            message + more, override=_override_of(field, overrides), source=label, field=field or None
+        ) from None
     _check_behaviour(scenario, label, overrides)
     return scenario
 
@@ -334,7 +342,7 @@ def _override_of(field: str, overrides: Sequence[str]) -> str | None:
 
 def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = ()) -> None:
     known = parameters()
-    for name in (scenario.calibration.priors if scenario.calibration is not None else {}):
+    for name in scenario.calibration.priors if scenario.calibration is not None else {}:
         if name in known:
             raise ScenarioError(
                 "is the name of a behavioural parameter (its prior is its range in parameters.toml); give the"
@@ -345,7 +353,8 @@ def _check_behaviour(scenario: Scenario, label: str, overrides: Sequence[str] = 
     for name, value in scenario.behaviour.items():
         if name not in known:
             raise _error(
-                f"is not a behavioural parameter{_suggest(name, known)}; see docs/parameters.md for the {len(known)} names.",
+                f"is not a behavioural parameter{_suggest(name, known)}; see docs/parameters.md for the "
+                f"{len(known)} names.",
                 override=_override_of(f"behaviour.{name}", overrides),
                 source=label,
                 field=f"behaviour.{name}",
@@ -470,8 +479,11 @@ def calibration_priors(scenario: Scenario, names: Sequence[str]) -> dict[str, tu
     for n in names:
         problem = scenario.prior_key_problem(n) if n in own else None
         if problem:
-            raise ScenarioError(f"cannot be fitted here: {problem}.", source=f"scenario {scenario.name!r}",
-                                field=f"calibration.priors.{n}")
+            raise ScenarioError(
+                f"cannot be fitted here: {problem}.",
+                source=f"scenario {scenario.name!r}",
+                field=f"calibration.priors.{n}",
+            )
     return {n: (own[n].low, own[n].high) if n in own else (float(known[n].low), float(known[n].high)) for n in names}
 
 
@@ -522,7 +534,9 @@ def apply_calibrated(
         values = {}
         for table in ("behaviour", "assumptions"):
             part = doc.get(table, {})
-            if not isinstance(part, dict) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in part.values()):
+            if not isinstance(part, dict) or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) for v in part.values()
+            ):
                 raise ScenarioError("must be a table of name = number.", source=str(path), field=table)
             values.update(part)
         recorded = doc.get("overrides", [])
@@ -530,7 +544,10 @@ def apply_calibrated(
             raise ScenarioError("must be a list of KEY=VALUE strings.", source=str(path), field="overrides")
         label = str(path)
     if isinstance(scenario, Scenario):
-        raw, source = copy.deepcopy(scenario.model_dump(mode="json", by_alias=True, exclude_none=True)), f"scenario {scenario.name!r}"
+        raw, source = (
+            copy.deepcopy(scenario.model_dump(mode="json", by_alias=True, exclude_none=True)),
+            f"scenario {scenario.name!r}",
+        )
     else:
         raw, source = _resolve(str(scenario), None, ())
         resolved = copy.deepcopy(raw)
