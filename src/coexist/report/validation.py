@@ -307,7 +307,7 @@ def _provenance(prov: Mapping[str, Any]) -> str:
     else:
         rows.append(("params file", "none: the scenario's own parameter values"))
     if prov.get("overrides"):
-        rows.append(("overrides (--set)", e("; ".join(prov["overrides"]))))
+        rows.append(("overrides", e("; ".join(prov["overrides"]))))
     rows += [
         ("worker processes", e(str(prov.get("workers", "")))),
         ("wall time", e(f"{prov.get('wall_seconds', float('nan')):.0f} s")),
