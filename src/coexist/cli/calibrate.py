@@ -53,13 +53,10 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
-    bar = ProgressBar("calibrate", unit="run")
-    try:
+    with ProgressBar("calibrate", unit="run") as bar:
         c = api.calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                           particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
                           overrides=args.overrides, progress=bar, workers=args.workers, engine=engine)
-    finally:
-        bar.close()
     r = c.result
     out(f"{args.scenario}: {len(r.epsilons)} generation(s) x {len(r.weights)} particles, {r.simulations} simulations, "
         f"best fit distance {c.best_ard:.4g} (ARD on the fit rows, each date capped at 1)")

@@ -184,8 +184,7 @@ def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine:
 
 
 def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    bar = ProgressBar(args.scenario)
-    try:
+    with ProgressBar(args.scenario) as bar:
         s = api.run(
             args.scenario,
             out=args.out,
@@ -197,8 +196,6 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.E
             progress=bar,
             engine=engine,
         )
-    finally:
-        bar.close()
     out(
         f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
         f"{s.engine_seconds:.1f} s in the engine, {s.wall_seconds:.1f} s in all"
@@ -209,8 +206,7 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.E
 
 
 def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    bar = ProgressBar("compare", unit="run")
-    try:
+    with ProgressBar("compare", unit="run") as bar:
         c = api.compare(
             args.scenarios,
             out=args.out,
@@ -224,8 +220,6 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: a
             progress=bar,
             engine=engine,
         )
-    finally:
-        bar.close()
     first = c.runs[0] if c.runs else None
     if first is not None:
         out(

@@ -14,7 +14,7 @@ class ProgressBar:
     """A tqdm bar on stderr, shown when stderr is a terminal and the work lasts over a second.
 
     Called as ``bar(done, total)``; a change of ``total`` (a calibration that adds a
-    generation) resizes the bar.
+    generation) resizes the bar. Used as a context manager, it closes on the way out.
     """
 
     def __init__(self, desc: str, unit: str = "month"):
@@ -30,6 +30,12 @@ class ProgressBar:
             self.bar.total = total
             self.bar.refresh()
         self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -50,13 +50,10 @@ def add_parser(sub, parser_class, override_type) -> None:
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
-    bar = ProgressBar("validate", unit="run")
-    try:
+    with ProgressBar("validate", unit="run") as bar:
         v = api.validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
                          scale=args.scale, seed=args.seed, workers=args.workers, out=args.out,
                          overrides=args.overrides, progress=bar, engine=engine)
-    finally:
-        bar.close()
     p, o = v.provenance, v.summary.overall
 
     def num(x: float) -> str:
