@@ -32,13 +32,13 @@ from typing import Any
 from coexist.calibration import abc as calibration_abc
 from coexist.calibration.abc import DEFAULT_PARAMETERS as DEFAULT_CALIBRATION_PARAMETERS
 from coexist.calibration.abc import ABCResult, Calibration
-from coexist.calibration.inputs import read_text_file
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
 from coexist.calibration.validation import DEFAULT_REPLICATES as DEFAULT_VALIDATION_REPLICATES
 from coexist.calibration.validation import DEFAULT_SCALE as DEFAULT_VALIDATION_SCALE
 from coexist.calibration.validation import DEFAULT_SCENARIO as DEFAULT_VALIDATION_SCENARIO
 from coexist.calibration.validation import ValidationSummary, run_validation
+from coexist.data.text_files import read_text_file
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError, ScenarioError
 from coexist.experiments import run_ensemble

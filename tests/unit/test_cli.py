@@ -339,7 +339,7 @@ def test_scenario_file_that_is_not_utf8_or_a_folder_is_one_line(tmp_path, capsys
     assert main(["run", str(binary), "--out", str(tmp_path / "r1")]) == 2
     assert "must be UTF-8 text" in _one_line_error(capsys.readouterr().err)
     assert main(["run", str(tmp_path), "--out", str(tmp_path / "r2")]) == 2
-    assert _one_line_error(capsys.readouterr().err).startswith("coexist: error: SCENARIO must be a .toml file")
+    assert _one_line_error(capsys.readouterr().err).startswith("coexist: error: scenario file")
     assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
 
 

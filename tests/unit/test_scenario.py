@@ -153,7 +153,7 @@ def test_start_option_must_be_a_month():
 
 
 def test_a_folder_is_not_a_scenario(tmp_path):
-    assert_names(error_of(str(tmp_path)), "'scenario'", "must be a .toml file", "folder")
+    assert_names(error_of(str(tmp_path)), "scenario file", "must be a file", "folder")
 
 
 def test_a_scenario_file_that_is_not_utf8_text(tmp_path):

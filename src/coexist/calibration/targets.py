@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from coexist.calibration.inputs import read_text_file
 from coexist.codes import ORIGINS, STATUSES
+from coexist.data.text_files import read_text_file
 from coexist.engine.kernels import FLOW_TYPES
 from coexist.errors import DataError
 

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from coexist.calibration.inputs import read_text_file
 from coexist.calibration.measures import (
     compare_forecasts,
     linear_trend_forecast,
@@ -42,6 +41,7 @@ from coexist.calibration.measures import (
     simulated_targets,
 )
 from coexist.calibration.targets import TargetsFile
+from coexist.data.text_files import read_text_file
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import ScenarioError
 from coexist.experiments import replicate_seed

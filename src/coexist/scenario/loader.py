@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 import coexist.data as coexist_data  # calibration() looked up when called: tests/unit/test_ship.py replaces it
 from coexist.data import parameters
+from coexist.data.text_files import read_text_file
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 from coexist.scenario.options import check_scale
@@ -92,16 +93,8 @@ def _read_raw(ref: str, base_dir: Path | None) -> tuple[dict, str, Path | None]:
             raise ScenarioError(
                 f"no such scenario file or shipped scenario: {ref!r}. Shipped scenarios: {names}."
             )
-        if not candidate.is_file():
-            what = "a folder" if candidate.is_dir() else "not a regular file"
-            raise ScenarioError(f"must be a .toml file. Got {ref!r} instead, which is {what}.", field="scenario")
         label = str(candidate)
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(
-                f"must be UTF-8 text (a scenario TOML file). Got a byte {exc.object[exc.start]:#04x} at offset "
-                f"{exc.start} that is not UTF-8 instead. Save the file as UTF-8.", source=label) from None
+        text = read_text_file(candidate, "scenario file", ScenarioError)
         directory = candidate.resolve().parent
     try:
         raw = tomllib.loads(text)
@@ -525,10 +518,8 @@ def apply_calibrated(
         values, recorded, label = dict(calibrated), [], "calibrated values"
     else:
         path = Path(calibrated)
-        if not path.is_file():
-            raise ScenarioError(f"calibration file {str(path)!r} does not exist.")
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            doc = tomllib.loads(read_text_file(path, "calibration file", ScenarioError))
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"is not valid TOML: {exc}.", source=str(path)) from None
         values = {}
