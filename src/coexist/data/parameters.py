@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from coexist.data import calibrated
 from coexist.errors import DataError
 
 __all__ = ["Parameter", "PARAMETER_NAMES", "parameters", "parameters_markdown"]
@@ -201,9 +202,7 @@ def parameters_markdown() -> str:
         "the 2012-2024 Japan record varies it (results that depend on those carry their full range).",
         "",
     ]
-    from coexist.data.calibrated import calibrated_behaviour
-
-    fitted = ", ".join(f"`{name}`" for name in calibrated_behaviour())
+    fitted = ", ".join(f"`{name}`" for name in calibrated.calibrated_behaviour())
     lines[-1:-1] = [
         'The shipped Japan scenarios (`behaviour_defaults = "calibrated-japan"`) replace the defaults of the',
         f"parameters the shipped calibration fitted ({fitted}) with its best values; docs/calibration.md gives",
