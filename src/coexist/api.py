@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,8 +63,8 @@ from coexist.store.calibration import (
     write_shipped_calibration,
     write_validation,
 )
-from coexist.store.compare import check_compare_destination, write_compare, write_report
-from coexist.store.run_folder import check_destination, describe_scenario
+from coexist.store.compare import check_compare_destination, scenario_folder_names, write_compare, write_report
+from coexist.store.run_folder import check_destination, describe_scenario, expand_out, safe_folder_name
 from coexist.version import __version__
 
 __all__ = [
@@ -88,12 +87,17 @@ __all__ = [
     "DEFAULT_VALIDATION_REPLICATES",
     "DEFAULT_VALIDATION_SCALE",
     "DEFAULT_VALIDATION_SCENARIO",
+    "DEFAULT_CALIBRATION_OUT",
+    "DEFAULT_VALIDATION_OUT",
 ]
 
 Progress = Callable[[int, int], None]
 
 DEFAULT_COMPARE_SCALE = 0.05
 DEFAULT_REPLICATES = 20
+# Every command writes under runs/ or results/ by default, which `make clean` removes.
+DEFAULT_CALIBRATION_OUT = "runs/calibration"
+DEFAULT_VALIDATION_OUT = "runs/validation"
 
 
 @dataclass
@@ -155,6 +159,9 @@ class CompareSummary:
     seeds : list of int
         Engine seed of each replicate (the same in every scenario).
     wall_seconds : float
+    renamed : dict[str, str]
+        Scenario ref -> its folder and label, for each scenario whose name an earlier
+        scenario of the comparison has (the second ``x`` becomes ``x-2``).
     """
 
     runs: list[RunSummary]
@@ -166,6 +173,7 @@ class CompareSummary:
     workers: int = 1
     seeds: list[int] = field(default_factory=list)
     wall_seconds: float = 0.0
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 # -- the engine, as the api calls it --------------------------------------------------------------
@@ -206,20 +214,6 @@ ENGINE = Engine()
 def scenarios() -> list[tuple[str, str]]:
     """Shipped scenarios as (name, one-line description)."""
     return list(shipped_scenarios())
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def _folder_name(name: str) -> str:
-    cleaned = _UNSAFE.sub("_", str(name)).strip("._") or "scenario"
-    return cleaned
-
-
-def _expand(out: str | Path, *, name: str, seed: int) -> Path:
-    """``{name}`` and ``{seed}`` in an output path become the scenario name and the seed."""
-    text = str(out).replace("{name}", _folder_name(name)).replace("{seed}", str(seed))
-    return Path(text)
 
 
 def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int, wall_seconds: float,
@@ -267,8 +261,11 @@ def run(
     scenario_ref : str
         A shipped scenario name (``coexist scenarios`` lists them) or a path to a TOML file.
     out : path, optional
-        Run folder to write; ``{name}`` and ``{seed}`` in it are replaced by the scenario
-        name and the seed. Nothing is written when omitted.
+        Run folder to write; ``{name}``, ``{hash}`` and ``{seed}`` in it are replaced by the
+        scenario name, the first 8 characters of the resolved scenario's hash and the seed
+        (the command line writes ``runs/{name}-{hash}-{seed}``). An existing run folder is
+        replaced only when it holds a run of the same resolved scenario. Nothing is written
+        when omitted.
     seed : int
         Seed of the engine's random streams, 0 to 2**63 - 1.
     scale : float, optional
@@ -284,15 +281,18 @@ def run(
     Raises
     ------
     CoexistError
-        ScenarioError for bad input, StoreError when the folder cannot be written.
+        ScenarioError for bad input (its ``field`` "out" for a run folder of another
+        scenario), StoreError when the folder cannot be written.
     """
     started = time.perf_counter()
     seed = _check_seed(seed)
     scale = _check_scale(scale)
     scenario = engine.load(scenario_ref, overrides, start, end)
-    folder = _expand(out, name=scenario.name, seed=seed) if out is not None else None
-    if folder is not None:
-        check_destination(folder)
+    folder = None
+    if out is not None:
+        digest = engine.describe(scenario)[1]
+        folder = expand_out(out, name=scenario.name, scenario_hash=digest, seed=seed)
+        check_destination(folder, scenario_hash=digest)
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
@@ -380,16 +380,19 @@ def compare(
     any is simulated, and nothing is written until all have run, so an error leaves no
     partial output.
 
-    Writes ``out/<scenario name>/`` (the full run folder of replicate 0, for the charts),
+    Writes ``out/<scenario name>/`` (the full run folder of replicate 0, for the charts; a
+    scenario whose name an earlier one has gets ``<name>-2/``, and ``renamed`` says so),
     ``out/replicates.parquet`` (scenario, replicate, seed, metric, value),
     ``out/parameters.parquet`` (replicate, seed, parameter, value: the drawn parameter sets),
     ``out/claims.json`` (the verdicts and the reference sensitivity) and ``out/report.html``.
-    ``out`` must be missing, empty or an earlier comparison.
+    ``out`` must be missing, empty or an earlier comparison, whose scenario folders this
+    one replaces or removes, so that ``out`` holds this comparison only.
 
     Parameters
     ----------
     scenario_refs : sequence of str
-        Shipped scenario names or TOML paths (at least one).
+        Shipped scenario names or TOML paths (at least one), each naming a different
+        scenario: a ref given twice, or two refs that resolve to the same scenario, are refused.
     out : path
         Output folder.
     seed : int
@@ -416,17 +419,29 @@ def compare(
     replicates = _check_count(replicates, "replicates")
     if workers is not None:
         workers = _check_count(workers, "workers")
+    repeated = sorted({ref for ref in refs if refs.count(ref) > 1})
+    if repeated:
+        raise ScenarioError(
+            f"must name each scenario once. Got {', '.join(map(repr, repeated))} more than once instead: "
+            "remove the repeats.",
+            field="scenario_refs",
+        )
     out = Path(out)
     check_compare_destination(out)
     loaded = [engine.load(ref, overrides, start, end) for ref in refs]
+    hashes = [engine.describe(sc)[1] for sc in loaded]
+    for i, digest in enumerate(hashes):
+        if digest in hashes[:i]:
+            raise ScenarioError(
+                f"must name different scenarios. Got {refs[hashes.index(digest)]!r} and {refs[i]!r}, the same "
+                "resolved scenario, instead: remove one.",
+                field="scenario_refs",
+            )
 
-    names: list[str] = []
-    for sc in loaded:
-        base = _folder_name(sc.name)
-        name, k = base, 2
-        while name in names:
-            name, k = f"{base}-{k}", k + 1
-        names.append(name)
+    names = scenario_folder_names([sc.name for sc in loaded])
+    renamed = {
+        ref: name for ref, sc, name in zip(refs, loaded, names, strict=True) if name != safe_folder_name(sc.name)
+    }
     for name in names:
         check_destination(out / name)
 
@@ -465,7 +480,7 @@ def compare(
     reference = load_reference()
     settings = {
         "scenarios": names,
-        "scenario_hashes": {name: engine.describe(sc)[1] for name, sc in zip(names, loaded, strict=True)},
+        "scenario_hashes": dict(zip(names, hashes, strict=True)),
         "seed": seed,
         "replicates": replicates,
         "replicate_seeds": [rep.seed for rep in ens.plan],
@@ -488,6 +503,7 @@ def compare(
     settings["wall_seconds"] = time.perf_counter() - started
     write_compare(
         out,
+        scenarios=names,
         replicate_rows=ens.rows(),
         parameter_rows=parameter_rows,
         claims_doc={"settings": settings, "claims": claims, "reference_sensitivity": sensitivity},
@@ -516,6 +532,7 @@ def compare(
         workers=ens.workers,
         seeds=[rep.seed for rep in ens.plan],
         wall_seconds=time.perf_counter() - started,
+        renamed=renamed,
     )
 
 
@@ -575,7 +592,7 @@ def calibrate(
     particles: int = 20,
     scale: float | None = None,
     seed: int = 0,
-    out: str | Path = "calibration",
+    out: str | Path = DEFAULT_CALIBRATION_OUT,
     overrides: Sequence[str] = (),
     quantile: float = 0.5,
     workers: int | None = None,
@@ -599,7 +616,7 @@ def calibrate(
         (default ``3 x particles``).
     particles : population size, >= 2.
     scale, seed, overrides : as for :func:`run`.
-    out : the calibration folder.
+    out : the calibration folder (default ``runs/calibration``).
     quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
     workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
     progress : callable(done_runs, total_runs), optional.
@@ -687,7 +704,7 @@ def validate(
     scale: float | None = DEFAULT_VALIDATION_SCALE,
     seed: int = 0,
     workers: int | None = None,
-    out: str | Path = "validation",
+    out: str | Path = DEFAULT_VALIDATION_OUT,
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
     engine: Engine = ENGINE,
@@ -712,7 +729,7 @@ def validate(
     scale : share of the population simulated (default 0.05; None: the scenario's).
     seed : base seed.
     workers : worker processes (default: the number of CPUs); results do not depend on it.
-    out : the validation folder.
+    out : the validation folder (default ``runs/validation``).
     overrides : "dotted.path=value" scenario overrides, applied before the params file.
     progress : callable(done_runs, total_runs), optional.
     engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).

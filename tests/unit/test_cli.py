@@ -180,8 +180,8 @@ def test_run_writes_default_folder_and_says_where(fake_engine, tmp_path, capsys)
         == 0
     )
     out = capsys.readouterr().out
-    folder = tmp_path / "runs" / "toy-circular-4"
-    assert f"wrote {Path('runs') / 'toy-circular-4'}/" in out
+    folder = tmp_path / "runs" / "toy-circular-toy-circ-4"  # {name}-{hash}-{seed}, the fake hash "toy-circular-hash"
+    assert f"wrote {Path('runs') / 'toy-circular-toy-circ-4'}/" in out
     assert "Demand fill rate" in out
     loaded = read_run(folder)
     assert loaded.run["seed"] == 4 and loaded.run["scale"] == 0.5
@@ -271,7 +271,7 @@ def test_api_run_without_out_writes_nothing(fake_engine, tmp_path):
 def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
     seen = []
     result = coexist.compare(
-        ["toy-temporary", "toy-temporary"],
+        ["toy-temporary", "toy-circular"],
         out=tmp_path / "c",
         replicates=2,
         workers=1,
@@ -279,7 +279,7 @@ def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
         engine=fake_engine.engine,
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-temporary", "toy-temporary-2"]
+    assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-circular", "toy-temporary"]
     assert result.report == tmp_path / "c" / "report.html"
 
 

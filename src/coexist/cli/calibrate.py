@@ -28,7 +28,8 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
             "abc_state.json."
         ),
         epilog="Example: coexist calibrate japan-history --targets src/coexist/data/targets.csv "
-        "--particles 20 --budget 100 --scale 0.02 --out calibration; then coexist run calibration/best-scenario.toml",
+        f"--particles 20 --budget 100 --scale 0.02 --out {api.DEFAULT_CALIBRATION_OUT}; then coexist run "
+        f"{api.DEFAULT_CALIBRATION_OUT}/best-scenario.toml",
     )
     p.add_argument("scenario", help="shipped scenario name or path to a scenario TOML file")
     p.add_argument("--targets", required=True, metavar="FILE", help="targets CSV (rows with split 'fit' are fitted)")
@@ -38,7 +39,8 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--scale", type=_scale, metavar="F",
                    help="share of the population simulated (default: the scenario's)")
     p.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
-    p.add_argument("--out", default="calibration", metavar="DIR", help="output folder (default calibration)")
+    p.add_argument("--out", default=api.DEFAULT_CALIBRATION_OUT, metavar="DIR",
+                   help=f"output folder (default {api.DEFAULT_CALIBRATION_OUT})")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
                    help="behavioural parameter or scenario prior ([calibration.priors]) to fit (repeatable; "
                    f"default {', '.join(api.DEFAULT_CALIBRATION_PARAMETERS)} and every prior the scenario declares)")

@@ -102,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument(
         "--out",
         metavar="DIR",
-        default="runs/{name}-{seed}",
-        help="run folder to write (default: runs/<scenario name>-<seed>)",
+        default="runs/{name}-{hash}-{seed}",
+        help="run folder to write (default: runs/{name}-{hash}-{seed}: {name}, {hash} and {seed} in DIR become the "
+        "scenario name, the first 8 characters of the resolved scenario's hash and the seed); an existing run "
+        "folder is replaced only by a run of the same resolved scenario",
     )
     _common(p_run, scale_default=None)
 
@@ -227,6 +229,9 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: a
             f"{first.scale:g}, "
             f"{c.workers} worker(s), {c.wall_seconds:.1f} s"
         )
+    for ref, name in c.renamed.items():
+        out(f"  note: {ref} has the name of an earlier scenario; its results are labelled {name!r}, "
+            f"in {c.folder / name}/")
     for s in c.runs:
         out(f"  {s.name}: replicate 0 (seed {s.seed}) -> {s.folder}/")
     for claim in c.claims:

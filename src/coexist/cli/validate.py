@@ -24,7 +24,8 @@ def add_parser(sub, parser_class, override_type) -> None:
             "persistence and a linear trend. Writes validation.html (self-contained report), validation.csv (one row "
             "per series), validation.json (overall figures and provenance) and simulated_targets.csv."
         ),
-        epilog="Example: coexist validate --params calibration/best.toml --replicates 5 --scale 0.05 --out validation",
+        epilog="Example: coexist validate --params runs/calibration/best.toml --replicates 5 --scale 0.05 "
+        f"--out {api.DEFAULT_VALIDATION_OUT}",
     )
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="shipped scenario name or path to a TOML file (default: the scenario the --params file "
@@ -43,7 +44,8 @@ def add_parser(sub, parser_class, override_type) -> None:
                    help="base seed; replicate r uses a seed derived from it as in 'coexist compare' (default: 0)")
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="worker processes (default: the number of CPUs); results do not depend on it")
-    p.add_argument("--out", default="validation", metavar="DIR", help="output folder (default: validation)")
+    p.add_argument("--out", default=api.DEFAULT_VALIDATION_OUT, metavar="DIR",
+                   help=f"output folder (default: {api.DEFAULT_VALIDATION_OUT})")
     p.add_argument("--set", dest="overrides", type=override_type, action="append", default=[], metavar="KEY=VALUE",
                    help="change one scenario value by its dotted path (repeatable); applied before --params, "
                    "as in calibrate")

@@ -1,9 +1,12 @@
 """A comparison on disk: the tables over replicates, claims.json and report.html beside
-the run folders of replicate 0 (written by :mod:`coexist.store.run_folder`)."""
+the run folders of replicate 0 (written by :mod:`coexist.store.run_folder`), one per
+scenario, named after it. A comparison folder holds one comparison: writing a new one
+removes the run folders of the previous one that the new one does not have."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,9 +15,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coexist.store.files import json_safe, write_text_atomic
-from coexist.store.run_folder import StoreError
+from coexist.store.run_folder import StoreError, is_run_folder, safe_folder_name
 
-__all__ = ["COMPARE_FILES", "is_compare_folder", "check_compare_destination", "write_compare", "write_report"]
+__all__ = [
+    "COMPARE_FILES",
+    "is_compare_folder",
+    "check_compare_destination",
+    "scenario_folder_names",
+    "write_compare",
+    "write_report",
+]
 
 COMPARE_FILES: tuple[str, ...] = ("replicates.parquet", "parameters.parquet", "claims.json", "report.html")
 
@@ -49,19 +59,56 @@ def check_compare_destination(folder: str | Path) -> None:
         )
 
 
+def scenario_folder_names(scenario_names: Sequence[str]) -> list[str]:
+    """The folder (and label) of each scenario in a comparison: its name made safe for a
+    path, with ``-2``, ``-3``... added to a name an earlier scenario already has."""
+    names: list[str] = []
+    for scenario_name in scenario_names:
+        base = safe_folder_name(scenario_name)
+        name, k = base, 2
+        while name in names:
+            name, k = f"{base}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+def _listed_scenarios(folder: Path) -> list[str]:
+    """The scenario folders the comparison in ``folder`` lists in its claims.json (none when unreadable)."""
+    try:
+        claims = json.loads((folder / "claims.json").read_text(encoding="utf-8"))
+        names = claims["settings"]["scenarios"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _remove_stale_runs(folder: Path, previous: Sequence[str], current: Sequence[str]) -> None:
+    """Delete the run folders of the previous comparison that the current one has not: only
+    folders that claims.json listed, directly inside ``folder``, that hold a run."""
+    for name in set(previous) - set(current):
+        stale = folder / name
+        if name == safe_folder_name(name) and is_run_folder(stale):
+            shutil.rmtree(stale)
+
+
 def write_compare(
     folder: str | Path,
     *,
+    scenarios: Sequence[str],
     replicate_rows: Sequence[Mapping[str, Any]],
     parameter_rows: Sequence[Mapping[str, Any]],
     claims_doc: Mapping[str, Any],
 ) -> None:
-    """Write replicates.parquet, parameters.parquet and claims.json into ``folder``."""
+    """Write replicates.parquet, parameters.parquet and claims.json into ``folder``, which
+    already holds the run folders of ``scenarios`` (their folder names); the run folders of an
+    earlier comparison there that are not among ``scenarios`` are removed."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    previous = _listed_scenarios(folder)
     pq.write_table(pa.Table.from_pylist(list(replicate_rows), schema=REPLICATES_SCHEMA), folder / "replicates.parquet")
     pq.write_table(pa.Table.from_pylist(list(parameter_rows), schema=PARAMETERS_SCHEMA), folder / "parameters.parquet")
-    (folder / "claims.json").write_text(json.dumps(json_safe(dict(claims_doc)), indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(folder / "claims.json", json.dumps(json_safe(dict(claims_doc)), indent=2) + "\n")
+    _remove_stale_runs(folder, previous, scenarios)
 
 
 def write_report(path: str | Path, html: str) -> Path:

@@ -20,6 +20,7 @@ import datetime as _dt
 import json
 import math
 import platform
+import re
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -31,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from coexist.errors import CoexistError
+from coexist.errors import CoexistError, ScenarioError
 from coexist.metrics import compute_metrics, metric_definitions
 from coexist.scenario import scenario_hash, to_toml
 from coexist.version import __version__
@@ -45,9 +46,15 @@ __all__ = [
     "package_version",
     "is_run_folder",
     "check_destination",
+    "recorded_scenario_hash",
+    "safe_folder_name",
+    "expand_out",
+    "SHORT_HASH_LENGTH",
 ]
 
 TABLES: tuple[str, ...] = ("stocks", "flows", "demand", "measures")
+#: Characters of the scenario hash that ``{hash}`` in an output path stands for.
+SHORT_HASH_LENGTH = 8
 RUN_FILES: tuple[str, ...] = tuple(f"{t}.parquet" for t in TABLES) + ("metrics.json", "scenario.toml", "run.json")
 
 
@@ -125,8 +132,40 @@ def is_run_folder(folder: Path) -> bool:
     return (Path(folder) / "run.json").is_file()
 
 
-def check_destination(folder: str | Path) -> None:
-    """Refuse a destination that is a file, or a non-empty folder that is not a run folder."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_folder_name(name: str) -> str:
+    """``name`` as one folder name: runs of other characters than letters, digits, ``.``,
+    ``_`` and ``-`` become ``_`` (so a scenario name never makes a path)."""
+    return _UNSAFE.sub("_", str(name)).strip("._") or "scenario"
+
+
+def expand_out(out: str | Path, *, name: str, scenario_hash: str, seed: int) -> Path:
+    """An output path with ``{name}``, ``{hash}`` and ``{seed}`` replaced by the scenario name,
+    the first :data:`SHORT_HASH_LENGTH` characters of its hash and the seed."""
+    short_hash = safe_folder_name(scenario_hash[:SHORT_HASH_LENGTH])
+    text = str(out).replace("{name}", safe_folder_name(name)).replace("{hash}", short_hash)
+    return Path(text.replace("{seed}", str(seed)))
+
+
+def recorded_scenario_hash(folder: str | Path) -> str | None:
+    """The scenario hash a run folder's run.json records; None when it records none or cannot be read."""
+    try:
+        run = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+        digest = run["scenario"]["hash"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+    return digest if isinstance(digest, str) else None
+
+
+def check_destination(folder: str | Path, *, scenario_hash: str | None = None) -> None:
+    """Refuse a destination that is a file, or a non-empty folder that is not a run folder.
+
+    With ``scenario_hash``, also refuse a run folder of another scenario (its run.json records
+    another hash), so that a run replaces only an earlier run of the same resolved scenario.
+    The error then names the argument ``out`` (a :class:`ScenarioError`).
+    """
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
@@ -138,6 +177,21 @@ def check_destination(folder: str | Path) -> None:
                 f"output folder {folder} exists and is not a coexist run folder; refusing to replace it. "
                 "Choose another output folder or empty it."
             )
+        if scenario_hash is not None and is_run_folder(folder):
+            _check_same_scenario(folder, scenario_hash)
+
+
+def _check_same_scenario(folder: Path, scenario_hash: str) -> None:
+    recorded = recorded_scenario_hash(folder)
+    if recorded == scenario_hash:
+        return
+    theirs = f"hash {recorded[:SHORT_HASH_LENGTH]}" if recorded else "no readable hash"
+    raise ScenarioError(
+        f"must be a new folder or a run of this scenario (hash {scenario_hash[:SHORT_HASH_LENGTH]}). "
+        f"Got {folder} instead, which holds a run of another scenario ({theirs}). Choose another folder "
+        "(with {hash} in its name, one per scenario), or delete that one to replace it.",
+        field="out",
+    )
 
 
 def build_provenance(result: Any, scenario: Any, scenario_hash: str, *, wall_seconds_total: float) -> dict[str, Any]:
