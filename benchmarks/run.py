@@ -1,4 +1,7 @@
-"""Run the benchmark configurations and append the results to benchmarks/results.jsonl.
+"""Run the benchmark configurations and append the results to benchmarks/results/local.jsonl.
+
+The results go to an untracked file by default (git ignores benchmarks/results/);
+--record appends them to the tracked history, benchmarks/results.jsonl, on purpose.
 
 Each configuration runs `coexist run` in a fresh process, twice: first with an empty
 compiled-kernel cache (cold: compilation included), then with the cache it filled
@@ -6,7 +9,7 @@ compiled-kernel cache (cold: compilation included), then with the cache it fille
 is the child's maximum resident set size. Throughput is agent-months per second of
 engine time (from run.json).
 
-Usage: python benchmarks/run.py [small|medium|full ...] [--warm-only] [--threads N]
+Usage: python benchmarks/run.py [small|medium|full ...] [--warm-only] [--threads N] [--record]
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results.jsonl"
+LOCAL_RESULTS = HERE / "results" / "local.jsonl"
+RECORDED_RESULTS = HERE / "results.jsonl"
 
 # The child runs the CLI and reports its own peak memory on exit.
 CHILD = """
@@ -47,6 +51,14 @@ def _commit() -> str:
         ).stdout.strip()
     except OSError:
         return "unknown"
+
+
+def results_file(*, record: bool) -> Path:
+    """Where the results go: the tracked history when recording, else the untracked local file."""
+    if record:
+        return RECORDED_RESULTS
+    LOCAL_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    return LOCAL_RESULTS
 
 
 def run_once(config: dict, cache_dir: str, out: Path, threads: int | None, extra: tuple[str, ...] = ()) -> dict:
@@ -98,7 +110,14 @@ def main(argv=None) -> int:
         help="skip the timed cold run (an untimed run to the first yearly compaction fills a fresh kernel cache first)",
     )
     parser.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for the runs")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"append to the tracked history {RECORDED_RESULTS.relative_to(HERE.parent)} "
+        f"(default: the untracked {LOCAL_RESULTS.relative_to(HERE.parent)})",
+    )
     args = parser.parse_args(argv)
+    results = results_file(record=args.record)
     names = args.names or list(configs)
     unknown = [n for n in names if n not in configs]
     if unknown:
@@ -120,7 +139,7 @@ def main(argv=None) -> int:
             else:  # fill the kernel cache with a run through the first yearly compaction (2026-01), untimed
                 run_once({**config, "scale": 0.001}, cache, Path(tmp) / "fill", args.threads, ("--end", "2026-01"))
             row["warm"] = run_once(config, cache, Path(tmp) / "warm", args.threads)
-        with RESULTS.open("a") as handle:
+        with results.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         warm = row["warm"]
         cold = row.get("cold", {}).get("wall_seconds", "-")
@@ -129,6 +148,7 @@ def main(argv=None) -> int:
             f"peak {warm['peak_rss_mib']} MiB, {warm['agents']:,} agents, {warm['agent_months']:,} agent-months, "
             f"{warm['agent_months_per_second']:,} agent-months/s"
         )
+    print(f"appended to {results}")
     return 0
 
 
