@@ -14,9 +14,13 @@ import pyarrow.parquet as pq
 from coexist.store.files import json_safe, write_text_atomic
 from coexist.store.run_folder import StoreError
 
-__all__ = ["COMPARE_FILES", "is_compare_folder", "check_compare_destination", "write_compare", "write_report"]
+__all__ = [
+    "COMPARE_FILES", "is_compare_folder", "check_compare_destination", "write_compare", "write_series", "write_report",
+]
 
-COMPARE_FILES: tuple[str, ...] = ("replicates.parquet", "parameters.parquet", "claims.json", "report.html")
+COMPARE_FILES: tuple[str, ...] = (
+    "replicates.parquet", "parameters.parquet", "series.parquet", "claims.json", "report.html",
+)
 
 REPLICATES_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("metric", pa.string()),
@@ -62,6 +66,21 @@ def write_compare(
     pq.write_table(pa.Table.from_pylist(list(replicate_rows), schema=REPLICATES_SCHEMA), folder / "replicates.parquet")
     pq.write_table(pa.Table.from_pylist(list(parameter_rows), schema=PARAMETERS_SCHEMA), folder / "parameters.parquet")
     (folder / "claims.json").write_text(json.dumps(json_safe(dict(claims_doc)), indent=2) + "\n", encoding="utf-8")
+
+
+SERIES_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("year", pa.int32()),
+    ("series", pa.string()), ("value", pa.float64()),
+])
+
+
+def write_series(folder: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """Write series.parquet (scenario, replicate, seed, year, series, value: every replicate's
+    annual series) into ``folder``; return its path."""
+    path = Path(folder) / "series.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=SERIES_SCHEMA), path)
+    return path
 
 
 def write_report(path: str | Path, html: str) -> Path:
