@@ -154,6 +154,9 @@ class RunSummary:
     result: Any = field(default=None, repr=False)
     scenario: Any = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.metrics = MetricValues(self.metrics)
+
     def stocks(self) -> Any:
         """Persons by month, status, origin and sector: a DataFrame of ``result.stocks``."""
         return table_frame(self.result.stocks, ".stocks()")
@@ -221,6 +224,12 @@ class CompareSummary:
     seeds: list[int] = field(default_factory=list)
     wall_seconds: float = 0.0
     series: ReplicateSeries = field(default_factory=ReplicateSeries)
+
+    def __post_init__(self) -> None:
+        # plain dicts and lists given here become the containers that answer a call with a DataFrame
+        self.samples = ReplicateSamples(self.samples, self.seeds)
+        self.claims = ClaimVerdicts(self.claims)
+        self.series = ReplicateSeries(self.series, self.seeds)
 
     def metrics(self) -> Any:
         """Median and 90% interval (5th to 95th percentile) over replicates of every metric
@@ -291,7 +300,7 @@ def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int
         scale=float(result.scale),
         start=str(scenario.start),
         end=str(scenario.end),
-        metrics=MetricValues(metrics),
+        metrics=metrics,
         engine_seconds=float(result.wall_seconds),
         wall_seconds=wall_seconds,
         result=result,
@@ -551,13 +560,13 @@ def compare(
         runs=summaries,
         folder=out,
         report=report,
-        samples=ReplicateSamples(ens.samples, ens.seeds),
-        claims=ClaimVerdicts(claims),
+        samples=ens.samples,
+        claims=claims,
         replicates=replicates,
         workers=ens.workers,
         seeds=ens.seeds,
         wall_seconds=time.perf_counter() - started,
-        series=ReplicateSeries(ens.series, ens.seeds),
+        series=ens.series,
     )
 
 
