@@ -10,6 +10,7 @@ render the HTML, and returns a summary.
 >>> 0.0 <= summary.metrics["host.fill_rate"] <= 1.0              # doctest: +SKIP
 True
 >>> coexist.compare(["japan-temporary", "japan-circular"], out="results/cmp", scale=0.1)  # doctest: +SKIP
+>>> coexist.compare(["japan-temporary", "japan-circular"]).metrics()  # in memory, a DataFrame  # doctest: +SKIP
 >>> coexist.api.explain("japan-circular", {"status": "ssw1", "months_in_status": 34}, "2030-01")["months_left"]
 2
 
@@ -40,9 +41,17 @@ from coexist.calibration.validation import ValidationSummary, run_validation
 from coexist.data.text_files import read_text_file
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError, ScenarioError
-from coexist.experiments import run_ensemble
+from coexist.experiments import EnsembleResult, run_ensemble
 from coexist.experiments.analysis import claims_report, reference_sensitivity
 from coexist.experiments.ensemble import default_workers
+from coexist.experiments.frames import (
+    ClaimVerdicts,
+    MetricValues,
+    ReplicateSamples,
+    ReplicateSeries,
+    interval_frame,
+    table_frame,
+)
 from coexist.explain import explain as answer_for_person
 from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
@@ -63,7 +72,13 @@ from coexist.store.calibration import (
     write_shipped_calibration,
     write_validation,
 )
-from coexist.store.compare import check_compare_destination, scenario_folder_names, write_compare, write_report
+from coexist.store.compare import (
+    check_compare_destination,
+    scenario_folder_names,
+    write_compare,
+    write_report,
+    write_series,
+)
 from coexist.store.run_folder import check_destination, describe_scenario, expand_out, safe_folder_name
 from coexist.version import __version__
 
@@ -102,7 +117,17 @@ DEFAULT_VALIDATION_OUT = "runs/validation"
 
 @dataclass
 class RunSummary:
-    """What one run produced.
+    """What one run produced: its tables and metrics, as pandas DataFrames on request
+    (pandas is the optional extra ``coexist[pandas]``) and as pyarrow tables in ``result``.
+
+    >>> from coexist.testing import TINY_OVERRIDES
+    >>> summary = run("japan-temporary", overrides=[*TINY_OVERRIDES, 'horizon.end="2025-12"'], scale=1.0)
+    >>> list(summary.stocks().columns)
+    ['month', 'status', 'origin', 'sector', 'persons']
+    >>> summary.metrics().set_index("metric").loc["host.fill_rate", ["unit", "actor"]].tolist()
+    ['share of demand', 'host']
+    >>> summary.result.stocks.num_rows == len(summary.stocks())
+    True
 
     Attributes
     ----------
@@ -115,14 +140,15 @@ class RunSummary:
         Scale the engine ran at.
     start, end : str
         Horizon, "YYYY-MM".
-    metrics : dict[str, float]
-        Every registered metric (see ``coexist.metrics.METRICS``).
+    metrics : MetricValues
+        Every registered metric (see ``coexist.metrics.METRICS``), a dict of metric to value;
+        ``metrics()`` gives them as a DataFrame, one row per metric with its unit and actor.
     engine_seconds, wall_seconds : float
         Time in the engine and for the whole run.
     folder : Path or None
         The run folder, when one was written.
     result, scenario :
-        The in-memory ``SimulationResult`` and ``Scenario``.
+        The in-memory ``SimulationResult`` (its tables are pyarrow tables) and ``Scenario``.
     """
 
     name: str
@@ -131,30 +157,63 @@ class RunSummary:
     scale: float
     start: str
     end: str
-    metrics: dict[str, float]
+    metrics: MetricValues
     engine_seconds: float
     wall_seconds: float
     folder: Path | None = None
     result: Any = field(default=None, repr=False)
     scenario: Any = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.metrics = MetricValues(self.metrics)
+
+    def stocks(self) -> Any:
+        """Persons by month, status, origin and sector: a DataFrame of ``result.stocks``."""
+        return table_frame(self.result.stocks, ".stocks()")
+
+    def flows(self) -> Any:
+        """Persons moving by month, flow, statuses, origin and sector: a DataFrame of ``result.flows``."""
+        return table_frame(self.result.flows, ".flows()")
+
+    def demand(self) -> Any:
+        """Labour demand and employment by month and sector: a DataFrame of ``result.demand``."""
+        return table_frame(self.result.demand, ".demand()")
+
+    def measures(self) -> Any:
+        """Money, skills and outcome counts by month, origin and measure: a DataFrame of ``result.measures``."""
+        return table_frame(self.result.measures, ".measures()")
+
 
 @dataclass
 class CompareSummary:
-    """What ``compare()`` produced.
+    """What ``compare()`` produced. ``samples``, ``claims`` and ``series`` are plain dicts and
+    lists; called, they and :meth:`metrics` give pandas DataFrames (the extra ``coexist[pandas]``).
+
+    >>> from coexist.testing import TINY_OVERRIDES
+    >>> tiny = [*TINY_OVERRIDES, 'horizon.end="2025-12"']
+    >>> c = compare(["japan-temporary", "japan-circular"], overrides=tiny, scale=1.0, replicates=2, workers=1)
+    >>> c.folder is None and c.report is None          # without ``out`` nothing is written
+    True
+    >>> list(c.samples().columns)
+    ['scenario', 'replicate', 'seed', 'metric', 'value']
+    >>> c.metrics().query("metric == 'host.fill_rate'")[["scenario", "n"]].to_dict("records")
+    [{'scenario': 'japan-temporary', 'n': 2}, {'scenario': 'japan-circular', 'n': 2}]
+    >>> sorted(set(c.series()["replicate"]))
+    [0, 1]
 
     Attributes
     ----------
     runs : list of RunSummary
-        Replicate 0 of each scenario (its run folder is written, for the charts).
-    folder : Path
-        The compare folder.
-    report : Path
-        ``report.html``.
-    samples : dict
-        ``samples[scenario][metric]``: the values over replicates (replicate r at index r).
-    claims : list of dict
-        The verdicts, as written to ``claims.json``.
+        Replicate 0 of each scenario, with its tables (its run folder is written when ``out`` is given).
+    folder : Path or None
+        The compare folder; None when nothing was written.
+    report : Path or None
+        ``report.html``; None when nothing was written.
+    samples : ReplicateSamples
+        ``samples[scenario][metric]``: the values over replicates (replicate r at index r);
+        ``samples()`` is the long DataFrame, one row per scenario, replicate and metric, with the seed.
+    claims : ClaimVerdicts
+        The verdicts, as written to ``claims.json``; ``claims()`` is a DataFrame, one row per claim part.
     replicates, workers : int
     seeds : list of int
         Engine seed of each replicate (the same in every scenario).
@@ -162,18 +221,34 @@ class CompareSummary:
     renamed : dict[str, str]
         Scenario ref -> its folder and label, for each scenario whose name an earlier
         scenario of the comparison has (the second ``x`` becomes ``x-2``).
+    series : ReplicateSeries
+        ``series[scenario][r]``: the annual series of replicate r
+        (:func:`coexist.experiments.series.annual_series`); ``series()`` is the long DataFrame
+        (scenario, replicate, seed, year, series, value), as ``series.parquet`` holds it.
     """
 
     runs: list[RunSummary]
-    folder: Path
-    report: Path
-    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    claims: list[dict] = field(default_factory=list)
+    folder: Path | None
+    report: Path | None
+    samples: ReplicateSamples = field(default_factory=ReplicateSamples)
+    claims: ClaimVerdicts = field(default_factory=ClaimVerdicts)
     replicates: int = 1
     workers: int = 1
     seeds: list[int] = field(default_factory=list)
     wall_seconds: float = 0.0
     renamed: dict[str, str] = field(default_factory=dict)
+    series: ReplicateSeries = field(default_factory=ReplicateSeries)
+
+    def __post_init__(self) -> None:
+        # plain dicts and lists given here become the containers that answer a call with a DataFrame
+        self.samples = ReplicateSamples(self.samples, self.seeds)
+        self.claims = ClaimVerdicts(self.claims)
+        self.series = ReplicateSeries(self.series, self.seeds)
+
+    def metrics(self) -> Any:
+        """Median and 90% interval (5th to 95th percentile) over replicates of every metric
+        of every scenario, with its unit and actor: a DataFrame, one row per scenario and metric."""
+        return interval_frame(self.samples)
 
 
 # -- the engine, as the api calls it --------------------------------------------------------------
@@ -225,7 +300,7 @@ def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int
         scale=float(result.scale),
         start=str(scenario.start),
         end=str(scenario.end),
-        metrics=dict(metrics),
+        metrics=metrics,
         engine_seconds=float(result.wall_seconds),
         wall_seconds=wall_seconds,
         result=result,
@@ -361,7 +436,7 @@ def _simulate_of(engine: Engine) -> Callable[..., Any]:
 def compare(
     scenario_refs: Sequence[str],
     *,
-    out: str | Path,
+    out: str | Path | None = None,
     seed: int = 0,
     scale: float | None = DEFAULT_COMPARE_SCALE,
     start: str | None = None,
@@ -372,7 +447,8 @@ def compare(
     progress: Progress | None = None,
     engine: Engine = ENGINE,
 ) -> CompareSummary:
-    """Run several scenarios over replicates with common random numbers and write a report.
+    """Run several scenarios over replicates with common random numbers and, when ``out`` is
+    given, write the tables and a report.
 
     Replicate r draws an engine seed and a behavioural parameter set (see
     :mod:`coexist.experiments.replicates`) and uses the same ones in every scenario, so the
@@ -380,21 +456,23 @@ def compare(
     any is simulated, and nothing is written until all have run, so an error leaves no
     partial output.
 
-    Writes ``out/<scenario name>/`` (the full run folder of replicate 0, for the charts; a
-    scenario whose name an earlier one has gets ``<name>-2/``, and ``renamed`` says so),
+    With ``out``, writes ``out/<scenario name>/`` (the full run folder of replicate 0, for the
+    charts; a scenario whose name an earlier one has gets ``<name>-2/``, and ``renamed`` says so),
     ``out/replicates.parquet`` (scenario, replicate, seed, metric, value),
     ``out/parameters.parquet`` (replicate, seed, parameter, value: the drawn parameter sets),
-    ``out/claims.json`` (the verdicts and the reference sensitivity) and ``out/report.html``.
-    ``out`` must be missing, empty or an earlier comparison, whose scenario folders this
-    one replaces or removes, so that ``out`` holds this comparison only.
+    ``out/series.parquet`` (scenario, replicate, seed, year, series, value: every replicate's
+    annual series), ``out/claims.json`` (the verdicts and the reference sensitivity) and
+    ``out/report.html``. ``out`` must be missing, empty or an earlier comparison, whose scenario
+    folders this one replaces or removes, so that ``out`` holds this comparison only. Without
+    ``out`` nothing is written and the results stay in the returned summary.
 
     Parameters
     ----------
     scenario_refs : sequence of str
         Shipped scenario names or TOML paths (at least one), each naming a different
         scenario: a ref given twice, or two refs that resolve to the same scenario, are refused.
-    out : path
-        Output folder.
+    out : path, optional
+        Output folder; nothing is written when omitted.
     seed : int
         Base seed; the replicates' seeds derive from it.
     scale : float or None
@@ -426,8 +504,9 @@ def compare(
             "remove the repeats.",
             field="scenario_refs",
         )
-    out = Path(out)
-    check_compare_destination(out)
+    if out is not None:
+        out = Path(out)
+        check_compare_destination(out)
     loaded = [engine.load(ref, overrides, start, end) for ref in refs]
     hashes = [engine.describe(sc)[1] for sc in loaded]
     for i, digest in enumerate(hashes):
@@ -442,8 +521,9 @@ def compare(
     renamed = {
         ref: name for ref, sc, name in zip(refs, loaded, names, strict=True) if name != safe_folder_name(sc.name)
     }
-    for name in names:
-        check_destination(out / name)
+    if out is not None:
+        for name in names:
+            check_destination(out / name)
 
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),
@@ -493,14 +573,38 @@ def compare(
         "engine_seconds": ens.engine_seconds,
     }
 
+    report = None
+    if out is not None:
+        report = _write_compare(out, names, summaries, ens, settings=settings, claims=claims, sensitivity=sensitivity,
+                                draws=draws, engine=engine, started=started)
+    return CompareSummary(
+        runs=summaries,
+        folder=out,
+        report=report,
+        samples=ens.samples,
+        claims=claims,
+        replicates=replicates,
+        workers=ens.workers,
+        seeds=ens.seeds,
+        wall_seconds=time.perf_counter() - started,
+        renamed=renamed,
+        series=ens.series,
+    )
+
+
+def _write_compare(out: Path, names: list[str], summaries: list[RunSummary], ens: EnsembleResult, *,
+                   settings: dict[str, Any], claims: list[dict], sensitivity: Any, draws: list[dict], engine: Engine,
+                   started: float) -> Path:
+    """Write a comparison's run folders, tables, claims and report into ``out``; return the report's path.
+    ``settings`` gets ``wall_seconds``, the time since ``started`` once the run folders are written."""
     for name, summary in zip(names, summaries, strict=True):
         _write(summary, out / name, engine)
+    settings["wall_seconds"] = time.perf_counter() - started
     parameter_rows = [
         {"replicate": rep.replicate, "seed": rep.seed, "parameter": k, "value": float(v)}
         for rep in ens.plan
         for k, v in rep.parameters.items()
     ]
-    settings["wall_seconds"] = time.perf_counter() - started
     write_compare(
         out,
         scenarios=names,
@@ -508,6 +612,7 @@ def compare(
         parameter_rows=parameter_rows,
         claims_doc={"settings": settings, "claims": claims, "reference_sensitivity": sensitivity},
     )
+    write_series(out, ens.series_rows())
     ensemble = {
         "settings": settings,
         "samples": ens.samples,
@@ -521,19 +626,7 @@ def compare(
         title="coexist: " + " vs ".join(names),
         ensemble=ensemble,
     )
-    report = write_report(out / "report.html", html)
-    return CompareSummary(
-        runs=summaries,
-        folder=out,
-        report=report,
-        samples=ens.samples,
-        claims=claims,
-        replicates=replicates,
-        workers=ens.workers,
-        seeds=[rep.seed for rep in ens.plan],
-        wall_seconds=time.perf_counter() - started,
-        renamed=renamed,
-    )
+    return write_report(out / "report.html", html)
 
 
 # -- calibration and validation ----------------------------------------------------------------

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +31,9 @@ from coexist.experiments.replicates import Replicate, distribution, replicate_pl
 from coexist.experiments.series import annual_series
 from coexist.metrics import compute_metrics
 
-__all__ = ["EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "uses_calibration"]
+__all__ = [
+    "EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "uses_calibration", "sample_rows", "series_rows",
+]
 
 Progress = Callable[[int, int], None]
 Simulate = Callable[[Any, int, float | None], Any]
@@ -71,7 +73,8 @@ class EnsembleResult:
         ``samples[name][metric]`` is the list of values over replicates, replicate r at
         index r.
     series : dict
-        ``series[name]`` is the list over replicates of :func:`annual_series` of each run.
+        ``series[name]`` is the list over replicates of :func:`annual_series` of each run
+        (every replicate's, replicate r at index r; :meth:`series_rows` in long form).
     kept : dict
         ``kept[name]`` is the :class:`TaskResult` of replicate 0 (with its tables).
     engine_seconds : float
@@ -98,15 +101,53 @@ class EnsembleResult:
         """How the replicates' parameters were drawn (for the comparison's settings)."""
         return distribution(self.calibrated)
 
+    @property
+    def seeds(self) -> list[int]:
+        """The engine seed of each replicate, replicate r at index r."""
+        return [rep.seed for rep in self.plan]
+
     def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows: scenario, replicate, seed, metric, value."""
-        out = []
-        for name in self.names:
-            for metric, values in self.samples[name].items():
-                for rep, value in zip(self.plan, values, strict=True):
-                    out.append({"scenario": name, "replicate": rep.replicate, "seed": rep.seed, "metric": metric,
-                                "value": float(value)})
-        return out
+        """Tidy rows of the samples: scenario, replicate, seed, metric, value."""
+        return sample_rows(self.samples, self.seeds)
+
+    def series_rows(self) -> list[dict[str, Any]]:
+        """Tidy rows of every replicate's annual series: scenario, replicate, seed, year, series, value."""
+        return series_rows(self.series, self.seeds)
+
+
+def sample_rows(samples: Mapping[str, Mapping[str, Sequence[float]]], seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """``samples[scenario][metric][r]`` as tidy rows (scenario, replicate r, ``seeds[r]``, metric, value).
+
+    >>> sample_rows({"a": {"m": [1.0, 2.0]}}, [5, 6])[1]
+    {'scenario': 'a', 'replicate': 1, 'seed': 6, 'metric': 'm', 'value': 2.0}
+    """
+    out = []
+    for name, metrics in samples.items():
+        for metric, values in metrics.items():
+            for replicate, (seed, value) in enumerate(zip(seeds, values, strict=True)):
+                out.append({"scenario": name, "replicate": replicate, "seed": seed, "metric": metric,
+                            "value": float(value)})
+    return out
+
+
+def series_rows(series: Mapping[str, Sequence[Mapping[str, Any]]], seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """``series[scenario][r]`` (an :func:`annual_series` of replicate r) as tidy rows:
+    scenario, replicate, seed, year, series, value (``nan`` where a year has no value).
+
+    >>> series_rows({"a": [{"years": [2025], "host_stock": [3.0]}]}, [9])
+    [{'scenario': 'a', 'replicate': 0, 'seed': 9, 'year': 2025, 'series': 'host_stock', 'value': 3.0}]
+    """
+    out = []
+    for name, replicates in series.items():
+        for replicate, (seed, annual) in enumerate(zip(seeds, replicates, strict=True)):
+            years = annual["years"]
+            for key, values in annual.items():
+                if key == "years":
+                    continue
+                for year, value in zip(years, values, strict=True):
+                    out.append({"scenario": name, "replicate": replicate, "seed": seed, "year": int(year),
+                                "series": key, "value": float("nan") if value is None else float(value)})
+    return out
 
 
 def uses_calibration(scenarios: Sequence[tuple[str, Any]]) -> bool:

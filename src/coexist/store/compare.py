@@ -23,10 +23,13 @@ __all__ = [
     "check_compare_destination",
     "scenario_folder_names",
     "write_compare",
+    "write_series",
     "write_report",
 ]
 
-COMPARE_FILES: tuple[str, ...] = ("replicates.parquet", "parameters.parquet", "claims.json", "report.html")
+COMPARE_FILES: tuple[str, ...] = (
+    "replicates.parquet", "parameters.parquet", "series.parquet", "claims.json", "report.html",
+)
 
 REPLICATES_SCHEMA = pa.schema([
     ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("metric", pa.string()),
@@ -109,6 +112,21 @@ def write_compare(
     pq.write_table(pa.Table.from_pylist(list(parameter_rows), schema=PARAMETERS_SCHEMA), folder / "parameters.parquet")
     write_text_atomic(folder / "claims.json", json.dumps(json_safe(dict(claims_doc)), indent=2) + "\n")
     _remove_stale_runs(folder, previous, scenarios)
+
+
+SERIES_SCHEMA = pa.schema([
+    ("scenario", pa.string()), ("replicate", pa.int32()), ("seed", pa.int64()), ("year", pa.int32()),
+    ("series", pa.string()), ("value", pa.float64()),
+])
+
+
+def write_series(folder: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """Write series.parquet (scenario, replicate, seed, year, series, value: every replicate's
+    annual series) into ``folder``; return its path."""
+    path = Path(folder) / "series.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=SERIES_SCHEMA), path)
+    return path
 
 
 def write_report(path: str | Path, html: str) -> Path:
