@@ -1,4 +1,4 @@
-"""Progress bars on stderr for the long commands."""
+"""What the long commands show on stderr while they work: a progress bar, and notices of waits it does not show."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "notice"]
 
 
 class ProgressBar:
@@ -41,3 +41,8 @@ class ProgressBar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def notice(line: str) -> None:
+    """One line on stderr, e.g. before the kernels compile (a wait no bar shows); kept clear of a bar."""
+    tqdm.write(line, file=sys.stderr)
