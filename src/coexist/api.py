@@ -510,6 +510,7 @@ def compare(
         "reference_date": reference.date,
         "version": __version__,
         "engine_seconds": ens.engine_seconds,
+        "compile_seconds": ens.compile_seconds,
     }
 
     for name, summary in zip(names, summaries, strict=True):

@@ -3,6 +3,7 @@ kernels compile for the first time on a machine, and compile time apart from eng
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def test_compare_counts_each_run_as_it_ends_with_workers(tmp_path):
     # the quick runs are counted while a slow one still runs, not all at the end
     first, last = stamps[0][0], stamps[-1][0]
     assert last - first > SLOW_SECONDS / 2
+    settings = json.loads((tmp_path / "cmp" / "claims.json").read_text())["settings"]
+    assert settings["compile_seconds"] == 0.0  # recorded apart; the stand-in compiles nothing
 
 
 class Recorder:
