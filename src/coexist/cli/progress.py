@@ -50,5 +50,6 @@ class ProgressBar:
 
 
 def notice(line: str) -> None:
-    """One line on stderr, e.g. before the kernels compile (a wait no bar shows); kept clear of a bar."""
-    tqdm.write(line, file=sys.stderr)
+    """One line on stderr before a wait no bar shows (the kernels compiling). It comes before
+    the first step, when no bar is drawn yet (tqdm.write would draw an empty one under it)."""
+    print(line, file=sys.stderr, flush=True)
