@@ -39,6 +39,7 @@ from coexist.calibration.validation import DEFAULT_SCALE as DEFAULT_VALIDATION_S
 from coexist.calibration.validation import DEFAULT_SCENARIO as DEFAULT_VALIDATION_SCENARIO
 from coexist.calibration.validation import ValidationSummary, run_validation
 from coexist.data.text_files import read_text_file
+from coexist.engine.compiling import COMPILE_NOTICE, kernels_need_compiling
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError, ScenarioError
 from coexist.experiments import EnsembleResult, run_ensemble
@@ -107,6 +108,7 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+Notice = Callable[[str], None]
 
 DEFAULT_COMPARE_SCALE = 0.05
 DEFAULT_REPLICATES = 20
@@ -144,7 +146,10 @@ class RunSummary:
         Every registered metric (see ``coexist.metrics.METRICS``), a dict of metric to value;
         ``metrics()`` gives them as a DataFrame, one row per metric with its unit and actor.
     engine_seconds, wall_seconds : float
-        Time in the engine and for the whole run.
+        Time in the engine (compiling excluded) and for the whole run.
+    compile_seconds : float
+        Time the engine spent compiling its kernels or loading them from the cache (about a
+        minute the first time on a machine, about a second in a fresh process, else 0).
     folder : Path or None
         The run folder, when one was written.
     result, scenario :
@@ -163,6 +168,7 @@ class RunSummary:
     folder: Path | None = None
     result: Any = field(default=None, repr=False)
     scenario: Any = field(default=None, repr=False)
+    compile_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self.metrics = MetricValues(self.metrics)
@@ -261,9 +267,13 @@ def _simulate(scenario: Any, seed: int, scale: float | None, progress: Progress 
     return engine_simulate(scenario, seed=seed, scale=scale, progress=progress, end_state=end_state)
 
 
+def _compiles_nothing() -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class Engine:
-    """The three calls the api makes into the model; pass your own to any command that
+    """The calls the api makes into the model; pass your own to any command that
     simulates (a test's fakes, an instrumented engine).
 
     Attributes
@@ -276,14 +286,27 @@ class Engine:
         processes when ``workers`` > 1 (it must then be a module-level function, picklable);
         ``ship_calibration`` also passes ``end_state=True``.
     describe : callable(scenario) -> (resolved TOML text, canonical hash)
+    needs_compiling : callable() -> bool
+        Whether the first simulation will compile the engine's kernels (about a minute):
+        the commands then send their ``notice`` a line first. :data:`ENGINE` asks numba's
+        cache (:func:`coexist.engine.compiling.kernels_need_compiling`); by default an
+        engine compiles nothing.
     """
 
     load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
     simulate: Callable[[Any, int, float | None, Progress | None], Any] = _simulate
     describe: Callable[[Any], tuple[str, str]] = describe_scenario
+    needs_compiling: Callable[[], bool] = _compiles_nothing
 
 
-ENGINE = Engine()
+ENGINE = Engine(needs_compiling=kernels_need_compiling)
+
+
+def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
+    """Tell ``notice`` when the first simulation is about to compile the kernels (the first
+    run on a machine); called once the input is checked."""
+    if notice is not None and engine.needs_compiling():
+        notice(COMPILE_NOTICE)
 
 
 def scenarios() -> list[tuple[str, str]]:
@@ -305,6 +328,7 @@ def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int
         wall_seconds=wall_seconds,
         result=result,
         scenario=scenario,
+        compile_seconds=float(getattr(result, "compile_seconds", 0.0)),
     )
 
 
@@ -326,6 +350,7 @@ def run(
     end: str | None = None,
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
+    notice: Notice | None = None,
     engine: Engine = ENGINE,
 ) -> RunSummary:
     """Load a scenario, simulate it, compute its metrics and (when ``out`` is given) write
@@ -350,6 +375,10 @@ def run(
         Horizon "YYYY-MM", overriding the scenario's.
     overrides : sequence of "dotted.path=value"
     progress : callable(done_months, total_months), optional
+        Called after each simulated month.
+    notice : callable(line), optional
+        Gets one line before a wait the progress does not show: the compiling of the
+        engine's kernels, the first time on a machine (about a minute).
     engine : Engine, optional
         The loader, simulator and describer to use (the model's own by default).
 
@@ -368,6 +397,7 @@ def run(
         digest = engine.describe(scenario)[1]
         folder = expand_out(out, name=scenario.name, scenario_hash=digest, seed=seed)
         check_destination(folder, scenario_hash=digest)
+    _announce_compiling(engine, notice)
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
@@ -445,6 +475,7 @@ def compare(
     replicates: int = DEFAULT_REPLICATES,
     workers: int | None = None,
     progress: Progress | None = None,
+    notice: Notice | None = None,
     engine: Engine = ENGINE,
 ) -> CompareSummary:
     """Run several scenarios over replicates with common random numbers and, when ``out`` is
@@ -484,7 +515,9 @@ def compare(
     workers : int, optional
         Worker processes (default: the number of CPUs); results do not depend on it.
     progress : callable(done_runs, total_runs), optional
-        Called after each run (a scenario in a replicate) finishes.
+        Called as each run (a scenario in a replicate) finishes, in the order they finish.
+    notice : callable(line), optional
+        As for :func:`run`.
     engine : Engine, optional
         As for :func:`run`; its ``simulate`` must be picklable when ``workers`` > 1.
     """
@@ -525,6 +558,7 @@ def compare(
         for name in names:
             check_destination(out / name)
 
+    _announce_compiling(engine, notice)
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),
         seed=seed,
@@ -571,6 +605,7 @@ def compare(
         "reference_date": reference.date,
         "version": __version__,
         "engine_seconds": ens.engine_seconds,
+        "compile_seconds": ens.compile_seconds,
     }
 
     report = None
@@ -690,6 +725,7 @@ def calibrate(
     quantile: float = 0.5,
     workers: int | None = None,
     progress: Progress | None = None,
+    notice: Notice | None = None,
     engine: Engine = ENGINE,
 ) -> CalibrationOutput:
     """Fit parameters of a scenario to the ``fit`` rows of a targets file by ABC-SMC
@@ -712,7 +748,8 @@ def calibrate(
     out : the calibration folder (default ``runs/calibration``).
     quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
     workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
-    progress : callable(done_runs, total_runs), optional.
+    progress : callable(done_runs, total_runs), optional: called as each simulation finishes.
+    notice : callable(line), optional: as for :func:`run`.
     engine : as for :func:`run`; its ``simulate`` runs the particles (picklable when ``workers`` > 1).
     """
     particles = _check_count(particles, "particles")
@@ -746,6 +783,7 @@ def calibrate(
         workers=workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
+        before_runs=functools.partial(_announce_compiling, engine, notice),
     )
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
@@ -800,6 +838,7 @@ def validate(
     out: str | Path = DEFAULT_VALIDATION_OUT,
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
+    notice: Notice | None = None,
     engine: Engine = ENGINE,
 ) -> ValidationOutput:
     """Run a scenario over replicate seeds, score it on the held-out target rows against
@@ -824,7 +863,8 @@ def validate(
     workers : worker processes (default: the number of CPUs); results do not depend on it.
     out : the validation folder (default ``runs/validation``).
     overrides : "dotted.path=value" scenario overrides, applied before the params file.
-    progress : callable(done_runs, total_runs), optional.
+    progress : callable(done_runs, total_runs), optional: called as each replicate finishes.
+    notice : callable(line), optional: as for :func:`run`.
     engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).
     """
     started = time.perf_counter()
@@ -849,6 +889,7 @@ def validate(
         overrides=overrides,
         progress=progress,
         simulate=_simulate_of(engine),
+        before_runs=functools.partial(_announce_compiling, engine, notice),
     )
     provenance = {
         **validation.provenance,

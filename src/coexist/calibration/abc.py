@@ -549,6 +549,7 @@ def calibrate(
     workers: int = 1,
     checkpoint: Checkpoint | None = None,
     simulate: Callable[..., Any] = engine_simulate,
+    before_runs: Callable[[], None] | None = None,
 ) -> Calibration:
     """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
 
@@ -569,6 +570,7 @@ def calibrate(
         ``overrides`` are scenario overrides applied before the particle's values.
     workers : processes that run particles (1: in this process). The result does not depend on it.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
+    before_runs : called once the scenario and parameters are checked, before the first simulation.
     """
     if budget is None:
         budget = 3 * particles
@@ -586,6 +588,8 @@ def calibrate(
             apply_calibrated(base, {p: high})
 
     simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit, simulate)
+    if before_runs is not None:
+        before_runs()
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
                      seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers)
     # the best set, run once more with the calibration seed, against every target row (fit and validate)

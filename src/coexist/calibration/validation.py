@@ -399,6 +399,7 @@ def run_validation(
     overrides: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     simulate: Callable[..., Any] = engine_simulate,
+    before_runs: Callable[[], None] | None = None,
 ) -> Validation:
     """Run a scenario over replicate seeds and score it on the held-out target rows.
 
@@ -423,6 +424,7 @@ def run_validation(
         ``coexist calibrate``).
     progress : callable(done_runs, total_runs), optional.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
+    before_runs : called once the scenario and params file are checked, before the first run.
     """
     if scenario_ref is None:
         scenario_ref = recorded_scenario(params) or DEFAULT_SCENARIO
@@ -432,6 +434,8 @@ def run_validation(
         scenario, params_info = _with_params(scenario, params)
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
     tasks = [(scenario, s, scale, targets.table, simulate) for s in seeds]
+    if before_runs is not None:
+        before_runs()
     tables, used = run_tasks(_replicate, tasks, workers=workers, progress=progress)
     summary = summarise(tables, targets.table)
 

@@ -10,7 +10,7 @@ from coexist import api
 from coexist.cli.argtypes import positive_int as _positive_int
 from coexist.cli.argtypes import scale as _scale
 from coexist.cli.argtypes import seed as _seed
-from coexist.cli.progress import ProgressBar
+from coexist.cli.progress import ProgressBar, notice
 
 __all__ = ["add_parser", "run"]
 
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine
     with ProgressBar("calibrate", unit="run") as bar:
         c = api.calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                           particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
-                          overrides=args.overrides, progress=bar, workers=args.workers, engine=engine)
+                          overrides=args.overrides, progress=bar, notice=notice, workers=args.workers,
+                          engine=engine)
     r = c.result
     out(f"{args.scenario}: {len(r.epsilons)} generation(s) x {len(r.weights)} particles, {r.simulations} simulations, "
         f"best fit distance {c.best_ard:.4g} (ARD on the fit rows, each date capped at 1)")

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from coexist import api
 from coexist.cli import argtypes, calibrate, explain, validate
-from coexist.cli.progress import ProgressBar
+from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, ScenarioError
 from coexist.metrics import METRICS, format_value, headline_metrics
 from coexist.scenario import OverrideError
@@ -196,11 +196,13 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.E
             end=args.end,
             overrides=args.overrides,
             progress=bar,
+            notice=notice,
             engine=engine,
         )
     out(
         f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
-        f"{s.engine_seconds:.1f} s in the engine, {s.wall_seconds:.1f} s in all"
+        f"{s.engine_seconds:.1f} s in the engine, {s.compile_seconds:.1f} s compiling or loading its kernels, "
+        f"{s.wall_seconds:.1f} s in all"
     )
     for m in headline_metrics():
         out(_fmt_metric(m.name, s.metrics[m.name]))
@@ -220,6 +222,7 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: a
             replicates=args.replicates,
             workers=args.workers,
             progress=bar,
+            notice=notice,
             engine=engine,
         )
     first = c.runs[0] if c.runs else None

@@ -9,7 +9,7 @@ from coexist import api
 from coexist.cli.argtypes import positive_int as _positive_int
 from coexist.cli.argtypes import scale as _scale
 from coexist.cli.argtypes import seed as _seed
-from coexist.cli.progress import ProgressBar
+from coexist.cli.progress import ProgressBar, notice
 
 __all__ = ["add_parser", "run"]
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine
     with ProgressBar("validate", unit="run") as bar:
         v = api.validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
                          scale=args.scale, seed=args.seed, workers=args.workers, out=args.out,
-                         overrides=args.overrides, progress=bar, engine=engine)
+                         overrides=args.overrides, progress=bar, notice=notice, engine=engine)
     p, o = v.provenance, v.summary.overall
 
     def num(x: float) -> str:

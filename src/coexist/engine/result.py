@@ -71,7 +71,11 @@ class SimulationResult:
     agent_months : int
         Agents alive each month, summed over months (at the simulated scale).
     wall_seconds : float
-        Time spent in the engine.
+        Time spent in the engine, compiling excluded.
+    compile_seconds : float
+        Time spent compiling the kernels, or loading them from numba's cache, during this run:
+        about a minute for the first run on a machine, about a second for the first run of a
+        process, nothing later.
     seed, scale : the run's seed and scale.
     end_state : pyarrow.Table or None
         With ``simulate(..., end_state=True)``: everyone alive after the last month
@@ -89,3 +93,4 @@ class SimulationResult:
     scale: float
     extra: dict = field(default_factory=dict)
     end_state: pa.Table | None = None  # everyone alive after the last month, when asked for
+    compile_seconds: float = 0.0

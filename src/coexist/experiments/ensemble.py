@@ -57,6 +57,7 @@ class TaskResult:
     series: dict[str, Any] = field(default_factory=dict)
     result: Any = None  # the SimulationResult, when kept
     scenario_obj: Any = None  # the scenario with the drawn parameters, when kept
+    compile_seconds: float = 0.0
 
 
 @dataclass
@@ -78,7 +79,10 @@ class EnsembleResult:
     kept : dict
         ``kept[name]`` is the :class:`TaskResult` of replicate 0 (with its tables).
     engine_seconds : float
-        Seconds spent in the engine over all tasks (summed over workers).
+        Seconds spent in the engine over all tasks (summed over workers), compiling excluded.
+    compile_seconds : float
+        Seconds the engine spent compiling its kernels or loading them from the cache, summed
+        over workers (each worker process does it once).
     wall_seconds : float
     workers : int
     calibrated : bool
@@ -95,6 +99,7 @@ class EnsembleResult:
     wall_seconds: float = 0.0
     workers: int = 1
     calibrated: bool = False
+    compile_seconds: float = 0.0
 
     @property
     def distribution(self) -> str:
@@ -189,7 +194,8 @@ def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: 
     metrics = {k: float(v) for k, v in compute_metrics(result, sc).items()}
     series = annual_series(result)
     kept = (result, sc) if keep else (None, None)
-    return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, *kept)
+    compiling = float(getattr(result, "compile_seconds", 0.0))
+    return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, *kept, compile_seconds=compiling)
 
 
 def _init_worker(threads: int) -> None:
@@ -325,4 +331,6 @@ def run_ensemble(
             if keep_set and r.result is not None and r.replicate == min(keep_set):
                 kept[name] = r
     engine = sum(r.engine_seconds for r in results.values())
-    return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used, calibrated)
+    compiling = sum(r.compile_seconds for r in results.values())
+    return EnsembleResult(names, plan, samples, series, kept, engine, time.perf_counter() - started, used, calibrated,
+                          compiling)

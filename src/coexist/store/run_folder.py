@@ -215,6 +215,8 @@ def build_provenance(result: Any, scenario: Any, scenario_hash: str, *, wall_sec
         "numpy": np.__version__,
         "platform": platform.platform(),
         "wall_seconds": {"engine": float(result.wall_seconds), "total": float(wall_seconds_total)},
+        # compiling or loading the kernels, apart from the engine's time (about a minute the first time on a machine)
+        "compile_seconds": float(getattr(result, "compile_seconds", 0.0)),
         "agents": int(result.agents),
         "agent_months": int(result.agent_months),
         "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
