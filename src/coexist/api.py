@@ -92,6 +92,7 @@ __all__ = [
     "explain",
     "runs",
     "scenarios",
+    "scenario_toml",
     "DEFAULT_COMPARE_SCALE",
     "DEFAULT_REPLICATES",
     "CalibrationOutput",
@@ -310,8 +311,25 @@ def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
 
 
 def scenarios() -> list[tuple[str, str]]:
-    """Shipped scenarios as (name, one-line description)."""
+    """Shipped scenarios as (name, description)."""
     return list(shipped_scenarios())
+
+
+def scenario_toml(
+    scenario_ref: str,
+    *,
+    overrides: Sequence[str] = (),
+    start: str | None = None,
+    end: str | None = None,
+    engine: Engine = ENGINE,
+) -> str:
+    """The resolved scenario as TOML: every value, inherited ones and ``overrides`` included,
+    as a run folder's ``scenario.toml`` records it (a file that reproduces the scenario).
+
+    >>> "matching_share = 0.3" in scenario_toml("japan-circular", overrides=["programme.matching_share=0.3"])
+    True
+    """
+    return engine.describe(engine.load(scenario_ref, overrides, start, end))[0]
 
 
 def _summary(scenario: Any, result: Any, metrics: dict[str, float], *, seed: int, wall_seconds: float,

@@ -24,6 +24,7 @@ from coexist.cli.main import main
 from coexist.codes import HOST_STATUSES, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
 from coexist.errors import ScenarioError
+from coexist.scenario import load_scenario, scenario_hash
 from coexist.store import read_run
 
 SRC = str(Path(coexist.__file__).resolve().parents[1])
@@ -355,3 +356,29 @@ def test_runs_reports_a_corrupt_metrics_file(fake_engine, tmp_path, capsys):
     rows = {row["scenario"]: row for row in api.runs(["runs"])}
     assert rows["toy-circular"]["problem"] is None
     assert rows["toy-temporary"]["problem"].startswith("metrics.json is not valid JSON")
+
+
+def test_scenarios_lists_whole_descriptions(capsys):
+    assert main(["scenarios"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name, description in api.scenarios():
+        assert name in text
+        assert " ".join(description.split()) in text  # not cut after its first line
+    assert "reintegration support." in text  # the last words of japan-circular's description
+
+
+def test_scenarios_show_prints_the_resolved_scenario_as_toml(tmp_path, capsys):
+    assert main(["scenarios", "show", "japan-circular", "--set", "programme.matching_share=0.3"]) == 0
+    shown = capsys.readouterr().out
+    path = tmp_path / "shown.toml"
+    path.write_text(shown, encoding="utf-8")
+    again = load_scenario(str(path))
+    assert again.programme.matching_share == 0.3
+    wanted = load_scenario("japan-circular", overrides=["programme.matching_share=0.3"])
+    assert scenario_hash(again) == scenario_hash(wanted)
+
+
+def test_scenarios_show_of_an_unknown_scenario_is_one_line(capsys):
+    assert main(["scenarios", "show", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such scenario file or shipped scenario: 'nope'" in err

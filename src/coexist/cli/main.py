@@ -7,6 +7,8 @@ output folder that cannot be written), with exactly one line on stderr; 130 inte
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -85,10 +87,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    sub.add_parser(
-        "scenarios", help="list the shipped scenarios",
-        description="List the shipped scenarios, one per line: name and a one-line description.",
+    p_sc = sub.add_parser(
+        "scenarios", help="list the shipped scenarios, or print one resolved as TOML",
+        description="List the shipped scenarios with their descriptions; 'coexist scenarios show SCENARIO' prints "
+        "a scenario with every value resolved (inherited ones and --set changes included) as TOML, a file that "
+        "'coexist run' takes.",
+        epilog="Example: coexist scenarios show japan-circular --set programme.matching_share=0.3 > my-circular.toml",
     )
+    sc_sub = p_sc.add_subparsers(dest="scenarios_command", metavar="show")
+    p_show = sc_sub.add_parser(
+        "show", help="print a scenario resolved as TOML",
+        description="Print a scenario with every value resolved, as TOML (the scenario.toml a run folder records).",
+    )
+    p_show.add_argument(
+        "scenario", metavar="SCENARIO", help="shipped scenario name (see 'coexist scenarios') or path to a TOML file"
+    )
+    p_show.add_argument("--start", type=_month, metavar="YYYY-MM", help="first month (default: the scenario's)")
+    p_show.add_argument("--end", type=_month, metavar="YYYY-MM", help="last month (default: the scenario's)")
+    p_show.add_argument("--set", dest="overrides", type=_override, action="append", default=[], metavar="KEY=VALUE",
+                        help="change one scenario value, e.g. --set programme.matching_share=0.3 (repeatable)")
 
     p_run = sub.add_parser(
         "run", help="simulate one scenario and write a run folder",
@@ -179,10 +196,15 @@ def _fmt_metric(name: str, value: float) -> str:
 
 
 def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    items = api.scenarios()
-    width = max((len(n) for n, _ in items), default=0)
-    for name, description in items:
-        out(f"{name:<{width}}  {description}")
+    if args.scenarios_command == "show":
+        out(api.scenario_toml(args.scenario, overrides=args.overrides, start=args.start, end=args.end,
+                              engine=engine).rstrip("\n"))
+        return
+    width = shutil.get_terminal_size((100, 24)).columns
+    for name, description in api.scenarios():
+        out(name)
+        out(textwrap.fill(description, width=max(width, 40), initial_indent="    ", subsequent_indent="    ",
+                          break_on_hyphens=False))
 
 
 def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
@@ -319,6 +341,9 @@ def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) 
         options = _options(parser, args.command) if args is not None else {}
         print(f"{PROG}: error: {_one_line(_message(exc, options))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. head) closed the pipe early: nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"{PROG}: error: {_one_line(exc.strerror or str(exc))}{where}", file=sys.stderr)

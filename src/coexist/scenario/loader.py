@@ -67,11 +67,11 @@ def _library_files() -> dict[str, object]:
 
 
 def shipped_scenarios() -> list[tuple[str, str]]:
-    """Names and one-line descriptions of the scenarios that ship with the package."""
+    """Names and descriptions (whole, on one line) of the scenarios that ship with the package."""
     rows = []
     for name, entry in sorted(_library_files().items()):
         raw = tomllib.loads(entry.read_text(encoding="utf-8"))
-        rows.append((name, str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""))
+        rows.append((name, " ".join(str(raw.get("description", "")).split())))
     return rows
 
 
