@@ -41,6 +41,7 @@ from coexist.calibration.validation import ValidationSummary, run_validation
 from coexist.data.text_files import read_text_file
 from coexist.engine.compiling import COMPILE_NOTICE, kernels_need_compiling
 from coexist.engine.simulate import simulate as engine_simulate
+from coexist.engine.world import check_scale_gives_agents
 from coexist.errors import DataError, ScenarioError
 from coexist.experiments import EnsembleResult, run_ensemble
 from coexist.experiments.analysis import claims_report, reference_sensitivity
@@ -272,6 +273,10 @@ def _compiles_nothing() -> bool:
     return False
 
 
+def _refuses_nothing(scenario: Any, scale: float | None) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Engine:
     """The calls the api makes into the model; pass your own to any command that
@@ -287,6 +292,9 @@ class Engine:
         processes when ``workers`` > 1 (it must then be a module-level function, picklable);
         ``ship_calibration`` also passes ``end_state=True``.
     describe : callable(scenario) -> (resolved TOML text, canonical hash)
+    check_scale : callable(scenario, scale) -> None
+        Refuses a scale that gives the scenario no agent, before anything runs (the model's
+        own check for :data:`ENGINE`; by default nothing is refused).
     needs_compiling : callable() -> bool
         Whether the first simulation will compile the engine's kernels (about a minute):
         the commands then send their ``notice`` a line first. :data:`ENGINE` asks numba's
@@ -297,10 +305,11 @@ class Engine:
     load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
     simulate: Callable[[Any, int, float | None, Progress | None], Any] = _simulate
     describe: Callable[[Any], tuple[str, str]] = describe_scenario
+    check_scale: Callable[[Any, float | None], None] = _refuses_nothing
     needs_compiling: Callable[[], bool] = _compiles_nothing
 
 
-ENGINE = Engine(needs_compiling=kernels_need_compiling)
+ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling)
 
 
 def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
@@ -415,6 +424,7 @@ def run(
         digest = engine.describe(scenario)[1]
         folder = expand_out(out, name=scenario.name, scenario_hash=digest, seed=seed)
         check_destination(folder, scenario_hash=digest)
+    engine.check_scale(scenario, scale)
     _announce_compiling(engine, notice)
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
@@ -576,6 +586,8 @@ def compare(
         for name in names:
             check_destination(out / name)
 
+    for sc in loaded:
+        engine.check_scale(sc, scale)
     _announce_compiling(engine, notice)
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),

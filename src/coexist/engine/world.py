@@ -26,11 +26,11 @@ from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
-from coexist.policy.tables import RegimeTables
+from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.options import check_agents
 from coexist.scenario.schema import Scenario
 
-__all__ = ["World", "build_world", "resolve_parameters", "stochastic_round"]
+__all__ = ["World", "build_world", "check_scale_gives_agents", "resolve_parameters", "stochastic_round"]
 
 
 def resolve_parameters(scenario: Scenario) -> dict[str, float]:
@@ -148,6 +148,13 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
                     )
                 counts[tables.code(status), ORIGINS.index(origin), SECTORS.index(sector)] += persons
     return counts
+
+
+def check_scale_gives_agents(scenario: Scenario, scale: float | None) -> None:
+    """Refuse (a ScenarioError) a ``scale`` (None: the scenario's) at which the scenario's
+    initial population gives no agent; cheap, so callers can check before any run starts."""
+    scale = scenario.population.scale if scale is None else scale
+    check_agents(float(_initial_counts(scenario, compile_regime(scenario)).sum()), scale)
 
 
 def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: float) -> World:
