@@ -381,8 +381,8 @@ def _remigration(t: Tables) -> float:
     return _ratio(t.flow_by_month(reentry_mask(t)).sum(), t.years)
 
 
-# The host is Japan: money is in yen.
-HOST_CURRENCY_SIGN = "¥"
+# Money is in the host currency (the scenario's ``currency``, ISO 4217); yen has a sign.
+_CURRENCY_SIGNS = {"JPY": "¥"}
 _RATES = (" per month", " per year")
 
 
@@ -394,11 +394,11 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def format_value(value: float | None, unit: str) -> str:
+def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
     """Human text for a metric value with its unit ("n/a" when undefined).
 
     Shares print as percentages (with their rate, "per month" or "per year", when the unit
-    has one), money in yen ("bn" for yearly sums), and every other value with its unit
+    has one), money in ``currency`` ("¥" for yen, else the ISO code; "bn" for yearly sums), and every other value with its unit
     after the number; an empty unit prints the number alone.
 
     >>> format_value(0.9312, "share of demand")
@@ -419,12 +419,13 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.1%}{rate}"
     sign = "-" if value < 0 else ""
     if unit.startswith("money"):
+        money = _CURRENCY_SIGNS.get(currency, f"{currency} ")
         # "money per year (host currency)" -> "per year"
         per = unit.removeprefix("money").split("(")[0].strip()
         per = f" {per}" if per else ""
         if per == " per year":
-            return f"{sign}{HOST_CURRENCY_SIGN}{abs(value) / 1e9:,.1f} bn{per}"
-        return f"{sign}{HOST_CURRENCY_SIGN}{abs(value):,.0f}{per}"
+            return f"{sign}{money}{abs(value) / 1e9:,.1f} bn{per}"
+        return f"{sign}{money}{abs(value):,.0f}{per}"
     if unit.startswith("persons"):
         return f"{value:,.0f} {unit}"
     return f"{_number(value)} {unit}" if unit else _number(value)
