@@ -253,7 +253,8 @@ def test_format_value_prints_the_unit():
     assert format_value(0.0652, "months of earnings") == "0.0652 months of earnings"
     assert format_value(512345.0, "skill-years per year") == "512,345 skill-years per year"
     assert format_value(0.45, "skill (0..1)") == "0.45 skill (0..1)"
-    assert format_value(1800.0, "money per person-month (host currency)", currency="AUD") == "AUD 1,800 per person-month"
+    aud = format_value(1800.0, "money per person-month (host currency)", currency="AUD")
+    assert aud == "AUD 1,800 per person-month"
     assert format_value(3.0, "") == "3"
     assert format_value(math.nan, "persons") == "n/a"
     assert format_value(None, "persons") == "n/a"

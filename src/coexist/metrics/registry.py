@@ -398,7 +398,8 @@ def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
     """Human text for a metric value with its unit ("n/a" when undefined).
 
     Shares print as percentages (with their rate, "per month" or "per year", when the unit
-    has one), money in ``currency`` ("¥" for yen, else the ISO code; "bn" for yearly sums), and every other value with its unit
+    has one), money in ``currency`` ("¥" for yen, else the ISO code; "bn" for yearly
+    sums), and every other value with its unit
     after the number; an empty unit prints the number alone.
 
     >>> format_value(0.9312, "share of demand")
