@@ -239,10 +239,28 @@ def test_compute_metrics_rejects_wrong_input():
         compute_metrics({"stocks": None})
 
 
-def test_format_value():
+def test_format_value_prints_the_unit():
     assert format_value(0.8444, "share of demand") == "84.4%"
-    assert format_value(12e9, "money per year (host currency)") == "12.0 bn"
-    assert format_value(150000, "money per person-month (host currency)") == "150,000"
-    assert format_value(-2500.4, "money per person-month (host currency)") == "-2,500"
-    assert format_value(185.0, "persons") == "185"
+    assert format_value(0.004, "share of demand per month") == "0.4% per month"
+    assert format_value(0.12, "share of host stock per year") == "12.0% per year"
+    assert format_value(12e9, "money per year (host currency)") == "¥12.0 bn per year"
+    assert format_value(2.5326e12, "money per year (host currency)") == "¥2,532.6 bn per year"
+    assert format_value(150000, "money per person-month (host currency)") == "¥150,000 per person-month"
+    assert format_value(-2500.4, "money per person-month (host currency)") == "-¥2,500 per person-month"
+    assert format_value(185.0, "persons") == "185 persons"
+    assert format_value(189489.4, "persons") == "189,489 persons"
+    assert format_value(25000.0, "persons per year") == "25,000 persons per year"
+    assert format_value(0.0652, "months of earnings") == "0.0652 months of earnings"
+    assert format_value(512345.0, "skill-years per year") == "512,345 skill-years per year"
+    assert format_value(0.45, "skill (0..1)") == "0.45 skill (0..1)"
+    aud = format_value(1800.0, "money per person-month (host currency)", currency="AUD")
+    assert aud == "AUD 1,800 per person-month"
+    assert format_value(3.0, "") == "3"
     assert format_value(math.nan, "persons") == "n/a"
+    assert format_value(None, "persons") == "n/a"
+
+
+def test_every_metric_prints_with_a_unit():
+    for m in METRICS.values():
+        text = format_value(1234.5, m.unit)
+        assert any(ch in text for ch in "%¥") or text.endswith(m.unit), (m.name, text)

@@ -381,30 +381,55 @@ def _remigration(t: Tables) -> float:
     return _ratio(t.flow_by_month(reentry_mask(t)).sum(), t.years)
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """Human text for a metric value in its unit ("n/a" when undefined).
+# Money is in the host currency (the scenario's ``currency``, ISO 4217); yen has a sign.
+_CURRENCY_SIGNS = {"JPY": "¥"}
+_RATES = (" per month", " per year")
+
+
+def _number(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:.3g}"
+
+
+def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
+    """Human text for a metric value with its unit ("n/a" when undefined).
+
+    Shares print as percentages (with their rate, "per month" or "per year", when the unit
+    has one), money in ``currency`` ("¥" for yen, else the ISO code; "bn" for yearly
+    sums), and every other value with its unit
+    after the number; an empty unit prints the number alone.
 
     >>> format_value(0.9312, "share of demand")
     '93.1%'
+    >>> format_value(189489.4, "persons")
+    '189,489 persons'
+    >>> format_value(0.0652, "months of earnings")
+    '0.0652 months of earnings'
+    >>> format_value(2.5326e12, "money per year (host currency)")
+    '¥2,532.6 bn per year'
     >>> format_value(float("nan"), "persons")
     'n/a'
     """
     if value is None or not math.isfinite(value):
         return "n/a"
     if unit.startswith("share"):
-        return f"{value:.1%}"
+        rate = next((r for r in _RATES if unit.endswith(r)), "")
+        return f"{value:.1%}{rate}"
     sign = "-" if value < 0 else ""
-    if unit.startswith("money per year"):
-        return f"{sign}{abs(value) / 1e9:,.1f} bn"
     if unit.startswith("money"):
-        return f"{sign}{abs(value):,.0f}"
+        money = _CURRENCY_SIGNS.get(currency, f"{currency} ")
+        # "money per year (host currency)" -> "per year"
+        per = unit.removeprefix("money").split("(")[0].strip()
+        per = f" {per}" if per else ""
+        if per == " per year":
+            return f"{sign}{money}{abs(value) / 1e9:,.1f} bn{per}"
+        return f"{sign}{money}{abs(value):,.0f}{per}"
     if unit.startswith("persons"):
-        return f"{value:,.0f}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:,.1f}"
-    return f"{value:.3g}"
+        return f"{value:,.0f} {unit}"
+    return f"{_number(value)} {unit}" if unit else _number(value)
 
 
 def headline_metrics() -> list[Metric]:
