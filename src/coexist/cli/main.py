@@ -18,7 +18,7 @@ from coexist import api
 from coexist.cli import argtypes, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, ScenarioError
-from coexist.metrics import METRICS, format_value, headline_metrics
+from coexist.metrics import format_value, headline_metrics
 from coexist.scenario import OverrideError
 from coexist.store import catalogue
 
@@ -190,9 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fmt_metric(name: str, value: float) -> str:
-    m = METRICS[name]
-    return f"  {m.label or name:<40} {format_value(value, m.unit):>14}  ({name})"
+def _metric_lines(metrics: Mapping[str, float], currency: str) -> list[str]:
+    """The headline metrics, one line each: label, value with its unit (aligned), key."""
+    rows = [(m.label or m.name, format_value(metrics[m.name], m.unit, currency=currency), m.name)
+            for m in headline_metrics()]
+    width = max((len(value) for _, value, _ in rows), default=0)
+    return [f"  {label:<40} {value:>{width}}  ({key})" for label, value, key in rows]
 
 
 def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
@@ -226,8 +229,8 @@ def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.E
         f"{s.engine_seconds:.1f} s in the engine, {s.compile_seconds:.1f} s compiling or loading its kernels, "
         f"{s.wall_seconds:.1f} s in all"
     )
-    for m in headline_metrics():
-        out(_fmt_metric(m.name, s.metrics[m.name]))
+    for line in _metric_lines(s.metrics, str(getattr(s.scenario, "currency", "JPY"))):
+        out(line)
     out(f"wrote {s.folder}/")
 
 

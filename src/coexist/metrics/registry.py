@@ -410,6 +410,8 @@ def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
     '0.0652 months of earnings'
     >>> format_value(2.5326e12, "money per year (host currency)")
     '¥2,532.6 bn per year'
+    >>> format_value(125_000.0, "money per year (host currency)", currency="AUD")
+    'AUD 125,000 per year'
     >>> format_value(float("nan"), "persons")
     'n/a'
     """
@@ -424,7 +426,7 @@ def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
         # "money per year (host currency)" -> "per year"
         per = unit.removeprefix("money").split("(")[0].strip()
         per = f" {per}" if per else ""
-        if per == " per year":
+        if abs(value) >= 1e9:
             return f"{sign}{money}{abs(value) / 1e9:,.1f} bn{per}"
         return f"{sign}{money}{abs(value):,.0f}{per}"
     if unit.startswith("persons"):
