@@ -394,13 +394,15 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
+def format_value(value: float | None, unit: str, currency: str = "JPY", *, with_unit: bool = True) -> str:
     """Human text for a metric value with its unit ("n/a" when undefined).
 
     Shares print as percentages (with their rate, "per month" or "per year", when the unit
     has one), money in ``currency`` ("¥" for yen, else the ISO code; "bn" for yearly
     sums), and every other value with its unit
-    after the number; an empty unit prints the number alone.
+    after the number; an empty unit prints the number alone. With ``with_unit=False`` the
+    number is printed as the same value would be, without the unit's words (for the bounds of
+    an interval, or a column whose header gives the unit).
 
     >>> format_value(0.9312, "share of demand")
     '93.1%'
@@ -412,26 +414,28 @@ def format_value(value: float | None, unit: str, currency: str = "JPY") -> str:
     '¥2,532.6 bn per year'
     >>> format_value(125_000.0, "money per year (host currency)", currency="AUD")
     'AUD 125,000 per year'
+    >>> format_value(0.0652, "months of earnings", with_unit=False)
+    '0.0652'
     >>> format_value(float("nan"), "persons")
     'n/a'
     """
     if value is None or not math.isfinite(value):
         return "n/a"
     if unit.startswith("share"):
-        rate = next((r for r in _RATES if unit.endswith(r)), "")
+        rate = next((r for r in _RATES if unit.endswith(r)), "") if with_unit else ""
         return f"{value:.1%}{rate}"
     sign = "-" if value < 0 else ""
     if unit.startswith("money"):
         money = _CURRENCY_SIGNS.get(currency, f"{currency} ")
         # "money per year (host currency)" -> "per year"
         per = unit.removeprefix("money").split("(")[0].strip()
-        per = f" {per}" if per else ""
+        per = f" {per}" if per and with_unit else ""
         if abs(value) >= 1e9:
             return f"{sign}{money}{abs(value) / 1e9:,.1f} bn{per}"
         return f"{sign}{money}{abs(value):,.0f}{per}"
     if unit.startswith("persons"):
-        return f"{value:,.0f} {unit}"
-    return f"{_number(value)} {unit}" if unit else _number(value)
+        return f"{value:,.0f} {unit}" if with_unit else f"{value:,.0f}"
+    return f"{_number(value)} {unit}" if unit and with_unit else _number(value)
 
 
 def headline_metrics() -> list[Metric]:

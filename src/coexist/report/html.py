@@ -111,7 +111,8 @@ def _metric_table(runs: list[tuple[str, Any]], values: list[dict[str, float]], n
         if len(finite) > 1 and m.direction != "info" and max(finite) != min(finite):
             best = max(finite) if m.direction == "maximise" else min(finite)
         tds = "".join(
-            f'<td class="num{" best" if best is not None and c == best else ""}">{e(format_value(c, m.unit))}</td>'
+            f'<td class="num{" best" if best is not None and c == best else ""}">'
+            f"{e(format_value(c, m.unit, with_unit=False))}</td>"
             for c in cells
         )
         rows.append(
@@ -231,22 +232,24 @@ def _fmt_interval(lo: float, med: float, hi: float, unit: str) -> str:
     e = html.escape
     if med is None or not math.isfinite(med):
         return "n/a"
-    text = f"<b>{e(format_value(med, unit))}</b>"
+    # the unit once, after the median (scores are 0..1, said in the column header)
+    text = f"<b>{e(format_value(med, unit, with_unit=not unit.startswith('score')))}</b>"
     if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
-        text += f' <span class="ci">[{e(format_value(lo, unit))} to {e(format_value(hi, unit))}]</span>'
+        bounds = (format_value(v, unit, with_unit=False) for v in (lo, hi))
+        text += f' <span class="ci">[{" to ".join(e(b) for b in bounds)}]</span>'
     return text
 
 
-def _fmt_diff(value: float, unit: str) -> str:
+def _fmt_diff(value: float, unit: str, with_unit: bool = True) -> str:
     """A paired difference: shares in percentage points, others in the metric's unit, signed."""
     if value is None or not math.isfinite(value):
         return "n/a"
     sign = "+" if value > 0 else ("-" if value < 0 else "")
     if unit.startswith("share"):
-        return f"{sign}{abs(value) * 100:.1f} pp"
+        return f"{sign}{abs(value) * 100:.1f}" + (" pp" if with_unit else "")
     if unit.startswith("score"):
         return f"{sign}{abs(value):.3f}"
-    return sign + format_value(abs(value), unit)
+    return sign + format_value(abs(value), unit, with_unit=with_unit)
 
 
 def _diff_interval(lo: float, med: float, hi: float, unit: str) -> str:
@@ -255,7 +258,7 @@ def _diff_interval(lo: float, med: float, hi: float, unit: str) -> str:
         return "n/a"
     text = f"<b>{e(_fmt_diff(med, unit))}</b>"
     if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
-        text += f' <span class="ci">[{e(_fmt_diff(lo, unit))} to {e(_fmt_diff(hi, unit))}]</span>'
+        text += f' <span class="ci">[{e(_fmt_diff(lo, unit, False))} to {e(_fmt_diff(hi, unit, False))}]</span>'
     return text
 
 
