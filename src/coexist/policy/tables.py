@@ -6,6 +6,7 @@ engine never asks "which year is it?".
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -263,47 +264,32 @@ class MonthRules(NamedTuple):
     cumulative: bool
 
 
+# Fields that are the same every month: the regime's fixed codes and the shape of its
+# transitions and return paths. Every other field of MonthRules is a dated table or lever of
+# RegimeTables with the same name, read at the month (a new lever needs no line here).
+_UNDATED = frozenset({
+    "irregular", "returned", "kind", "tr_from", "tr_to", "tr_min_months", "tr_min_abroad", "tr_test",
+    "tr_language", "tr_sector_ok", "rp_from", "rp_to", "rp_cooldown", "rp_min_completed", "rp_test",
+})
+# the Python type of each scalar field (the kernels are compiled for these, not NumPy scalars)
+_SCALARS = {name: hint for name, hint in typing.get_type_hints(MonthRules).items() if hint in (float, int, bool)}
+
+
 def month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray) -> MonthRules:
     """Month `t` of the tables, as the compiled passes read it; `default_exit` and
     `default_hazard` stand where the scenario leaves an exit rate or a transition hazard to
     the behavioural parameters (NaN in the tables)."""
-    exit_rate = np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t])
-    hazard = np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t])
-    return MonthRules(
-        irregular=T.irregular,
-        returned=T.returned,
-        kind=T.kind,
-        admits=T.admits[t],
-        wage=T.wage[t],
-        max_stay=T.max_stay[t],
-        max_total=T.max_total[t],
-        permit=T.permit[t],
-        renewable=T.renewable[t],
-        job_change=T.job_change[t],
-        job_change_after=T.job_change_after[t],
-        family_allowed=T.family_allowed[t],
-        leaving_ends_right=T.leaving_ends_right[t],
-        reentry_cooldown=T.reentry_cooldown[t],
-        exit_rate=exit_rate,
-        tr_from=T.tr_from,
-        tr_to=T.tr_to,
-        tr_min_months=T.tr_min_months,
-        tr_min_abroad=T.tr_min_abroad,
-        tr_test=T.tr_test,
-        tr_language=T.tr_language,
-        tr_sector_ok=T.tr_sector_ok,
-        tr_open=T.tr_open[t],
-        tr_hazard=hazard,
-        rp_from=T.rp_from,
-        rp_to=T.rp_to,
-        rp_cooldown=T.rp_cooldown,
-        rp_min_completed=T.rp_min_completed,
-        rp_test=T.rp_test,
-        rp_open=T.rp_open[t],
-        detection=float(T.detection[t]),
-        ban=int(T.ban[t]),
-        matching=float(T.matching[t]),
-        recognition=float(T.recognition[t]),
-        support=int(T.support[t]),
-        cumulative=bool(T.cumulative[t]),
-    )
+    filled = {
+        "exit_rate": np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t]),
+        "tr_hazard": np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t]),
+    }
+    values = {}
+    for name in MonthRules._fields:
+        if name in filled:
+            values[name] = filled[name]
+        elif name in _UNDATED:
+            values[name] = getattr(T, name)
+        else:
+            value = getattr(T, name)[t]
+            values[name] = _SCALARS[name](value) if name in _SCALARS else value
+    return MonthRules(**values)

@@ -147,6 +147,13 @@ def stocks_by_sector(name: str, tables: Any) -> go.Figure:
     return fig
 
 
+def _add_band(fig: go.Figure, x: Any, lo: Any, hi: Any, fillcolor: str, names: tuple[str, str], **common: Any) -> None:
+    """A shaded band from `lo` to `hi`: an invisible upper line, then the lower one filled up to it."""
+    edge = {"mode": "lines", "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", **common}
+    fig.add_trace(go.Scatter(x=x, y=hi, name=names[0], **edge))
+    fig.add_trace(go.Scatter(x=x, y=lo, name=names[1], fill="tonexty", fillcolor=fillcolor, **edge))
+
+
 def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
@@ -182,32 +189,7 @@ def band(
                 mid[ok] = np.nanmedian(values[:, ok], axis=0)
                 hi[ok] = np.nanpercentile(values[:, ok], 95, axis=0)
         if len(reps) > 1:
-            fig.add_trace(
-                go.Scatter(
-                    x=years,
-                    y=hi,
-                    mode="lines",
-                    line={"width": 0},
-                    showlegend=False,
-                    hoverinfo="skip",
-                    legendgroup=name,
-                    name=f"{name} 95th",
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=years,
-                    y=lo,
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=_rgba(colour, 0.18),
-                    showlegend=False,
-                    hoverinfo="skip",
-                    legendgroup=name,
-                    name=f"{name} 5th",
-                )
-            )
+            _add_band(fig, years, lo, hi, _rgba(colour, 0.18), (f"{name} 95th", f"{name} 5th"), legendgroup=name)
         fig.add_trace(
             go.Scatter(x=years, y=mid, name=name, mode="lines", line={"color": colour, "width": 2}, legendgroup=name)
         )
@@ -402,32 +384,7 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
     hi = np.array([p["simulated_p95"] for p in pts], dtype=np.float64)
     fig = go.Figure()
     if replicates > 1 and np.isfinite(lo).any():
-        fig.add_trace(
-            go.Scatter(
-                x=dates,
-                y=hi,
-                mode="lines",
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                name="model 95th",
-                connectgaps=True,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=dates,
-                y=lo,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(s["model"], 0.2),
-                hoverinfo="skip",
-                showlegend=False,
-                name="model 5-95%",
-                connectgaps=True,
-            )
-        )
+        _add_band(fig, dates, lo, hi, _rgba(s["model"], 0.2), ("model 95th", "model 5-95%"), connectgaps=True)
     if np.isfinite(med).any():
         fig.add_trace(
             go.Scatter(
