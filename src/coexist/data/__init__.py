@@ -30,6 +30,7 @@ from coexist.data.inputs import (
     host_wages,
     origin_profiles,
     other_status_inflows,
+    recent_entries,
     sector_wage_factors,
 )
 from coexist.data.parameters import PARAMETER_NAMES, Parameter, parameters, parameters_markdown
@@ -61,6 +62,7 @@ __all__ = [
     "SSW_FIELD_SECTOR",
     "demand_anchors",
     "other_status_inflows",
+    "recent_entries",
     "Parameter",
     "PARAMETER_NAMES",
     "parameters",

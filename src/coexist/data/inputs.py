@@ -829,3 +829,43 @@ def other_status_inflows() -> dict[str, Sourced]:
             f"{a:,.0f} landed as SSW / ({a:,.0f} + {c:,.0f} who changed status in Japan)",
         ),
     }
+
+
+# the official entry series that stand for a programme status's entries from abroad, in order of
+# preference (all stages of TITP count: stage-iii re-entries are entries from abroad too)
+_ENTRY_SERIES = {
+    "titp": ("TITP_all (1go+2go+3go)", "TITP_1 (1go i+ro)"),
+    "ssw1": ("SSW (tokutei ginou)",),
+}
+
+
+@functools.cache
+def recent_entries(reference: str) -> dict[str, Sourced]:
+    """Monthly entries from abroad into the programme statuses in the year that ends at
+    `reference` (``"2024-12"``): the reported calendar-year new entrants of
+    ``new_entries_by_status.csv`` / 12. A status without a reported row that year is left
+    out (the engine then assumes a steady state, stock / stay).
+
+    They fill the recruitment pipeline at the start of a run, so that people admitted
+    before the start keep arriving in its first months.
+    """
+    year = reference[:4]
+    rows = [
+        r
+        for r in load_table("new_entries_by_status")
+        if r["year"] == year and r["ref_period"] == "calendar year" and r["nationality"] == "all"
+        and r["metric"] == "new_entrants" and r["flag"] == "reported"
+    ]
+    out = {}
+    for status, series in _ENTRY_SERIES.items():
+        for name in series:
+            hits = [r for r in rows if r["status"] == name]
+            if len(hits) > 1:
+                raise DataError(f"new_entries_by_status.csv must have one reported {year} row for {name!r}.")
+            if hits:
+                yearly = _num(hits[0], "value")
+                out[status] = Sourced(
+                    round(yearly / 12, 1), _url(hits[0]), year, "derived", f"{name}: {yearly:,.0f} in {year} / 12"
+                )
+                break
+    return out

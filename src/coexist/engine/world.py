@@ -16,6 +16,7 @@ from coexist.data import (
     initial_stocks,
     origin_profiles,
     parameters,
+    recent_entries,
     sector_wage_factors,
     world_assumptions,
 )
@@ -65,9 +66,11 @@ class World:
     emp_share: np.ndarray  # [employer] share of its sector's demand
     employers: Employers  # [employer] wage premium and abuse, as the host pass reads them
     sector_employers: list  # per sector: employer ids
-    demand0: np.ndarray  # [sector] at the simulated scale
+    demand0: np.ndarray  # [sector] at the simulated scale: workers who fill vacancies, recruits on their way, vacancies
     demand_index: np.ndarray  # [month, sector]
     inflow_mix: np.ndarray  # [status, origin, sector] shares for non-programme inflows
+    lag: int  # months between admission and arrival
+    pipeline0: np.ndarray  # [lag, origin, status, sector] admitted before the start, arriving in months 0..lag-1
     state: State
     n: int
 
@@ -210,10 +213,13 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         state = new_state(initial_capacity(n0))
         _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
 
-    # demand for foreign workers: employed at start plus open vacancies, then the growth paths
-    regular = [c for c in range(1, tables.n_status) if c not in (tables.irregular, tables.returned)]
-    employed0 = scaled[regular].sum(axis=(0, 1)).astype(np.float64)
-    demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
+    lag = max(1, int(round(params["recruitment_lag_months"])))
+    pipeline0 = _pipeline_at_start(scenario, tables, counts, lag, scale, rng)
+
+    # demand that programme recruitment answers: the workers who fill vacancies, the recruits
+    # admitted before the start, open vacancies; then the growth paths
+    employed0 = scaled[tables.fills_vacancies].sum(axis=(0, 1)).astype(np.float64)
+    demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate) + pipeline0.sum(axis=(0, 1, 2))
     for sector, persons in scenario.demand.initial.items():
         demand0[SECTORS.index(sector)] = persons * scale
     demand_index = np.ones((len(tables.months), len(SECTORS)))
@@ -244,9 +250,45 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         demand0=demand0,
         demand_index=demand_index,
         inflow_mix=inflow_mix,
+        lag=lag,
+        pipeline0=pipeline0,
         state=state,
         n=n0,
     )
+
+
+def _monthly_entries(scenario: Scenario, tables: RegimeTables, counts: np.ndarray) -> np.ndarray:
+    """[status] persons a month who entered from abroad before the start: the official entries
+    of the year before for a Japan start (data.recent_entries), else a steady state (the
+    stock over its longest stay, or over default_horizon_months where it has none)."""
+    initial = scenario.population.initial
+    known = recent_entries(initial[len("japan-"):]) if initial.startswith("japan-") else {}
+    horizon = world_assumptions()["default_horizon_months"].value
+    out = np.zeros(tables.n_status)
+    for code in np.flatnonzero((tables.kind == KIND_PROGRAMME) & tables.admits[0]):
+        name = tables.status_names[code]
+        if name in known:
+            out[code] = known[name].value
+            continue
+        stay = tables.max_stay[0][code] or tables.max_total[0][code] or horizon
+        out[code] = counts[code].sum() / stay
+    return out
+
+
+def _pipeline_at_start(scenario, tables, counts, lag, scale, rng) -> np.ndarray:
+    """People admitted in the `lag` months before the start, who arrive in its first months:
+    each month's entries of a status (_monthly_entries) spread over origins and sectors as its
+    initial stock is, at the simulated scale."""
+    pipeline = np.zeros((lag, len(ORIGINS), tables.n_status, len(SECTORS)), dtype=np.int64)
+    monthly = _monthly_entries(scenario, tables, counts)
+    for code in np.flatnonzero(monthly > 0):
+        stock = counts[code].astype(np.float64)
+        if stock.sum() <= 0:
+            continue
+        expected = monthly[code] * scale * stock / stock.sum()  # [origin, sector]
+        for month in range(lag):
+            pipeline[month, :, code, :] = stochastic_round(expected, rng)
+    return pipeline
 
 
 def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng):

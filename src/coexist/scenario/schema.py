@@ -168,6 +168,10 @@ class Transition(Model):
     # an expiry decision that month (it is never chosen at expiry). None: the behavioural
     # parameter student_to_professional_rate for study statuses, 0 (chosen at expiry) otherwise.
     hazard: Rate | None = None
+    # Persons a month, nationwide, whose change of status through this route can be processed
+    # (take-up by employers and the authorities' processing); -1: no limit. Applied as a chance
+    # min(1, capacity / people who chose the route the month before).
+    capacity: _dated_float(-1.0, 1e7) = -1.0
 
     @field_validator("sectors")
     @classmethod
@@ -213,6 +217,12 @@ class StatusRules(Model):
     transitions: list[Transition] = Field(default_factory=list)
     return_paths: list[ReturnPath] = Field(default_factory=list)
     inflow_per_month: _dated_float(0.0, 1e7) = 0.0  # for non-programme kinds: entries from abroad
+    # Persons a month, nationwide, admitted from abroad into this status at most (for a status with
+    # an entry test: the places in the tests held abroad); -1: no limit.
+    entry_capacity: _dated_float(-1.0, 1e7) = -1.0
+    # Whether holders fill the sector demand that programme recruitment answers (vacancies);
+    # None: the programme kinds do, the others (hired on their own channels) do not.
+    fills_vacancies: bool | None = None
     exit_rate: Rate | None = None  # for non-programme kinds; None: the behavioural default
 
     @field_validator("caps")
