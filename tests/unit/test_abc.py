@@ -223,7 +223,8 @@ def test_calibrate_fits_the_scenario_priors_too(tmp_path):
     # the tiny world replaces the dated inflows the border priors write into: they leave the default set
     out = api.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
                         overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
-    expected = [*abc.DEFAULT_PARAMETERS, "demand_growth", "stranded_intern_hazard"]
+    expected = [*abc.DEFAULT_PARAMETERS, "demand_growth", "reopening_openness", "ssw_route_ramp", "ssw_abroad_ramp",
+                "stranded_intern_hazard"]
     assert out.result.names == expected
     first = engine.calls[0][0]
     assert first.behaviour["abscond_base"] == out.result.samples[0][0]

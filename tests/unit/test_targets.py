@@ -180,7 +180,8 @@ def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
         "2020-04": 0.05,
         "2020-10": 0.5,
         "2021-01": 0.05,
-        "2022-03": 1.0,
+        "2022-03": 0.4,
+        "2022-10": 1.0,
     }
     # by default the shipped calibration's border factors replace the written ones, same dates
     from coexist.data import calibration
@@ -192,7 +193,8 @@ def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
         "2020-04": shipped["closed_border_openness"],
         "2020-10": shipped["partial_border_openness"],
         "2021-01": shipped["closed_border_openness"],
-        "2022-03": 1.0,
+        "2022-03": shipped.get("reopening_openness", 0.4),
+        "2022-10": 1.0,
     }
     assert "esd" not in s.statuses
     with pytest.raises(Exception, match="2017-01"):

@@ -216,12 +216,14 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     lag = max(1, int(round(params["recruitment_lag_months"])))
     pipeline0 = _pipeline_at_start(scenario, tables, counts, lag, scale, rng)
 
-    # demand that programme recruitment answers: the workers who fill vacancies, the recruits
-    # admitted before the start, open vacancies; then the growth paths
+    # demand that programme recruitment answers: the workers who fill vacancies with the open
+    # vacancies (or the scenario's level), plus the recruits admitted before the start, who are
+    # hired already; then the growth paths
     employed0 = scaled[tables.fills_vacancies].sum(axis=(0, 1)).astype(np.float64)
-    demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate) + pipeline0.sum(axis=(0, 1, 2))
+    demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
     for sector, persons in scenario.demand.initial.items():
         demand0[SECTORS.index(sector)] = persons * scale
+    demand0 += pipeline0.sum(axis=(0, 1, 2))
     demand_index = np.ones((len(tables.months), len(SECTORS)))
     for s, sector in enumerate(SECTORS):
         growth = scenario.demand.growth.get(sector, 0.0)
