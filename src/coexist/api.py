@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from coexist.calibration import abc as calibration_abc
-from coexist.calibration.abc import DEFAULT_PARAMETERS as DEFAULT_CALIBRATION_PARAMETERS
 from coexist.calibration.abc import ABCResult, Calibration
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
@@ -101,7 +100,6 @@ __all__ = [
     "calibrate",
     "validate",
     "ship_calibration",
-    "DEFAULT_CALIBRATION_PARAMETERS",
     "DEFAULT_VALIDATION_REPLICATES",
     "DEFAULT_VALIDATION_SCALE",
     "DEFAULT_VALIDATION_SCENARIO",
@@ -770,7 +768,8 @@ def calibrate(
     scenario_ref : shipped scenario name or TOML path.
     targets : a targets CSV (see :func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
     parameters : names of behavioural parameters or of the scenario's ``[calibration.priors]``
-        (default :data:`DEFAULT_CALIBRATION_PARAMETERS` and every prior the scenario declares).
+        (default: every behavioural parameter whose identification names a series with ``fit`` rows in
+        ``targets``, :func:`coexist.calibration.abc.identified_parameters`, and every prior the scenario declares).
     budget : nominal simulations, ``particles x generations``, at least ``particles``
         (default ``3 x particles``).
     particles : population size, >= 2.

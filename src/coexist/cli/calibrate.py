@@ -43,7 +43,8 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
                    help=f"output folder (default {api.DEFAULT_CALIBRATION_OUT})")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
                    help="behavioural parameter or scenario prior ([calibration.priors]) to fit (repeatable; "
-                   f"default {', '.join(api.DEFAULT_CALIBRATION_PARAMETERS)} and every prior the scenario declares)")
+                   "default: every behavioural parameter whose identification in parameters.toml names a series "
+                   "with fit rows in the targets file, and every prior the scenario declares)")
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="processes that run particles in parallel (default: the number of CPUs; the result does "
                    "not depend on it)")
