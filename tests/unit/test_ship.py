@@ -61,7 +61,10 @@ def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shippe
     assert prov["targets"] == "targets.csv" and len(prov["targets_sha256"]) == 64
     assert prov["command"] == "coexist calibrate japan-temporary"
     assert prov["best_fit_ard"] == pytest.approx(out.result.best_distance)
-    assert [row["name"] for row in summary["parameters"]] == ["abscond_base"]
+    fitted = [row for row in summary["parameters"] if row["fitted"] == "yes"]
+    assert [row["name"] for row in fitted] == ["abscond_base"]
+    others = [row for row in summary["parameters"] if row["fitted"] == "no"]  # listed as prior only, no posterior
+    assert others and all(row["label"] == "prior only" and np.isnan(row["posterior_q50"]) for row in others)
     assert files["posterior"].read_bytes() == out.files["posterior"].read_bytes()  # shipped as it is
     posterior = pq.read_table(files["posterior"])
     np.testing.assert_allclose(posterior.column("abscond_base").to_numpy(), out.result.samples[:, 0])
