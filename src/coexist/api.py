@@ -31,6 +31,7 @@ from typing import Any
 
 from coexist.calibration import abc as calibration_abc
 from coexist.calibration.abc import ABCResult, Calibration
+from coexist.calibration.fingerprint import CalibrationCheck
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
 from coexist.calibration.validation import DEFAULT_REPLICATES as DEFAULT_VALIDATION_REPLICATES
@@ -275,6 +276,10 @@ def _refuses_nothing(scenario: Any, scale: float | None) -> None:
     return None
 
 
+def _checks_nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Engine:
     """The calls the api makes into the model; pass your own to any command that
@@ -298,6 +303,12 @@ class Engine:
         the commands then send their ``notice`` a line first. :data:`ENGINE` asks numba's
         cache (:func:`coexist.engine.compiling.kernels_need_compiling`); by default an
         engine compiles nothing.
+    check_calibration : callable() -> None
+        Called before a command simulates a scenario with ``behaviour_defaults = "calibrated-japan"``
+        (after the compile notice): for :data:`ENGINE`, a
+        :class:`coexist.calibration.fingerprint.CalibrationCheck`, which checks once per process that the
+        engine reproduces the shipped calibration's fingerprint and otherwise warns once
+        (:class:`coexist.errors.CalibrationDriftWarning`); by default nothing is checked.
     """
 
     load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
@@ -305,9 +316,23 @@ class Engine:
     describe: Callable[[Any], tuple[str, str]] = describe_scenario
     check_scale: Callable[[Any, float | None], None] = _refuses_nothing
     needs_compiling: Callable[[], bool] = _compiles_nothing
+    check_calibration: Callable[[], None] = _checks_nothing
 
 
-ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling)
+ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling,
+                check_calibration=CalibrationCheck())
+
+
+def _check_calibration(engine: Engine, scenarios: Sequence[Any]) -> None:
+    """Have the engine check the shipped calibration when a scenario takes its values."""
+    if any(getattr(sc, "behaviour_defaults", None) == "calibrated-japan" for sc in scenarios):
+        engine.check_calibration()
+
+
+def _before_runs(engine: Engine, notice: Notice | None, scenario: Any) -> None:
+    """What calibrate and validate do once their input is checked: announce compiling, check the calibration."""
+    _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
 
 
 def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
@@ -424,6 +449,7 @@ def run(
         check_destination(folder, scenario_hash=digest)
     engine.check_scale(scenario, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
@@ -587,6 +613,7 @@ def compare(
     for sc in loaded:
         engine.check_scale(sc, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, loaded)
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),
         seed=seed,
@@ -812,7 +839,7 @@ def calibrate(
         workers=workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
@@ -918,7 +945,7 @@ def validate(
         overrides=overrides,
         progress=progress,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     provenance = {
         **validation.provenance,

@@ -577,7 +577,7 @@ def calibrate(
     workers: int = 1,
     checkpoint: Checkpoint | None = None,
     simulate: Callable[..., Any] = engine_simulate,
-    before_runs: Callable[[], None] | None = None,
+    before_runs: Callable[[Scenario], None] | None = None,
 ) -> Calibration:
     """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
 
@@ -598,7 +598,8 @@ def calibrate(
         ``overrides`` are scenario overrides applied before the particle's values.
     workers : processes that run particles (1: in this process). The result does not depend on it.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
-    before_runs : called once the scenario and parameters are checked, before the first simulation.
+    before_runs : called with the scenario (with the user's overrides) once it and the parameters are checked,
+        before the first simulation.
     """
     if budget is None:
         budget = 3 * particles
@@ -617,7 +618,7 @@ def calibrate(
 
     simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit, simulate)
     if before_runs is not None:
-        before_runs()
+        before_runs(base)
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
                      seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers)
     # the best set, run once more with the calibration seed, against every target row (fit and validate)
