@@ -67,6 +67,9 @@ def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine
     for row in r.prior_vs_posterior():
         out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
+    unfitted = [row["name"] for row in c.calibration.prior_posterior() if row["fitted"] == "no"]
+    if unfitted:
+        out(f"  not fitted (prior only, listed in prior_posterior.csv): {len(unfitted)} behavioural parameter(s)")
     out(f"wrote {c.folder}/ (posterior.parquet, best.toml, best-scenario.toml, distance_history.json, "
         "prior_posterior.csv, fit.html)")
     if args.ship:
