@@ -458,7 +458,8 @@ def run(
     return summary
 
 
-def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = ()) -> dict:
+def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = (), *,
+            engine: Engine = ENGINE) -> dict:
     """What one person may do next under a scenario's rules in a month, and why.
 
     Parameters
@@ -472,6 +473,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     month : str
         "YYYY-MM", from the scenario's ``horizon.earliest_start`` to its end.
     overrides : sequence of "dotted.path=value"
+    engine : Engine, optional
+        Only its ``check_calibration`` is used: the answer's behavioural values come from the
+        shipped calibration when the scenario takes them, so it is checked as for :func:`run`.
 
     Raises
     ------
@@ -484,7 +488,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc), field="month") from None
     scenario = load_scenario(scenario_ref, overrides=tuple(overrides))
-    return answer_for_person(scenario, person, month)
+    answer = answer_for_person(scenario, person, month)
+    _check_calibration(engine, [scenario])
+    return answer
 
 
 def runs(

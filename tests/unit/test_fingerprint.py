@@ -93,3 +93,11 @@ def test_the_cli_shows_the_warning_as_one_line_on_stderr(tmp_path, capsys):
     warned = [line for line in lines if line.startswith("coexist: warning:")]
     assert len(warned) == 1 and len(lines) == 1
     assert "refresh it with `coexist calibrate japan-history" in warned[0] and "--ship`" in warned[0]
+
+
+def test_explain_checks_the_calibration_its_answer_uses():
+    engine = api.Engine(check_calibration=CalibrationCheck(calibration=_changed_calibration))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        answer = api.explain("japan-temporary", {"status": "ssw1", "months_in_status": 34}, "2030-01", engine=engine)
+    assert answer["status"] == "ssw1" and len(_drift_warnings(caught)) == 1

@@ -275,7 +275,7 @@ def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None], engine: api.
 
 
 def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    explain.run(args, out)
+    explain.run(args, out, engine)
 
 
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
