@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from coexist.calibration import abc as calibration_abc
-from coexist.calibration.abc import DEFAULT_PARAMETERS as DEFAULT_CALIBRATION_PARAMETERS
 from coexist.calibration.abc import ABCResult, Calibration
+from coexist.calibration.fingerprint import CalibrationCheck
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
 from coexist.calibration.validation import DEFAULT_REPLICATES as DEFAULT_VALIDATION_REPLICATES
@@ -101,7 +101,6 @@ __all__ = [
     "calibrate",
     "validate",
     "ship_calibration",
-    "DEFAULT_CALIBRATION_PARAMETERS",
     "DEFAULT_VALIDATION_REPLICATES",
     "DEFAULT_VALIDATION_SCALE",
     "DEFAULT_VALIDATION_SCENARIO",
@@ -277,6 +276,10 @@ def _refuses_nothing(scenario: Any, scale: float | None) -> None:
     return None
 
 
+def _checks_nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Engine:
     """The calls the api makes into the model; pass your own to any command that
@@ -300,6 +303,12 @@ class Engine:
         the commands then send their ``notice`` a line first. :data:`ENGINE` asks numba's
         cache (:func:`coexist.engine.compiling.kernels_need_compiling`); by default an
         engine compiles nothing.
+    check_calibration : callable() -> None
+        Called before a command simulates a scenario with ``behaviour_defaults = "calibrated-japan"``
+        (after the compile notice): for :data:`ENGINE`, a
+        :class:`coexist.calibration.fingerprint.CalibrationCheck`, which checks once per process that the
+        engine reproduces the shipped calibration's fingerprint and otherwise warns once
+        (:class:`coexist.errors.CalibrationDriftWarning`); by default nothing is checked.
     """
 
     load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
@@ -307,9 +316,23 @@ class Engine:
     describe: Callable[[Any], tuple[str, str]] = describe_scenario
     check_scale: Callable[[Any, float | None], None] = _refuses_nothing
     needs_compiling: Callable[[], bool] = _compiles_nothing
+    check_calibration: Callable[[], None] = _checks_nothing
 
 
-ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling)
+ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling,
+                check_calibration=CalibrationCheck())
+
+
+def _check_calibration(engine: Engine, scenarios: Sequence[Any]) -> None:
+    """Have the engine check the shipped calibration when a scenario takes its values."""
+    if any(getattr(sc, "behaviour_defaults", None) == "calibrated-japan" for sc in scenarios):
+        engine.check_calibration()
+
+
+def _before_runs(engine: Engine, notice: Notice | None, scenario: Any) -> None:
+    """What calibrate and validate do once their input is checked: announce compiling, check the calibration."""
+    _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
 
 
 def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
@@ -426,6 +449,7 @@ def run(
         check_destination(folder, scenario_hash=digest)
     engine.check_scale(scenario, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
@@ -434,7 +458,8 @@ def run(
     return summary
 
 
-def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = ()) -> dict:
+def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = (), *,
+            engine: Engine = ENGINE) -> dict:
     """What one person may do next under a scenario's rules in a month, and why.
 
     Parameters
@@ -448,6 +473,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     month : str
         "YYYY-MM", from the scenario's ``horizon.earliest_start`` to its end.
     overrides : sequence of "dotted.path=value"
+    engine : Engine, optional
+        Only its ``check_calibration`` is used: the answer's behavioural values come from the
+        shipped calibration when the scenario takes them, so it is checked as for :func:`run`.
 
     Raises
     ------
@@ -460,7 +488,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc), field="month") from None
     scenario = load_scenario(scenario_ref, overrides=tuple(overrides))
-    return answer_for_person(scenario, person, month)
+    answer = answer_for_person(scenario, person, month)
+    _check_calibration(engine, [scenario])
+    return answer
 
 
 def runs(
@@ -589,6 +619,7 @@ def compare(
     for sc in loaded:
         engine.check_scale(sc, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, loaded)
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),
         seed=seed,
@@ -770,7 +801,8 @@ def calibrate(
     scenario_ref : shipped scenario name or TOML path.
     targets : a targets CSV (see :func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
     parameters : names of behavioural parameters or of the scenario's ``[calibration.priors]``
-        (default :data:`DEFAULT_CALIBRATION_PARAMETERS` and every prior the scenario declares).
+        (default: every behavioural parameter whose identification names a series with ``fit`` rows in
+        ``targets``, :func:`coexist.calibration.abc.identified_parameters`, and every prior the scenario declares).
     budget : nominal simulations, ``particles x generations``, at least ``particles``
         (default ``3 x particles``).
     particles : population size, >= 2.
@@ -813,7 +845,7 @@ def calibrate(
         workers=workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
@@ -919,7 +951,7 @@ def validate(
         overrides=overrides,
         progress=progress,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     provenance = {
         **validation.provenance,

@@ -399,7 +399,7 @@ def run_validation(
     overrides: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     simulate: Callable[..., Any] = engine_simulate,
-    before_runs: Callable[[], None] | None = None,
+    before_runs: Callable[[Scenario], None] | None = None,
 ) -> Validation:
     """Run a scenario over replicate seeds and score it on the held-out target rows.
 
@@ -424,7 +424,8 @@ def run_validation(
         ``coexist calibrate``).
     progress : callable(done_runs, total_runs), optional.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
-    before_runs : called once the scenario and params file are checked, before the first run.
+    before_runs : called with the scenario that will run once it and the params file are checked, before the
+        first run.
     """
     if scenario_ref is None:
         scenario_ref = recorded_scenario(params) or DEFAULT_SCENARIO
@@ -435,7 +436,7 @@ def run_validation(
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
     tasks = [(scenario, s, scale, targets.table, simulate) for s in seeds]
     if before_runs is not None:
-        before_runs()
+        before_runs(scenario)
     tables, used = run_tasks(_replicate, tasks, workers=workers, progress=progress)
     summary = summarise(tables, targets.table)
 

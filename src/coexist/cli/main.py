@@ -11,13 +11,14 @@ import os
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
 from coexist.cli import argtypes, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar, notice
-from coexist.errors import CoexistError, ScenarioError
+from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
 from coexist.scenario import OverrideError
 from coexist.store import catalogue
@@ -274,7 +275,7 @@ def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None], engine: api.
 
 
 def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    explain.run(args, out)
+    explain.run(args, out, engine)
 
 
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
@@ -327,6 +328,18 @@ def _message(exc: CoexistError, options: Mapping[str, str]) -> str:
     return str(exc)
 
 
+def _show_warning(show_other: Callable[..., None]) -> Callable[..., None]:
+    """warnings.showwarning that prints coexist's warnings as one line on stderr (others as Python does)."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, CoexistWarning):
+            print(f"{PROG}: warning: {_one_line(str(message))}", file=sys.stderr)
+        else:
+            show_other(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) -> int:
     """Entry point of the ``coexist`` console script. Returns the exit status.
 
@@ -336,7 +349,10 @@ def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) 
     args = None
     try:
         args = parser.parse_args(argv)
-        _COMMANDS[args.command](args, print, engine)
+        with warnings.catch_warnings():  # restores the warning machinery when the command ends
+            warnings.simplefilter("always", CoexistWarning)  # the library warns once per process itself
+            warnings.showwarning = _show_warning(warnings.showwarning)
+            _COMMANDS[args.command](args, print, engine)
     except UsageError as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2
