@@ -95,8 +95,8 @@ def _grown_home_wage(value, scenario: Scenario, tables: RegimeTables) -> np.ndar
     grown = growth[months - first_month]
     level = evaluate(value, months)
     last = max(dates[-1], months[0])
-    level = np.where(months < dates[0], levels[0] * grown / growth[dates[0] - first_month], level)
-    level = np.where(months >= last, levels[-1] * grown / growth[last - first_month], level)
+    level = np.where(months < dates[0], levels[0] * (grown / growth[dates[0] - first_month]), level)
+    level = np.where(months >= last, levels[-1] * (grown / growth[last - first_month]), level)
     return level * evaluate(scenario.economy.exchange_rate_index, months)
 
 
