@@ -167,3 +167,19 @@ def test_a_bad_dated_origin_value_is_a_scenario_error_naming_the_field(override,
     message = str(info.value)
     assert field in message and says in message, message
     assert "\n" not in message
+
+
+def _debt(result, year: str) -> float:
+    m = result.measures
+    mask = pc.and_(pc.equal(m["measure"], "debt"), pc.starts_with(m["month"], year))
+    return float(pc.sum(m.filter(mask)["value"]).as_py())
+
+
+def test_a_dated_fee_is_charged_from_its_date():
+    flat = tiny_world(overrides=("origins.VNM.fee=688143.0",))
+    dated = tiny_world(overrides=(f'origins.VNM.fee={{"2025-01"=688143.0, "{DATED_FROM}"=2000000.0}}',))
+    before, after = simulate(flat, seed=2), simulate(dated, seed=2)
+    for name in ("stocks", "flows", "measures"):
+        assert _before(getattr(before, name)).equals(_before(getattr(after, name))), name
+    # entrants (and re-entrants) from 2028 owe the higher fee
+    assert _debt(after, "2029") > 1.5 * _debt(before, "2029")
