@@ -176,7 +176,7 @@ class _Run:
         self.next_pid = self.n
         self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
         self.last_census = None
-        self.pool = self.W.pool_target.copy()
+        self.pool = self.W.pool_target[0].copy()
         p = self.W.params
         self.lag = self.W.lag
         self.reentry_lag = max(1, self.lag // self.assumed["reentry_lag_divisor"].value)
@@ -334,7 +334,7 @@ class _Run:
         programme = T.kind[status] == KIND_PROGRAMME
         t = self.t
         cap = T.fee_cap[t][status] * T.wage[t][status]
-        fee = self.W.fee[origin]
+        fee = self.W.fee[t][origin]
         fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
         S.debt[rows] = np.where(programme, fee, 0.0).astype(np.float32)
         S.target_earner[rows] = (u_c < p["target_earner_share"]).astype(np.int8)
@@ -361,7 +361,7 @@ class _Run:
             month=int(T.months[t]),
             rules=month_rules(t, T, self.default_exit, self.default_hazard, self._route_shares(t)),
             P=P,
-            home_wage=W.home_wage * T.home_wage_index[t],
+            home_wage=W.home_wage[t],
             flows=np.zeros(flow_shape),
             measures=np.zeros((N_ORIGIN, len(MEASURE_NAMES))),
         )
@@ -411,7 +411,7 @@ class _Run:
             abroad=self.abroad,
             death_by_age=self.death_by_age,
             home_wage=m.home_wage,
-            f12=W.f12,
+            f12=W.f12[m.t],
             sector_factor=W.sector_factor,
             employers=W.employers,
             cap_open=cap_open,
@@ -515,7 +515,7 @@ class _Run:
         S.overstay[arrive] = 0
         wage = T.wage[t][target]
         cap = T.reentry_fee_cap[t]
-        fee = self.W.fee[origin]
+        fee = self.W.fee[t][origin]
         if cap >= 0:
             fee = np.minimum(fee, cap * wage)
         S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
@@ -657,9 +657,9 @@ class _Run:
         attract = (
             np.power(ratio, p["beta_gain"])
             * np.power(1.0 + network / unit, p["beta_network"])
-            * np.exp(-p["beta_fee"] * W.fee / w_ref)
+            * np.exp(-p["beta_fee"] * W.fee[t] / w_ref)
         )
-        expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight
+        expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight[t]
         return rng.poisson(expected).astype(np.float64)
 
     def _remigration_gain(self, t, home_wage):
@@ -714,7 +714,7 @@ class _Run:
 
     def _pools(self, t, month, flows):
         p = self.W.params["pool_refresh_rate"]
-        cohort_in = p * self.W.pool_target
+        cohort_in = p * self.W.pool_target[t]
         age_out = p * np.maximum(self.pool, 0.0)
         self.pool += cohort_in - age_out
         flows[kernels.F_COHORT, self.abroad, 0, :, N_SECTOR] += cohort_in

@@ -25,6 +25,7 @@ from coexist.engine.kernels import PARAM_NAMES, Employers, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
+from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
 from coexist.policy.tables import RegimeTables, compile_regime
@@ -56,11 +57,11 @@ class World:
     params: dict[str, float]
     P: np.ndarray  # parameters in kernel order
     scale: float
-    home_wage: np.ndarray  # [origin] host currency per month at the start
-    fee: np.ndarray  # [origin]
-    pool_target: np.ndarray  # [origin] persons at the simulated scale
-    origin_weight: np.ndarray  # [origin] 0 for inactive origins
-    f12: np.ndarray  # [origin] returnee job finding within 12 months
+    home_wage: np.ndarray  # [month, origin] host currency per month
+    fee: np.ndarray  # [month, origin] host currency
+    pool_target: np.ndarray  # [month, origin] persons at the simulated scale
+    origin_weight: np.ndarray  # [month, origin] 0 for inactive origins
+    f12: np.ndarray  # [month, origin] returnee job finding within 12 months
     sector_factor: np.ndarray  # [sector]
     emp_sector: np.ndarray  # [employer] sector code
     emp_share: np.ndarray  # [employer] share of its sector's demand
@@ -75,32 +76,60 @@ class World:
     n: int
 
 
-def _origin_data(scenario: Scenario):
-    profiles = origin_profiles() if scenario.currency == "JPY" else {}
-    home_wage = np.zeros(len(ORIGINS))
-    fee = np.zeros(len(ORIGINS))
-    pool = np.zeros(len(ORIGINS))
-    unemployment = np.zeros(len(ORIGINS))
-    weight = np.zeros(len(ORIGINS))
+def _grown_home_wage(value, scenario: Scenario, tables: RegimeTables) -> np.ndarray:
+    """An origin's home wage in each month of the run.
+
+    A number is the level at the start, grown at ``economy.home_wage_growth`` and scaled
+    by ``economy.exchange_rate_index`` (the tables' ``home_wage_index``). A dated table
+    holds each level from its date; before its first date, and after its last one (or
+    the start, when that is later), the level grows at ``home_wage_growth``; the
+    exchange-rate index applies in every month.
+    """
+    if not isinstance(value, dict):
+        return value * tables.home_wage_index
+    months = tables.months.astype(np.int64)
+    dates = np.array([parse_month(k) for k in value], dtype=np.int64)
+    levels = np.array(list(value.values()), dtype=np.float64)
+    # the growth index over the run and every date of the table, so that a date outside
+    # the run still anchors the growth
+    first_month = min(months[0], dates[0])
+    span = np.arange(first_month, max(months[-1], dates[-1]) + 1)
+    growth = np.cumprod((1.0 + evaluate(scenario.economy.home_wage_growth, span)) ** (1.0 / 12.0))
+    grown = growth[months - first_month]
+    level = evaluate(value, months)
+    last = max(dates[-1], months[0])
+    level = np.where(months < dates[0], levels[0] * (grown / growth[dates[0] - first_month]), level)
+    level = np.where(months >= last, levels[-1] * (grown / growth[last - first_month]), level)
+    return level * evaluate(scenario.economy.exchange_rate_index, months)
+
+
+def _origin_data(scenario: Scenario, tables: RegimeTables):
+    """[month, origin] home wage, fee, pool, unemployment and recruitment weight: the
+    scenario's [origins] values, else (a yen host) the embedded dated profiles."""
+    defaults = (
+        {code: profile.scenario_values() for code, profile in origin_profiles().items()}
+        if scenario.currency == "JPY"
+        else {}
+    )
+    months = tables.months
+    shape = (len(months), len(ORIGINS))
+    home_wage, fee, pool, unemployment, weight = (np.zeros(shape) for _ in range(5))
     for k, code in enumerate(ORIGINS):
         settings = scenario.origins.get(code)
-        profile = profiles.get(code)
-        if scenario.currency != "JPY" and (settings is None or not settings.active):
+        if (scenario.currency != "JPY" and settings is None) or (settings is not None and not settings.active):
+            home_wage[:, k] = _grown_home_wage(1.0, scenario, tables)  # no one is recruited there
             continue
-        if settings is not None and not settings.active:
-            continue
-        home_wage[k] = (
-            settings.home_wage if settings and settings.home_wage is not None else profile.home_wage_jpy.value
-        )
-        fee[k] = settings.fee if settings and settings.fee is not None else profile.fee_jpy.value
-        pool[k] = settings.pool_size if settings and settings.pool_size is not None else profile.pool_size.value
-        unemployment[k] = (
-            settings.unemployment_rate
-            if settings and settings.unemployment_rate is not None
-            else profile.unemployment_rate.value
-        )
-        weight[k] = settings.recruitment_weight if settings else 1.0
-    home_wage[home_wage <= 0] = 1.0
+        default = defaults.get(code, {})
+
+        def given(field: str, fallback=None, settings=settings, default=default):
+            value = getattr(settings, field) if settings is not None else None
+            return value if value is not None else default.get(field, fallback)
+
+        home_wage[:, k] = _grown_home_wage(given("home_wage"), scenario, tables)
+        fee[:, k] = evaluate(given("fee"), months)
+        pool[:, k] = evaluate(given("pool_size"), months)
+        unemployment[:, k] = evaluate(given("unemployment_rate"), months)
+        weight[:, k] = evaluate(given("recruitment_weight", 1.0), months)
     return home_wage, fee, pool, unemployment, weight
 
 
@@ -169,7 +198,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     params = resolve_parameters(scenario)
     P = np.array([params[name] for name in PARAM_NAMES], dtype=np.float64)
     rng = generator(seed, -1, 0)
-    home_wage, fee, pool, unemployment, weight = _origin_data(scenario)
+    home_wage, fee, pool, unemployment, weight = _origin_data(scenario, tables)
     slope = assumed["returnee_job_finding_unemployment_slope"].value
     reference = assumed["reference_unemployment_rate"].value
     bounds = assumed["returnee_job_finding_bounds"].value
@@ -211,7 +240,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     else:
         n0 = int(scaled.sum())
         state = new_state(initial_capacity(n0))
-        _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
+        _populate(state, scaled, tables, params, fee[0], seed, emp_share, sector_employers, rng)
 
     lag = max(1, int(round(params["recruitment_lag_months"])))
     pipeline0 = _pipeline_at_start(scenario, tables, counts, lag, scale, rng)

@@ -285,14 +285,20 @@ class Demand(Model):
 
 
 class OriginSettings(Model):
-    """Overrides of the embedded origin data (money in the host currency per month)."""
+    """Overrides of the embedded origin data (money in the host currency per month).
+
+    Each value may be dated. None: the embedded dated profile for a yen host (for
+    ``recruitment_weight``, 1.0 for another host). A number given for ``home_wage`` is
+    the level at the start, grown at ``economy.home_wage_growth``; a dated table holds
+    each level from its date and grows only before its first date and after its last.
+    """
 
     active: bool = True
-    home_wage: float | None = Field(None, gt=0)
-    unemployment_rate: float | None = Field(None, ge=0.0, le=1.0)
-    fee: float | None = Field(None, ge=0.0)
-    pool_size: float | None = Field(None, ge=0.0)
-    recruitment_weight: float = Field(1.0, ge=0.0)
+    home_wage: _dated_float(0.01, 1e9) | None = None
+    unemployment_rate: Rate | None = None
+    fee: _dated_float(0.0, 1e10) | None = None
+    pool_size: _dated_float(0.0, 1e10) | None = None
+    recruitment_weight: _dated_float(0.0, 1e6) | None = None
 
 
 class Assumption(Model):
