@@ -103,9 +103,22 @@ def _grown_home_wage(value, scenario: Scenario, tables: RegimeTables) -> np.ndar
     return level * evaluate(scenario.economy.exchange_rate_index, months)
 
 
-def _origin_data(scenario: Scenario, tables: RegimeTables):
+def _channel_weights(tables: RegimeTables, counts: np.ndarray, active: np.ndarray) -> np.ndarray | None:
+    """[origin] each active origin's recruitment channel, from its share of the programme
+    stock at the start relative to an equal share (1.0 each when shares are equal): the
+    sending agencies and the host's supervising organisations recruit where they already
+    work. None when the start has no one in a programme status."""
+    programme = counts[tables.kind[: counts.shape[0]] == KIND_PROGRAMME].sum(axis=(0, 2)).astype(np.float64)
+    programme = np.where(active, programme, 0.0)
+    if programme.sum() <= 0:
+        return None
+    return programme / programme.sum() * np.count_nonzero(active)
+
+
+def _origin_data(scenario: Scenario, tables: RegimeTables, counts: np.ndarray):
     """[month, origin] home wage, fee, pool, unemployment and recruitment weight: the
-    scenario's [origins] values, else (a yen host) the embedded dated profiles."""
+    scenario's [origins] values, else (a yen host) the embedded dated profiles; a weight
+    the scenario does not set comes from the programme stock at the start (_channel_weights)."""
     defaults = (
         {code: profile.scenario_values() for code, profile in origin_profiles().items()}
         if scenario.currency == "JPY"
@@ -114,6 +127,12 @@ def _origin_data(scenario: Scenario, tables: RegimeTables):
     months = tables.months
     shape = (len(months), len(ORIGINS))
     home_wage, fee, pool, unemployment, weight = (np.zeros(shape) for _ in range(5))
+    active = np.array([
+        (scenario.currency == "JPY" or code in scenario.origins)
+        and (code not in scenario.origins or scenario.origins[code].active)
+        for code in ORIGINS
+    ])
+    channel = _channel_weights(tables, counts, active)
     for k, code in enumerate(ORIGINS):
         settings = scenario.origins.get(code)
         if (scenario.currency != "JPY" and settings is None) or (settings is not None and not settings.active):
@@ -129,7 +148,10 @@ def _origin_data(scenario: Scenario, tables: RegimeTables):
         fee[:, k] = evaluate(given("fee"), months)
         pool[:, k] = evaluate(given("pool_size"), months)
         unemployment[:, k] = evaluate(given("unemployment_rate"), months)
-        weight[:, k] = evaluate(given("recruitment_weight", 1.0), months)
+        own = settings.recruitment_weight if settings is not None else None
+        if own is None:
+            own = given("recruitment_weight", 1.0) if channel is None else float(channel[k])
+        weight[:, k] = evaluate(own, months)
     return home_wage, fee, pool, unemployment, weight
 
 
@@ -198,7 +220,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     params = resolve_parameters(scenario)
     P = np.array([params[name] for name in PARAM_NAMES], dtype=np.float64)
     rng = generator(seed, -1, 0)
-    home_wage, fee, pool, unemployment, weight = _origin_data(scenario, tables)
+    home_wage, fee, pool, unemployment, weight = _origin_data(scenario, tables, counts)
     slope = assumed["returnee_job_finding_unemployment_slope"].value
     reference = assumed["reference_unemployment_rate"].value
     bounds = assumed["returnee_job_finding_bounds"].value
