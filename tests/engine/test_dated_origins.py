@@ -29,6 +29,8 @@ TWO_ORIGINS = (
     "origins.PHL.home_wage=45650.0",
     "origins.PHL.fee=688143.0",
     "origins.VNM.fee=688143.0",
+    "origins.VNM.recruitment_weight=1.0",
+    "origins.PHL.recruitment_weight=1.0",
 )
 
 

@@ -107,12 +107,14 @@ def _channel_weights(tables: RegimeTables, counts: np.ndarray, active: np.ndarra
     """[origin] each active origin's recruitment channel, from its share of the programme
     stock at the start relative to an equal share (1.0 each when shares are equal): the
     sending agencies and the host's supervising organisations recruit where they already
-    work. None when the start has no one in a programme status."""
+    work; an origin with a small share or none keeps `new_channel_weight`, so that a channel
+    can open. None when the start has no one in a programme status."""
     programme = counts[tables.kind[: counts.shape[0]] == KIND_PROGRAMME].sum(axis=(0, 2)).astype(np.float64)
     programme = np.where(active, programme, 0.0)
     if programme.sum() <= 0:
         return None
-    return programme / programme.sum() * np.count_nonzero(active)
+    floor = world_assumptions()["new_channel_weight"].value
+    return np.maximum(programme / programme.sum() * np.count_nonzero(active), floor)
 
 
 def _origin_data(scenario: Scenario, tables: RegimeTables, counts: np.ndarray):
