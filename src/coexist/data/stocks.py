@@ -267,7 +267,8 @@ def _industry_margins(year: int, status_total: float, assumptions: dict[str, Sou
     rows = {r["industry"]: r for r in table if r["year"] == str(year) and r["metric"] == "workers"}
     if not rows:
         return None
-    sample = {r["industry"]: r for r in table if r["year"] == str(year) and r["metric"] == "workers_sample_survey_estimate"}
+    sample = {r["industry"]: r for r in table
+              if r["year"] == str(year) and r["metric"] == "workers_sample_survey_estimate"}
     ref = f"{year}-10-31"
     manuf = rows["manufacturing"]
     n_manuf = _num(manuf, "value")
