@@ -122,12 +122,12 @@ def check_origins(origins: str | Sequence[str] | None) -> tuple[str, ...]:
             month = format_month(parse_month(item))
         except (TypeError, ValueError):
             raise ScenarioError(
-                f"must be months written YYYY-MM with official initial stocks ({known}). Got {item!r} instead.",
+                f"must be a month written YYYY-MM with official initial stocks ({known}). Got {item!r} instead.",
                 field="origins",
             ) from None
         if month not in REFERENCES:
             raise ScenarioError(
-                f"must be months with official initial stocks ({known}). Got {item!r} instead.", field="origins"
+                f"must be a month with official initial stocks ({known}). Got {item!r} instead.", field="origins"
             )
         if month in out:
             raise ScenarioError(f"must name each month once. Got {item!r} twice.", field="origins")
@@ -306,7 +306,7 @@ def run_backtest(
         split = split_at_origin(targets.table, origin)
         if "validate" not in split.column("split").to_pylist():
             raise ScenarioError(
-                f"must be months with a target row in the {HORIZON_MONTHS} months after them. Got {origin!r}: "
+                f"must be a month with a target row in the {HORIZON_MONTHS} months after it. Got {origin!r}: "
                 f"the targets ({targets.label}) have none from {_shift(origin, 1)} to "
                 f"{_shift(origin, HORIZON_MONTHS)}.",
                 field="origins",
