@@ -157,7 +157,7 @@ def render_backtest_report(backtest: Backtest, provenance: Mapping[str, Any], *,
     tables = "".join(
         f"<h3>From {e(origin)}</h3>"
         + _table(_held_out(scored.summary).rows, scored.summary.overall, scored.summary.replicates, fit_column=False,
-                 counts_head="rows known / held out", best_head="best")
+                 counts_head="rows known / held out", best_head="best", no_history="no row known at the origin")
         for origin, scored in backtest.origins.items()
     )
     charts = "".join(

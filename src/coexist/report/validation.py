@@ -98,7 +98,7 @@ def _what_text(what: Mapping[str, str]) -> str:
 
 def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replicates: int, *,
            fit_column: bool = True, counts_head: str = "rows fit / held out",
-           best_head: str = "best on held-out years") -> str:
+           best_head: str = "best on held-out years", no_history: str = "no fitted row") -> str:
     """The table of ARDs per series and the overall row; ``fit_column`` adds the model's ARD
     on the fit rows."""
     e = html.escape
@@ -125,7 +125,8 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
             f"<td class='num{cls}{' best' if 'model' in best else ''}'>{_num(model)}{spread}</td>",
             f"<td class='num{' best' if 'persistence' in best else ''}'>{_num(pers)}</td>",
             f"<td class='num{' best' if 'trend' in best else ''}'>{_num(trend)}</td>",
-            f"<td>{e(' = '.join(_NAMES[b] for b in r['best'].split(' = '))) if r['best'] else _why_no_best(r)}</td>",
+            f"<td>{e(' = '.join(_NAMES[b] for b in r['best'].split(' = ')))}</td>" if r["best"]
+            else f"<td>{_why_no_best(r, no_history)}</td>",
         ]
         body.append(f"<tr id='row-{e(r['series'])}'>{''.join(cells)}</tr>")
     o = overall
@@ -155,12 +156,12 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
     return f"<table class='val'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _why_no_best(r: Mapping[str, Any]) -> str:
+def _why_no_best(r: Mapping[str, Any], no_history: str = "no fitted row") -> str:
     if r["n_validate"] == 0:
         return "<small>no held-out row</small>"
     if not math.isfinite(r["ard_validate_model"]):
         return "<small>not simulated</small>"
-    return "<small>no naive forecast (no fitted row)</small>"
+    return f"<small>no naive forecast ({html.escape(no_history)})</small>"
 
 
 def _verdict(model: float, pers: float, trend: float) -> tuple[str, str]:
