@@ -306,9 +306,9 @@ def run_backtest(
         split = split_at_origin(targets.table, origin)
         if "validate" not in split.column("split").to_pylist():
             raise ScenarioError(
-                f"must be a month with a target row in the {HORIZON_MONTHS} months after it. Got {origin!r}: "
-                f"the targets ({targets.label}) have none from {_shift(origin, 1)} to "
-                f"{_shift(origin, HORIZON_MONTHS)}.",
+                f"must be a month with a target row in the {HORIZON_MONTHS} months after it (the targets, "
+                f"{targets.label}, have none from {_shift(origin, 1)} to {_shift(origin, HORIZON_MONTHS)}). "
+                f"Got {origin!r} instead.",
                 field="origins",
             )
         plan.append((origin, scenario, split))
