@@ -1,8 +1,11 @@
 """Initial stocks by status x origin x sector, raked to the official marginals.
 
-Two starting points ship: December 2024 (forward runs, ``"2024-12"``) and December
-2016 (the historical run ``japan-history``, ``"2016-12"``). The 2016 one reads only
-data dated before 2017, so that no calibration target (2017 onwards) feeds it.
+Four starting points ship: December 2024 (forward runs, ``"2024-12"``), December 2022
+and December 2023 (the origins of the rolling-origin backtests, ``coexist backtest``),
+built by the same code from the rows of their year, and December 2016 (the historical
+run ``japan-history``, ``"2016-12"``). The 2016 one reads only data dated before 2017, so
+that no calibration target (2017 onwards) feeds it; the backtest origins read nothing
+dated after their year but the 1 January count of overstayers that closes it.
 """
 
 from __future__ import annotations
@@ -175,10 +178,8 @@ def _status_margins(year: int, assumptions: dict[str, Sourced]) -> dict[str, Sou
     ssw_note = f"SSW workers {n_ssw:,.0f} ({ssw_source})"
     return {
         "titp": _sourced(rows["technical_intern_TITP"], "workers", ref),
-        "ssw1": Sourced(float(split[0]), _url(prof) if ssw_source == "assumption" else ssw_source, ref, "derived",
-                        note_split),
-        "ssw2": Sourced(float(split[1]), _url(prof) if ssw_source == "assumption" else ssw_source, ref, "derived",
-                        note_split),
+        "ssw1": Sourced(float(split[0]), ssw_source, ref, "derived", note_split),
+        "ssw2": Sourced(float(split[1]), ssw_source, ref, "derived", note_split),
         "professional": Sourced(
             n_prof - n_ssw,
             _url(prof),
