@@ -31,6 +31,9 @@ from typing import Any
 
 from coexist.calibration import abc as calibration_abc
 from coexist.calibration.abc import ABCResult, Calibration
+from coexist.calibration.backtest import DEFAULT_ORIGINS as DEFAULT_BACKTEST_ORIGINS
+from coexist.calibration.backtest import DEFAULT_SCENARIO as DEFAULT_BACKTEST_SCENARIO
+from coexist.calibration.backtest import Backtest, check_origins, run_backtest
 from coexist.calibration.fingerprint import CalibrationCheck
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
@@ -59,6 +62,7 @@ from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
 from coexist.periods import parse_month
 from coexist.report import render_compare_report
+from coexist.report.backtest import render_backtest_report
 from coexist.report.calibration import render_fit_report
 from coexist.report.validation import render_validation_report
 from coexist.scenario import load_scenario, shipped_scenarios
@@ -66,6 +70,7 @@ from coexist.scenario.options import check_count as _check_count
 from coexist.scenario.options import check_scale as _check_scale
 from coexist.scenario.options import check_seed as _check_seed
 from coexist.store import catalogue, write_run
+from coexist.store.backtest import write_backtest
 from coexist.store.calibration import (
     STATE_FILE,
     StateFile,
@@ -98,14 +103,19 @@ __all__ = [
     "DEFAULT_REPLICATES",
     "CalibrationOutput",
     "ValidationOutput",
+    "BacktestOutput",
     "calibrate",
     "validate",
+    "backtest",
     "ship_calibration",
     "DEFAULT_VALIDATION_REPLICATES",
     "DEFAULT_VALIDATION_SCALE",
     "DEFAULT_VALIDATION_SCENARIO",
     "DEFAULT_CALIBRATION_OUT",
     "DEFAULT_VALIDATION_OUT",
+    "DEFAULT_BACKTEST_ORIGINS",
+    "DEFAULT_BACKTEST_SCENARIO",
+    "DEFAULT_BACKTEST_OUT",
 ]
 
 Progress = Callable[[int, int], None]
@@ -116,6 +126,7 @@ DEFAULT_REPLICATES = 20
 # Every command writes under runs/ or results/ by default, which `make clean` removes.
 DEFAULT_CALIBRATION_OUT = "runs/calibration"
 DEFAULT_VALIDATION_OUT = "runs/validation"
+DEFAULT_BACKTEST_OUT = "runs/backtest"
 
 
 @dataclass
@@ -961,3 +972,81 @@ def validate(
     }
     files = write_validation(folder, validation, provenance, render_validation_report(validation.summary, provenance))
     return ValidationOutput(validation.summary, validation.tables, provenance, folder, files)
+
+
+@dataclass
+class BacktestOutput:
+    """What :func:`backtest` produced: the scores per origin (with their per-replicate tables
+    and headline checks), the provenance (as in backtest.json) and the files written, by name."""
+
+    backtest: Backtest
+    provenance: dict[str, Any]
+    folder: Path
+    files: dict[str, Path]
+
+
+def backtest(
+    scenario_ref: str | None = None,
+    *,
+    origins: str | Sequence[str] | None = None,
+    replicates: int = DEFAULT_VALIDATION_REPLICATES,
+    scale: float | None = DEFAULT_VALIDATION_SCALE,
+    seed: int = 0,
+    workers: int | None = None,
+    out: str | Path = DEFAULT_BACKTEST_OUT,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    engine: Engine = ENGINE,
+) -> BacktestOutput:
+    """Rolling-origin backtests: run a scenario's rules from the official stocks at each origin
+    for 12 months, over replicate seeds, and score them against persistence and a linear trend
+    fitted on what was known at the origin (:func:`coexist.calibration.backtest.run_backtest`).
+
+    Writes ``out/``: backtest.html, backtest.csv, backtest.json and simulated_targets.csv;
+    nothing before every run has finished.
+
+    Parameters
+    ----------
+    scenario_ref : shipped scenario name or TOML path whose rules cover the 12 months after
+        each origin (default :data:`DEFAULT_BACKTEST_SCENARIO`, ``japan-history``).
+    origins : months ``YYYY-MM`` with official initial stocks (default
+        :data:`DEFAULT_BACKTEST_ORIGINS`: 2022-12 and 2023-12).
+    replicates : runs per origin, >= 1, each with its own seed and the same parameters.
+    scale : share of the population simulated (default 0.05; None: the scenario's).
+    seed : base seed.
+    workers : worker processes (default: the number of CPUs); results do not depend on it.
+    out : the backtest folder (default ``runs/backtest``).
+    overrides : "dotted.path=value" scenario overrides, applied before the backtest's own.
+    progress : callable(done_runs, total_runs), optional: called as each run finishes.
+    notice : callable(line), optional: as for :func:`run`.
+    engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).
+    """
+    started = time.perf_counter()
+    origins = check_origins(origins)
+    replicates = _check_count(replicates, "replicates")
+    workers = _check_workers(workers)
+    seed = _check_seed(seed)
+    scale = _check_scale(scale)
+    folder = check_output_folder(out)
+    result = run_backtest(
+        scenario_ref,
+        read_targets(None),
+        origins=origins,
+        replicates=replicates,
+        scale=scale,
+        seed=seed,
+        workers=workers,
+        overrides=overrides,
+        progress=progress,
+        simulate=_simulate_of(engine),
+        before_runs=functools.partial(_before_runs, engine, notice),
+    )
+    provenance = {
+        **result.provenance,
+        "version": __version__,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    files = write_backtest(folder, result, provenance, render_backtest_report(result, provenance))
+    return BacktestOutput(result, provenance, folder, files)

@@ -38,6 +38,7 @@ __all__ = [
     "linear_trend_forecast",
     "compare_forecasts",
     "stock_month",
+    "target_months",
     "SIMULATED_SCHEMA",
     "ARRIVAL_FLOWS",
     "FLOW_MEASURES",
@@ -97,6 +98,23 @@ def _period(measure: str, reference: dt.date, start: dt.date | None = None) -> l
     if measure == "flow_period" and start is not None:
         return _months(f"{start.year:04d}-{start.month:02d}", end)
     raise ValueError(f"measure {measure!r} with period start {start!r}")
+
+
+def target_months(measure: str, reference: dt.date) -> tuple[str, str] | None:
+    """The first and last model month a target row measures: its stock month, or the months
+    of its flow or share period; None for a measure that counts from the run's start
+    (``share_changed_status_cumulative``), which no window of months fixes.
+
+    >>> target_months("stock", dt.date(2024, 1, 1)), target_months("flow_fiscal_year", dt.date(2024, 3, 31))
+    (('2023-12', '2023-12'), ('2023-04', '2024-03'))
+    """
+    if measure in ("stock", "mean_elapsed_tenure_years"):
+        month = stock_month(reference)
+        return month, month
+    if measure == "share_changed_status_cumulative":
+        return None
+    months = _period(measure, reference)
+    return months[0], months[-1]
 
 
 class _Index:

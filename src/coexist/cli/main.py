@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, calibrate, explain, validate
+from coexist.cli import argtypes, backtest, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_parser(sub, _Parser, _month)
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
+    backtest.add_parser(sub, _Parser, _override)
     return parser
 
 
@@ -286,6 +287,10 @@ def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None], engine: 
     validate.run(args, out, engine)
 
 
+def _cmd_backtest(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    backtest.run(args, out, engine)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
@@ -294,6 +299,7 @@ _COMMANDS = {
     "explain": _cmd_explain,
     "calibrate": _cmd_calibrate,
     "validate": _cmd_validate,
+    "backtest": _cmd_backtest,
 }
 
 

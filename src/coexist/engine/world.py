@@ -30,7 +30,7 @@ from coexist.policy.dated import evaluate
 from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.options import check_agents
-from coexist.scenario.schema import Scenario
+from coexist.scenario.schema import INITIAL_POPULATIONS, Scenario
 
 __all__ = ["World", "build_world", "check_scale_gives_agents", "resolve_parameters", "stochastic_round"]
 
@@ -167,7 +167,7 @@ def _sector_factors(scenario: Scenario) -> np.ndarray:
 def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
     counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
     initial = scenario.population.initial
-    if initial in ("japan-2024-12", "japan-2016-12"):
+    if initial in INITIAL_POPULATIONS and initial != "empty":
         stocks = initial_stocks(initial[len("japan-") :]).counts
         for k, name in enumerate(STATUSES):
             total = int(stocks[k].sum())
@@ -182,7 +182,8 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
             counts[tables.code(name)] += stocks[k]
     elif scenario.population.initial != "empty":
         raise ScenarioError(
-            f"must be 'japan-2024-12', 'japan-2016-12' or 'empty'. Got {scenario.population.initial!r} instead.",
+            f"must be one of {', '.join(repr(p) for p in INITIAL_POPULATIONS)}. Got {scenario.population.initial!r} "
+            "instead.",
             field="population.initial",
         )
     for status, by_origin in scenario.population.initial_counts.items():

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 from pydantic_core import PydanticCustomError
 
 from coexist.codes import ORIGINS, SECTORS
+from coexist.data.stocks import REFERENCES as STOCK_REFERENCES
 from coexist.periods import parse_month
 
 __all__ = [
@@ -48,7 +49,8 @@ TEST_LEVELS = ("none", "ssw1", "ssw2")
 # Statuses that every host has and no scenario declares: the pools at origin, former
 # workers at origin, and people in the host without a valid status.
 RESERVED_STATUSES = ("home", "returned", "irregular")
-INITIAL_POPULATIONS = ("japan-2024-12", "japan-2016-12", "empty")
+# the official stocks at the end of a month (coexist.data.stocks.REFERENCES), or nobody
+INITIAL_POPULATIONS = (*(f"japan-{month}" for month in STOCK_REFERENCES), "empty")
 # The error type of every check written here. Its context carries the received value and,
 # where the problem sits below the validated field, the rest of the dotted path ("field"),
 # so the loader can name the exact field in one line.
@@ -394,7 +396,7 @@ class Horizon(Model):
 
 
 class Population(Model):
-    initial: Literal["japan-2024-12", "japan-2016-12", "empty"] = "japan-2024-12"
+    initial: Literal[INITIAL_POPULATIONS] = "japan-2024-12"
     # where the initial people's unrecorded attributes (months in status, skill, debt...)
     # come from: documented assumptions, or the end of the calibrated history (only for
     # japan-2024-12; docs/calibration.md)
