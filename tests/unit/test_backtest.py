@@ -156,7 +156,7 @@ def test_split_holds_out_only_the_twelve_months_after_the_origin(origin):
     rows = split.to_pylist()
     assert rows and {r["split"] for r in rows} == {"fit", "validate"}
     for r in rows:
-        first_month, last_month = target_months(r["measure"], r["reference_date"])
+        first_month, last_month = target_months(r["measure"], r["reference_date"], r.get("period_start"))
         if r["split"] == "validate":
             assert origin < first_month and last_month <= last, r
         else:
@@ -166,7 +166,7 @@ def test_split_holds_out_only_the_twelve_months_after_the_origin(origin):
     for r in targets.to_pylist():
         if (r["series"], r["reference_date"]) in kept:
             continue
-        span = target_months(r["measure"], r["reference_date"])
+        span = target_months(r["measure"], r["reference_date"], r.get("period_start"))
         assert span is None or span[0] <= origin < span[1] or span[1] > last, r
 
 

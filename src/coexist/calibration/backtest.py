@@ -166,7 +166,7 @@ def split_at_origin(targets: pa.Table, origin: str, months: int = HORIZON_MONTHS
     last = _shift(origin, months)
     rows = []
     for row in targets.to_pylist():
-        span = target_months(row["measure"], row["reference_date"])
+        span = target_months(row["measure"], row["reference_date"], row.get("period_start"))
         if span is None:
             continue
         first_month, last_month = span

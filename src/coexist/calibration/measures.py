@@ -100,9 +100,10 @@ def _period(measure: str, reference: dt.date, start: dt.date | None = None) -> l
     raise ValueError(f"measure {measure!r} with period start {start!r}")
 
 
-def target_months(measure: str, reference: dt.date) -> tuple[str, str] | None:
+def target_months(measure: str, reference: dt.date, start: dt.date | None = None) -> tuple[str, str] | None:
     """The first and last model month a target row measures: its stock month, or the months
-    of its flow or share period; None for a measure that counts from the run's start
+    of its flow or share period (`start`: the first day of a ``flow_period``); None for a
+    measure that counts from the run's start
     (``share_changed_status_cumulative``), which no window of months fixes.
 
     >>> target_months("stock", dt.date(2024, 1, 1)), target_months("flow_fiscal_year", dt.date(2024, 3, 31))
@@ -113,7 +114,7 @@ def target_months(measure: str, reference: dt.date) -> tuple[str, str] | None:
         return month, month
     if measure == "share_changed_status_cumulative":
         return None
-    months = _period(measure, reference)
+    months = _period(measure, reference, start)
     return months[0], months[-1]
 
 
