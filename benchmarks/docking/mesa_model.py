@@ -169,7 +169,8 @@ class ReducedModel(mesa.Model):
         steady = n_agents / p["max_stay_months"]
         for t in range(self.d["lag"]):
             self.pipeline[t] = math.floor(steady) + (1 if self.random.random() < steady - math.floor(steady) else 0)
-        self.demand += sum(self.pipeline.values())
+        # open vacancies at the start: at least a month of entries for each month a vacancy takes to fill
+        self.demand = max(self.demand, n_agents + p["vacancy_fill_months"] * steady) + sum(self.pipeline.values())
         self.t = 0
         self.flows = {f: 0 for f in FLOWS}
         self.history: dict[str, list[float]] = {k: [] for k in (*STOCKS, *FLOWS)}

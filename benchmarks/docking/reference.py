@@ -81,7 +81,8 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
     steady = n_agents / p["max_stay_months"]
     for t in range(d["lag"]):
         pipeline[t] = math.floor(steady) + int(rng.random() < steady - math.floor(steady))
-    demand = n_agents + pipeline.sum()
+    # open vacancies at the start: at least a month of entries for each month a vacancy takes to fill
+    demand = max(n_agents, n_agents + p["vacancy_fill_months"] * steady) + pipeline.sum()
     history = {k: np.zeros(months) for k in (*STOCKS, *FLOWS)}
 
     for t in range(months):

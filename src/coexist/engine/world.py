@@ -272,11 +272,15 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
 
     # demand that programme recruitment answers: the workers who fill vacancies with the open
     # vacancies (or the scenario's level), plus the recruits admitted before the start, who are
-    # hired already; then the growth paths
+    # hired already; then the growth paths. Employers were filling vacancies before the start
+    # too: at least the month's entries for each month a vacancy takes to fill stay open, so that
+    # admissions go on from the first month (no gap when the first of them arrive).
     employed0 = scaled[tables.fills_vacancies].sum(axis=(0, 1)).astype(np.float64)
     demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
     for sector, persons in scenario.demand.initial.items():
         demand0[SECTORS.index(sector)] = persons * scale
+    monthly = pipeline0.sum(axis=(1, 2)).mean(axis=0)  # [sector]
+    demand0 = np.maximum(demand0, employed0 + params["vacancy_fill_months"] * monthly)
     demand0 += pipeline0.sum(axis=(0, 1, 2))
     demand_index = np.ones((len(tables.months), len(SECTORS)))
     for s, sector in enumerate(SECTORS):
