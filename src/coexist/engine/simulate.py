@@ -372,7 +372,7 @@ class _Run:
         # people who left the model are dropped once a year (streams are keyed by pid)
         if m.month % 12 == 0 and m.t > 0:
             self._compact()
-        m.demand = W.demand0 * W.demand_index[m.t]
+        m.demand = np.maximum(W.demand0 * W.demand_index[m.t] + W.demand_added[m.t], 0.0)
         m.capacity = m.demand[W.emp_sector] * W.emp_share
         if self.last_census is None:
             self.last_census = self._census()[:2]

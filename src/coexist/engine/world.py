@@ -69,6 +69,7 @@ class World:
     sector_employers: list  # per sector: employer ids
     demand0: np.ndarray  # [sector] at the simulated scale: workers who fill vacancies, recruits on their way, vacancies
     demand_index: np.ndarray  # [month, sector]
+    demand_added: np.ndarray  # [month, sector] persons added to demand by then (demand.added_per_year), scaled
     inflow_mix: np.ndarray  # [status, origin, sector] shares for non-programme inflows
     lag: int  # months between admission and arrival
     pipeline0: np.ndarray  # [lag, origin, status, sector] admitted before the start, arriving in months 0..lag-1
@@ -287,6 +288,10 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         growth = scenario.demand.growth.get(sector, 0.0)
         monthly = (1.0 + evaluate(growth, tables.months)) ** (1.0 / 12.0)
         demand_index[:, s] = np.cumprod(monthly) / monthly[0]
+    demand_added = np.zeros((len(tables.months), len(SECTORS)))
+    for sector, added in scenario.demand.added_per_year.items():
+        per_month = evaluate(added, tables.months) / 12.0 * scale
+        demand_added[:, SECTORS.index(sector)] = np.cumsum(per_month) - per_month[0]
 
     # non-programme entries follow the origin and sector mix of the initial stock
     inflow_mix = counts.astype(np.float64)
@@ -309,6 +314,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         sector_employers=sector_employers,
         demand0=demand0,
         demand_index=demand_index,
+        demand_added=demand_added,
         inflow_mix=inflow_mix,
         lag=lag,
         pipeline0=pipeline0,

@@ -268,8 +268,11 @@ class Demand(Model):
     initial: dict[str, float] = Field(default_factory=dict)  # persons; empty: employed at start x (1 + vacancy)
     initial_vacancy_rate: float = Field(0.05, ge=0.0, le=5.0)
     growth: dict[str, _dated_float(-0.5, 1.0)] = Field(default_factory=dict)  # annual growth per sector
+    # persons a year added to a sector's demand besides its growth (e.g. a shortage the host
+    # plans to fill over some years), spread over the months; dated, 0 where not given
+    added_per_year: dict[str, _dated_float(-1e7, 1e7)] = Field(default_factory=dict)
 
-    @field_validator("initial", "growth")
+    @field_validator("initial", "growth", "added_per_year")
     @classmethod
     def _sectors(cls, value):
         for sector in value:
