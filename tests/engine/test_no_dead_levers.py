@@ -59,6 +59,7 @@ LEVERS = [
     ("economy.home_wage_growth=0.15", ()),
     ("economy.exchange_rate_index=2.0", ()),
     ("demand.initial_vacancy_rate=0.5", ("demand.initial={}",)),
+    ("demand.added_per_year={construction=600.0}", ()),
     ("demand.growth.construction=0.3", ()),
     ("demand.initial={construction=4000, manufacturing=2000}", ()),
     ("origins.VNM.home_wage=150000.0", ()),
