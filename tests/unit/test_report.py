@@ -142,7 +142,7 @@ def test_figures_have_one_trace_per_scenario():
     t = runs[0][1]
     first = t.stocks.filter(
         pa.compute.and_(
-            pa.compute.equal(t.stocks["month"], "2025-01"),
+            pa.compute.equal(t.stocks["month"], pa.scalar(dt.date(2025, 1, 1))),
             pa.compute.is_in(t.stocks["status"], pa.array(list(HOST_STATUSES))),
         )
     )

@@ -76,7 +76,7 @@ def _scenario_colour(i: int) -> str:
 
 def _annual(t: Tables, monthly: np.ndarray, how: str = "sum") -> tuple[list[int], np.ndarray]:
     """Calendar-year totals (or means) of a monthly series."""
-    years = np.array([int(m[:4]) for m in t.months], dtype=np.int64)
+    years = t.calendar_years
     unique = sorted(set(years.tolist()))
     out = []
     for y in unique:
