@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
+from coexist.metrics import ORIGIN_METRICS, origin_key
+from coexist.periods import month_dates, parse_month
 from coexist.report import figures, render_compare_report
 from coexist.store import read_run, write_run
 from coexist.store.compare import write_report
@@ -19,7 +21,7 @@ from coexist.store.compare import write_report
 
 def fake_result(seed: int, n_months: int = 24) -> SimulationResult:
     rng = np.random.default_rng(seed)
-    months = [f"{2025 + i // 12}-{i % 12 + 1:02d}" for i in range(n_months)]
+    months = month_dates(parse_month("2025-01") + np.arange(n_months)).to_pylist()
     stocks = [
         {"month": m, "status": s, "origin": o, "sector": "construction", "persons": float(rng.integers(0, 100))}
         for m in months for s in HOST_STATUSES + ("returned",) for o in ORIGINS[:3]
@@ -167,6 +169,9 @@ def _ensemble(names, replicates=5, seed=0):
             cols[key] = list(mid + span * (0.1 * k + 0.03 * rng.standard_normal(replicates)))
         for key in INDEX_KEYS:
             cols[key] = list(0.5 + 0.05 * k + 0.01 * rng.standard_normal(replicates))
+        for origin in ORIGINS[:3]:  # the fake runs have people from three origins
+            for key in ORIGIN_METRICS:
+                cols[origin_key(key, origin)] = list(cols[key] * (1 + 0.1 * rng.standard_normal(replicates)))
         samples[name] = cols
         series[name] = [annual_series(fake_result(10 * k + r)) for r in range(replicates)]
     draws = [draw_parameters(seed, r) for r in range(replicates)]
@@ -252,7 +257,8 @@ def test_ensemble_report_has_the_sections_an_analyst_needs(tmp_path, japan_runs)
         assert label in sens
     assert "balance claim kept its verdict" in sens
     # charts: bands, sector fill rates, stocks by status, origin and sector per scenario
-    assert text.count('class="plotly-graph-div"') == 1 + 3 * 3 + 4 + 1 + 3
+    # ... the paired differences over time (3 series) and one chart per metric by origin
+    assert text.count('class="plotly-graph-div"') == 1 + 3 * 3 + 4 + 1 + 3 + 3 + len(ORIGIN_METRICS)
     assert "persons in the host by sector" in text and "Fill rate by sector" in text
     # assumptions: shared once, then each scenario's own
     assumptions = text[text.index('id="assumptions"') : text.index('id="provenance"')]

@@ -33,7 +33,7 @@ from coexist.metrics.index import (
     metric_scores,
     normalise,
 )
-from coexist.metrics.origins import ORIGIN_METRICS, metrics_by_origin, origin_key
+from coexist.metrics.origins import ORIGIN_METRICS, metrics_by_origin, origin_definitions, origin_key
 from coexist.metrics.registry import (
     ACTORS,
     DIRECTIONS,
@@ -75,6 +75,7 @@ __all__ = [
     "metric_scores",
     "metrics_by_origin",
     "normalise",
+    "origin_definitions",
     "origin_key",
     "paired_differences",
     "verdict",
