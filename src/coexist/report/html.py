@@ -866,16 +866,16 @@ def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequ
                     for m in metrics
                 )
                 rows.append(f"<tr>{first}<td>{e(n)}</td>{cells}</tr>")
+        csv_rows = [
+            (origin, _origin_name(origin), *row)
+            for origin in present
+            for row in _interval_rows(names, samples, [origin_key(m, origin) for m in metrics])
+        ]
         tables.append(
             f"<h3>{heading}</h3><table><thead><tr><th>origin</th><th>scenario</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
+            + csv.link(f"by-origin-{actor}", ("origin", "origin_name", *_INTERVAL_COLUMNS), csv_rows)
         )
-    csv_rows = [
-        (origin, _origin_name(origin), *row)
-        for origin in present
-        for row in _interval_rows(names, samples, [origin_key(m, origin) for m in ORIGIN_METRICS])
-    ]
-    csv_link = csv.link("by-origin", ("origin", "origin_name", *_INTERVAL_COLUMNS), csv_rows)
     charts = []
     for m in ORIGIN_METRICS:
         chart_rows = []
@@ -899,9 +899,7 @@ def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequ
         "<p>The migrants' and origin countries' metrics that are counted per origin, for the persons of each origin "
         f"alone: median [90% interval] over {replicates} replicates. Origins with no persons in the runs are left "
         "out; n/a where an origin has nothing to count (e.g. no returnee reached 12 months at home).</p>"
-        + tables[0]
-        + tables[1]
-        + csv_link
+        + "".join(tables)
         + "<div class='grid'>"
         + "".join(charts)
         + "</div>"
