@@ -392,7 +392,7 @@ def test_by_origin_section_shows_each_origin_with_intervals_and_a_chart_per_metr
     assert section.count('class="plotly-graph-div"') == len(ORIGIN_METRICS)
     assert section.count("<h3>Migrants</h3>") == 1 and section.count("<h3>Countries of origin</h3>") == 1
     lo, med, hi = interval90(ens["samples"]["japan-circular"]["origin.remittances_per_year.CHN"])
-    assert format_value(med, "money per year (host currency)") in section
+    assert f"<b>{format_value(med, 'money per year (host currency)', with_unit=False)}</b>" in section
 
 
 def test_paired_series_subtract_replicate_by_replicate():

@@ -306,7 +306,8 @@ def intervals(
         hovermode="closest",
         height=420,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
-        margin={"l": 60, "r": 40, "t": 80, "b": 60},
+        # three or more scenario names take two legend rows in a half-width chart: room above the plot
+        margin={"l": 60, "r": 40, "t": 80 if len(scenarios) <= 2 else 104, "b": 60},
     )
     fig.update_xaxes(automargin=True)
     if tickformat:

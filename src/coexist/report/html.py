@@ -57,7 +57,9 @@ nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-si
 table { border-collapse: collapse; margin: 10px 0 16px; font-size: 0.9rem; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+/* a median and its interval stay whole, but the interval may go under the median in a narrow column */
+td.num b, td.num .ci { white-space: nowrap; }
 td.best { font-weight: 700; color: #006644; }
 .tag { display: inline-block; font-size: 0.75rem; color: var(--muted); border: 1px solid var(--line);
        border-radius: 10px; padding: 0 6px; margin-left: 4px; }
@@ -85,14 +87,13 @@ table.claims td:nth-child(1) { width: 26%; }
 table.claims td:nth-child(2) { width: 22%; }
 table.claims td:nth-child(3) { width: 20%; }
 table.claims td:nth-child(5) { width: 24%; }
+table.claims td.num .ci { white-space: normal; }  /* long money differences wrap within 1280 px */
 .nw { white-space: nowrap; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
 .warning { border: 1px solid #e0a800; background: #fff8e1; color: #5c4400; border-radius: 6px; padding: 8px 14px;
            margin: 12px 0; max-width: 100%; }
 p.csv { margin: -8px 0 14px; font-size: 0.82rem; }
 p.csv a { color: var(--accent); }
-td.wrap { white-space: normal; }
-td.wrap .ci { white-space: normal; }
 th small { font-weight: 400; }
 """
 
@@ -316,12 +317,12 @@ def _fig(fig: Any) -> str:
     )
 
 
-def _fmt_interval(lo: float, med: float, hi: float, unit: str) -> str:
+def _fmt_interval(lo: float, med: float, hi: float, unit: str, *, with_unit: bool = True) -> str:
     e = html.escape
     if med is None or not math.isfinite(med):
         return "n/a"
-    # the unit once, after the median (scores are 0..1, said in the column header)
-    text = f"<b>{e(format_value(med, unit, with_unit=not unit.startswith('score')))}</b>"
+    # the unit once, after the median (scores are 0..1, said in the column header), unless the header says it
+    text = f"<b>{e(format_value(med, unit, with_unit=with_unit and not unit.startswith('score')))}</b>"
     if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
         bounds = (format_value(v, unit, with_unit=False) for v in (lo, hi))
         text += f' <span class="ci">[{" to ".join(e(b) for b in bounds)}]</span>'
@@ -860,10 +861,10 @@ def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequ
         for origin in present:
             for k, n in enumerate(names):
                 first = f"<td rowspan='{len(names)}'><b>{e(_origin_name(origin))}</b></td>" if k == 0 else ""
-                cells = "".join(
-                    f"<td class='num wrap'>"
-                    f"{_fmt_interval(*interval90(samples[n].get(origin_key(m, origin), [])), _unit(m))}</td>"
+                cells = "".join(  # the unit is in the column header
+                    f"<td class='num'>{_fmt_interval(*interval, _unit(m), with_unit=False)}</td>"
                     for m in metrics
+                    for interval in [interval90(samples[n].get(origin_key(m, origin), []))]
                 )
                 rows.append(f"<tr>{first}<td>{e(n)}</td>{cells}</tr>")
         csv_rows = [
