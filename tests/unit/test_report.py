@@ -117,6 +117,10 @@ def test_report_is_self_contained(tmp_path, two_runs):
     assert "scale 0.1" in text and "one agent for every 10 persons" in text
     assert "Demand fill rate" in text
     assert not list((tmp_path / "out").glob(".*partial*"))
+    # every table carries its CSV in its link (nothing beside the report to go stale)
+    links = _links(text)
+    assert len(links) == text.count("<table") and all(href.startswith("data:text/csv") for href, _ in links)
+    assert "class='warning'" not in text  # no replicates, no warning about their number
 
 
 def test_report_accepts_loaded_runs_and_results(two_runs):
