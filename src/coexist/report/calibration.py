@@ -22,7 +22,7 @@ def _ard(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{value:.3f}"
 
 
-def _summary(table: pa.Table, rows: list[dict], series: list[str], csv: CsvTables) -> str:
+def _summary(table: pa.Table, rows: list[dict], series: list[str], csvs: CsvTables) -> str:
     e = html.escape
     fit, held_out = ard_by_series(table, split="fit"), ard_by_series(table, split="validate")
     body, csv_rows = [], []
@@ -48,12 +48,12 @@ def _summary(table: pa.Table, rows: list[dict], series: list[str], csv: CsvTable
         "0 is a perfect fit; 0.1 is 10% off on average.</p>"
         "<table><thead><tr><th>series</th><th>unit</th><th>fitted rows</th><th>held-out rows</th>"
         "<th>ARD, fitted</th><th>ARD, held out</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>"
-        + csv.link("fit-by-series", ("series", "unit", "fitted_rows", "held_out_rows", "ard_fit", "ard_held_out"),
+        + csvs.link("fit-by-series", ("series", "unit", "fitted_rows", "held_out_rows", "ard_fit", "ard_held_out"),
                    csv_rows)
     )
 
 
-def _points(rows: list[dict], csv: CsvTables) -> str:
+def _points(rows: list[dict], csvs: CsvTables) -> str:
     e = html.escape
     columns = ("series", "reference_date", "split", "unit", "observed", "simulated", "model_period")
 
@@ -67,7 +67,7 @@ def _points(rows: list[dict], csv: CsvTables) -> str:
     return (
         "<details><summary>Every target row</summary>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
-        + csv.link("fit-rows", columns, [[r[c] for c in columns] for r in rows])
+        + csvs.link("fit-rows", columns, [[r[c] for c in columns] for r in rows])
     )
 
 
@@ -82,7 +82,7 @@ def render_fit_report(table: pa.Table) -> str:
     """
     rows = sorted(table.to_pylist(), key=lambda r: (r["series"], r["reference_date"]))
     series = sorted({r["series"] for r in rows})
-    csv = CsvTables()  # fit.html travels alone: each table's CSV rides in its link
+    csvs = CsvTables()  # fit.html travels alone: each table's CSV rides in its link
     lead = (
         "<p class='lead'>Each target series of the calibration: the observed values (circles: rows the "
         "calibration fits; diamonds: rows held out for validation) against the best particle, run once more "
@@ -94,8 +94,8 @@ def render_fit_report(table: pa.Table) -> str:
         _fig(figures.fit_series(name, [r for r in rows if r["series"] == name])) for name in series
     )
     sections = [
-        ("summary", "How near the best particle comes, per series", "Summary", _summary(table, rows, series, csv)),
+        ("summary", "How near the best particle comes, per series", "Summary", _summary(table, rows, series, csvs)),
         ("series", "Each series, observed against simulated", "Series",
-         f"<div class='grid'>{charts}</div>" + _points(rows, csv)),
+         f"<div class='grid'>{charts}</div>" + _points(rows, csvs)),
     ]
     return page("Calibration fit: observed against the best particle", lead, sections)

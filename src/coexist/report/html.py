@@ -163,7 +163,7 @@ def _metrics_of(source: Any) -> dict[str, float]:
 
 
 def _metric_table(
-    runs: list[tuple[str, Any]], values: list[dict[str, float]], names: list[str], csv: CsvTables, csv_name: str
+    runs: list[tuple[str, Any]], values: list[dict[str, float]], names: list[str], csvs: CsvTables, csv_name: str
 ) -> str:
     e = html.escape
     head = "".join(f"<th>{e(name)}</th>" for name, _ in runs)
@@ -188,12 +188,12 @@ def _metric_table(
             f'<tr><td title="{e(m.description)}">{e(m.label or key)}<span class="tag">{e(m.actor)}</span>'
             f"<br><code>{e(key)}</code> <small>{e(m.unit)}; {e(_ARROW[m.direction])}</small></td>{tds}</tr>"
         )
-    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + csv.link(
+    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + csvs.link(
         csv_name, ("metric", "label", "actor", "unit", "scenario", "value"), csv_rows
     )
 
 
-def _provenance_table(runs: list[tuple[str, Any]], csv: CsvTables, *, descriptions: bool = True) -> str:
+def _provenance_table(runs: list[tuple[str, Any]], csvs: CsvTables, *, descriptions: bool = True) -> str:
     e = html.escape
     rows = []
     csv_rows = []
@@ -248,11 +248,11 @@ def _provenance_table(runs: list[tuple[str, Any]], csv: CsvTables, *, descriptio
     return (
         (f"<ul>{''.join(descr)}</ul>" if descr else "")
         + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        + csv.link("runs", columns, csv_rows)
+        + csvs.link("runs", columns, csv_rows)
     )
 
 
-def _assumption_table(items: list[Any], csv: CsvTables, csv_name: str) -> str:
+def _assumption_table(items: list[Any], csvs: CsvTables, csv_name: str) -> str:
     e = html.escape
     rows = [a if isinstance(a, dict) else {"assumption": a} for a in items]
     keys: list[str] = []
@@ -261,10 +261,10 @@ def _assumption_table(items: list[Any], csv: CsvTables, csv_name: str) -> str:
     head = "".join(f"<th>{e(k)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{e(_plain(r.get(k, '')))}</td>" for k in keys) + "</tr>" for r in rows)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return table + csv.link(csv_name, keys, [[_plain(r.get(k, "")) for k in keys] for r in rows])
+    return table + csvs.link(csv_name, keys, [[_plain(r.get(k, "")) for k in keys] for r in rows])
 
 
-def _assumptions(runs: list[tuple[str, Any]], csv: CsvTables) -> str:
+def _assumptions(runs: list[tuple[str, Any]], csvs: CsvTables) -> str:
     """The dated assumptions: those shared by every scenario once, then each scenario's own."""
     e = html.escape
     per = [(name, list((getattr(source, "run", None) or {}).get("assumptions", []) or [])) for name, source in runs]
@@ -273,7 +273,7 @@ def _assumptions(runs: list[tuple[str, Any]], csv: CsvTables) -> str:
     parts = []
     if shared_keys:
         shared = [a for k, a in keyed[0][1] if k in shared_keys]
-        parts.append(f"<h3>All scenarios ({len(shared)})</h3>" + _assumption_table(shared, csv, "assumptions-shared"))
+        parts.append(f"<h3>All scenarios ({len(shared)})</h3>" + _assumption_table(shared, csvs, "assumptions-shared"))
     for name, items in keyed:
         own = [a for k, a in items if k not in shared_keys]
         heading = f"Only in {name}" if shared_keys else name
@@ -285,7 +285,7 @@ def _assumptions(runs: list[tuple[str, Any]], csv: CsvTables) -> str:
                 else "<p>No dated assumptions were recorded for this scenario.</p>"
             )
             continue
-        parts.append(_assumption_table(own, csv, f"assumptions-{_file_part(name)}"))
+        parts.append(_assumption_table(own, csvs, f"assumptions-{_file_part(name)}"))
     return "".join(parts)
 
 
@@ -424,7 +424,7 @@ def _interval_rows(names: list[str], samples: dict, keys: Sequence[str]) -> list
 _INTERVAL_COLUMNS = ("metric", "label", "unit", "scenario", "median", "p05", "p95", "replicates")
 
 
-def _interval_table(names: list[str], samples: dict, keys: list[str], csv: CsvTables, csv_name: str) -> str:
+def _interval_table(names: list[str], samples: dict, keys: list[str], csvs: CsvTables, csv_name: str) -> str:
     e = html.escape
     head = "".join(f"<th>{e(n)}</th>" for n in names)
     rows = []
@@ -443,10 +443,10 @@ def _interval_table(names: list[str], samples: dict, keys: list[str], csv: CsvTa
             f"{e(_ARROW[direction])}</small></td>{''.join(cells)}</tr>"
         )
     table = f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    return table + csv.link(csv_name, _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
+    return table + csvs.link(csv_name, _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
 
 
-def _paired_table(names: list[str], samples: dict, keys: list[str], csv: CsvTables) -> str:
+def _paired_table(names: list[str], samples: dict, keys: list[str], csvs: CsvTables) -> str:
     e = html.escape
     base = names[0]
     others = names[1:]
@@ -466,10 +466,10 @@ def _paired_table(names: list[str], samples: dict, keys: list[str], csv: CsvTabl
         rows.append(f"<tr><td>{e(_label(key))}<br><code>{e(key)}</code></td>{''.join(cells)}</tr>")
     table = f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     columns = ("metric", "label", "unit", "scenario", "baseline", "median", "p05", "p95", "pairs")
-    return table + csv.link("paired-differences", columns, csv_rows)
+    return table + csvs.link("paired-differences", columns, csv_rows)
 
 
-def _claims_table(claims: list[dict], csv: CsvTables) -> str:
+def _claims_table(claims: list[dict], csvs: CsvTables) -> str:
     e = html.escape
     if not claims:
         return (
@@ -515,11 +515,11 @@ def _claims_table(claims: list[dict], csv: CsvTables) -> str:
         "[90% interval]</th><th>verdict</th><th>parameters it rests on</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
-        + csv.link("claims", columns, csv_rows)
+        + csvs.link("claims", columns, csv_rows)
     )
 
 
-def _sensitivity_section(sens: dict, names: list[str], csv: CsvTables) -> str:
+def _sensitivity_section(sens: dict, names: list[str], csvs: CsvTables) -> str:
     e = html.escape
     if not sens or not sens.get("variants"):
         return "<p>No reference sensitivity was computed.</p>"
@@ -548,7 +548,7 @@ def _sensitivity_section(sens: dict, names: list[str], csv: CsvTables) -> str:
     extra = "<th>balance claim: paired difference</th><th>verdict</th>" if has_balance else ""
     table = (
         f"<table><thead><tr><th>reference values</th>{head}{extra}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    ) + csv.link(
+    ) + csvs.link(
         "reference-sensitivity",
         ("reference_values", "scenario", "index_median", "index_p05", "index_p95", "balance_claim_median",
          "balance_claim_p05", "balance_claim_p95", "balance_claim_verdict"),
@@ -595,7 +595,7 @@ def _sector_rows(names: list[str], samples: dict) -> list[tuple[str, str, float,
     return rows
 
 
-def _index_table(names: list[str], samples: dict, csv: CsvTables) -> str:
+def _index_table(names: list[str], samples: dict, csvs: CsvTables) -> str:
     e = html.escape
     keys = ("index.host", "index.migrants", "index.origin", "index.balance")
     head = "".join(f"<th>{e(_INDEX_LABELS[k])}</th>" for k in keys)
@@ -608,10 +608,10 @@ def _index_table(names: list[str], samples: dict, csv: CsvTables) -> str:
         )
         rows.append(f"<tr><td><b>{e(n)}</b></td>{cells}</tr>")
     table = f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    return table + csv.link("index", _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
+    return table + csvs.link("index", _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
 
 
-def _settings_table(settings: dict, csv: CsvTables) -> str:
+def _settings_table(settings: dict, csvs: CsvTables) -> str:
     e = html.escape
     seeds = settings.get("replicate_seeds", [])
     seeds_text = ", ".join(str(s) for s in seeds[:8]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 8 else "")
@@ -634,13 +634,13 @@ def _settings_table(settings: dict, csv: CsvTables) -> str:
             f"{settings.get('engine_seconds', float('nan')):.0f} s in the engine, summed over runs",
         ),
     ]
-    hashes = settings.get("scenario_hashes", {}) or {}
-    for name, digest in hashes.items():
-        rows.append((f"hash of {name} (before the parameter draws)", f"<code>{e(str(digest))}</code>"))
-    body = "".join(f"<tr><th>{e(k)}</th><td>{v if k.startswith('hash of') else e(v)}</td></tr>" for k, v in rows)
-    plain = [(k, html.unescape(v.removeprefix("<code>").removesuffix("</code>"))) for k, v in rows]
-    plain[3] = (plain[3][0], ", ".join(str(s) for s in seeds))  # every seed in the CSV
-    return f"<table class='kv'><tbody>{body}</tbody></table>" + csv.link("settings", ("setting", "value"), plain)
+    hashes = [(f"hash of {name} (before the parameter draws)", str(digest))
+              for name, digest in (settings.get("scenario_hashes", {}) or {}).items()]
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
+    body += "".join(f"<tr><th>{e(k)}</th><td><code>{e(v)}</code></td></tr>" for k, v in hashes)
+    every_seed = {"replicate seeds (same in every scenario)": ", ".join(str(s) for s in seeds)}  # the CSV has all
+    plain = [(k, every_seed.get(k, v)) for k, v in rows + hashes]
+    return f"<table class='kv'><tbody>{body}</tbody></table>" + csvs.link("settings", ("setting", "value"), plain)
 
 
 def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
@@ -648,7 +648,7 @@ def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
     return "posterior" in str(settings.get("parameter_distribution", ""))
 
 
-def _parameters_table(draws: list[dict], claims: list[dict], csv: CsvTables, calibrated: bool = False) -> str:
+def _parameters_table(draws: list[dict], claims: list[dict], csvs: CsvTables, calibrated: bool = False) -> str:
     e = html.escape
     used = {p for c in claims for p in c["parameters"]}
     rows = []
@@ -672,7 +672,7 @@ def _parameters_table(draws: list[dict], claims: list[dict], csv: CsvTables, cal
         "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
-        + csv.link(
+        + csvs.link(
             "parameters",
             ("parameter", "unit", "low", "default", "high", "drawn_p05", "drawn_p95", "identification", "in_claims"),
             csv_rows,
@@ -710,7 +710,7 @@ def render_compare_report(
         (:func:`coexist.store.compare.write_report`). Without it, each link carries its CSV
         inside the page.
     """
-    csv = CsvTables(tables)
+    csvs = CsvTables(tables)
     loaded = [_load(item) for item in runs]
     if not loaded:
         raise ValueError("a comparison report needs at least one run")
@@ -731,10 +731,10 @@ def render_compare_report(
             f"re-inflated to persons) with seed {e(', '.join(seeds))}, the same random numbers for every scenario, "
             "so differences come from the policies, not from chance. One run per scenario: no intervals."
         )
-        sections = _single_sections(loaded, values, csv)
+        sections = _single_sections(loaded, values, csvs)
         warning = ""
     else:
-        lead, sections = _ensemble_sections(loaded, ensemble, csv)
+        lead, sections = _ensemble_sections(loaded, ensemble, csvs)
         warning = _few_replicates_warning(_replicates(ensemble))
     note_html = f"<p class='lead'>{e(note)}</p>" if note else ""
     return page(title, f"<p class='lead'>{lead}</p>{note_html}{warning}", sections)
@@ -843,7 +843,7 @@ def _origin_name(origin: str) -> str:
 
 
 def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequence[float]]], replicates: int,
-                       csv: CsvTables) -> str:
+                       csvs: CsvTables) -> str:
     """Per origin, the migrants' and origin countries' metrics that have a value per origin:
     a table per actor (origin by origin, scenario by scenario) and one chart per metric."""
     e = html.escape
@@ -875,7 +875,7 @@ def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequ
         tables.append(
             f"<h3>{heading}</h3><table><thead><tr><th>origin</th><th>scenario</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
-            + csv.link(f"by-origin-{actor}", ("origin", "origin_name", *_INTERVAL_COLUMNS), csv_rows)
+            + csvs.link(f"by-origin-{actor}", ("origin", "origin_name", *_INTERVAL_COLUMNS), csv_rows)
         )
     charts = []
     for m in ORIGIN_METRICS:
@@ -908,7 +908,7 @@ def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequ
 
 
 def _provenance_and_assumptions(
-    loaded: list[tuple[str, Any]], intro: str, csv: CsvTables, *, descriptions: bool = True
+    loaded: list[tuple[str, Any]], intro: str, csvs: CsvTables, *, descriptions: bool = True
 ) -> list[tuple[str, str, str, str]]:
     return [
         (
@@ -916,19 +916,19 @@ def _provenance_and_assumptions(
             "Dated assumptions",
             "Assumptions",
             "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
-            "These are the ones behind the results above.</p>" + _assumptions(loaded, csv),
+            "These are the ones behind the results above.</p>" + _assumptions(loaded, csvs),
         ),
         (
             "provenance",
             "What was run",
             "What was run",
-            intro + _provenance_table(loaded, csv, descriptions=descriptions),
+            intro + _provenance_table(loaded, csvs, descriptions=descriptions),
         ),
     ]
 
 
 def _single_sections(
-    loaded: list[tuple[str, Any]], values: list[dict[str, float]], csv: CsvTables
+    loaded: list[tuple[str, Any]], values: list[dict[str, float]], csvs: CsvTables
 ) -> list[tuple[str, str, str, str]]:
     sections = [
         (
@@ -938,9 +938,9 @@ def _single_sections(
             "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
             "hover a metric name for how it is computed. Host, migrants and origin countries each get their own "
             "metrics.</p>"
-            + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS), csv, "headline")
+            + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS), csvs, "headline")
             + "<details><summary>All metrics</summary>"
-            + _metric_table(loaded, values, list(METRICS), csv, "metrics")
+            + _metric_table(loaded, values, list(METRICS), csvs, "metrics")
             + "</details>",
         ),
         (
@@ -977,12 +977,12 @@ def _single_sections(
         loaded,
         "<p>Each run folder holds the fully resolved <code>scenario.toml</code>; running it again with the same seed "
         "and scale gives the same tables. The hash identifies the resolved scenario.</p>",
-        csv,
+        csvs,
     )
 
 
 def _ensemble_sections(
-    loaded: list[tuple[str, Any]], ens: Mapping[str, Any], csv: CsvTables
+    loaded: list[tuple[str, Any]], ens: Mapping[str, Any], csvs: CsvTables
 ) -> tuple[str, list[tuple[str, str, str, str]]]:
     e = html.escape
     settings = dict(ens.get("settings", {}))
@@ -1040,7 +1040,7 @@ def _ensemble_sections(
         "<p>Each actor's score is 0..1 against fixed reference values; the index is their weighted geometric mean, so "
         "serving one actor at another's expense lowers it. The three scores are always shown beside the index. "
         "Median [5th to 95th percentile] over replicates.</p>"
-        + _index_table(names, samples, csv)
+        + _index_table(names, samples, csvs)
         + _fig(
             figures.intervals(
                 _scores_rows(names, samples),
@@ -1058,7 +1058,7 @@ def _ensemble_sections(
         "range. &rho; is the rank correlation, over replicates, between the drawn parameter and the paired difference "
         "(first metric): a large |&rho;| means the difference moves with that parameter in this ensemble.</p>"
         + _few_replicates_warning(R)
-        + _claims_table(claims, csv)
+        + _claims_table(claims, csvs)
         + "".join(
             f"<p class='small'><b>{e(c['claim'])}</b>: {e(c.get('note', ''))}</p>" for c in claims if c.get("note")
         )
@@ -1066,16 +1066,16 @@ def _ensemble_sections(
     headline = [m.name for m in headline_metrics()]
     metrics_html = (
         f"<p>Median [90% interval] over {R} replicates. Hover a metric name for how it is computed.</p>"
-        + _interval_table(names, samples, headline + list(INDEX_KEYS), csv, "headline")
+        + _interval_table(names, samples, headline + list(INDEX_KEYS), csvs, "headline")
         + "<details><summary>All metrics</summary>"
-        + _interval_table(names, samples, list(METRICS), csv, "metrics")
+        + _interval_table(names, samples, list(METRICS), csvs, "metrics")
         + "</details>"
     )
     if len(names) > 1:
         metrics_html += (
             f"<h3>Paired differences against {e(names[0])}</h3><p>Replicate by replicate (same seed, same parameters), "
             "median [90% interval]; green where the interval excludes zero in the better direction, red in the worse. "
-            "Shares are in percentage points.</p>" + _paired_table(names, samples, headline + list(INDEX_KEYS), csv)
+            "Shares are in percentage points.</p>" + _paired_table(names, samples, headline + list(INDEX_KEYS), csvs)
         )
 
     def bands(keys: list[str]) -> str:
@@ -1121,18 +1121,18 @@ def _ensemble_sections(
         "<p>Each scenario's replicate-0 run folder holds the fully resolved <code>scenario.toml</code> (with that "
         "replicate's drawn parameters); <code>replicates.parquet</code> holds every metric of every replicate, "
         "<code>parameters.parquet</code> the drawn parameter sets and <code>claims.json</code> the verdicts.</p>"
-        + _settings_table(settings, csv)
+        + _settings_table(settings, csvs)
         + "<h3>Replicate-0 runs</h3><p class='small'>The hash here is of the resolved scenario with replicate 0's "
         "drawn parameters, as written in its <code>scenario.toml</code>.</p>"
     )
-    prov = _provenance_and_assumptions(loaded, run_intro, csv, descriptions=False)
+    prov = _provenance_and_assumptions(loaded, run_intro, csvs, descriptions=False)
     prov[1] = (
         prov[1][0],
         prov[1][1],
         prov[1][2],
         prov[1][3]
         + "<details><summary>Behavioural parameters and their draws</summary>"
-        + _parameters_table(list(ens.get("draws", [])), claims, csv, calibrated)
+        + _parameters_table(list(ens.get("draws", [])), claims, csvs, calibrated)
         + "</details>",
     )
     differences = (
@@ -1157,13 +1157,13 @@ def _ensemble_sections(
             "by-origin",
             "Migrants and countries of origin, by origin",
             "By origin",
-            _by_origin_section(names, samples, R, csv),
+            _by_origin_section(names, samples, R, csvs),
         ),
         (
             "sensitivity",
             "How the verdicts move with the index's reference values",
             "Reference sensitivity",
-            _sensitivity_section(ens.get("sensitivity", {}), names, csv),
+            _sensitivity_section(ens.get("sensitivity", {}), names, csvs),
         ),
     ] + prov
     return lead, sections
