@@ -1,7 +1,8 @@
 """A comparison on disk: the tables over replicates, claims.json, report.html and the CSV
 of the report's tables (in tables/) beside the run folders of replicate 0 (written by
-:mod:`coexist.store.run_folder`), one per scenario, named after it. A comparison folder holds one comparison: writing a new one
-removes the run folders of the previous one that the new one does not have."""
+:mod:`coexist.store.run_folder`), one per scenario, named after it. A comparison folder
+holds one comparison: writing a new one removes the run folders of the previous one that
+the new one does not have."""
 
 from __future__ import annotations
 
