@@ -165,6 +165,12 @@ class ReducedModel(mesa.Model):
         self.abscond_hazard = self.d["abscond"] * math.exp(p["abscond_abuse"] * abusive)
         self.pool = p["pool_target"]
         self.pipeline: dict[int, int] = {}
+        # recruits admitted before the start arrive in the first `lag` months, one steady month each
+        steady = n_agents / p["max_stay_months"]
+        for t in range(self.d["lag"]):
+            self.pipeline[t] = math.floor(steady) + (1 if self.random.random() < steady - math.floor(steady) else 0)
+        # open vacancies at the start: at least a month of entries for each month a vacancy takes to fill
+        self.demand = max(self.demand, n_agents + p["vacancy_fill_months"] * steady) + sum(self.pipeline.values())
         self.t = 0
         self.flows = {f: 0 for f in FLOWS}
         self.history: dict[str, list[float]] = {k: [] for k in (*STOCKS, *FLOWS)}
@@ -218,7 +224,7 @@ class ReducedModel(mesa.Model):
         people = list(self.agents)
         workers = sum(1 for x in people if x.state == WORKER)
         waiting = sum(1 for x in people if x.applying == 2)
-        vacancies = max(self.demand - workers - sum(self.pipeline.values()) - waiting, 0.0)
+        vacancies = max(self.demand - workers - sum(self.pipeline.values()) - waiting, 0.0) / p["vacancy_fill_months"]
         applications = self.rng.poisson(self.pool * p["application_rate"] * self.d["attract"])
         applicants = [x for x in people if x.applying == 1 and x.state == RETURNED]
         if applicants:

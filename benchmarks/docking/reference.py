@@ -77,6 +77,12 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
     X.age[ids] = np.floor(12 * p["entry_age_mean_years"] + (rng.random(n_agents) - 0.5) * 96 + m0).astype(np.int32)
     pool = p["pool_target"]
     pipeline = np.zeros(months + d["lag"] + 1, dtype=np.int64)
+    # recruits admitted before the start arrive in the first `lag` months, one steady month each
+    steady = n_agents / p["max_stay_months"]
+    for t in range(d["lag"]):
+        pipeline[t] = math.floor(steady) + int(rng.random() < steady - math.floor(steady))
+    # open vacancies at the start: at least a month of entries for each month a vacancy takes to fill
+    demand = max(n_agents, n_agents + p["vacancy_fill_months"] * steady) + pipeline.sum()
     history = {k: np.zeros(months) for k in (*STOCKS, *FLOWS)}
 
     for t in range(months):
@@ -104,8 +110,8 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
         st = X.state[:n]
         # 4.2 admissions
         vacancies = max(
-            n_agents - np.count_nonzero(st == WORKER) - pipeline.sum() - np.count_nonzero(X.applying[:n] == 2), 0.0
-        )
+            demand - np.count_nonzero(st == WORKER) - pipeline.sum() - np.count_nonzero(X.applying[:n] == 2), 0.0
+        ) / p["vacancy_fill_months"]
         applications = rng.poisson(pool * p["application_rate"] * d["attract"])
         applicants = np.nonzero((X.applying[:n] == 1) & (st == RETURNED))[0]
         if applicants.size:

@@ -44,6 +44,7 @@ PARAMS: dict[str, float] = {
     "beta_gain": 1.0,
     "application_rate": 0.01,
     "recruitment_lag_months": 8,
+    "vacancy_fill_months": 1,
     "pool_refresh_rate": 0.008,
     "abscond_base": 0.0001,
     "abscond_abuse": 0.5,

@@ -30,8 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from coexist.calibration import abc as calibration_abc
-from coexist.calibration.abc import DEFAULT_PARAMETERS as DEFAULT_CALIBRATION_PARAMETERS
 from coexist.calibration.abc import ABCResult, Calibration
+from coexist.calibration.backtest import DEFAULT_ORIGINS as DEFAULT_BACKTEST_ORIGINS
+from coexist.calibration.backtest import DEFAULT_SCENARIO as DEFAULT_BACKTEST_SCENARIO
+from coexist.calibration.backtest import Backtest, check_origins, run_backtest
+from coexist.calibration.fingerprint import CalibrationCheck
 from coexist.calibration.ship import forget_cached_calibration, package_calibrated_folder, shipped_calibration
 from coexist.calibration.targets import read_targets
 from coexist.calibration.validation import DEFAULT_REPLICATES as DEFAULT_VALIDATION_REPLICATES
@@ -59,6 +62,7 @@ from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
 from coexist.periods import parse_month
 from coexist.report import render_compare_report
+from coexist.report.backtest import render_backtest_report
 from coexist.report.calibration import render_fit_report
 from coexist.report.validation import render_validation_report
 from coexist.scenario import load_scenario, shipped_scenarios
@@ -66,6 +70,7 @@ from coexist.scenario.options import check_count as _check_count
 from coexist.scenario.options import check_scale as _check_scale
 from coexist.scenario.options import check_seed as _check_seed
 from coexist.store import catalogue, write_run
+from coexist.store.backtest import write_backtest
 from coexist.store.calibration import (
     STATE_FILE,
     StateFile,
@@ -98,15 +103,19 @@ __all__ = [
     "DEFAULT_REPLICATES",
     "CalibrationOutput",
     "ValidationOutput",
+    "BacktestOutput",
     "calibrate",
     "validate",
+    "backtest",
     "ship_calibration",
-    "DEFAULT_CALIBRATION_PARAMETERS",
     "DEFAULT_VALIDATION_REPLICATES",
     "DEFAULT_VALIDATION_SCALE",
     "DEFAULT_VALIDATION_SCENARIO",
     "DEFAULT_CALIBRATION_OUT",
     "DEFAULT_VALIDATION_OUT",
+    "DEFAULT_BACKTEST_ORIGINS",
+    "DEFAULT_BACKTEST_SCENARIO",
+    "DEFAULT_BACKTEST_OUT",
 ]
 
 Progress = Callable[[int, int], None]
@@ -117,6 +126,7 @@ DEFAULT_REPLICATES = 20
 # Every command writes under runs/ or results/ by default, which `make clean` removes.
 DEFAULT_CALIBRATION_OUT = "runs/calibration"
 DEFAULT_VALIDATION_OUT = "runs/validation"
+DEFAULT_BACKTEST_OUT = "runs/backtest"
 
 
 @dataclass
@@ -277,6 +287,10 @@ def _refuses_nothing(scenario: Any, scale: float | None) -> None:
     return None
 
 
+def _checks_nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Engine:
     """The calls the api makes into the model; pass your own to any command that
@@ -300,6 +314,12 @@ class Engine:
         the commands then send their ``notice`` a line first. :data:`ENGINE` asks numba's
         cache (:func:`coexist.engine.compiling.kernels_need_compiling`); by default an
         engine compiles nothing.
+    check_calibration : callable() -> None
+        Called before a command simulates a scenario with ``behaviour_defaults = "calibrated-japan"``
+        (after the compile notice): for :data:`ENGINE`, a
+        :class:`coexist.calibration.fingerprint.CalibrationCheck`, which checks once per process that the
+        engine reproduces the shipped calibration's fingerprint and otherwise warns once
+        (:class:`coexist.errors.CalibrationDriftWarning`); by default nothing is checked.
     """
 
     load: Callable[[str, Sequence[str], str | None, str | None], Any] = _load
@@ -307,9 +327,23 @@ class Engine:
     describe: Callable[[Any], tuple[str, str]] = describe_scenario
     check_scale: Callable[[Any, float | None], None] = _refuses_nothing
     needs_compiling: Callable[[], bool] = _compiles_nothing
+    check_calibration: Callable[[], None] = _checks_nothing
 
 
-ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling)
+ENGINE = Engine(check_scale=check_scale_gives_agents, needs_compiling=kernels_need_compiling,
+                check_calibration=CalibrationCheck())
+
+
+def _check_calibration(engine: Engine, scenarios: Sequence[Any]) -> None:
+    """Have the engine check the shipped calibration when a scenario takes its values."""
+    if any(getattr(sc, "behaviour_defaults", None) == "calibrated-japan" for sc in scenarios):
+        engine.check_calibration()
+
+
+def _before_runs(engine: Engine, notice: Notice | None, scenario: Any) -> None:
+    """What calibrate and validate do once their input is checked: announce compiling, check the calibration."""
+    _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
 
 
 def _announce_compiling(engine: Engine, notice: Notice | None) -> None:
@@ -426,6 +460,7 @@ def run(
         check_destination(folder, scenario_hash=digest)
     engine.check_scale(scenario, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, [scenario])
     result = engine.simulate(scenario, seed, scale, progress)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
@@ -434,7 +469,8 @@ def run(
     return summary
 
 
-def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = ()) -> dict:
+def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides: Sequence[str] = (), *,
+            engine: Engine = ENGINE) -> dict:
     """What one person may do next under a scenario's rules in a month, and why.
 
     Parameters
@@ -448,6 +484,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     month : str
         "YYYY-MM", from the scenario's ``horizon.earliest_start`` to its end.
     overrides : sequence of "dotted.path=value"
+    engine : Engine, optional
+        Only its ``check_calibration`` is used: the answer's behavioural values come from the
+        shipped calibration when the scenario takes them, so it is checked as for :func:`run`.
 
     Raises
     ------
@@ -460,7 +499,9 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc), field="month") from None
     scenario = load_scenario(scenario_ref, overrides=tuple(overrides))
-    return answer_for_person(scenario, person, month)
+    answer = answer_for_person(scenario, person, month)
+    _check_calibration(engine, [scenario])
+    return answer
 
 
 def runs(
@@ -589,6 +630,7 @@ def compare(
     for sc in loaded:
         engine.check_scale(sc, scale)
     _announce_compiling(engine, notice)
+    _check_calibration(engine, loaded)
     ens = run_ensemble(
         list(zip(names, loaded, strict=True)),
         seed=seed,
@@ -772,7 +814,8 @@ def calibrate(
     scenario_ref : shipped scenario name or TOML path.
     targets : a targets CSV (see :func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
     parameters : names of behavioural parameters or of the scenario's ``[calibration.priors]``
-        (default :data:`DEFAULT_CALIBRATION_PARAMETERS` and every prior the scenario declares).
+        (default: every behavioural parameter whose identification names a series with ``fit`` rows in
+        ``targets``, :func:`coexist.calibration.abc.identified_parameters`, and every prior the scenario declares).
     budget : nominal simulations, ``particles x generations``, at least ``particles``
         (default ``3 x particles``).
     particles : population size, >= 2.
@@ -815,7 +858,7 @@ def calibrate(
         workers=workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
     return CalibrationOutput(calibration, folder, {**files, "state": state.path})
@@ -921,7 +964,7 @@ def validate(
         overrides=overrides,
         progress=progress,
         simulate=_simulate_of(engine),
-        before_runs=functools.partial(_announce_compiling, engine, notice),
+        before_runs=functools.partial(_before_runs, engine, notice),
     )
     provenance = {
         **validation.provenance,
@@ -931,3 +974,81 @@ def validate(
     }
     files = write_validation(folder, validation, provenance, render_validation_report(validation.summary, provenance))
     return ValidationOutput(validation.summary, validation.tables, provenance, folder, files)
+
+
+@dataclass
+class BacktestOutput:
+    """What :func:`backtest` produced: the scores per origin (with their per-replicate tables
+    and headline checks), the provenance (as in backtest.json) and the files written, by name."""
+
+    backtest: Backtest
+    provenance: dict[str, Any]
+    folder: Path
+    files: dict[str, Path]
+
+
+def backtest(
+    scenario_ref: str | None = None,
+    *,
+    origins: str | Sequence[str] | None = None,
+    replicates: int = DEFAULT_VALIDATION_REPLICATES,
+    scale: float | None = DEFAULT_VALIDATION_SCALE,
+    seed: int = 0,
+    workers: int | None = None,
+    out: str | Path = DEFAULT_BACKTEST_OUT,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    engine: Engine = ENGINE,
+) -> BacktestOutput:
+    """Rolling-origin backtests: run a scenario's rules from the official stocks at each origin
+    for 12 months, over replicate seeds, and score them against persistence and a linear trend
+    fitted on what was known at the origin (:func:`coexist.calibration.backtest.run_backtest`).
+
+    Writes ``out/``: backtest.html, backtest.csv, backtest.json and simulated_targets.csv;
+    nothing before every run has finished.
+
+    Parameters
+    ----------
+    scenario_ref : shipped scenario name or TOML path whose rules cover the 12 months after
+        each origin (default :data:`DEFAULT_BACKTEST_SCENARIO`, ``japan-history``).
+    origins : months ``YYYY-MM`` with official initial stocks (default
+        :data:`DEFAULT_BACKTEST_ORIGINS`: 2022-12 and 2023-12).
+    replicates : runs per origin, >= 1, each with its own seed and the same parameters.
+    scale : share of the population simulated (default 0.05; None: the scenario's).
+    seed : base seed.
+    workers : worker processes (default: the number of CPUs); results do not depend on it.
+    out : the backtest folder (default ``runs/backtest``).
+    overrides : "dotted.path=value" scenario overrides, applied before the backtest's own.
+    progress : callable(done_runs, total_runs), optional: called as each run finishes.
+    notice : callable(line), optional: as for :func:`run`.
+    engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).
+    """
+    started = time.perf_counter()
+    origins = check_origins(origins)
+    replicates = _check_count(replicates, "replicates")
+    workers = _check_workers(workers)
+    seed = _check_seed(seed)
+    scale = _check_scale(scale)
+    folder = check_output_folder(out)
+    result = run_backtest(
+        scenario_ref,
+        read_targets(None),
+        origins=origins,
+        replicates=replicates,
+        scale=scale,
+        seed=seed,
+        workers=workers,
+        overrides=overrides,
+        progress=progress,
+        simulate=_simulate_of(engine),
+        before_runs=functools.partial(_before_runs, engine, notice),
+    )
+    provenance = {
+        **result.provenance,
+        "version": __version__,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    files = write_backtest(folder, result, provenance, render_backtest_report(result, provenance))
+    return BacktestOutput(result, provenance, folder, files)

@@ -7,6 +7,8 @@ __all__ = [
     "ScenarioError",
     "DataError",
     "InvariantError",
+    "CoexistWarning",
+    "CalibrationDriftWarning",
 ]
 
 
@@ -38,3 +40,19 @@ class DataError(CoexistError):
 
 class InvariantError(CoexistError):
     """The engine broke one of its own invariants (conservation, ranges)."""
+
+
+class CoexistWarning(UserWarning):
+    """Base class of coexist's warnings: the CLI prints each as one line on stderr."""
+
+
+class CalibrationDriftWarning(CoexistWarning):
+    """The engine no longer reproduces the shipped calibration's fingerprint (coexist.calibration.fingerprint).
+
+    ``detail`` says what differs; ``command`` refreshes the calibration. The message names both.
+    """
+
+    def __init__(self, detail: str, command: str):
+        self.detail, self.command = detail, command
+        super().__init__(f"{detail}: refresh it with `{command}` (docs/calibration.md; in Python, "
+                         "coexist.api.calibrate then coexist.api.ship_calibration)")

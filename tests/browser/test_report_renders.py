@@ -182,3 +182,32 @@ def test_validation_report_renders_every_chart_and_the_console_is_clean(validati
     assert dom.count("held out") >= charts // 2  # the held-out region is labelled on the charts
     for fragment in ("ARD per series", "persistence", "linear trend", "What was run"):
         assert fragment in dom
+
+
+@pytest.fixture(scope="module")
+def backtest_report(tmp_path_factory) -> Path:
+    """``coexist backtest`` from both default origins at a tiny scale."""
+    import numba
+
+    from coexist.api import backtest
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # the cores are shared with the other test workers
+    try:
+        b = backtest(scale=0.002, replicates=2, workers=1, seed=1,
+                     out=tmp_path_factory.mktemp("browser") / "backtest")
+    finally:
+        numba.set_num_threads(threads)
+    return b.files["backtest.html"]
+
+
+def test_backtest_report_renders_every_chart_and_the_console_is_clean(backtest_report, tmp_path):
+    html = backtest_report.read_text(encoding="utf-8")
+    charts = html.count('class="plotly-graph-div"')
+    assert charts >= 20  # one per origin and series with a held-out row
+    dom, errors = _open(backtest_report, tmp_path)
+    assert errors == []
+    assert dom.count('class="main-svg"') >= charts
+    assert dom.count("held out") >= charts  # the months after the origin are labelled on every chart
+    for fragment in ("From 2022-12", "From 2023-12", "Total foreign workers", "ARD by status", "What was run"):
+        assert fragment in dom

@@ -48,6 +48,9 @@ LEVERS = [
     ("statuses.titp.return_paths=[]", ()),
     ('statuses.titp.transitions=[{to="ssw1", min_months_in_status=34, requires_test="ssw1"}]', ()),
     ('statuses.titp.return_paths=[{to="ssw1", cooldown_months=12, min_months_completed=34}]', ()),
+    ('statuses.titp.transitions=[{to="ssw1", min_months_in_status=34, capacity=3.0}]', ()),
+    ("statuses.ssw1.entry_capacity=2.0", ()),
+    ("statuses.professional.fills_vacancies=true", ()),
     ("statuses.professional.inflow_per_month=40.0", ()),
     ("statuses.professional.exit_rate=0.2", ("statuses.professional.inflow_per_month=40.0",)),
     ("statuses.ssw1.wage=300000.0", ()),
@@ -56,6 +59,7 @@ LEVERS = [
     ("economy.home_wage_growth=0.15", ()),
     ("economy.exchange_rate_index=2.0", ()),
     ("demand.initial_vacancy_rate=0.5", ("demand.initial={}",)),
+    ("demand.added_per_year={construction=600.0}", ()),
     ("demand.growth.construction=0.3", ()),
     ("demand.initial={construction=4000, manufacturing=2000}", ()),
     ("origins.VNM.home_wage=150000.0", ()),
@@ -88,10 +92,10 @@ def test_lever_changes_some_output(lever, companions):
 # Parameters that act only in some worlds: applications matter when they are scarce, debt at
 # expiry when fees are high, language when a transition asks for it.
 PARAMETER_WORLDS = {
-    "application_rate": ("origins.VNM.pool_size=300.0",),
-    "beta_network": ("origins.VNM.pool_size=300.0",),
-    "beta_gain": ("origins.VNM.pool_size=300.0",),
-    "beta_fee": ("origins.VNM.pool_size=300.0",),
+    "application_rate": ("origins.VNM.pool_size=1500.0",),
+    "beta_network": ("origins.VNM.pool_size=1500.0",),
+    "beta_gain": ("origins.VNM.pool_size=1500.0",),
+    "beta_fee": ("origins.VNM.pool_size=1500.0",),
     "gamma_debt": ("origins.VNM.fee=6000000.0",),
     "language_rate": ('horizon.end="2032-12"',),
 }

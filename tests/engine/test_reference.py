@@ -123,7 +123,8 @@ def _replay(call: Call, *, compiled: bool, seed=None, P=None, R=None):
 def _assert_same(call: Call, compiled, ref):
     """State arrays exactly (floats too), flow counts exactly, measures to rounding."""
     (S_c, f_c, m_c, t_c), (S_r, f_r, m_r, t_r) = compiled, ref
-    names = ("employer headcounts", "returnee arrivals", "months in status")[: len(t_c)]  # the home pass counts none
+    # the home pass counts none
+    names = ("employer headcounts", "returnee arrivals", "months in status", "routes wanted")[: len(t_c)]
     for name, a, b in zip(names, t_c, t_r, strict=True):
         if not np.array_equal(a, b):
             raise AssertionError(f"{call.name} pass, {format_month(call.month)}: {name} differ")

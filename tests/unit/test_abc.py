@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from coexist import api
 from coexist.calibration import abc
 from coexist.calibration.abc import abc_smc
-from coexist.calibration.targets import TARGET_COLUMNS
+from coexist.calibration.targets import TARGET_COLUMNS, load_targets
+from coexist.data import parameters
 from coexist.errors import CoexistError, DataError, ScenarioError
 from coexist.scenario import apply_calibrated, load_scenario
 from coexist.store.calibration import StateFile
@@ -220,21 +223,50 @@ def test_calibrate_fits_the_scenario_priors_too(tmp_path):
     engine = _FakeEngine()
     targets = tmp_path / "targets.csv"
     _fake_targets(targets)
+    with targets.open("a", encoding="utf-8") as handle:  # a fit row of the series that identifies abscond_base
+        handle.write("titp_absconders,test,,2025-12-31,50,persons per year,flow_calendar_year,abscond,titp,,,"
+                     "reported,fit,\n")
     # the tiny world replaces the dated inflows the border priors write into: they leave the default set
     out = api.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
                         overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
-    expected = [*abc.DEFAULT_PARAMETERS, "demand_growth", "stranded_intern_hazard"]
-    assert out.result.names == expected
+    priors = ["demand_growth", "reopening_openness", "ssw_route_ramp", "ssw_abroad_ramp", "stranded_intern_hazard"]
+    assert out.result.names == ["abscond_base", *priors]
     first = engine.calls[0][0]
     assert first.behaviour["abscond_base"] == out.result.samples[0][0]
-    assert first.demand.growth["retail"] == out.result.samples[0][3]
-    rows = (tmp_path / "cal" / "prior_posterior.csv").read_text().splitlines()
-    assert rows[0].endswith(",kind") and rows[-1].endswith(",assumption") and rows[1].endswith(",behaviour")
+    assert first.demand.growth["retail"] == out.result.samples[0][1]
+    with (tmp_path / "cal" / "prior_posterior.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["name"], r["kind"], r["fitted"]) for r in rows[:6]] == [
+        ("abscond_base", "behaviour", "yes"), *((name, "assumption", "yes") for name in priors)]
+    assert rows[0]["identification"] == "target: titp_absconders" and rows[1]["identification"] == "scenario prior"
+    # every other behavioural parameter is listed once, not fitted, at its prior
+    rest = {r["name"]: r for r in rows[6:]}
+    assert set(rest) == set(parameters()) - {"abscond_base"}
+    assert all(r["fitted"] == "no" and r["label"] == "prior only" and r["posterior_q50"] == "nan"
+               for r in rest.values())
+    assert rest["beta_fee"]["identification"] == "prior only" and float(rest["beta_fee"]["prior_high"]) > 0
     text = out.files["best"].read_text()
     assert "[assumptions]\ndemand_growth = " in text and "overrides = [" in text
     with pytest.raises(ScenarioError, match="closed_border_openness"):
         api.calibrate("japan-history", targets, parameters=["closed_border_openness"], particles=4, budget=4,
                       out=tmp_path / "o", workers=1, overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
+
+
+def test_the_default_set_is_every_parameter_a_fitted_series_identifies():
+    shipped = load_targets()
+    fitted_series = set(shipped.filter(pc.equal(shipped["split"], "fit")).column("series").to_pylist())
+    all_series = set(shipped.column("series").to_pylist())
+    names = abc.identified_parameters(shipped)
+    for name, spec in parameters().items():
+        series = spec.identification.removeprefix("target: ")
+        if spec.identification != "prior only":
+            assert series in all_series, (name, spec.identification)  # names a real series
+        assert (name in names) == (series in fitted_series), name
+    assert {"abscond_base", "application_rate", "return_hazard_base", "beta_gain"} <= set(names)
+    assert "test_threshold_ssw2" not in names  # ssw2_holders has held-out rows only
+    assert "beta_fee" not in names  # prior only
+    validate_only = shipped.filter(pc.equal(shipped["split"], "validate"))
+    assert abc.identified_parameters(validate_only) == ()
 
 
 def _no_engine(scenario, seed, scale, progress):

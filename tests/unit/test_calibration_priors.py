@@ -9,7 +9,10 @@ from coexist.errors import ScenarioError
 from coexist.scenario import apply_calibrated, calibrated_overrides, calibration_priors, load_scenario, to_toml
 
 HISTORY = "japan-history"
-DECLARED = ("demand_growth", "closed_border_openness", "partial_border_openness", "stranded_intern_hazard")
+DECLARED = (
+    "demand_growth", "closed_border_openness", "partial_border_openness", "reopening_openness", "ssw_route_ramp",
+    "ssw_abroad_ramp", "stranded_intern_hazard",
+)
 
 
 def one_line_error(fn, *args, **kwargs) -> str:

@@ -1,11 +1,17 @@
-"""``coexist calibrate``: bad input is exit 2 and one line on stderr, before anything runs or is written."""
+"""``coexist calibrate``: bad input is exit 2 and one line on stderr, before anything runs or is written; the
+summary it prints."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import pyarrow as pa
 import pytest
 
+from coexist import api
 from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.cli.main import main
+from coexist.data import parameters
 
 _HEADER = ",".join(TARGET_COLUMNS) + "\n"
 
@@ -53,3 +59,26 @@ def test_bad_input_is_one_line(args, fragment, tmp_path, monkeypatch, capsys):
     assert fragment in _one_line(captured.err)
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no calibration folder
+
+
+def _tiny_engine_run(scenario, seed, scale, progress):
+    """A stand-in for the engine: a run with one month of 1,000 interns (enough for the fit row)."""
+    empty = {"month": pa.array([], pa.string()), "origin": pa.array([], pa.string())}
+    return SimpleNamespace(
+        stocks=pa.table({"month": ["2025-06"], "status": ["titp"], "origin": ["VNM"], "persons": [1000.0]}),
+        flows=pa.table({**empty, "flow": pa.array([], pa.string()), "status_from": pa.array([], pa.string()),
+                        "status_to": pa.array([], pa.string()), "persons": pa.array([], pa.float64())}),
+        measures=pa.table({**empty, "measure": pa.array([], pa.string()), "value": pa.array([], pa.float64())}),
+    )
+
+
+def test_the_summary_counts_the_parameters_left_at_their_priors(tmp_path, capsys):
+    targets = tmp_path / "t.csv"
+    targets.write_text(_HEADER + "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n",
+                       encoding="utf-8")
+    args = ["calibrate", "japan-temporary", "--targets", str(targets), "--param", "abscond_base", "--particles", "2",
+            "--budget", "2", "--workers", "1", "--out", str(tmp_path / "cal")]
+    assert main(args, engine=api.Engine(simulate=_tiny_engine_run)) == 0
+    printed = capsys.readouterr().out
+    others = len(parameters()) - 1
+    assert f"not fitted (prior only, listed in prior_posterior.csv): {others} behavioural parameter(s)" in printed

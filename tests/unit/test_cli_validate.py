@@ -66,7 +66,7 @@ def test_validate_writes_the_report_the_table_and_the_provenance(validated):
     assert prov["replicate_seeds"] == [replicate_seed(3, 0), replicate_seed(3, 1)]
     assert prov["scale"] == 0.002 and prov["replicates"] == 2 and prov["horizon"] == "2017-01 to 2023-12"
     assert prov["params"]["behaviour"] == {"abscond_base": 0.0015} and len(prov["params"]["sha256"]) == 64
-    assert prov["targets"]["path"].endswith("(shipped)") and prov["targets"]["validate_rows"] == 41
+    assert prov["targets"]["path"].endswith("(shipped)") and prov["targets"]["validate_rows"] == 64
     expected = load_scenario("japan-history", overrides=['horizon.end="2023-12"', "behaviour.abscond_base=0.0015"],
                              scale=0.002)
     assert prov["scenario_hash"] == scenario_hash(expected)  # the params are in the scenario that ran
@@ -75,7 +75,7 @@ def test_validate_writes_the_report_the_table_and_the_provenance(validated):
     assert html.count('class="plotly-graph-div"') == len(rows) - 1
     assert "best.toml" in html
     sim = list(csv.DictReader((folder / "simulated_targets.csv").open(encoding="utf-8")))
-    assert {r["replicate"] for r in sim} == {"0", "1"} and len(sim) == 2 * 119
+    assert {r["replicate"] for r in sim} == {"0", "1"} and len(sim) == 2 * 183
 
 
 def test_help():

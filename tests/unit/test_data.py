@@ -16,6 +16,9 @@ from coexist.data import (
     caps,
     data_assumptions,
     demand_anchors,
+    exchange_rates_by_year,
+    fees_by_year,
+    home_wages_by_year,
     host_wages,
     initial_stocks,
     integerise,
@@ -148,6 +151,9 @@ def _all_sourced() -> list[tuple[str, Sourced]]:
             (f"{code}.{a}", getattr(p, a))
             for a in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size")
         ]
+    out += [(f"{code} home wage {month}", v) for code, t in home_wages_by_year().items() for month, v in t.items()]
+    out += [(f"{code} fee {month}", v) for code, t in fees_by_year().items() for month, v in t.items()]
+    out += [(f"{cur} per USD {year}", v) for cur, t in exchange_rates_by_year().items() for year, v in t.items()]
     out += [(f"wage {k}", v) for k, v in host_wages().items()]
     out += [(f"factor {k}", v) for k, v in sector_wage_factors().items()]
     out += [(f"anchor {k}", v) for k, v in demand_anchors().items()]
@@ -183,6 +189,43 @@ def test_origin_profiles_cover_all_origins_with_plausible_values():
         assert 0 <= p.borrowed_share.value <= 1, code
         assert p.pool_size.value > 0 and p.fee_jpy.value >= 0, code
     assert profiles["VNM"].fee_jpy.value == 688_143 and profiles["VNM"].fee_jpy.flag == "reported"
+
+
+def test_dated_origin_profiles_keep_their_sources_and_meet_the_2024_profile():
+    wages, fees, fx = home_wages_by_year(), fees_by_year(), exchange_rates_by_year()
+    assert tuple(wages) == tuple(fees) == ORIGINS
+    for code, profile in origin_profiles().items():
+        assert profile.home_wage_by_year is wages[code] and profile.fee_by_year is fees[code]
+        assert wages[code]["2024-01"] == profile.home_wage_jpy  # forward runs start from the same level
+        assert fees[code]["2022-01"] == profile.fee_jpy  # the survey year keeps the survey's value
+        assert list(wages[code]) == sorted(wages[code]) and set(fees[code]) == set(wages[code])
+        assert "2017-01" in wages[code] or code in ("VNM", "PHL", "IDN", "NPL")  # the others grow back
+    # a reported year: the local series' row and that year's reported exchange rates
+    row = [r for r in load_table("origin_wages_more")
+           if r["country"] == "China" and r["year"] == "2019" and r["metric"] == "migrant_worker_monthly_income"][0]
+    china = wages["CHN"]["2019-01"]
+    assert china.value == round(3962 / fx["CNY"][2019].value * fx["JPY"][2019].value, -1)
+    assert china.source == row["source_url"] and "origin_wages_more.csv 2019" in china.note
+    # a year between survey years is interpolated in the local money, at its own exchange rates
+    philippines = wages["PHL"]["2019-01"]
+    local = (18108 * 16486) ** 0.5
+    assert philippines.value == round(local / fx["PHP"][2019].value * fx["JPY"][2019].value, -1)
+    assert "interpolated" in philippines.note
+    # a gap in the exchange rates: between its neighbours, an assumption that says so
+    yen = fx["JPY"][2022]
+    assert yen.flag == "assumption" and yen.low == fx["JPY"][2021].value and yen.high == fx["JPY"][2023].value
+    assert yen.low < yen.value < yen.high and "interpolated" in yen.note
+    # fees follow the home wage from the 2022 survey (elasticity 1), ranged down to the 2022 level
+    fee = fees["VNM"]["2024-01"]
+    ratio = wages["VNM"]["2024-01"].value / wages["VNM"]["2022-01"].value
+    assert fee.value == round(688_143 * ratio, -2) and fee.low == 688_143 and fee.flag == "assumption"
+
+
+def test_origin_profiles_as_scenario_values_are_dated_tables():
+    values = origin_profiles()["IDN"].scenario_values()
+    assert values["home_wage"]["2024-01"] == origin_profiles()["IDN"].home_wage_jpy.value
+    assert list(values["fee"]) == list(values["home_wage"])
+    assert values["recruitment_weight"] == 1.0 and values["pool_size"] > 0
 
 
 def test_host_wages_and_factors():
@@ -233,7 +276,7 @@ def test_load_table_returns_copies_and_rejects_unknown():
 def test_parameters_complete_and_in_range():
     params = parameters()
     expected = [n for names in PARAMETER_NAMES.values() for n in names]
-    assert list(params) == expected and len(expected) == 58
+    assert list(params) == expected and len(expected) == 59
     for p in params.values():
         assert p.low <= p.default <= p.high, p.name
         assert p.source and p.unit and p.description, p.name

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from coexist import api
+from coexist.calibration.fingerprint import fingerprint_drift
 from coexist.calibration.ship import data_fingerprint
 from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.data import calibrated
@@ -61,7 +62,16 @@ def test_shipped_files_hold_the_best_set_the_posterior_and_the_provenance(shippe
     assert prov["targets"] == "targets.csv" and len(prov["targets_sha256"]) == 64
     assert prov["command"] == "coexist calibrate japan-temporary"
     assert prov["best_fit_ard"] == pytest.approx(out.result.best_distance)
-    assert [row["name"] for row in summary["parameters"]] == ["abscond_base"]
+    fitted = [row for row in summary["parameters"] if row["fitted"] == "yes"]
+    assert [row["name"] for row in fitted] == ["abscond_base"]
+    others = [row for row in summary["parameters"] if row["fitted"] == "no"]  # listed as prior only, no posterior
+    assert others and all(row["label"] == "prior only" and np.isnan(row["posterior_q50"]) for row in others)
+    # the engine fingerprint of the shipped values, which the current engine reproduces
+    assert summary["fingerprint"]["scenario"] == "japan-history" and summary["fingerprint"]["entries"] > 0
+    assert fingerprint_drift(summary) is None
+    other = 0.0019 if summary["behaviour"]["abscond_base"] < 0.0015 else 0.0002  # inside the range, far off
+    moved = {**summary, "behaviour": {"abscond_base": other}}
+    assert "absconders" in fingerprint_drift(moved)
     assert files["posterior"].read_bytes() == out.files["posterior"].read_bytes()  # shipped as it is
     posterior = pq.read_table(files["posterior"])
     np.testing.assert_allclose(posterior.column("abscond_base").to_numpy(), out.result.samples[:, 0])

@@ -28,7 +28,7 @@ def test_targets_parse_dates_values_and_columns(targets):
     assert all(isinstance(r["reference_date"], dt.date) for r in rows)
     assert all(isinstance(r["value"], float) for r in rows)
     assert {r["measure"] for r in rows} <= set(MEASURE_KINDS)
-    assert len(rows) == 119
+    assert len(rows) == 183
 
 
 def test_targets_count_by_series(targets):
@@ -39,6 +39,38 @@ def test_targets_count_by_series(targets):
     assert counts["titp_absconders"] == 8
     assert counts["overstayers_former_titp"] == 4
     assert counts["returnee_job_seeking_share"] == 3
+    assert counts["titp_all_new_entries_per_year"] == 7
+    assert counts["ssw_new_entries_per_year"] == 4
+    assert counts["student_new_entries_per_year"] == 6
+
+
+def test_entry_targets_are_the_rows_of_the_entries_table(targets):
+    """Every entry target is a 2017-2024 row of new_entries_by_status.csv, with its value, URL and flag."""
+    names = {"VNM": "Vietnam", "CHN": "China", "IDN": "Indonesia", "PHL": "Philippines", "MMR": "Myanmar",
+             "NPL": "Nepal", "": "all"}
+    source = [r for r in load_table("new_entries_by_status") if r["metric"] == "new_entrants" and r["value"]]
+    entries = [r for r in targets.to_pylist() if r["source"] == "new_entries_by_status"]
+    assert len(entries) == 64
+    for r in entries:
+        ref = r["reference_date"]
+        assert ref.year >= 2017, r  # 2016 and earlier rows are inputs
+        hits = [s for s in source if s["year"] == str(ref.year) and float(s["value"]) == r["value"]
+                and s["source_url"] == r["source_url"] and s["flag"] == r["data_flag"]
+                and s["nationality"] == names[r["origins"]]]
+        assert len(hits) == 1, r
+        if r["measure"] == "flow_period":  # a part of the year: January to the reference month
+            assert r["period_start"] == dt.date(ref.year, 1, 1) and ref.month in (6, 9), r
+        else:
+            assert r["measure"] == "flow_calendar_year" and r["period_start"] is None, r
+        # first entries of interns only where the source counts stage i; landings from abroad otherwise
+        expected = "entry" if r["series"].startswith(("titp_new", "titp_1ro")) else "entry+reentry"
+        assert r["flow"] == expected, r
+    by_series = {(r["series"], r["reference_date"]): r for r in entries}
+    h1 = by_series[("ssw_new_entries_h1_idn", dt.date(2024, 6, 30))]
+    assert h1["value"] == 9_106 and h1["origins"] == "IDN" and h1["statuses"] == "ssw1+ssw2"
+    assert h1["split"] == "validate"
+    first = by_series[("titp_new_entries_per_year", dt.date(2017, 12, 31))]
+    assert first["value"] == 127_671 and first["split"] == "fit"
 
 
 def test_split_is_fit_2017_to_2022_and_validate_2023_2024(targets):
@@ -135,6 +167,28 @@ def test_a_flow_measure_needs_a_known_flow(tmp_path):
         load_targets(_write(tmp_path, list(row), list(row.values())))
 
 
+def test_a_flow_measure_may_join_flows_of_one_direction(tmp_path):
+    row = dict(GOOD, measure="flow_calendar_year", flow="entry+reentry")
+    assert load_targets(_write(tmp_path, list(row), list(row.values()))).column("flow").to_pylist() == ["entry+reentry"]
+    row = dict(GOOD, measure="flow_calendar_year", flow="entry+abscond")
+    with pytest.raises(DataError, match="line 2: flow must join arrivals"):
+        load_targets(_write(tmp_path, list(row), list(row.values())))
+
+
+def test_a_period_flow_needs_its_first_day(tmp_path):
+    row = dict(GOOD, measure="flow_period", flow="entry", reference_date="2024-06-30", period_start="2024-01-01")
+    table = load_targets(_write(tmp_path, list(row), list(row.values())))
+    assert table.column("period_start").to_pylist() == [dt.date(2024, 1, 1)]
+    for start, message in (("", "needs period_start"), ("2024-01-15", "first day of a month"),
+                           ("2024-07-01", "on or before the reference date")):
+        row["period_start"] = start
+        with pytest.raises(DataError, match=f"line 2: .*{message}"):
+            load_targets(_write(tmp_path, list(row), list(row.values())))
+    row = dict(GOOD, period_start="2020-01-01")
+    with pytest.raises(DataError, match="line 2: only measure 'flow_period' takes a period_start"):
+        load_targets(_write(tmp_path, list(row), list(row.values())))
+
+
 def test_duplicate_series_date_is_rejected(tmp_path):
     path = tmp_path / "t.csv"
     line = ",".join(GOOD.values())
@@ -180,7 +234,8 @@ def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
         "2020-04": 0.05,
         "2020-10": 0.5,
         "2021-01": 0.05,
-        "2022-03": 1.0,
+        "2022-03": 0.4,
+        "2022-10": 1.0,
     }
     # by default the shipped calibration's border factors replace the written ones, same dates
     from coexist.data import calibration
@@ -192,7 +247,8 @@ def test_history_scenario_starts_from_2016_and_dates_the_border_closure():
         "2020-04": shipped["closed_border_openness"],
         "2020-10": shipped["partial_border_openness"],
         "2021-01": shipped["closed_border_openness"],
-        "2022-03": 1.0,
+        "2022-03": shipped.get("reopening_openness", 0.4),
+        "2022-10": 1.0,
     }
     assert "esd" not in s.statuses
     with pytest.raises(Exception, match="2017-01"):

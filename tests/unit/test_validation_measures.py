@@ -323,6 +323,45 @@ def test_simulated_targets_on_a_hand_built_run():
     assert math.isnan(out["tenure"]["simulated"])  # the engine does not record tenure yet
 
 
+def test_entries_count_arrivals_into_the_statuses_over_the_row_s_period():
+    months = [f"2019-{m:02d}" for m in range(1, 13)]
+    flow = {"status_to": "titp", "sector": "construction"}
+    flows = [{**flow, "month": m, "flow": "entry", "status_from": "home", "origin": "VNM", "persons": 10.0}
+             for m in months]
+    flows += [{**flow, "month": m, "flow": "entry", "status_from": "home", "origin": "CHN", "persons": 1.0}
+              for m in months]
+    flows += [{**flow, "month": "2019-03", "flow": "reentry", "status_from": "returned", "origin": "VNM",
+               "persons": 5.0},
+              {**flow, "month": "2019-08", "flow": "upgrade", "status_from": "titp", "status_to": "ssw1",
+               "origin": "VNM", "persons": 7.0}]
+    result = SimpleNamespace(
+        stocks=pa.Table.from_pylist([{"month": m, "status": "titp", "origin": "VNM", "sector": "construction",
+                                      "persons": 1.0} for m in months], schema=STOCK_SCHEMA),
+        flows=pa.Table.from_pylist(flows, schema=FLOW_SCHEMA),
+        measures=pa.Table.from_pylist([], schema=MEASURE_SCHEMA),
+    )
+    year = {"reference_date": D(2019, 12, 31), "value": 1.0, "measure": "flow_calendar_year", "statuses": "titp"}
+    half = {"reference_date": D(2019, 6, 30), "period_start": D(2019, 1, 1), "value": 1.0, "measure": "flow_period",
+            "statuses": "titp"}
+    targets = _targets([
+        {**year, "series": "first", "flow": "entry"},
+        {**year, "series": "all_stages", "flow": "entry+reentry"},
+        {**year, "series": "vnm", "flow": "entry", "origins": "VNM"},
+        {**half, "series": "h1", "flow": "entry+reentry"},
+        {**half, "series": "q3", "flow": "entry", "reference_date": D(2019, 9, 30), "period_start": D(2019, 7, 1)},
+        {**year, "series": "upgrades_out", "flow": "upgrade"},
+        {**year, "series": "no_arrivals_into_ssw", "flow": "entry", "statuses": "ssw1"},
+    ])
+    out = {r["series"]: r for r in simulated_targets(result, targets).to_pylist()}
+    assert out["first"]["simulated"] == 132.0  # 11 a month, the re-entry left out
+    assert out["all_stages"]["simulated"] == 137.0
+    assert out["vnm"]["simulated"] == 120.0
+    assert out["h1"]["simulated"] == 71.0 and out["h1"]["model_period"] == "2019-01..2019-06"
+    assert out["q3"]["simulated"] == 33.0 and out["q3"]["model_period"] == "2019-07..2019-09"
+    assert out["upgrades_out"]["simulated"] == 7.0  # other flows count out of the statuses
+    assert out["no_arrivals_into_ssw"]["simulated"] == 0.0
+
+
 @pytest.fixture(scope="module")
 def tiny_history():
     scenario = tiny_world("japan-history", ['horizon.start="2017-01"', 'horizon.end="2018-12"'])

@@ -11,7 +11,7 @@ averaged relative difference (ARD) per series, and two naive forecasts to beat.
 
 from __future__ import annotations
 
-from coexist.calibration.abc import DEFAULT_PARAMETERS, ABCResult, abc_smc, calibrate
+from coexist.calibration.abc import ABCResult, abc_smc, calibrate, identified_parameters
 from coexist.calibration.measures import (
     ard,
     ard_by_series,
@@ -35,5 +35,5 @@ __all__ = [
     "abc_smc",
     "ABCResult",
     "calibrate",
-    "DEFAULT_PARAMETERS",
+    "identified_parameters",
 ]

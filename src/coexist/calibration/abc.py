@@ -14,8 +14,9 @@ With ``workers`` > 1 the particles of a batch run in a pool of worker processes
 (spawned, one engine thread each); results are stored by particle index, so they
 do not depend on the number of workers.
 
-``calibrate`` fits behavioural parameters and the scenario's declared assumption
-priors (``[calibration.priors]``) to the ``fit`` rows of the targets table, with
+``calibrate`` fits behavioural parameters (by default every one whose identification
+names a series with fit rows, :func:`identified_parameters`) and the scenario's declared
+assumption priors (``[calibration.priors]``) to the ``fit`` rows of the targets table, with
 the ARD over those rows as the distance, and returns the values the files of a
 calibration hold (:class:`Calibration`); :func:`coexist.api.calibrate` checks the input,
 writes them (``coexist.store.calibration``) and renders fit.html
@@ -42,6 +43,7 @@ import pyarrow.compute as pc
 from scipy.special import ndtr
 
 from coexist.calibration.measures import capped_ard_by_series, simulated_targets
+from coexist.data import parameters as behavioural_parameters
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError
 from coexist.scenario import Scenario, apply_calibrated, calibration_priors, load_scenario, to_toml
@@ -53,16 +55,27 @@ __all__ = [
     "calibrate",
     "Calibration",
     "run_particle",
-    "DEFAULT_PARAMETERS",
+    "identified_parameters",
     "weighted_quantile",
 ]
 
-#: Parameters fitted by default: each names a target series in its identification.
-DEFAULT_PARAMETERS: tuple[str, ...] = ("abscond_base", "return_hazard_base", "application_rate")
+_TARGET_PREFIX = "target: "
 #: A generation proposes batches of ``particles`` until ``particles`` are accepted,
 #: at most this many batches; then the best proposals are kept (the tolerance rises).
 MAX_BATCHES = 4
 _STATE_VERSION = 1
+
+
+def identified_parameters(targets: pa.Table) -> tuple[str, ...]:
+    """The behavioural parameters fitted by default: those whose ``identification`` in
+    parameters.toml names a series that has a ``fit`` row in ``targets`` (in the file's order).
+
+    The others stay at their values (the prior's evidence) and are listed as not fitted.
+    """
+    fitted_series = set(targets.filter(pc.equal(targets["split"], "fit")).column("series").to_pylist())
+    return tuple(name for name, spec in behavioural_parameters().items()
+                 if spec.identification.startswith(_TARGET_PREFIX)
+                 and spec.identification[len(_TARGET_PREFIX):] in fitted_series)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | Sequence[float]) -> np.ndarray:
@@ -530,8 +543,23 @@ class Calibration:
         return {"epsilons": self.result.epsilons, "generations": self.result.history}
 
     def prior_posterior(self) -> list[dict[str, Any]]:
-        """prior_posterior.csv: :meth:`ABCResult.prior_vs_posterior` with each parameter's kind."""
-        return [{**row, "kind": self.kinds[row["name"]]} for row in self.result.prior_vs_posterior()]
+        """prior_posterior.csv: :meth:`ABCResult.prior_vs_posterior` with each parameter's kind, its
+        identification (a behavioural parameter's, from parameters.toml; ``scenario prior`` for an
+        assumption) and ``fitted = yes``; then every behavioural parameter not fitted, ``fitted = no``
+        and labelled ``prior only``, with its range and no posterior (NaN)."""
+        specs = behavioural_parameters()
+
+        def identification(name: str) -> str:
+            return specs[name].identification if self.kinds[name] == "behaviour" else "scenario prior"
+
+        rows = [{**row, "kind": self.kinds[row["name"]], "identification": identification(row["name"]),
+                 "fitted": "yes"} for row in self.result.prior_vs_posterior()]
+        nan = float("nan")
+        rows += [{"name": name, "prior_low": spec.low, "prior_high": spec.high, "posterior_q05": nan,
+                  "posterior_q50": nan, "posterior_q95": nan, "width_ratio": nan, "label": "prior only",
+                  "kind": "behaviour", "identification": spec.identification, "fitted": "no"}
+                 for name, spec in specs.items() if name not in self.kinds]
+        return rows
 
 
 def calibrate(
@@ -549,7 +577,7 @@ def calibrate(
     workers: int = 1,
     checkpoint: Checkpoint | None = None,
     simulate: Callable[..., Any] = engine_simulate,
-    before_runs: Callable[[], None] | None = None,
+    before_runs: Callable[[Scenario], None] | None = None,
 ) -> Calibration:
     """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
 
@@ -562,15 +590,16 @@ def calibrate(
     targets : a targets table (:func:`coexist.calibration.targets.load_targets`) with rows of split ``fit``.
     parameters : names of behavioural parameters (prior: their ``low``/``high`` in
         ``parameters.toml``) or of the scenario's ``[calibration.priors]`` (prior and
-        the scenario paths they set: in the scenario). Default :data:`DEFAULT_PARAMETERS`
-        and every prior the scenario declares (but those whose paths ``overrides`` removed).
+        the scenario paths they set: in the scenario). Default: :func:`identified_parameters` of
+        ``targets`` and every prior the scenario declares (but those whose paths ``overrides`` removed).
     budget : nominal number of simulations, ``particles x generations``
         (default ``3 x particles``); generations = budget // particles.
     particles, scale, seed, overrides, quantile, progress, checkpoint : as in :func:`abc_smc`;
         ``overrides`` are scenario overrides applied before the particle's values.
     workers : processes that run particles (1: in this process). The result does not depend on it.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
-    before_runs : called once the scenario and parameters are checked, before the first simulation.
+    before_runs : called with the scenario (with the user's overrides) once it and the parameters are checked,
+        before the first simulation.
     """
     if budget is None:
         budget = 3 * particles
@@ -579,7 +608,7 @@ def calibrate(
     declared = list(base.calibration.priors) if base.calibration is not None else []
     # default: the behavioural set and every declared prior the overrides left usable (one named is checked)
     usable = [p for p in declared if base.prior_key_problem(p) is None]
-    names = list(dict.fromkeys(parameters)) if parameters else [*DEFAULT_PARAMETERS, *usable]
+    names = list(dict.fromkeys(parameters)) if parameters else [*identified_parameters(targets), *usable]
     priors = calibration_priors(base, names)  # clear error for an unknown name
     kinds = {p: "assumption" if p in declared else "behaviour" for p in names}
     for p, (low, high) in priors.items():  # both ends of every prior must give a valid scenario
@@ -589,7 +618,7 @@ def calibrate(
 
     simulate_fn = _ParticleTargets(str(scenario_ref), scale, overrides, fit, simulate)
     if before_runs is not None:
-        before_runs()
+        before_runs(base)
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
                      seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers)
     # the best set, run once more with the calibration seed, against every target row (fit and validate)

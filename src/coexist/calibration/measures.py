@@ -5,8 +5,11 @@ Definitions (docs/validation.md):
 * A **stock** target with reference date d is the run's end-of-month stock of the
   month that contains d minus one day: end of October for MHLW (31 October), end
   of June/December for ISA, end of December for an overstayer count "at 1 January".
-* A **flow** target sums the run's recorded flow over the calendar year (or the
-  Japanese fiscal year, April-March) that ends on the reference date.
+* A **flow** target sums the run's recorded flows over the calendar year (or the
+  Japanese fiscal year, April-March) that ends on the reference date, or over the
+  months from the row's ``period_start`` to its reference date (``flow_period``).
+  Arrivals (``entry``, ``reentry``) are counted into the target's statuses, every
+  other flow out of them.
 * **ARD** (averaged relative difference, as the Flee migration model reports it):
   for a set of rows with dates t and, at each date, entries i,
   ``ARD = mean_t( sum_i |s_it - o_it| / sum_i o_it )``. Per series there is one
@@ -37,8 +40,16 @@ __all__ = [
     "linear_trend_forecast",
     "compare_forecasts",
     "stock_month",
+    "target_months",
     "SIMULATED_SCHEMA",
+    "ARRIVAL_FLOWS",
+    "FLOW_MEASURES",
 ]
+
+#: Flows counted into a target's statuses (the others are counted out of them).
+ARRIVAL_FLOWS: tuple[str, ...] = ("entry", "reentry")
+#: Measures that sum engine flows over a period.
+FLOW_MEASURES: tuple[str, ...] = ("flow_calendar_year", "flow_fiscal_year", "flow_period")
 
 SIMULATED_SCHEMA = pa.schema(
     [
@@ -79,14 +90,34 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def _period(measure: str, reference: dt.date) -> list[str]:
+def _period(measure: str, reference: dt.date, start: dt.date | None = None) -> list[str]:
     end = f"{reference.year:04d}-{reference.month:02d}"
     if measure.endswith("fiscal_year"):
         start_year = reference.year - 1 if reference.month <= 3 else reference.year
         return _months(f"{start_year:04d}-04", end)
     if measure == "flow_calendar_year":
         return _months(f"{reference.year:04d}-01", end)
-    raise ValueError(measure)
+    if measure == "flow_period" and start is not None:
+        return _months(f"{start.year:04d}-{start.month:02d}", end)
+    raise ValueError(f"measure {measure!r} with period start {start!r}")
+
+
+def target_months(measure: str, reference: dt.date, start: dt.date | None = None) -> tuple[str, str] | None:
+    """The first and last model month a target row measures: its stock month, or the months
+    of its flow or share period (`start`: the first day of a ``flow_period``); None for a
+    measure that counts from the run's start
+    (``share_changed_status_cumulative``), which no window of months fixes.
+
+    >>> target_months("stock", dt.date(2024, 1, 1)), target_months("flow_fiscal_year", dt.date(2024, 3, 31))
+    (('2023-12', '2023-12'), ('2023-04', '2024-03'))
+    """
+    if measure in ("stock", "mean_elapsed_tenure_years"):
+        month = stock_month(reference)
+        return month, month
+    if measure == "share_changed_status_cumulative":
+        return None
+    months = _period(measure, reference, start)
+    return months[0], months[-1]
 
 
 def _with_month_text(table: pa.Table) -> dict[str, list]:
@@ -143,12 +174,16 @@ def _simulate_one(index: _Index, row: dict) -> tuple[float, str]:
         if month not in index.months:
             return float("nan"), month
         return index.stock_sum(month, statuses, origins), month
-    if measure in ("flow_calendar_year", "flow_fiscal_year"):
-        months = _period(measure, ref)
+    if measure in FLOW_MEASURES:
+        months = _period(measure, ref, row.get("period_start"))
         if not index.covers(months):
             return float("nan"), f"{months[0]}..{months[-1]}"
-        value = index.flow_sum(set(months), {row["flow"]}, lambda a, b, o: a in statuses and in_origin(o))
-        return value, f"{months[0]}..{months[-1]}"
+        flows = set(row["flow"].split("+"))
+        if flows <= set(ARRIVAL_FLOWS):  # arrivals from abroad or from home, into the statuses
+            match = lambda a, b, o: b in statuses and in_origin(o)  # noqa: E731
+        else:
+            match = lambda a, b, o: a in statuses and in_origin(o)  # noqa: E731
+        return index.flow_sum(set(months), flows, match), f"{months[0]}..{months[-1]}"
     if measure == "share_not_employed_12m_fiscal_year":
         months = _period(measure, ref)
         label = f"{months[0]}..{months[-1]}"

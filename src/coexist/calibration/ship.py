@@ -6,10 +6,11 @@ returns the contents of the package's ``coexist/data/calibrated/`` files
 (``coexist.store.calibration``):
 
 * ``japan.toml``: the best particle's behavioural values (``[behaviour]``) and history
-  assumptions (``[assumptions]``), the prior-versus-posterior table and the provenance:
-  the calibration's scenario, targets file and its SHA-256, the package's data files'
+  assumptions (``[assumptions]``), the prior-versus-posterior table, the provenance
+  (the calibration's scenario, targets file and its SHA-256, the package's data files'
   combined SHA-256, particles, generations, simulations, scale, seeds, the date and the
-  command that reproduces it;
+  command that reproduces it) and the engine fingerprint of the values
+  (``[fingerprint]``, coexist.calibration.fingerprint);
 * ``japan-posterior.parquet``: the last ABC-SMC population;
 * ``japan-2024-12.parquet``: everyone alive at the end of the history run with the best
   particle (one more run, at ``end_state_scale`` and ``seed``).
@@ -22,7 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 import tomli_w
 
+from coexist.calibration.fingerprint import reference_fingerprint
 from coexist.data import calibrated
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError
@@ -43,6 +45,7 @@ __all__ = [
     "package_calibrated_folder",
     "data_fingerprint",
     "forget_cached_calibration",
+    "summary_toml",
 ]
 
 
@@ -141,9 +144,18 @@ def shipped_calibration(
             "command": " ".join(command),
         },
     }
+    return ShippedCalibration(summary_toml(summary, simulate=simulate), posterior, result.end_state)
+
+
+def summary_toml(summary: Mapping[str, Any], *, simulate: Callable[..., Any] = engine_simulate) -> str:
+    """japan.toml for a calibration ``summary`` (behaviour, assumptions, parameters, provenance), with the
+    engine fingerprint of its values computed now by ``simulate`` (any recorded one is replaced)."""
+    values = {name: float(v) for table in ("behaviour", "assumptions") for name, v in summary.get(table, {}).items()}
+    document = {k: v for k, v in summary.items() if k != "fingerprint"}
+    document["fingerprint"] = reference_fingerprint(values, simulate=simulate)
     header = ("# The shipped calibration of the Japan scenarios, written by `coexist calibrate ... --ship`\n"
               "# (coexist.calibration.ship); docs/calibration.md says how it was made and what it fits.\n")
-    return ShippedCalibration(header + tomli_w.dumps(summary), posterior, result.end_state)
+    return header + tomli_w.dumps(document)
 
 
 def forget_cached_calibration() -> None:

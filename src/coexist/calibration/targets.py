@@ -2,10 +2,11 @@
 
 One row per official number: the series it belongs to, the data file and URL it
 comes from, its reference date, its value and unit, how the model measures it
-(``measure``, and ``flow`` for flow measures), the model statuses it counts (``statuses``, joined by ``+``), the
-origins (empty: all), what the official figure counts (``flags``, e.g. notified
-workers vs holders), the data flag of the source row, and the split (``fit`` for
-2017-2022, ``validate`` for 2023-2024).
+(``measure``, and ``flow`` for flow measures: one engine flow or several joined by ``+``), the model statuses it
+counts (``statuses``, joined by ``+``), the origins (empty: all), what the official figure counts (``flags``, e.g.
+notified workers vs holders), the data flag of the source row, the split (``fit`` for 2017-2022, ``validate`` for
+2023-2024) and, for a flow over a period of the row's own (``flow_period``), the first day of that period
+(``period_start``; the column may be left out of a file that has no such row).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from coexist.calibration.measures import ARRIVAL_FLOWS
 from coexist.codes import ORIGINS, STATUSES
 from coexist.data.text_files import read_text_file
 from coexist.engine.kernels import FLOW_TYPES
 from coexist.errors import DataError
 
-__all__ = ["load_targets", "read_targets", "TargetsFile", "SHIPPED_LABEL", "TARGET_COLUMNS", "MEASURE_KINDS", "SPLITS",
-           "TARGET_SCHEMA"]
+__all__ = ["load_targets", "read_targets", "TargetsFile", "SHIPPED_LABEL", "TARGET_COLUMNS", "OPTIONAL_COLUMNS",
+           "MEASURE_KINDS", "SPLITS", "TARGET_SCHEMA"]
 
 TARGET_COLUMNS: tuple[str, ...] = (
     "series",
@@ -44,7 +46,10 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "data_flag",
     "split",
     "notes",
+    "period_start",
 )
+#: Columns a targets file may leave out (read as empty).
+OPTIONAL_COLUMNS: tuple[str, ...] = ("period_start",)
 
 #: How the model measures a target (coexist.calibration.measures).
 MEASURE_KINDS: dict[str, str] = {
@@ -52,6 +57,7 @@ MEASURE_KINDS: dict[str, str] = {
              "(end of month for a month-end date)",
     "flow_calendar_year": "model flow summed over the calendar year that ends on the reference date",
     "flow_fiscal_year": "model flow summed over the Japanese fiscal year (April-March) that ends on the reference date",
+    "flow_period": "model flow summed over the months from period_start to the reference date (e.g. January-June)",
     "share_not_employed_12m_fiscal_year": "1 - returnees employed within 12 months / returnees reaching 12 months, "
                                           "over the fiscal year",
     "share_changed_status_cumulative": "upgrades into the statuses / all inflows into them (upgrades, entries, "
@@ -80,12 +86,32 @@ TARGET_SCHEMA = pa.schema(
         ("data_flag", pa.string()),
         ("split", pa.string()),
         ("notes", pa.string()),
+        ("period_start", pa.date32()),
     ]
 )
 
 
 def _fail(line: int, message: str) -> DataError:
     return DataError(f"targets table, line {line}: {message}")
+
+
+def _period_start(row: dict[str, str], reference: dt.date, line: int) -> dt.date | None:
+    """The first day of a ``flow_period`` row's period (None for other measures, which take none)."""
+    text = row.get("period_start", "").strip()
+    if row["measure"] != "flow_period":
+        if text:
+            raise _fail(line, f"only measure 'flow_period' takes a period_start. Got {text!r} for measure "
+                              f"{row['measure']!r}: leave it empty.")
+        return None
+    try:
+        start = dt.date.fromisoformat(text)
+    except ValueError:
+        raise _fail(line, "measure 'flow_period' needs period_start, the first day of the period (YYYY-MM-01). "
+                          f"Got {text!r} instead.") from None
+    if start.day != 1 or start > reference:
+        raise _fail(line, f"period_start must be the first day of a month on or before the reference date "
+                          f"{reference.isoformat()}. Got {text!r} instead.")
+    return start
 
 
 def _check_row(row: dict[str, str], line: int) -> dict:
@@ -113,10 +139,17 @@ def _check_row(row: dict[str, str], line: int) -> dict:
     for origin in filter(None, row.get("origins", "").split("+")):
         if origin not in ORIGINS:
             raise _fail(line, f"origins must be empty (all) or codes among {', '.join(ORIGINS)}. Got {origin!r}.")
-    if row["measure"].startswith("flow_") and row.get("flow", "") not in FLOW_TYPES:
-        raise _fail(line, f"a flow measure needs flow among {', '.join(FLOW_TYPES)}. Got {row.get('flow')!r} instead.")
-    if not row["measure"].startswith("flow_") and row.get("flow", ""):
+    if row["measure"].startswith("flow_"):
+        flows = row.get("flow", "").split("+")
+        if not all(f in FLOW_TYPES for f in flows):
+            raise _fail(line, f"a flow measure needs flow among {', '.join(FLOW_TYPES)} (several joined by '+'). "
+                              f"Got {row.get('flow')!r} instead.")
+        if 0 < sum(f in ARRIVAL_FLOWS for f in flows) < len(flows):
+            raise _fail(line, f"flow must join arrivals ({'+'.join(ARRIVAL_FLOWS)}, counted into the statuses) or "
+                              f"other flows (counted out of them), not both. Got {row['flow']!r} instead.")
+    elif row.get("flow", ""):
         raise _fail(line, f"only flow measures take a flow. Got {row['flow']!r} for measure {row['measure']!r}.")
+    out["period_start"] = _period_start(row, out["reference_date"], line)
     if row["split"] not in SPLITS:
         raise _fail(line, f"split must be one of {', '.join(SPLITS)}. Got {row['split']!r} instead.")
     if row.get("data_flag", "") not in DATA_FLAGS:
@@ -146,8 +179,9 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     DataError
         For a file that is missing, a folder or not UTF-8 text; for an unknown or missing column,
         an unparseable date or value, an
-        unknown measure, status, origin, split or data flag, or a duplicated
-        (series, reference_date) pair.
+        unknown measure, status, origin, flow, split or data flag, a flow measure that joins arrivals with
+        other flows, a ``period_start`` missing from a ``flow_period`` row (or given to another measure), or a
+        duplicated (series, reference_date) pair.
 
     Examples
     --------
@@ -164,7 +198,7 @@ def load_targets(path: str | Path | None = None) -> pa.Table:
     unknown = [c for c in columns if c not in TARGET_COLUMNS]
     if unknown:
         raise DataError(f"targets table: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(TARGET_COLUMNS)}.")
-    missing = [c for c in TARGET_COLUMNS if c not in columns]
+    missing = [c for c in TARGET_COLUMNS if c not in columns and c not in OPTIONAL_COLUMNS]
     if missing:
         raise DataError(f"targets table: missing column(s) {', '.join(missing)}.")
     rows = []

@@ -59,6 +59,10 @@ __all__ = [
     "run_validation",
     "validation_csv",
     "simulated_csv",
+    "simulated_rows",
+    "csv_text",
+    "replicate_targets",
+    "SIMULATED_COLUMNS",
     "recorded_scenario",
 ]
 
@@ -81,7 +85,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "ard_validate_trend",
     "best",
 )
-_SIMULATED_COLUMNS = ("replicate", "seed", "series", "reference_date", "split", "unit", "measure", "observed",
+SIMULATED_COLUMNS = ("replicate", "seed", "series", "reference_date", "split", "unit", "measure", "observed",
                       "simulated", "model_period")
 
 
@@ -304,7 +308,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+def csv_text(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -318,16 +322,21 @@ def validation_csv(summary: ValidationSummary) -> str:
     series where the model and both naive forecasts have a validation ARD)."""
     o = summary.overall
     overall_row = {"series": "overall", "unit": "", **{k: o[k] for k in CSV_COLUMNS if k in o and k != "series"}}
-    return _csv_text(CSV_COLUMNS, [*summary.rows, overall_row])
+    return csv_text(CSV_COLUMNS, [*summary.rows, overall_row])
 
 
-def simulated_csv(tables: Sequence[pa.Table], seeds: Sequence[int]) -> str:
-    """simulated_targets.csv: every target row in every replicate (long form)."""
+def simulated_rows(tables: Sequence[pa.Table], seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """Every target row in every replicate (long form), as simulated_targets.csv writes them."""
     rows = []
     for rep, (table, seed) in enumerate(zip(tables, seeds, strict=True)):
         for r in table.to_pylist():
             rows.append({"replicate": rep, "seed": seed, **r, "reference_date": r["reference_date"].isoformat()})
-    return _csv_text(_SIMULATED_COLUMNS, rows)
+    return rows
+
+
+def simulated_csv(tables: Sequence[pa.Table], seeds: Sequence[int]) -> str:
+    """simulated_targets.csv: every target row in every replicate (long form)."""
+    return csv_text(SIMULATED_COLUMNS, simulated_rows(tables, seeds))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +354,7 @@ class Validation:
     provenance: dict[str, Any]
 
 
-def _replicate(scenario: Any, seed: int, scale: float | None, targets: pa.Table,
+def replicate_targets(scenario: Any, seed: int, scale: float | None, targets: pa.Table,
                simulate: Callable[..., Any]) -> pa.Table:
     """One replicate measured on the targets (module level: a worker process imports it)."""
     return simulated_targets(simulate(scenario, seed=seed, scale=scale), targets)
@@ -399,7 +408,7 @@ def run_validation(
     overrides: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     simulate: Callable[..., Any] = engine_simulate,
-    before_runs: Callable[[], None] | None = None,
+    before_runs: Callable[[Scenario], None] | None = None,
 ) -> Validation:
     """Run a scenario over replicate seeds and score it on the held-out target rows.
 
@@ -424,7 +433,8 @@ def run_validation(
         ``coexist calibrate``).
     progress : callable(done_runs, total_runs), optional.
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
-    before_runs : called once the scenario and params file are checked, before the first run.
+    before_runs : called with the scenario that will run once it and the params file are checked, before the
+        first run.
     """
     if scenario_ref is None:
         scenario_ref = recorded_scenario(params) or DEFAULT_SCENARIO
@@ -435,8 +445,8 @@ def run_validation(
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
     tasks = [(scenario, s, scale, targets.table, simulate) for s in seeds]
     if before_runs is not None:
-        before_runs()
-    tables, used = run_tasks(_replicate, tasks, workers=workers, progress=progress)
+        before_runs(scenario)
+    tables, used = run_tasks(replicate_targets, tasks, workers=workers, progress=progress)
     summary = summarise(tables, targets.table)
 
     splits = targets.table.column("split").to_pylist()

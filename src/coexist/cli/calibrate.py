@@ -43,7 +43,8 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
                    help=f"output folder (default {api.DEFAULT_CALIBRATION_OUT})")
     p.add_argument("--param", dest="parameters", action="append", metavar="NAME",
                    help="behavioural parameter or scenario prior ([calibration.priors]) to fit (repeatable; "
-                   f"default {', '.join(api.DEFAULT_CALIBRATION_PARAMETERS)} and every prior the scenario declares)")
+                   "default: every behavioural parameter whose identification in parameters.toml names a series "
+                   "with fit rows in the targets file, and every prior the scenario declares)")
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="processes that run particles in parallel (default: the number of CPUs; the result does "
                    "not depend on it)")
@@ -66,6 +67,9 @@ def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine
     for row in r.prior_vs_posterior():
         out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
+    unfitted = [row["name"] for row in c.calibration.prior_posterior() if row["fitted"] == "no"]
+    if unfitted:
+        out(f"  not fitted (prior only, listed in prior_posterior.csv): {len(unfitted)} behavioural parameter(s)")
     out(f"wrote {c.folder}/ (posterior.parquet, best.toml, best-scenario.toml, distance_history.json, "
         "prior_posterior.csv, fit.html)")
     if args.ship:

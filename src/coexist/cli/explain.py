@@ -103,8 +103,8 @@ def _lines(answer: dict) -> list[str]:
     return lines
 
 
-def run(args: argparse.Namespace, out: Callable[[str], None]) -> None:
-    answer = api.explain(args.scenario, _person(args), args.month, overrides=args.overrides)
+def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
+    answer = api.explain(args.scenario, _person(args), args.month, overrides=args.overrides, engine=engine)
     if args.json:
         out(json.dumps(answer, indent=2))
     else:

@@ -11,13 +11,14 @@ import os
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, calibrate, explain, validate
+from coexist.cli import argtypes, backtest, calibrate, explain, validate
 from coexist.cli.progress import ProgressBar, notice
-from coexist.errors import CoexistError, ScenarioError
+from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
 from coexist.scenario import OverrideError
 from coexist.store import catalogue
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_parser(sub, _Parser, _month)
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
+    backtest.add_parser(sub, _Parser, _override)
     return parser
 
 
@@ -274,7 +276,7 @@ def _cmd_runs(args: argparse.Namespace, out: Callable[[str], None], engine: api.
 
 
 def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
-    explain.run(args, out)
+    explain.run(args, out, engine)
 
 
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
@@ -285,6 +287,10 @@ def _cmd_validate(args: argparse.Namespace, out: Callable[[str], None], engine: 
     validate.run(args, out, engine)
 
 
+def _cmd_backtest(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    backtest.run(args, out, engine)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
@@ -293,6 +299,7 @@ _COMMANDS = {
     "explain": _cmd_explain,
     "calibrate": _cmd_calibrate,
     "validate": _cmd_validate,
+    "backtest": _cmd_backtest,
 }
 
 
@@ -327,6 +334,18 @@ def _message(exc: CoexistError, options: Mapping[str, str]) -> str:
     return str(exc)
 
 
+def _show_warning(show_other: Callable[..., None]) -> Callable[..., None]:
+    """warnings.showwarning that prints coexist's warnings as one line on stderr (others as Python does)."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, CoexistWarning):
+            print(f"{PROG}: warning: {_one_line(str(message))}", file=sys.stderr)
+        else:
+            show_other(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) -> int:
     """Entry point of the ``coexist`` console script. Returns the exit status.
 
@@ -336,7 +355,10 @@ def main(argv: Sequence[str] | None = None, *, engine: api.Engine = api.ENGINE) 
     args = None
     try:
         args = parser.parse_args(argv)
-        _COMMANDS[args.command](args, print, engine)
+        with warnings.catch_warnings():  # restores the warning machinery when the command ends
+            warnings.simplefilter("always", CoexistWarning)  # the library warns once per process itself
+            warnings.showwarning = _show_warning(warnings.showwarning)
+            _COMMANDS[args.command](args, print, engine)
     except UsageError as exc:
         print(_one_line(str(exc)), file=sys.stderr)
         return 2

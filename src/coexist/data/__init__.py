@@ -27,9 +27,14 @@ from coexist.data.inputs import (
     caps,
     demand_anchors,
     exchange_rate_assumptions,
+    exchange_rates_by_year,
+    fee_wage_elasticity,
+    fees_by_year,
+    home_wages_by_year,
     host_wages,
     origin_profiles,
     other_status_inflows,
+    recent_entries,
     sector_wage_factors,
 )
 from coexist.data.parameters import PARAMETER_NAMES, Parameter, parameters, parameters_markdown
@@ -54,6 +59,10 @@ __all__ = [
     "OriginProfile",
     "origin_profiles",
     "exchange_rate_assumptions",
+    "exchange_rates_by_year",
+    "home_wages_by_year",
+    "fees_by_year",
+    "fee_wage_elasticity",
     "host_wages",
     "sector_wage_factors",
     "CapRecord",
@@ -61,6 +70,7 @@ __all__ = [
     "SSW_FIELD_SECTOR",
     "demand_anchors",
     "other_status_inflows",
+    "recent_entries",
     "Parameter",
     "PARAMETER_NAMES",
     "parameters",
@@ -85,8 +95,14 @@ def data_assumptions() -> dict[str, Sourced]:
         out[f"stocks.{name}"] = value
     for cur, value in exchange_rate_assumptions().items():
         out[f"exchange_rate.{cur}"] = value
+    for cur, by_year in exchange_rates_by_year().items():
+        for year, value in by_year.items():
+            if value.flag == "assumption" and value is not exchange_rate_assumptions()[cur]:
+                out[f"exchange_rate.{cur}.{year}"] = value
+    out["origin.fee_wage_elasticity"] = fee_wage_elasticity()
     for code, profile in origin_profiles().items():
-        for attr in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size"):
+        for attr in ("home_wage_jpy", "unemployment_rate", "fee_jpy", "borrowed_share", "pool_size",
+                     "recruitment_weight"):
             value = getattr(profile, attr)
             if value.flag == "assumption":
                 out[f"origin.{code}.{attr}"] = value

@@ -17,6 +17,12 @@ __all__ = [
     "CapRecord",
     "origin_profiles",
     "exchange_rate_assumptions",
+    "exchange_rates_by_year",
+    "home_wages_by_year",
+    "fees_by_year",
+    "fee_wage_elasticity",
+    "recruitment_weights",
+    "SERIES_YEARS",
     "host_wages",
     "sector_wage_factors",
     "caps",
@@ -95,6 +101,12 @@ class OriginProfile:
         Share of entrants who borrowed to pay them (0-1).
     pool_size : Sourced
         Persons who would consider working in Japan (assumption).
+    home_wage_by_year, fee_by_year : dict of str to Sourced
+        The dated tables (``"YYYY-01"`` -> value) of :func:`home_wages_by_year` and
+        :func:`fees_by_year`; their 2024 and 2022 entries are ``home_wage_jpy`` and
+        ``fee_jpy``.
+    recruitment_weight : Sourced
+        Relative capacity of the origin's sending channel (:func:`recruitment_weights`).
     """
 
     code: str
@@ -104,6 +116,20 @@ class OriginProfile:
     fee_jpy: Sourced
     borrowed_share: Sourced
     pool_size: Sourced
+    home_wage_by_year: dict[str, Sourced]
+    fee_by_year: dict[str, Sourced]
+    recruitment_weight: Sourced
+
+    def scenario_values(self) -> dict[str, float | dict[str, float]]:
+        """The profile as the values of a scenario's ``[origins.<code>]`` (dated tables where
+        the data is dated), the defaults of a yen host."""
+        return {
+            "home_wage": {month: s.value for month, s in self.home_wage_by_year.items()},
+            "fee": {month: s.value for month, s in self.fee_by_year.items()},
+            "recruitment_weight": self.recruitment_weight.value,
+            "pool_size": self.pool_size.value,
+            "unemployment_rate": self.unemployment_rate.value,
+        }
 
 
 def _home_wages() -> dict[str, Sourced]:
@@ -337,6 +363,7 @@ def origin_profiles() -> dict[str, OriginProfile]:
     wages = _home_wages()
     unemployment = _unemployment()
     fees, borrowed = _fees()
+    dated_wages, dated_fees, weights = home_wages_by_year(), fees_by_year(), recruitment_weights()
     pools = {
         code: _assume(
             d,
@@ -359,6 +386,9 @@ def origin_profiles() -> dict[str, OriginProfile]:
             fee_jpy=fees[code],
             borrowed_share=borrowed[code],
             pool_size=pools[code],
+            home_wage_by_year=dated_wages[code],
+            fee_by_year=dated_fees[code],
+            recruitment_weight=weights[code],
         )
         for code in ORIGINS
     }
@@ -828,4 +858,291 @@ def other_status_inflows() -> dict[str, Sourced]:
             "derived",
             f"{a:,.0f} landed as SSW / ({a:,.0f} + {c:,.0f} who changed status in Japan)",
         ),
+    }
+
+
+# the official entry series that stand for a programme status's entries from abroad, in order of
+# preference (all stages of TITP count: stage-iii re-entries are entries from abroad too)
+_ENTRY_SERIES = {
+    "titp": ("TITP_all (1go+2go+3go)", "TITP_1 (1go i+ro)"),
+    "ssw1": ("SSW (tokutei ginou)",),
+}
+
+
+@functools.cache
+def recent_entries(reference: str) -> dict[str, Sourced]:
+    """Monthly entries from abroad into the programme statuses in the year that ends at
+    `reference` (``"2024-12"``): the reported calendar-year new entrants of
+    ``new_entries_by_status.csv`` / 12. A status without a reported row that year is left
+    out (the engine then assumes a steady state, stock / stay).
+
+    They fill the recruitment pipeline at the start of a run, so that people admitted
+    before the start keep arriving in its first months.
+    """
+    year = reference[:4]
+    rows = [
+        r
+        for r in load_table("new_entries_by_status")
+        if r["year"] == year and r["ref_period"] == "calendar year" and r["nationality"] == "all"
+        and r["metric"] == "new_entrants" and r["flag"] == "reported"
+    ]
+    out = {}
+    for status, series in _ENTRY_SERIES.items():
+        for name in series:
+            hits = [r for r in rows if r["status"] == name]
+            if len(hits) > 1:
+                raise DataError(f"new_entries_by_status.csv must have one reported {year} row for {name!r}.")
+            if hits:
+                yearly = _num(hits[0], "value")
+                out[status] = Sourced(
+                    round(yearly / 12, 1), _url(hits[0]), year, "derived", f"{name}: {yearly:,.0f} in {year} / 12"
+                )
+                break
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Dated origin profiles: home wages, fees and recruitment weights by year
+# ----------------------------------------------------------------------------------------
+#: Years of the dated origin series (the span of exchange_rates.csv).
+SERIES_YEARS = tuple(range(2012, 2025))
+
+
+def _year_key(year: int) -> str:
+    """The month from which a year's value holds in a dated table (its annual value from January)."""
+    return f"{year}-01"
+
+
+def _log_interpolate(year: int, before: tuple[int, float], after: tuple[int, float]) -> float:
+    (y0, v0), (y1, v1) = before, after
+    return float(v0 * (v1 / v0) ** ((year - y0) / (y1 - y0)))
+
+
+@functools.cache
+def exchange_rates_by_year() -> dict[str, dict[int, Sourced]]:
+    """Units of each currency per US dollar, every year of :data:`SERIES_YEARS`.
+
+    Returns
+    -------
+    dict of str to dict of int to Sourced
+        Keyed by currency (JPY, VND, CNY, PHP, NPR, IDR), then year. Reported and
+        uncertain rows of ``exchange_rates.csv`` keep their row; 2024 is the assumption
+        of :func:`exchange_rate_assumptions`; a year between two known years (the gaps of
+        2021-2023) is interpolated log-linearly between them, an assumption whose range
+        is the two neighbours.
+    """
+    known: dict[str, dict[int, Sourced]] = {}
+    for r in load_table("exchange_rates"):
+        if not r["value"] or r["flag"] not in ("reported", "uncertain"):
+            continue
+        by_year = known.setdefault(r["currency"], {})
+        year = int(r["year"])
+        if year not in by_year:  # JPY 2021 has two rows: the first one holds
+            by_year[year] = Sourced(
+                _num(r, "value"), _url(r), r["year"], r["flag"], f"exchange_rates.csv {r['currency']} {r['year']}"
+            )
+    out: dict[str, dict[int, Sourced]] = {}
+    for cur, assumed in exchange_rate_assumptions().items():
+        by_year = dict(known.get(cur, {}))
+        by_year.setdefault(SERIES_YEARS[-1], assumed)
+        years = sorted(by_year)
+        for year in SERIES_YEARS:
+            if year in by_year or year < years[0]:
+                continue
+            y0 = max(y for y in years if y < year)
+            y1 = min(y for y in years if y > year)
+            a, b = by_year[y0].value, by_year[y1].value
+            by_year[year] = _assume(
+                round(_log_interpolate(year, (y0, a), (y1, b)), 4),
+                min(a, b),
+                max(a, b),
+                str(year),
+                f"{cur} per USD: a gap in exchange_rates.csv, interpolated log-linearly between {y0} ({a:g}, "
+                f"{by_year[y0].flag}) and {y1} ({b:g}, {by_year[y1].flag})",
+            )
+        out[cur] = dict(sorted(by_year.items()))
+    return out
+
+
+def _local_wage_series() -> dict[str, tuple[str, dict[int, tuple[float, dict[str, str] | None, str]]]]:
+    """Each origin's home-wage series in its own money: code -> (currency, {year: (value, row, what)}).
+
+    A row of None marks a value that is not read from a table (an assumption of
+    ``_home_wages``); its note says where it comes from.
+    """
+
+    def rows(table: str, scale: float, what: str, **match: str) -> dict[int, tuple[float, dict[str, str], str]]:
+        hits = [r for r in load_table(table) if all(r.get(k) == v for k, v in match.items()) and r["value"]]
+        return {int(r["year"]): (_num(r, "value") * scale, r, f"{what} ({table}.csv {r['year']})") for r in hits}
+
+    vnm = rows("origin_wages_more", 1e6, "GSO average monthly income of the employed", country="Vietnam",
+               ref_period="year", metric="avg_monthly_income_employed")
+    vnm.update(rows("origin_country_wages_unemployment", 1e6, "GSO average monthly income of workers",
+                    country="Vietnam", metric="avg_monthly_income_workers"))
+    chn = rows("origin_wages_more", 1.0, "NBS migrant-worker monthly income", country="China",
+               metric="migrant_worker_monthly_income")
+    phl = rows("origin_country_wages_unemployment", 1.0, "PSA occupational wage survey", country="Philippines",
+               metric="avg_monthly_wage_time_rated_fulltime")
+    idn = rows("origin_wages_more", 1e6, "BPS average monthly wage of employees (August)", country="Indonesia",
+               metric="avg_monthly_wage_employees")
+    idn.update(rows("origin_country_wages_unemployment", 1e6, "BPS average monthly wage of employees (August)",
+                    country="Indonesia", metric="avg_monthly_wage_employees"))
+    npl = _pick("origin_country_wages_unemployment", country="Nepal", year="2017/18", metric="avg_monthly_earnings")
+    base = _num(npl, "value")
+    return {
+        "VNM": ("VND", vnm),
+        "CHN": ("CNY", chn),
+        "PHL": ("PHP", phl),
+        "IDN": ("IDR", idn),
+        # NLFS III (fiscal 2017/18, centred on January 2018) and its assumed 7% a year to 2024
+        "NPL": ("NPR", {
+            2018: (base, npl, "NLFS III 2017/18 average monthly earnings"),
+            2024: (base * 1.07**6, None, "the 2017/18 earnings grown 7% a year (the 2024 assumption)"),
+        }),
+    }
+
+
+@functools.cache
+def home_wages_by_year() -> dict[str, dict[str, Sourced]]:
+    """Each origin's home wage in yen per month, by year, as dated tables.
+
+    Returns
+    -------
+    dict of str to dict of str to Sourced
+        Keyed by origin code, then by the month from which the year's value holds
+        (``"2019-01"``). Between an origin's data years the wage in its own money is
+        interpolated log-linearly; every year is converted at that year's exchange rates
+        (:func:`exchange_rates_by_year`); the 2024 value is the profile's
+        ``home_wage_jpy``. The table spans the data years only: before and after them
+        the engine grows the level at ``economy.home_wage_growth``. Origins with no
+        wage series (Myanmar, Brazil, the others) hold their dollar wage, the 2024
+        assumption, converted at each year's yen rate.
+    """
+    fx = exchange_rates_by_year()
+    jpy = fx["JPY"]
+    latest = _home_wages()
+    out: dict[str, dict[str, Sourced]] = {}
+    for code, (cur, series) in _local_wage_series().items():
+        years = sorted(series)
+        table: dict[str, Sourced] = {}
+        for year in range(years[0], years[-1] + 1):
+            if year == SERIES_YEARS[-1]:
+                table[_year_key(year)] = latest[code]
+                continue
+            rate, yen = fx[cur][year], jpy[year]
+            if year in series:
+                local, row, what = series[year]
+                how = what
+            else:
+                y0 = max(y for y in years if y < year)
+                y1 = min(y for y in years if y > year)
+                local = _log_interpolate(year, (y0, series[y0][0]), (y1, series[y1][0]))
+                row, how = series[y0][1], f"interpolated between {series[y0][2]} and {series[y1][2]}"
+            value = round(local / rate.value * yen.value, -1)
+            note = (f"{how}: {local:,.0f} {cur}/month at {rate.value:g} {cur}/USD ({rate.flag}) and "
+                    f"{yen.value:g} JPY/USD ({yen.flag}) of {year}")
+            exact = row is not None and year in series and rate.flag == yen.flag == "reported"
+            if rate.flag == "assumption" or yen.flag == "assumption":
+                low = round(local / (rate.high or rate.value) * (yen.low or yen.value), -1)
+                high = round(local / (rate.low or rate.value) * (yen.high or yen.value), -1)
+                table[_year_key(year)] = _assume(value, min(low, value), max(high, value), str(year), note)
+            else:
+                table[_year_key(year)] = Sourced(
+                    value, _url(row) if row is not None else A, str(year), "derived" if exact else "uncertain", note
+                )
+        out[code] = table
+    for code in ("MMR", "BRA", "OTH"):
+        dollars = latest[code].value / exchange_rate_assumptions()["JPY"].value
+        table = {}
+        for year in SERIES_YEARS:
+            yen = jpy[year]
+            value = round(dollars * yen.value, -1)
+            if year == SERIES_YEARS[-1]:
+                table[_year_key(year)] = latest[code]
+                continue
+            low_usd = latest[code].low / exchange_rate_assumptions()["JPY"].low
+            high_usd = latest[code].high / exchange_rate_assumptions()["JPY"].high
+            table[_year_key(year)] = _assume(
+                value,
+                round(low_usd * (yen.low or yen.value), -1),
+                round(high_usd * (yen.high or yen.value), -1),
+                str(year),
+                f"the 2024 assumption held in dollars (USD {dollars:,.0f}/month, range {low_usd:,.0f}-"
+                f"{high_usd:,.0f}) at {yen.value:g} JPY/USD of {year} ({yen.flag}); no wage series in the data",
+            )
+        out[code] = table
+    return {code: out[code] for code in ORIGINS}
+
+
+@functools.cache
+def fee_wage_elasticity() -> Sourced:
+    """How the recruitment fee of years other than the 2022 survey follows the home wage."""
+    return _assume(
+        1.0,
+        0.0,
+        1.0,
+        "2012-2024",
+        "fees have one survey (ISA 2022); another year's fee is the 2022 fee x (home wage that year / home wage "
+        "2022) ^ elasticity. 1: fees are priced in the origin's money and move with its earnings in yen (brokers' "
+        "fees and pre-departure training are local prices); 0: held at the 2022 yen level",
+    )
+
+
+@functools.cache
+def fees_by_year() -> dict[str, dict[str, Sourced]]:
+    """Each origin's average pre-departure payments in yen, by year, as dated tables.
+
+    Returns
+    -------
+    dict of str to dict of str to Sourced
+        Keyed by origin code, then ``"YYYY-01"``, over the years of the origin's home
+        wage table (:func:`home_wages_by_year`). The 2022 entry is the profile's
+        ``fee_jpy`` (the ISA 2022 survey, or its gap assumption); the other years follow
+        the home wage (:func:`fee_wage_elasticity`). Beyond the table the fee holds.
+    """
+    fees, _ = _fees()
+    elasticity = fee_wage_elasticity()
+    survey = _year_key(2022)
+    out: dict[str, dict[str, Sourced]] = {}
+    for code, wages in home_wages_by_year().items():
+        fee = fees[code]
+        base = wages[survey].value
+        table: dict[str, Sourced] = {}
+        for key, wage in wages.items():
+            if key == survey:
+                table[key] = fee
+                continue
+            grown = fee.value * (wage.value / base) ** elasticity.value
+            value = round(grown, -2)
+            table[key] = _assume(
+                value,
+                min(value, fee.value),
+                max(value, fee.value),
+                key[:4],
+                f"the 2022 fee {fee.value:,.0f} yen x home wage {wage.value:,.0f} / {base:,.0f} (2022), "
+                f"elasticity {elasticity.value:g} (range: held at the 2022 level)",
+            )
+        out[code] = table
+    return out
+
+
+@functools.cache
+def recruitment_weights() -> dict[str, Sourced]:
+    """The relative capacity of each origin's sending channel (a multiplier on its applications).
+
+    No shipped series counts sending organisations or supervising organisations by
+    country, and the entries by nationality of the fitted or held-out years may not set
+    it; so 1.0 for every origin and every year, an assumption with a range the
+    calibration may explore.
+    """
+    return {
+        code: _assume(
+            1.0,
+            0.5,
+            2.0,
+            "2012-2024",
+            "no series of licensed sending agencies or supervising organisations by country is shipped; "
+            "every channel equal, any difference left to the network and the wage gap",
+        )
+        for code in ORIGINS
     }

@@ -16,7 +16,8 @@ __all__ = ["Parameter", "PARAMETER_NAMES", "parameters", "parameters_markdown"]
 #: Every parameter the engine reads, by group, in documentation order.
 PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
     "recruitment": (
-        "application_rate", "beta_gain", "beta_network", "beta_fee", "recruitment_lag_months", "pool_refresh_rate",
+        "application_rate", "beta_gain", "beta_network", "beta_fee", "recruitment_lag_months", "vacancy_fill_months",
+        "pool_refresh_rate",
     ),
     "income": (
         "living_cost_jpy", "repayment_share", "debt_interest_monthly", "remittance_share", "skill_wage_return",

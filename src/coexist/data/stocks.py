@@ -1,8 +1,11 @@
 """Initial stocks by status x origin x sector, raked to the official marginals.
 
-Two starting points ship: December 2024 (forward runs, ``"2024-12"``) and December
-2016 (the historical run ``japan-history``, ``"2016-12"``). The 2016 one reads only
-data dated before 2017, so that no calibration target (2017 onwards) feeds it.
+Four starting points ship: December 2024 (forward runs, ``"2024-12"``), December 2022
+and December 2023 (the origins of the rolling-origin backtests, ``coexist backtest``),
+built by the same code from the rows of their year, and December 2016 (the historical
+run ``japan-history``, ``"2016-12"``). The 2016 one reads only data dated before 2017, so
+that no calibration target (2017 onwards) feeds it; the backtest origins read nothing
+dated after their year but the 1 January count of overstayers that closes it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from coexist.data.assumptions import read_data_toml
 from coexist.data.raking import Margin, integerise, integerise_2d, rake
 from coexist.errors import DataError
 
-__all__ = ["InitialStocks", "initial_stocks", "SEED_STATUS_BY_ORIGIN", "SEED_SECTOR_BY_STATUS"]
+__all__ = ["InitialStocks", "initial_stocks", "REFERENCES", "SEED_STATUS_BY_ORIGIN", "SEED_SECTOR_BY_STATUS"]
 
 #: Statuses raked to the MHLW October 2024 marginals (irregular is added separately).
 RAKED_STATUSES: tuple[str, ...] = ("titp", "ssw1", "ssw2", "professional", "student", "status_based", "designated")
@@ -56,7 +59,8 @@ SEED_SECTOR_BY_STATUS: dict[str, tuple[float, ...]] = {
 # SSW care): the seed doubles their caregiving weight.
 CARE_BOOST: dict[str, float] = {"IDN": 2.0, "PHL": 2.0, "MMR": 2.0}
 
-_REFERENCES = ("2024-12", "2016-12")
+#: The months initial stocks are built for.
+REFERENCES: tuple[str, ...] = ("2024-12", "2023-12", "2022-12", "2016-12")
 
 
 @functools.cache
@@ -122,29 +126,66 @@ def _mhlw_status(year: str) -> dict[str, dict[str, str]]:
     return {r["status_category"]: r for r in load_table("mhlw_by_status") if r["year_end_october"] == year}
 
 
-def _status_margins() -> dict[str, Sourced]:
-    rows = _mhlw_status("2024")
+def _assumption(name: str, value: float, ref: str, note: str, source: str = "assumption") -> Sourced:
+    """An assumed value with the range of its entry in stock_assumptions.toml."""
+    entry = _assumed()[name]
+    return Sourced(value, source, ref, "assumption", note, low=entry["low"], high=entry["high"])
+
+
+def _stated(name: str, ref: str) -> Sourced:
+    """An assumption whose value, range and reason are all in stock_assumptions.toml."""
+    entry = _assumed()[name]
+    return _assumption(name, entry["value"], ref, entry["reason"])
+
+
+def _ssw_workers(rows: dict[str, dict[str, str]], year: int, assumptions: dict[str, Sourced]) -> tuple[float, str]:
+    """MHLW SSW workers (end of October) and where the number comes from."""
+    if "of_which_SSW" in rows:
+        return _num(rows["of_which_SSW"], "workers"), _url(rows["of_which_SSW"])
+    name = f"ssw_workers_{year}"
+    if name not in _assumed():
+        raise DataError(f"mhlw_by_status.csv has no SSW row for {year} and stock_assumptions.toml no [{name}].")
+    assumptions[name] = _stated(name, f"{year}-10-31")
+    return assumptions[name].value, "assumption"
+
+
+def _ssw_split(n_ssw: float, year: int, assumptions: dict[str, Sourced]) -> tuple[np.ndarray, str]:
+    """SSW workers split into SSW-i and SSW-ii: by the ISA holder ratio at the end of the year
+    where it is published, else by the assumed SSW-ii share."""
+    date = f"{year}-12-31"
+    holders = [r for r in load_table("ssw_holders_total") if r["date"] == date and r["ssw1"] and r["ssw2"]]
+    if holders:
+        h1, h2 = _num(holders[0], "ssw1"), _num(holders[0], "ssw2")
+        split = integerise(np.array([n_ssw * h1 / (h1 + h2), n_ssw * h2 / (h1 + h2)]))
+        return split, (
+            f"MHLW SSW workers {n_ssw:,.0f} split by the ISA {date} holder ratio ssw1:ssw2 = {h1:,.0f}:{h2:,.0f} "
+            f"({_url(holders[0])}); largest-remainder rounding"
+        )
+    name = f"ssw2_share_{year}"
+    share = _stated(name, date)
+    assumptions[name] = share
+    split = integerise(np.array([n_ssw * (1.0 - share.value), n_ssw * share.value]))
+    return split, f"MHLW SSW workers {n_ssw:,.0f} split by the assumed SSW-ii share {share.value:.3%} ({name})"
+
+
+def _status_margins(year: int, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
+    rows = _mhlw_status(str(year))
+    ref = f"{year}-10-31"
     prof = rows["professional_technical"]
-    ssw = rows["of_which_SSW"]
-    holders = _pick("ssw_holders_total", date="2024-12-31")
-    n_prof, n_ssw = _num(prof, "workers"), _num(ssw, "workers")
-    h1, h2 = _num(holders, "ssw1"), _num(holders, "ssw2")
-    split = integerise(np.array([n_ssw * h1 / (h1 + h2), n_ssw * h2 / (h1 + h2)]))
-    ref = "2024-10-31"
-    note_split = (
-        f"MHLW SSW workers {n_ssw:,.0f} split by the ISA 2024-12-31 holder ratio ssw1:ssw2 = {h1:,.0f}:{h2:,.0f} "
-        f"({_url(holders)}); largest-remainder rounding"
-    )
-    out = {
+    n_prof = _num(prof, "workers")
+    n_ssw, ssw_source = _ssw_workers(rows, year, assumptions)
+    split, note_split = _ssw_split(n_ssw, year, assumptions)
+    ssw_note = f"SSW workers {n_ssw:,.0f} ({ssw_source})"
+    return {
         "titp": _sourced(rows["technical_intern_TITP"], "workers", ref),
-        "ssw1": Sourced(float(split[0]), _url(ssw), ref, "derived", note_split),
-        "ssw2": Sourced(float(split[1]), _url(ssw), ref, "derived", note_split),
+        "ssw1": Sourced(float(split[0]), ssw_source, ref, "derived", note_split),
+        "ssw2": Sourced(float(split[1]), ssw_source, ref, "derived", note_split),
         "professional": Sourced(
             n_prof - n_ssw,
             _url(prof),
             ref,
             "derived",
-            f"MHLW professional/technical {n_prof:,.0f} minus its SSW workers {n_ssw:,.0f} ({_url(ssw)})",
+            f"MHLW professional/technical {n_prof:,.0f} minus its {ssw_note}",
         ),
         "student": _sourced(
             rows["activity_outside_status"], "workers", ref, "MHLW 'activity outside status' (mostly students)"
@@ -152,7 +193,6 @@ def _status_margins() -> dict[str, Sourced]:
         "status_based": _sourced(rows["status_based"], "workers", ref),
         "designated": _sourced(rows["designated_activities"], "workers", ref),
     }
-    return out
 
 
 def _sourced(row: dict[str, str], column: str, ref: str, note: str = "") -> Sourced:
@@ -171,97 +211,100 @@ _NATIONALITY = {
 }
 
 
-def _nationality_margins(status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
-    rows = {r["nationality"]: r for r in load_table("mhlw_by_nationality") if r["year_end_october"] == "2024"}
+def _nationality_gap(name: str, year: int) -> Sourced:
+    """A nationality the MHLW rows of ``year`` do not give: the value stock_assumptions.toml
+    states, or (no value there) the last value reported before ``year``, held."""
+    key = f"workers_{name.lower()}_{year}"
+    if key not in _assumed():
+        raise DataError(f"mhlw_by_nationality.csv has no {name} row for {year} and stock_assumptions.toml no [{key}].")
+    entry = _assumed()[key]
+    ref = f"{year}-10-31"
+    if "value" in entry:
+        return _assumption(key, entry["value"], ref, f"{name} {year} is a gap in mhlw_by_nationality.csv: "
+                           + entry["reason"])
+    earlier = [r for r in load_table("mhlw_by_nationality") if r["nationality"] == name
+               and int(r["year_end_october"]) < year]
+    last = max(earlier, key=lambda r: int(r["year_end_october"]))
+    value = _num(last, "workers")
+    return _assumption(
+        key,
+        value,
+        ref,
+        f"{name} {year} is a gap in mhlw_by_nationality.csv: held at its last reported value "
+        f"({last['year_end_october']}: {value:,.0f}, {_url(last)}); range spans 2017-2020 reported values",
+    )
+
+
+def _nationality_margins(year: int, status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
+    ref = f"{year}-10-31"
+    rows = {r["nationality"]: r for r in load_table("mhlw_by_nationality") if r["year_end_october"] == str(year)}
     out: dict[str, Sourced] = {}
+    gaps = []
     for code, name in _NATIONALITY.items():
         if name in rows:
-            out[code] = _sourced(rows[name], "workers", "2024-10-31")
-    if "BRA" not in out:
-        last = max(
-            (r for r in load_table("mhlw_by_nationality") if r["nationality"] == "Brazil"),
-            key=lambda r: int(r["year_end_october"]),
-        )
-        value = _num(last, "workers")
-        bra = Sourced(
-            value,
-            "assumption",
-            "2024-10-31",
-            "assumption",
-            f"Brazil 2024 is a gap in mhlw_by_nationality.csv: held at its last reported value "
-            f"({last['year_end_october']}: {value:,.0f}, {_url(last)}); range spans 2017-2020 reported values",
-            low=_assumed()["workers_brazil_2024"]["low"],
-            high=_assumed()["workers_brazil_2024"]["high"],
-        )
-        out["BRA"] = bra
-        assumptions["workers_brazil_2024"] = bra
-    total = _pick("mhlw_foreign_workers_total", year_end_october="2024")
+            out[code] = _sourced(rows[name], "workers", ref)
+        else:
+            out[code] = _nationality_gap(name, year)
+            assumptions[f"workers_{name.lower()}_{year}"] = out[code]
+            gaps.append(name)
+    total = _pick("mhlw_foreign_workers_total", year_end_october=str(year))
     named = sum(v.value for v in out.values())
     out["OTH"] = Sourced(
         status_total - named,
         _url(total),
-        "2024-10-31",
+        ref,
         "derived",
         f"sum of the MHLW status categories ({status_total:,.0f}; the published total is "
         f"{_num(total, 'foreign_workers_total'):,.0f}, the difference being workers of unknown status) minus the "
-        "seven named nationalities (Brazil assumed)",
+        f"seven named nationalities ({', '.join(gaps)} assumed)",
     )
     return {o: out[o] for o in ORIGINS}
 
 
-def _industry_margins(status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced]:
-    rows = {
-        r["industry"]: r
-        for r in load_table("mhlw_by_industry")
-        if r["year"] == "2024" and r["metric"] == "workers"
-    }
-    sample = {
-        r["industry"]: r
-        for r in load_table("mhlw_by_industry")
-        if r["year"] == "2024" and r["metric"] == "workers_sample_survey_estimate"
-    }
-    ref = "2024-10-31"
+def _industry_margins(year: int, status_total: float, assumptions: dict[str, Sourced]) -> dict[str, Sourced] | None:
+    """Workers by sector from the MHLW industry rows of ``year``; None where the year has none
+    (the sector split then follows the seed structure and the SSW fields)."""
+    table = load_table("mhlw_by_industry")
+    rows = {r["industry"]: r for r in table if r["year"] == str(year) and r["metric"] == "workers"}
+    if not rows:
+        return None
+    sample = {r["industry"]: r for r in table
+              if r["year"] == str(year) and r["metric"] == "workers_sample_survey_estimate"}
+    ref = f"{year}-10-31"
     manuf = rows["manufacturing"]
     n_manuf = _num(manuf, "value")
-    assumed = _assumed()
-    food_share = Sourced(
-        assumed["food_manufacturing_share_of_manufacturing"]["value"],
-        "assumption",
+    food_share = _assumption(
+        "food_manufacturing_share_of_manufacturing",
+        _assumed()["food_manufacturing_share_of_manufacturing"]["value"],
         ref,
-        "assumption",
         "share of food and beverage manufacturing in MHLW manufacturing (a gap): SSW food/beverage holders are "
         "~27% of SSW holders and ~40% of SSW manufacturing-type holders (ssw_by_field.csv, 2023-12/2024-09); "
         "TITP and status-based workers are more in metal/machinery work",
-        low=assumed["food_manufacturing_share_of_manufacturing"]["low"],
-        high=assumed["food_manufacturing_share_of_manufacturing"]["high"],
     )
     assumptions["food_manufacturing_share_of_manufacturing"] = food_share
     n_food = round(n_manuf * food_share.value)
     cons_sample = _num(sample["construction"], "value")
     all_sample = _num(sample["all"], "value")
     construction = Sourced(
-        assumed["workers_construction_2024"]["value"],
+        _assumed()[f"workers_construction_{year}"]["value"],
         "assumption",
         ref,
         "assumption",
-        f"MHLW construction 2024 is a gap (only +22.7% y/y). Low end: the 2024 sample-survey estimate "
+        f"MHLW construction {year} is a gap (only +22.7% y/y). Low end: the {year} sample-survey estimate "
         f"{cons_sample:,.0f} ({_url(sample['construction'])}); high end: that estimate scaled by the ratio of "
         f"the notified total to the sample-survey total ({status_total:,.0f}/{all_sample:,.0f})",
         low=cons_sample,
         high=round(cons_sample * status_total / all_sample, -3),
     )
-    agriculture = Sourced(
-        assumed["workers_agriculture_2024"]["value"],
-        "assumption",
+    agriculture = _assumption(
+        f"workers_agriculture_{year}",
+        _assumed()[f"workers_agriculture_{year}"]["value"],
         ref,
-        "assumption",
-        "MHLW agriculture/forestry/fishery 2024 is a gap. SSW agriculture holders alone were 29,384 in "
+        f"MHLW agriculture/forestry/fishery {year} is a gap. SSW agriculture holders alone were 29,384 in "
         "September 2024 (ssw_by_field.csv); TITP in farming adds several tens of thousands",
-        low=assumed["workers_agriculture_2024"]["low"],
-        high=assumed["workers_agriculture_2024"]["high"],
     )
-    assumptions["workers_construction_2024"] = construction
-    assumptions["workers_agriculture_2024"] = agriculture
+    assumptions[f"workers_construction_{year}"] = construction
+    assumptions[f"workers_agriculture_{year}"] = agriculture
     note_map = "MHLW industry mapped to the model sector"
     out = {
         "manufacturing": Sourced(
@@ -289,7 +332,7 @@ def _industry_margins(status_total: float, assumptions: dict[str, Sourced]) -> d
     rest = status_total - sum(v.value for v in out.values())
     out["other_services"] = Sourced(
         rest,
-        _url(_pick("mhlw_foreign_workers_total", year_end_october="2024")),
+        _url(_pick("mhlw_foreign_workers_total", year_end_october=str(year))),
         ref,
         "derived",
         "residual: all workers minus the other sectors (services n.e.c., ICT, education, transport, ...)",
@@ -307,10 +350,21 @@ _SSW_FIELD_SECTOR = {
 }
 
 
-def _latest_share_rows(rows: list[dict[str, str]], key: str, total_of) -> dict[str, tuple[float, str, dict[str, str]]]:
-    """For each key, the share of SSW holders at the latest date where it is given."""
+def _ssw_window(year: int) -> tuple[str, str]:
+    """The dates of the ISA SSW rows that stand for the end of ``year``: the year up to its last
+    day, from the last day of the year before (a field or nationality not published in it is
+    left free in the raking)."""
+    return f"{year - 1}-12-31", f"{year}-12-31"
+
+
+def _latest_share_rows(rows: list[dict[str, str]], key: str, total_of,
+                       window: tuple[str, str]) -> dict[str, tuple[float, str, dict[str, str]]]:
+    """For each key, the share of SSW holders at the latest date of ``window`` where it is given."""
     out: dict[str, tuple[float, str, dict[str, str]]] = {}
+    first, last = window
     for r in sorted(rows, key=lambda r: r["date"]):
+        if not first <= r["date"] <= last:
+            continue
         name = r[key]
         if name.endswith("_share_pct"):
             out[name[: -len("_share_pct")]] = (_num(r, "holders") / 100.0, r["date"], r)
@@ -325,13 +379,14 @@ def _ssw_totals() -> dict[str, float]:
     return {r["date"]: _num(r, "ssw_total") for r in load_table("ssw_holders_total")}
 
 
-def _ssw_field_margins(n_ssw: float) -> dict[str, Sourced]:
+def _ssw_field_margins(n_ssw: float, year: int) -> dict[str, Sourced]:
     totals = _ssw_totals()
-    shares = _latest_share_rows(
-        load_table("ssw_by_field"), "field", lambda r: totals.get(r["date"]) if r["date"] >= "2023-12-31" else None
-    )
+    shares = _latest_share_rows(load_table("ssw_by_field"), "field", lambda r: totals.get(r["date"]),
+                                _ssw_window(year))
     out: dict[str, Sourced] = {}
     for field_name, sector in _SSW_FIELD_SECTOR.items():
+        if field_name not in shares:
+            continue
         share, date, row = shares[field_name]
         out[sector] = Sourced(
             share * n_ssw,
@@ -347,8 +402,9 @@ def _ssw_field_margins(n_ssw: float) -> dict[str, Sourced]:
 _SSW_NATIONALITY = {v: k for k, v in _NATIONALITY.items() if k != "BRA"}
 
 
-def _ssw_nationality_margins(n_ssw: float) -> dict[str, Sourced]:
-    rows = [r for r in load_table("ssw_by_nationality")]
+def _ssw_nationality_margins(n_ssw: float, year: int) -> dict[str, Sourced]:
+    first, last = _ssw_window(year)
+    rows = [r for r in load_table("ssw_by_nationality") if first <= r["date"] <= last]
     totals = _ssw_totals()
     by_date: dict[tuple[str, str], float] = {}
     for r in rows:  # holders per (date, nationality) summed over SSW1 and SSW2
@@ -362,7 +418,7 @@ def _ssw_nationality_margins(n_ssw: float) -> dict[str, Sourced]:
         for r in rows:
             if r["nationality"] == f"{name}_share_pct":
                 cands.append((r["date"], _num(r, "holders") / 100.0, r, "share"))
-            elif r["nationality"] == name and r["date"] in totals and r["date"] >= "2023-12-31":
+            elif r["nationality"] == name and r["date"] in totals:
                 cands.append((r["date"], by_date[(r["date"], name)] / totals[r["date"]], r, "count"))
         if not cands:
             continue
@@ -379,53 +435,68 @@ def _ssw_nationality_margins(n_ssw: float) -> dict[str, Sourced]:
     return {o: out[o] for o in ORIGINS if o in out}
 
 
-def _irregular(assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.ndarray, float]:
-    """Irregular stock by origin (former TITP overstayers) and the sector weights of construction."""
-    row = _pick("overstayers", reference_date="2024-01-01")
+def _latest_absconder_split(year: int) -> tuple[int, dict[str, float]]:
+    """The latest year up to ``year`` whose TITP absconders by nationality stock_assumptions.toml
+    gives (from the notes of titp_disappearances.csv), and that split."""
+    years = [int(k.rsplit("_", 1)[1]) for k in _assumed() if k.startswith("titp_absconders_by_nationality_")]
+    split_year = max(y for y in years if y <= year)
+    return split_year, _counts_by_origin(_assumed()[f"titp_absconders_by_nationality_{split_year}"])
+
+
+def _irregular(year: int, assumptions: dict[str, Sourced]) -> tuple[dict[str, Sourced], np.ndarray, float]:
+    """Irregular stock by origin (former TITP overstayers at the latest 1 January up to the one
+    after ``year``) and the construction share of its sectors."""
+    rows = [r for r in load_table("overstayers") if r["reference_date"] <= f"{year + 1}-01-01"]
+    row = max(rows, key=lambda r: r["reference_date"])
     assumed = _assumed()
-    total = Sourced(
-        assumed["irregular_titp_2024"]["value"],
-        _url(row),
-        "2024-01-01",
-        "reported",
-        "overstayers whose former status was TITP (note of the 1 January 2024 row: 'TITP 11,210'); most of the "
-        f"{_num(row, 'illegal_overstayers'):,.0f} overstayers are former short-stay visitors and are not modelled. "
-        "Upper bound if former designated-activities overstayers (8,189, many ex-TITP) are added: 19,399",
-        low=assumed["irregular_titp_2024"]["low"],
-        high=assumed["irregular_titp_2024"]["high"],
-    )
-    if "TITP 11,210" not in row["notes"]:
-        raise DataError("overstayers.csv: the 2024-01-01 note must give the TITP-status count ('TITP 11,210').")
-    absc = _pick("titp_disappearances", year="2023")
-    named = _counts_by_origin(assumed["titp_absconders_by_nationality_2023"])
+    name = f"irregular_titp_{year}"
+    entry = assumed[name]
+    if entry["source"] == "overstayers.csv":
+        count = f"TITP {entry['value']:,.0f}"
+        if count not in row["notes"]:
+            raise DataError(f"overstayers.csv: the {row['reference_date']} note must give the TITP-status count "
+                            f"({count!r}).")
+        total = Sourced(
+            entry["value"],
+            _url(row),
+            row["reference_date"],
+            "reported",
+            f"overstayers whose former status was TITP (note of the {row['reference_date']} row: '{count}'); most "
+            f"of the {_num(row, 'illegal_overstayers'):,.0f} overstayers are former short-stay visitors and are not "
+            f"modelled. {entry['reason']}",
+            low=entry["low"],
+            high=entry["high"],
+        )
+    else:
+        total = _stated(name, row["reference_date"])
+        assumptions[name] = total
+    split_year, named = _latest_absconder_split(year)
+    absc = _pick("titp_disappearances", year=str(split_year))
     n_absc = _num(absc, "titp_absconders")
     shares = {o: named.get(o, 0.0) / n_absc for o in ORIGINS}
     shares["OTH"] = 1.0 - sum(shares.values())
-    origin = Sourced(
+    listed = ", ".join(f"{o} {v:,.0f}" for o, v in named.items())
+    origin = _assumption(
+        "irregular_origin_mix",
         shares["VNM"],
-        _url(absc),
-        "2023",
-        "assumption",
-        "origin mix of the irregular stock = TITP absconders of 2023 by nationality (VN 5,481, MM 1,765, "
-        "CN 816 of 9,753; the rest, Cambodia 694 and others incl. Indonesia and the Philippines, go to OTH). "
-        "Value shown: Vietnam's share",
-        low=assumed["irregular_origin_mix"]["low"],
-        high=assumed["irregular_origin_mix"]["high"],
+        str(split_year),
+        f"origin mix of the irregular stock = TITP absconders of {split_year} by nationality ({listed} of "
+        f"{n_absc:,.0f}; the rest go to OTH). Value shown: Vietnam's share",
+        source=_url(absc),
     )
-    construction = Sourced(
-        assumed["irregular_construction_share"]["value"],
-        _url(absc),
-        "2023",
-        "assumption",
-        "sector mix of the irregular stock: 47.1% construction (share of 2023 absconder cases), the rest spread "
-        "like the TITP stock",
-        low=assumed["irregular_construction_share"]["low"],
-        high=assumed["irregular_construction_share"]["high"],
+    share_name = f"irregular_construction_share_{year}" if f"irregular_construction_share_{year}" in assumed else (
+        "irregular_construction_share")
+    construction = _assumption(
+        share_name,
+        assumed[share_name]["value"],
+        str(split_year) if share_name == "irregular_construction_share" else str(year),
+        "sector mix of the irregular stock: " + assumed[share_name]["reason"] + " The rest spread like the TITP stock",
+        source=_url(absc) if share_name == "irregular_construction_share" else "assumption",
     )
     assumptions["irregular_origin_mix"] = origin
-    assumptions["irregular_construction_share"] = construction
-    margins = {o: Sourced(total.value * shares[o], _url(absc), "2024-01-01", "derived",
-                          f"{total.value:,.0f} former-TITP overstayers x {shares[o]:.1%} (2023 absconder mix)")
+    assumptions[share_name] = construction
+    margins = {o: Sourced(total.value * shares[o], _url(absc), total.ref_date, "derived",
+                          f"{total.value:,.0f} former-TITP overstayers x {shares[o]:.1%} ({split_year} absconder mix)")
                for o in ORIGINS}
     margins["total"] = total
     return margins, np.array([shares[o] for o in ORIGINS]), construction.value
@@ -451,9 +522,12 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     """Persons in each host status by origin and sector at the start of a forward run.
 
     Built by raking an assumed seed structure (status x origin x sector) to the
-    official marginals: MHLW workers by status, by nationality and by industry
-    (end of October 2024), and the SSW holders by field and by nationality as
-    partial margins on the SSW block, scaled to the MHLW SSW worker count.
+    official marginals of the reference year: MHLW workers by status, by nationality
+    and by industry (end of October), and the ISA SSW holders by field and by
+    nationality (the latest date of the year ending on the reference month) as
+    partial margins on the SSW block, scaled to the MHLW SSW worker count. Where the
+    year has no row for a margin, a documented assumption stands in
+    (stock_assumptions.toml); a year with no industry rows has no industry margin.
     The status x origin table is rounded so that both its margins stay exact;
     each cell is then split over sectors with largest remainders. Former-TITP
     overstayers are added as ``irregular``.
@@ -461,7 +535,9 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     Parameters
     ----------
     reference : str
-        Month the stocks stand for: ``"2024-12"`` (default, forward runs) or
+        Month the stocks stand for: ``"2024-12"`` (default, forward runs), ``"2023-12"``
+        or ``"2022-12"`` (the origins of the backtests; they read no data dated after
+        their year but the 1 January count of overstayers that closes it), or
         ``"2016-12"`` (the historical run; see :func:`_initial_stocks_2016`).
 
     Returns
@@ -479,23 +555,27 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     >>> stocks.by_status()["titp"]
     470725
     """
-    if reference not in _REFERENCES:
-        raise DataError(f"initial stocks reference must be one of {', '.join(_REFERENCES)}. Got {reference!r} instead.")
+    if reference not in REFERENCES:
+        raise DataError(f"initial stocks reference must be one of {', '.join(REFERENCES)}. Got {reference!r} instead.")
     if reference == "2016-12":
         return _initial_stocks_2016()
+    year = int(reference[:4])
     assumptions: dict[str, Sourced] = {}
-    status = _status_margins()
+    status = _status_margins(year, assumptions)
     status_total = sum(v.value for v in status.values())
-    nationality = _nationality_margins(status_total, assumptions)
-    industry = _industry_margins(status_total, assumptions)
+    nationality = _nationality_margins(year, status_total, assumptions)
+    industry = _industry_margins(year, status_total, assumptions)
     n_ssw = status["ssw1"].value + status["ssw2"].value
-    ssw_field = _ssw_field_margins(n_ssw)
-    ssw_nat = _ssw_nationality_margins(n_ssw)
+    ssw_field = _ssw_field_margins(n_ssw, year)
+    ssw_nat = _ssw_nationality_margins(n_ssw, year)
     ssw_rows = [RAKED_STATUSES.index(s) for s in SSW]
     margins = [
         Margin(keep=(0,), target=_vector(status, RAKED_STATUSES), name="status"),
         Margin(keep=(1,), target=_vector(nationality, ORIGINS), name="nationality"),
-        Margin(keep=(2,), target=_vector(industry, SECTORS), name="industry"),
+    ]
+    if industry is not None:
+        margins.append(Margin(keep=(2,), target=_vector(industry, SECTORS), name="industry"))
+    margins += [
         Margin(keep=(2,), target=_vector(ssw_field, SECTORS), select=(ssw_rows, None, None), name="ssw by field"),
         Margin(keep=(1,), target=_vector(ssw_nat, ORIGINS), select=(ssw_rows, None, None), name="ssw by nationality"),
     ]
@@ -506,7 +586,7 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
 
     counts, fitted = _place_raked(block, fitted_block)
 
-    irregular, origin_shares, construction_share = _irregular(assumptions)
+    irregular, origin_shares, construction_share = _irregular(year, assumptions)
     titp_sectors = fitted_block[RAKED_STATUSES.index("titp")].sum(axis=0)
     irr, irr_fit = _irregular_block(irregular["total"].value, origin_shares, construction_share, titp_sectors)
     counts[STATUSES.index("irregular")] = irr
@@ -515,28 +595,25 @@ def initial_stocks(reference: str = "2024-12") -> InitialStocks:
     seed_note = Sourced(
         1.0,
         "assumption",
-        "2024-12",
+        reference,
         "assumption",
         "seed structure of the raking (status x origin x sector patterns, see SEED_STATUS_BY_ORIGIN and "
-        "SEED_SECTOR_BY_STATUS and docs/data-audit.md); only cells not pinned by a marginal depend on it",
+        "SEED_SECTOR_BY_STATUS and docs/data-audit.md); only cells not pinned by a marginal depend on it"
+        + ("" if industry is not None else
+           f"; with no MHLW industry rows for {year} it sets the sector split of all but the SSW block"),
         low=0.0,
         high=1.0,
     )
     assumptions["raking_seed_structure"] = seed_note
     counts.flags.writeable = False
     fitted.flags.writeable = False
+    families = {"status": status, "nationality": nationality, "industry": industry, "ssw_by_field": ssw_field,
+                "ssw_by_nationality": ssw_nat, "irregular": irregular}
     return InitialStocks(
         reference_date=reference,
         counts=counts,
         fitted=fitted,
-        margins={
-            "status": status,
-            "nationality": nationality,
-            "industry": industry,
-            "ssw_by_field": ssw_field,
-            "ssw_by_nationality": ssw_nat,
-            "irregular": irregular,
-        },
+        margins={k: v for k, v in families.items() if v is not None},
         assumptions=assumptions,
     )
 

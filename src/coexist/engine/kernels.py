@@ -44,6 +44,7 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     SLOT_JOB_CHANGE,
     SLOT_LANGUAGE,
     SLOT_REMIGRATE,
+    SLOT_ROUTE,
     SLOT_TEST,
     SLOT_TRANSITION,
     draw,
@@ -291,6 +292,7 @@ class Tallies(NamedTuple):
     headcount: np.ndarray  # [thread, employer] regular workers at the end of the host pass
     fresh: np.ndarray  # [thread, origin, level] people who came home this month
     tenure: np.ndarray  # [thread, status, origin] months in status of the people in the host
+    routes: np.ndarray  # [thread, transition] people at expiry who would take each route, rules aside
 
 
 @njit(inline="always", cache=True)
@@ -356,7 +358,7 @@ def host_month(S, R, P, M, out):
     leaving_ends_right, exit_rate = R.leaving_ends_right, R.exit_rate
     tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
     tr_test, tr_language, tr_sector_ok = R.tr_test, R.tr_language, R.tr_sector_ok
-    tr_open, tr_hazard = R.tr_open, R.tr_hazard
+    tr_open, tr_hazard, tr_share = R.tr_open, R.tr_hazard, R.tr_share
     rp_from, rp_to, rp_min_completed, rp_test, rp_open = R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open
     detection, ban, matching, recognition, cumulative = R.detection, R.ban, R.matching, R.recognition, R.cumulative
     n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
@@ -364,6 +366,7 @@ def host_month(S, R, P, M, out):
     emp_premium, emp_log_premium, emp_abusive = M.employers.premium, M.employers.log_premium, M.employers.abusive
     host_blocks, home_blocks = M.host_blocks, M.home_blocks
     flows, measures, headcount, fresh, tenure = out.flows, out.measures, out.headcount, out.fresh, out.tenure
+    routes = out.routes
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
     annuity = _annuity(delta, horizon)
@@ -390,6 +393,7 @@ def host_month(S, R, P, M, out):
         heads = headcount[thread]
         came_home = fresh[thread]
         months_held = tenure[thread]
+        wanted = routes[thread]
         for b in range(FIRST_BLOCK[c], n_blocks, n_chunks):
             if host_blocks[b] == 0:
                 continue  # nobody in the host in this block
@@ -486,9 +490,22 @@ def host_month(S, R, P, M, out):
                             stay_to = st
                             stay_wage = wage_of[st]
                         abroad_months = months_abroad[i] if cumulative else months_in_stay[i]
-                        target = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_min_months, tr_min_abroad,
-                                                 tr_test, tr_language, tr_sector_ok, wage_of, cap_open, st, sec,
-                                                 months_in_status[i], abroad_months, cert[i], language[i])
+                        # the route this person would take, rules aside (it sets next month's shares), then
+                        # the one open to them now
+                        k = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_share, tr_min_months,
+                                            tr_min_abroad, tr_test, tr_language, tr_sector_ok, wage_of, cap_open, st,
+                                            sec, months_in_status[i], abroad_months, cert[i], language[i], -1.0)
+                        target = -1
+                        if k >= 0:
+                            wanted[k] += 1
+                            u_route = draw(key, SLOT_ROUTE)
+                            if not tr_open[k] or u_route >= tr_share[k]:
+                                k = best_transition(tr_from, tr_to, tr_open, tr_hazard, tr_share, tr_min_months,
+                                                    tr_min_abroad, tr_test, tr_language, tr_sector_ok, wage_of,
+                                                    cap_open, st, sec, months_in_status[i], abroad_months, cert[i],
+                                                    language[i], u_route)
+                            if k >= 0:
+                                target = tr_to[k]
                         if target >= 0 and wage_of[target] > stay_wage:
                             stay_to = target
                             stay_wage = wage_of[target]

@@ -153,14 +153,18 @@ def way_back_reference(R, status, status_total, months_completed, cert, skill, s
     return best_p, best_to
 
 
-def best_transition_reference(R, wage, cap_open, status, sector, months_in_status, abroad_months, cert, language):
-    """Best-paid status reachable inside the host now, -1 if none (model.md 3.4.6)."""
+def best_transition_reference(
+    R, wage, cap_open, status, sector, months_in_status, abroad_months, cert, language, u_route=None
+):
+    """Index of the best-paid transition open to each person now, -1 if none (model.md 3.4.6);
+    a route with a capacity only where the person's `u_route` is under its share. Without
+    `u_route`, dates and capacities are set aside (the route each person would want)."""
     status = _i64(status)
     sector = _i64(sector)
     best = np.full(status.shape, -1, dtype=np.int64)
     best_wage = np.full(status.shape, -1.0)
     for k in range(R.tr_from.shape[0]):
-        if not R.tr_open[k] or R.tr_hazard[k] > 0.0:  # hazard transitions are not chosen
+        if R.tr_hazard[k] > 0.0:  # hazard transitions are not chosen
             continue
         target = int(R.tr_to[k])
         ok = (
@@ -173,7 +177,9 @@ def best_transition_reference(R, wage, cap_open, status, sector, months_in_statu
             & cap_open[target][sector]
             & (wage[target] > best_wage)
         )
-        best = np.where(ok, target, best)
+        if u_route is not None:
+            ok &= bool(R.tr_open[k]) & (u_route < R.tr_share[k])
+        best = np.where(ok, k, best)
         best_wage = np.where(ok, wage[target], best_wage)
     return best
 
@@ -408,9 +414,20 @@ def host_month_reference(S, R, P, M, out):
         stay_to = np.where(renew, st_d, -1)
         stay_wage = np.where(renew, wage_of[st_d], 0.0)
         abroad_months = months_abroad_d if R.cumulative else _i64(S.months_in_stay[rd])
-        target = best_transition_reference(
-            R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d, S.language[rd]
+        language_d = S.language[rd]
+        wanted = best_transition_reference(R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d, language_d)
+        np.add.at(out.routes[0], wanted[wanted >= 0], 1)
+        u_route = u(SLOT["route"], d)
+        at = np.maximum(wanted, 0)
+        turned_away = (wanted >= 0) & (~R.tr_open[at] | (u_route >= R.tr_share[at]))
+        chosen = np.where(
+            turned_away,
+            best_transition_reference(
+                R, wage_of, cap_open, st_d, sec_d, mis_d, abroad_months, cert_d, language_d, u_route
+            ),
+            wanted,
         )
+        target = np.where(chosen >= 0, _i64(R.tr_to)[np.maximum(chosen, 0)], -1)
         upgrade = (target >= 0) & (wage_of[np.maximum(target, 0)] > stay_wage)
         stay_to = np.where(upgrade, target, stay_to)
         stay_wage = np.where(upgrade, wage_of[np.maximum(target, 0)], stay_wage)

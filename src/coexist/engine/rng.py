@@ -41,6 +41,8 @@ SLOT = {
     "employer": 20,
     "target": 21,
     "job_sector": 22,
+    "route": 23,
+    "border": 24,
 }
 # The same slots as plain module constants, which compiled code can read.
 for _name, _value in SLOT.items():

@@ -41,7 +41,7 @@ __all__ = ["simulate", "ABROAD", "Passes", "COMPILED_PASSES"]
 ABROAD = "abroad"  # outside the modelled population (flows only)
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 # phases that draw aggregate random numbers
-PHASE_ADMIT, PHASE_INFLOW = 1, 2
+PHASE_ADMIT, PHASE_INFLOW, PHASE_BORDER = 1, 2, 3
 
 
 def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
@@ -176,11 +176,16 @@ class _Run:
         self.next_pid = self.n
         self.death_by_age = kernels.death_table(self.W.params["mortality_annual"])
         self.last_census = None
-        self.pool = self.W.pool_target.copy()
+        self.pool = self.W.pool_target[0].copy()
         p = self.W.params
-        self.lag = max(1, int(round(p["recruitment_lag_months"])))
+        self.lag = self.W.lag
         self.reentry_lag = max(1, self.lag // self.assumed["reentry_lag_divisor"].value)
+        # a ring of admitted people by the month they arrive in; slot t % (lag + 1) arrives in month t,
+        # so the recruits admitted before the start arrive in the first `lag` months
         self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
+        self.pipeline[: self.lag] = self.W.pipeline0
+        self.fill_share = 1.0 / max(p["vacancy_fill_months"], 1.0)
+        self.route_demand = None  # [transition] people at expiry who wanted each route last month
         self.default_exit = _default_exit_rates(self.T, p)
         self.living = _living_costs(scenario, self.T, p)
         self.entry_pass_share = _entry_pass_shares(self.T, p)
@@ -195,6 +200,7 @@ class _Run:
         )
         self.counted_employer = np.zeros(self.T.n_status, dtype=np.bool_)
         self.counted_employer[self.regular_codes] = True
+        self.vacancy_codes = np.flatnonzero(self.T.fills_vacancies)  # the statuses whose holders fill vacancies
         n_status_ext = self.T.n_status + 1  # + "abroad"
         self.abroad = self.T.n_status
         self.flow_shape = (len(FLOW_TYPES), n_status_ext, n_status_ext, N_ORIGIN, N_SECTOR + 1)
@@ -216,6 +222,7 @@ class _Run:
                 headcount=np.zeros((threads, self.n_emp), dtype=np.int64),
                 fresh=np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
                 tenure=np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
+                routes=np.zeros((threads, self.T.tr_from.shape[0]), dtype=np.int64),
             )
         for buffer in self._buffers:
             buffer[...] = 0
@@ -239,8 +246,21 @@ class _Run:
         )
         return by_group, headcount.astype(np.float64), fresh.astype(np.float64)
 
-    def _regular_by_sector(self, by_group):
-        return by_group[self.regular_codes].sum(axis=(0, 1)).astype(np.float64)
+    def _filling_by_sector(self, by_group):
+        """Holders of the statuses that fill vacancies, per sector (what demand is set against)."""
+        return by_group[self.vacancy_codes].sum(axis=(0, 1)).astype(np.float64)
+
+    def _route_shares(self, t: int) -> np.ndarray:
+        """[transition] the chance that a person who takes a route gets through this month: its
+        capacity (at the simulated scale) over the people who wanted it last month; 1 where no
+        one did (and the capacity is not 0). In a run's first month the demand is not known yet:
+        only the routes without a capacity are taken."""
+        capacity = self.T.tr_capacity[t] * self.scale
+        if self.route_demand is None:
+            return np.where(np.isinf(capacity), 1.0, 0.0)
+        wanted = self.route_demand.astype(np.float64)
+        untested = np.where(capacity > 0, 1.0, 0.0)
+        return np.where(wanted > 0, np.minimum(1.0, capacity / np.maximum(wanted, 1.0)), untested)
 
     def _assign_employers(
         self,
@@ -314,7 +334,7 @@ class _Run:
         programme = T.kind[status] == KIND_PROGRAMME
         t = self.t
         cap = T.fee_cap[t][status] * T.wage[t][status]
-        fee = self.W.fee[origin]
+        fee = self.W.fee[t][origin]
         fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
         S.debt[rows] = np.where(programme, fee, 0.0).astype(np.float32)
         S.target_earner[rows] = (u_c < p["target_earner_share"]).astype(np.int8)
@@ -339,9 +359,9 @@ class _Run:
         return _Month(
             t=t,
             month=int(T.months[t]),
-            rules=month_rules(t, T, self.default_exit, self.default_hazard),
+            rules=month_rules(t, T, self.default_exit, self.default_hazard, self._route_shares(t)),
             P=P,
-            home_wage=W.home_wage * T.home_wage_index[t],
+            home_wage=W.home_wage[t],
             flows=np.zeros(flow_shape),
             measures=np.zeros((N_ORIGIN, len(MEASURE_NAMES))),
         )
@@ -352,7 +372,7 @@ class _Run:
         # people who left the model are dropped once a year (streams are keyed by pid)
         if m.month % 12 == 0 and m.t > 0:
             self._compact()
-        m.demand = W.demand0 * W.demand_index[m.t]
+        m.demand = np.maximum(W.demand0 * W.demand_index[m.t] + W.demand_added[m.t], 0.0)
         m.capacity = m.demand[W.emp_sector] * W.emp_share
         if self.last_census is None:
             self.last_census = self._census()[:2]
@@ -367,12 +387,15 @@ class _Run:
         arriving, m.waiting, m.applied = self.passes.applicants(
             self.n, self.S.applying, self.S.status, self.S.arrival, m.month, self.T.returned, self.home_blocks
         )
+        arriving, held = self._past_the_border(m.t, m.month, arriving)
+        if held.size:
+            m.waiting = np.sort(np.concatenate((m.waiting, held)))
         self._arrivals(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group, arriving)
 
     def _recruit_admissions(self, m: _Month) -> None:
         """Step 2b: new admissions, returnees who applied first."""
         m.counts = m.by_group.sum(axis=1)
-        employed = self._regular_by_sector(m.by_group)
+        employed = self._filling_by_sector(m.by_group)
         network = m.by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
         self._admissions(m.t, m.month, m.counts, employed, m.demand, m.home_wage, network, m.waiting, m.applied)
 
@@ -388,7 +411,7 @@ class _Run:
             abroad=self.abroad,
             death_by_age=self.death_by_age,
             home_wage=m.home_wage,
-            f12=W.f12,
+            f12=W.f12[m.t],
             sector_factor=W.sector_factor,
             employers=W.employers,
             cap_open=cap_open,
@@ -399,6 +422,7 @@ class _Run:
         )
         self.passes.host_month(self.S, m.rules, m.P, m.inputs, out)
         self.tenure_rows.append(out.tenure.sum(axis=0))
+        self.route_demand = out.routes.sum(axis=0)
         m.host_flows = _thread_total(out.flows)
         _apply_flows(m.by_group, m.host_flows)
         m.headcount = out.headcount.sum(axis=0).astype(np.float64)
@@ -414,7 +438,7 @@ class _Run:
         free = self.T.job_change[m.t][S.status[movers].astype(np.int64)] == JOB_FREE
         if free.any():
             crossing = movers[free]
-            open_jobs = np.maximum(m.demand - self._regular_by_sector(m.by_group), 0.0) + 1e-9
+            open_jobs = np.maximum(m.demand - self._filling_by_sector(m.by_group), 0.0) + 1e-9
             cdf = np.cumsum(open_jobs)
             u = uniforms(self.seed, S.pid[crossing].astype(np.int64), m.month, SLOT["job_sector"])
             new_sector = np.minimum(np.searchsorted(cdf, u * cdf[-1]), N_SECTOR - 1)
@@ -491,7 +515,7 @@ class _Run:
         S.overstay[arrive] = 0
         wage = T.wage[t][target]
         cap = T.reentry_fee_cap[t]
-        fee = self.W.fee[origin]
+        fee = self.W.fee[t][origin]
         if cap >= 0:
             fee = np.minimum(fee, cap * wage)
         S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
@@ -511,10 +535,15 @@ class _Run:
         T = self.T
         if arrive.size:
             self._reenter(t, month, flows, capacity, headcount, by_group, arrive)
-        # new entrants admitted `lag` months ago
+        # new entrants admitted `lag` months ago (or held at the border since)
         slot = t % self.pipeline.shape[0]
         batch = self.pipeline[slot]
+        if T.openness[t] < 1.0 and batch.sum() > 0:
+            travel = generator(self.seed, month, PHASE_BORDER).binomial(batch, T.openness[t])
+            self.pipeline[(t + 1) % self.pipeline.shape[0]] += batch - travel  # they try again next month
+            batch = travel
         if batch.sum() == 0:
+            self.pipeline[slot] = 0
             return
         o, s, sec = np.nonzero(batch)
         reps = batch[o, s, sec]
@@ -532,6 +561,17 @@ class _Run:
             self._assign_employers(ids[group], sector[group], capacity, headcount, month, limit)
         self.pipeline[slot] = 0
 
+    def _past_the_border(self, t, month, arrive):
+        """The returnees of `arrive` whom the border lets through this month (a share
+        `entry_openness`), and those it holds: they stay admitted and try again next month."""
+        share = self.T.openness[t]
+        if share >= 1.0 or arrive.size == 0:
+            return arrive, arrive[:0]
+        u = uniforms(self.seed, self.S.pid[arrive].astype(np.int64), month, SLOT["border"])
+        held = arrive[u >= share]
+        self.S.arrival[held] = month + 1
+        return arrive[u < share], held
+
     def _admissions(self, t, month, counts, employed, demand, home_wage, network, waiting, applicants):
         """New admissions; `waiting` are returnees admitted earlier who have not travelled yet,
         `applicants` returnees who applied to come back."""
@@ -543,7 +583,9 @@ class _Run:
         if waiting.size:
             pending_status_sector += self._count_by_status_sector(waiting)
             pending_sector = pending_status_sector.sum(axis=0)
-        vacancies = np.maximum(demand - employed - pending_sector, 0.0) * T.openness[t]
+        # employers fill a share of their open vacancies each month (recruiting takes time); at a
+        # closed border they go on admitting, and the admitted wait to travel (_arrivals)
+        vacancies = np.maximum(demand - employed - pending_sector, 0.0) * self.fill_share
         room = np.maximum(T.caps[t] * self.scale - counts - pending_status_sector, 0.0)
 
         # returnees who applied queue first (where the regime gives them priority)
@@ -574,6 +616,10 @@ class _Run:
             return
         share = open_status / open_status.sum()
         quota = np.maximum(np.minimum(vacancies[None, :] * share[:, None], room), 0.0)  # [status, sector]
+        # at most a status's entry capacity (e.g. the places in its tests abroad) a month, nationwide
+        wanted = quota.sum(axis=1)
+        limit = T.entry_capacity[t] * self.scale
+        quota *= np.where(wanted > limit, limit / np.maximum(wanted, 1e-12), 1.0)[:, None]
         quota = stochastic_round(quota, rng)
         total_quota = quota.sum()
         if total_quota <= 0:
@@ -611,9 +657,9 @@ class _Run:
         attract = (
             np.power(ratio, p["beta_gain"])
             * np.power(1.0 + network / unit, p["beta_network"])
-            * np.exp(-p["beta_fee"] * W.fee / w_ref)
+            * np.exp(-p["beta_fee"] * W.fee[t] / w_ref)
         )
-        expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight
+        expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight[t]
         return rng.poisson(expected).astype(np.float64)
 
     def _remigration_gain(self, t, home_wage):
@@ -668,7 +714,7 @@ class _Run:
 
     def _pools(self, t, month, flows):
         p = self.W.params["pool_refresh_rate"]
-        cohort_in = p * self.W.pool_target
+        cohort_in = p * self.W.pool_target[t]
         age_out = p * np.maximum(self.pool, 0.0)
         self.pool += cohort_in - age_out
         flows[kernels.F_COHORT, self.abroad, 0, :, N_SECTOR] += cohort_in
@@ -684,7 +730,7 @@ class _Run:
         index = np.flatnonzero(flows.reshape(-1) != 0)  # flat indices: cheaper than five index arrays, and a mask first
         self.flow_rows.append((index, flows.reshape(-1)[index]))
         self.measure_rows.append(measures)
-        self.demand_rows.append((demand.copy(), self._regular_by_sector(by_group)))
+        self.demand_rows.append((demand.copy(), self._filling_by_sector(by_group)))
 
     # ----- tables ------------------------------------------------------------------------
     def tables(self):

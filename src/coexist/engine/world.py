@@ -16,6 +16,7 @@ from coexist.data import (
     initial_stocks,
     origin_profiles,
     parameters,
+    recent_entries,
     sector_wage_factors,
     world_assumptions,
 )
@@ -24,11 +25,12 @@ from coexist.engine.kernels import PARAM_NAMES, Employers, pick_employers
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
+from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.options import check_agents
-from coexist.scenario.schema import Scenario
+from coexist.scenario.schema import INITIAL_POPULATIONS, Scenario
 
 __all__ = ["World", "build_world", "check_scale_gives_agents", "resolve_parameters", "stochastic_round"]
 
@@ -55,49 +57,104 @@ class World:
     params: dict[str, float]
     P: np.ndarray  # parameters in kernel order
     scale: float
-    home_wage: np.ndarray  # [origin] host currency per month at the start
-    fee: np.ndarray  # [origin]
-    pool_target: np.ndarray  # [origin] persons at the simulated scale
-    origin_weight: np.ndarray  # [origin] 0 for inactive origins
-    f12: np.ndarray  # [origin] returnee job finding within 12 months
+    home_wage: np.ndarray  # [month, origin] host currency per month
+    fee: np.ndarray  # [month, origin] host currency
+    pool_target: np.ndarray  # [month, origin] persons at the simulated scale
+    origin_weight: np.ndarray  # [month, origin] 0 for inactive origins
+    f12: np.ndarray  # [month, origin] returnee job finding within 12 months
     sector_factor: np.ndarray  # [sector]
     emp_sector: np.ndarray  # [employer] sector code
     emp_share: np.ndarray  # [employer] share of its sector's demand
     employers: Employers  # [employer] wage premium and abuse, as the host pass reads them
     sector_employers: list  # per sector: employer ids
-    demand0: np.ndarray  # [sector] at the simulated scale
+    demand0: np.ndarray  # [sector] at the simulated scale: workers who fill vacancies, recruits on their way, vacancies
     demand_index: np.ndarray  # [month, sector]
+    demand_added: np.ndarray  # [month, sector] persons added to demand by then (demand.added_per_year), scaled
     inflow_mix: np.ndarray  # [status, origin, sector] shares for non-programme inflows
+    lag: int  # months between admission and arrival
+    pipeline0: np.ndarray  # [lag, origin, status, sector] admitted before the start, arriving in months 0..lag-1
     state: State
     n: int
 
 
-def _origin_data(scenario: Scenario):
-    profiles = origin_profiles() if scenario.currency == "JPY" else {}
-    home_wage = np.zeros(len(ORIGINS))
-    fee = np.zeros(len(ORIGINS))
-    pool = np.zeros(len(ORIGINS))
-    unemployment = np.zeros(len(ORIGINS))
-    weight = np.zeros(len(ORIGINS))
+def _grown_home_wage(value, scenario: Scenario, tables: RegimeTables) -> np.ndarray:
+    """An origin's home wage in each month of the run.
+
+    A number is the level at the start, grown at ``economy.home_wage_growth`` and scaled
+    by ``economy.exchange_rate_index`` (the tables' ``home_wage_index``). A dated table
+    holds each level from its date; before its first date, and after its last one (or
+    the start, when that is later), the level grows at ``home_wage_growth``; the
+    exchange-rate index applies in every month.
+    """
+    if not isinstance(value, dict):
+        return value * tables.home_wage_index
+    months = tables.months.astype(np.int64)
+    dates = np.array([parse_month(k) for k in value], dtype=np.int64)
+    levels = np.array(list(value.values()), dtype=np.float64)
+    # the growth index over the run and every date of the table, so that a date outside
+    # the run still anchors the growth
+    first_month = min(months[0], dates[0])
+    span = np.arange(first_month, max(months[-1], dates[-1]) + 1)
+    growth = np.cumprod((1.0 + evaluate(scenario.economy.home_wage_growth, span)) ** (1.0 / 12.0))
+    grown = growth[months - first_month]
+    level = evaluate(value, months)
+    last = max(dates[-1], months[0])
+    level = np.where(months < dates[0], levels[0] * (grown / growth[dates[0] - first_month]), level)
+    level = np.where(months >= last, levels[-1] * (grown / growth[last - first_month]), level)
+    return level * evaluate(scenario.economy.exchange_rate_index, months)
+
+
+def _channel_weights(tables: RegimeTables, counts: np.ndarray, active: np.ndarray) -> np.ndarray | None:
+    """[origin] each active origin's recruitment channel, from its share of the programme
+    stock at the start relative to an equal share (1.0 each when shares are equal): the
+    sending agencies and the host's supervising organisations recruit where they already
+    work; an origin with a small share or none keeps `new_channel_weight`, so that a channel
+    can open. None when the start has no one in a programme status."""
+    programme = counts[tables.kind[: counts.shape[0]] == KIND_PROGRAMME].sum(axis=(0, 2)).astype(np.float64)
+    programme = np.where(active, programme, 0.0)
+    if programme.sum() <= 0:
+        return None
+    floor = world_assumptions()["new_channel_weight"].value
+    return np.maximum(programme / programme.sum() * np.count_nonzero(active), floor)
+
+
+def _origin_data(scenario: Scenario, tables: RegimeTables, counts: np.ndarray):
+    """[month, origin] home wage, fee, pool, unemployment and recruitment weight: the
+    scenario's [origins] values, else (a yen host) the embedded dated profiles; a weight
+    the scenario does not set comes from the programme stock at the start (_channel_weights)."""
+    defaults = (
+        {code: profile.scenario_values() for code, profile in origin_profiles().items()}
+        if scenario.currency == "JPY"
+        else {}
+    )
+    months = tables.months
+    shape = (len(months), len(ORIGINS))
+    home_wage, fee, pool, unemployment, weight = (np.zeros(shape) for _ in range(5))
+    active = np.array([
+        (scenario.currency == "JPY" or code in scenario.origins)
+        and (code not in scenario.origins or scenario.origins[code].active)
+        for code in ORIGINS
+    ])
+    channel = _channel_weights(tables, counts, active)
     for k, code in enumerate(ORIGINS):
         settings = scenario.origins.get(code)
-        profile = profiles.get(code)
-        if scenario.currency != "JPY" and (settings is None or not settings.active):
+        if (scenario.currency != "JPY" and settings is None) or (settings is not None and not settings.active):
+            home_wage[:, k] = _grown_home_wage(1.0, scenario, tables)  # no one is recruited there
             continue
-        if settings is not None and not settings.active:
-            continue
-        home_wage[k] = (
-            settings.home_wage if settings and settings.home_wage is not None else profile.home_wage_jpy.value
-        )
-        fee[k] = settings.fee if settings and settings.fee is not None else profile.fee_jpy.value
-        pool[k] = settings.pool_size if settings and settings.pool_size is not None else profile.pool_size.value
-        unemployment[k] = (
-            settings.unemployment_rate
-            if settings and settings.unemployment_rate is not None
-            else profile.unemployment_rate.value
-        )
-        weight[k] = settings.recruitment_weight if settings else 1.0
-    home_wage[home_wage <= 0] = 1.0
+        default = defaults.get(code, {})
+
+        def given(field: str, fallback=None, settings=settings, default=default):
+            value = getattr(settings, field) if settings is not None else None
+            return value if value is not None else default.get(field, fallback)
+
+        home_wage[:, k] = _grown_home_wage(given("home_wage"), scenario, tables)
+        fee[:, k] = evaluate(given("fee"), months)
+        pool[:, k] = evaluate(given("pool_size"), months)
+        unemployment[:, k] = evaluate(given("unemployment_rate"), months)
+        own = settings.recruitment_weight if settings is not None else None
+        if own is None:
+            own = given("recruitment_weight", 1.0) if channel is None else float(channel[k])
+        weight[:, k] = evaluate(own, months)
     return home_wage, fee, pool, unemployment, weight
 
 
@@ -111,7 +168,7 @@ def _sector_factors(scenario: Scenario) -> np.ndarray:
 def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
     counts = np.zeros((tables.n_status, len(ORIGINS), len(SECTORS)), dtype=np.int64)
     initial = scenario.population.initial
-    if initial in ("japan-2024-12", "japan-2016-12"):
+    if initial in INITIAL_POPULATIONS and initial != "empty":
         stocks = initial_stocks(initial[len("japan-") :]).counts
         for k, name in enumerate(STATUSES):
             total = int(stocks[k].sum())
@@ -126,7 +183,8 @@ def _initial_counts(scenario: Scenario, tables: RegimeTables) -> np.ndarray:
             counts[tables.code(name)] += stocks[k]
     elif scenario.population.initial != "empty":
         raise ScenarioError(
-            f"must be 'japan-2024-12', 'japan-2016-12' or 'empty'. Got {scenario.population.initial!r} instead.",
+            f"must be one of {', '.join(repr(p) for p in INITIAL_POPULATIONS)}. Got {scenario.population.initial!r} "
+            "instead.",
             field="population.initial",
         )
     for status, by_origin in scenario.population.initial_counts.items():
@@ -166,7 +224,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     params = resolve_parameters(scenario)
     P = np.array([params[name] for name in PARAM_NAMES], dtype=np.float64)
     rng = generator(seed, -1, 0)
-    home_wage, fee, pool, unemployment, weight = _origin_data(scenario)
+    home_wage, fee, pool, unemployment, weight = _origin_data(scenario, tables, counts)
     slope = assumed["returnee_job_finding_unemployment_slope"].value
     reference = assumed["reference_unemployment_rate"].value
     bounds = assumed["returnee_job_finding_bounds"].value
@@ -208,19 +266,32 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     else:
         n0 = int(scaled.sum())
         state = new_state(initial_capacity(n0))
-        _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng)
+        _populate(state, scaled, tables, params, fee[0], seed, emp_share, sector_employers, rng)
 
-    # demand for foreign workers: employed at start plus open vacancies, then the growth paths
-    regular = [c for c in range(1, tables.n_status) if c not in (tables.irregular, tables.returned)]
-    employed0 = scaled[regular].sum(axis=(0, 1)).astype(np.float64)
+    lag = max(1, int(round(params["recruitment_lag_months"])))
+    pipeline0 = _pipeline_at_start(scenario, tables, counts, lag, scale, rng)
+
+    # demand that programme recruitment answers: the workers who fill vacancies with the open
+    # vacancies (or the scenario's level), plus the recruits admitted before the start, who are
+    # hired already; then the growth paths. Employers were filling vacancies before the start
+    # too: at least the month's entries for each month a vacancy takes to fill stay open, so that
+    # admissions go on from the first month (no gap when the first of them arrive).
+    employed0 = scaled[tables.fills_vacancies].sum(axis=(0, 1)).astype(np.float64)
     demand0 = employed0 * (1.0 + scenario.demand.initial_vacancy_rate)
     for sector, persons in scenario.demand.initial.items():
         demand0[SECTORS.index(sector)] = persons * scale
+    monthly = pipeline0.sum(axis=(1, 2)).mean(axis=0)  # [sector]
+    demand0 = np.maximum(demand0, employed0 + params["vacancy_fill_months"] * monthly)
+    demand0 += pipeline0.sum(axis=(0, 1, 2))
     demand_index = np.ones((len(tables.months), len(SECTORS)))
     for s, sector in enumerate(SECTORS):
         growth = scenario.demand.growth.get(sector, 0.0)
         monthly = (1.0 + evaluate(growth, tables.months)) ** (1.0 / 12.0)
         demand_index[:, s] = np.cumprod(monthly) / monthly[0]
+    demand_added = np.zeros((len(tables.months), len(SECTORS)))
+    for sector, added in scenario.demand.added_per_year.items():
+        per_month = evaluate(added, tables.months) / 12.0 * scale
+        demand_added[:, SECTORS.index(sector)] = np.cumsum(per_month) - per_month[0]
 
     # non-programme entries follow the origin and sector mix of the initial stock
     inflow_mix = counts.astype(np.float64)
@@ -243,10 +314,47 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         sector_employers=sector_employers,
         demand0=demand0,
         demand_index=demand_index,
+        demand_added=demand_added,
         inflow_mix=inflow_mix,
+        lag=lag,
+        pipeline0=pipeline0,
         state=state,
         n=n0,
     )
+
+
+def _monthly_entries(scenario: Scenario, tables: RegimeTables, counts: np.ndarray) -> np.ndarray:
+    """[status] persons a month who entered from abroad before the start: the official entries
+    of the year before for a Japan start (data.recent_entries), else a steady state (the
+    stock over its longest stay, or over default_horizon_months where it has none)."""
+    initial = scenario.population.initial
+    known = recent_entries(initial[len("japan-"):]) if initial.startswith("japan-") else {}
+    horizon = world_assumptions()["default_horizon_months"].value
+    out = np.zeros(tables.n_status)
+    for code in np.flatnonzero((tables.kind == KIND_PROGRAMME) & tables.admits[0]):
+        name = tables.status_names[code]
+        if name in known:
+            out[code] = known[name].value
+            continue
+        stay = tables.max_stay[0][code] or tables.max_total[0][code] or horizon
+        out[code] = counts[code].sum() / stay
+    return out
+
+
+def _pipeline_at_start(scenario, tables, counts, lag, scale, rng) -> np.ndarray:
+    """People admitted in the `lag` months before the start, who arrive in its first months:
+    each month's entries of a status (_monthly_entries) spread over origins and sectors as its
+    initial stock is, at the simulated scale."""
+    pipeline = np.zeros((lag, len(ORIGINS), tables.n_status, len(SECTORS)), dtype=np.int64)
+    monthly = _monthly_entries(scenario, tables, counts)
+    for code in np.flatnonzero(monthly > 0):
+        stock = counts[code].astype(np.float64)
+        if stock.sum() <= 0:
+            continue
+        expected = monthly[code] * scale * stock / stock.sum()  # [origin, sector]
+        for month in range(lag):
+            pipeline[month, :, code, :] = stochastic_round(expected, rng)
+    return pipeline
 
 
 def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng):

@@ -92,7 +92,7 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     )
     T = compile_regime(one_month)
     params = resolve_parameters(scenario)
-    R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]))
+    R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]), np.ones(T.tr_from.shape[0]))
     names = T.status_names
     p = check_person(person, names)
     code = names.index(p["status"])

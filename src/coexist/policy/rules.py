@@ -126,6 +126,7 @@ def best_transition(
     tr_to,
     tr_open,
     tr_hazard,
+    tr_share,
     tr_min_months,
     tr_min_abroad,
     tr_test,
@@ -139,18 +140,26 @@ def best_transition(
     abroad_months,
     cert,
     language,
+    u_route,
 ):
-    """The best-paid status this person may choose to move to at expiry (-1: none).
+    """The best-paid transition this person may choose at expiry (its index; -1: none).
 
     A transition is open when its date allows it, the person has the months, the
     certified level and the language it asks for, works in a sector it covers, and the
-    target's stock ceiling in that sector is not reached. Transitions with a monthly
-    hazard happen to people by chance instead and are not chosen.
+    target's stock ceiling in that sector is not reached. A route with a capacity is taken
+    only when the person's draw `u_route` falls under its share this month. Transitions
+    with a monthly hazard happen to people by chance instead and are not chosen.
+
+    With `u_route` below 0, dates and capacities are set aside: the transition the person
+    would take if every route were open and unlimited (the demand for each route, from which
+    the engine sets its share the month after).
     """
     best = -1
     best_wage = -1.0
     for k in range(tr_from.shape[0]):
-        if tr_from[k] != status or not tr_open[k] or tr_hazard[k] > 0.0:
+        if tr_from[k] != status or tr_hazard[k] > 0.0:
+            continue
+        if u_route >= 0.0 and (not tr_open[k] or u_route >= tr_share[k]):
             continue
         if months_in_status < tr_min_months[k] or abroad_months < tr_min_abroad[k]:
             continue
@@ -160,6 +169,6 @@ def best_transition(
         if not tr_sector_ok[k, sector] or not cap_open[target, sector]:
             continue
         if wage[target] > best_wage:
-            best = target
+            best = k
             best_wage = wage[target]
     return best

@@ -56,6 +56,8 @@ class RegimeTables:
     intake_share: np.ndarray
     inflow: np.ndarray  # [month, status] persons per month (non-programme kinds)
     exit_rate: np.ndarray  # [month, status], NaN = behavioural default
+    entry_capacity: np.ndarray  # [month, status] persons per month admitted from abroad, inf = no limit
+    fills_vacancies: np.ndarray  # bool per status: holders count against the sector demand
     # transitions inside the host
     tr_from: np.ndarray
     tr_to: np.ndarray
@@ -66,6 +68,7 @@ class RegimeTables:
     tr_sector_ok: np.ndarray  # [transition, sector] bool
     tr_open: np.ndarray  # [month, transition] bool
     tr_hazard: np.ndarray  # [month, transition]
+    tr_capacity: np.ndarray  # [month, transition] persons per month, inf = no limit
     # legal ways back after leaving
     rp_from: np.ndarray
     rp_to: np.ndarray
@@ -103,6 +106,11 @@ def _growth_index(annual, months: np.ndarray) -> np.ndarray:
     return index / index[0]
 
 
+def _unlimited(capacity: np.ndarray) -> np.ndarray:
+    """A capacity table with its "no limit" (negative) entries as infinity."""
+    return np.where(capacity < 0, np.inf, capacity)
+
+
 def _hazards(transitions, months: np.ndarray) -> np.ndarray:
     """[month, transition] monthly hazards; NaN where the behavioural default applies."""
     out = np.full((len(months), len(transitions)), np.nan)
@@ -132,9 +140,11 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
     job_change = np.zeros((n_m, n_s), dtype=np.int8)
     caps = np.full((n_m, n_s, n_sec), NO_CAP)
     exit_rate = np.full((n_m, n_s), np.nan)
+    fills_vacancies = np.zeros(n_s, dtype=np.bool_)
     for name, rules in scenario.statuses.items():
         c = code[name]
         kind[c] = STATUS_KINDS.index(rules.kind)
+        fills_vacancies[c] = rules.kind == "programme" if rules.fills_vacancies is None else rules.fills_vacancies
         entry_test[c] = TEST_LEVELS.index(rules.entry_skill_test)
         entry_language[c] = rules.entry_language_level
         rule = rules.job_change
@@ -193,6 +203,8 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         intake_share=per_status("employer_intake_share", np.float64, 1.0),
         inflow=per_status("inflow_per_month", np.float64),
         exit_rate=exit_rate,
+        entry_capacity=_unlimited(per_status("entry_capacity", np.float64, -1.0)),
+        fills_vacancies=fills_vacancies,
         tr_from=np.array([code[n] for n, _ in transitions], dtype=np.int8),
         tr_to=np.array([code[t.to] for _, t in transitions], dtype=np.int8),
         tr_min_months=np.array([t.min_months_in_status for _, t in transitions], dtype=np.int32),
@@ -202,6 +214,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         tr_sector_ok=tr_sector_ok,
         tr_open=per_item(transitions, "open", np.bool_),
         tr_hazard=_hazards(transitions, months),
+        tr_capacity=_unlimited(per_item(transitions, "capacity", np.float64)),
         rp_from=np.array([code[n] for n, _ in paths], dtype=np.int8),
         rp_to=np.array([code[q.to] for _, q in paths], dtype=np.int8),
         rp_cooldown=np.array([q.cooldown_months for _, q in paths], dtype=np.int32),
@@ -250,6 +263,7 @@ class MonthRules(NamedTuple):
     tr_sector_ok: np.ndarray
     tr_open: np.ndarray
     tr_hazard: np.ndarray
+    tr_share: np.ndarray  # chance that a person who takes a route with a capacity gets through this month
     rp_from: np.ndarray
     rp_to: np.ndarray
     rp_cooldown: np.ndarray
@@ -275,13 +289,17 @@ _UNDATED = frozenset({
 _SCALARS = {name: hint for name, hint in typing.get_type_hints(MonthRules).items() if hint in (float, int, bool)}
 
 
-def month_rules(t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray) -> MonthRules:
+def month_rules(
+    t: int, T: RegimeTables, default_exit: np.ndarray, default_hazard: np.ndarray, tr_share: np.ndarray
+) -> MonthRules:
     """Month `t` of the tables, as the compiled passes read it; `default_exit` and
     `default_hazard` stand where the scenario leaves an exit rate or a transition hazard to
-    the behavioural parameters (NaN in the tables)."""
+    the behavioural parameters (NaN in the tables); `tr_share` is each route's share this
+    month (set by the engine from its capacity and the demand for it)."""
     filled = {
         "exit_rate": np.where(np.isnan(T.exit_rate[t]), default_exit, T.exit_rate[t]),
         "tr_hazard": np.where(np.isnan(T.tr_hazard[t]), default_hazard, T.tr_hazard[t]),
+        "tr_share": tr_share,
     }
     values = {}
     for name in MonthRules._fields:

@@ -46,7 +46,7 @@ def _list(names: Sequence[str]) -> str:
     return ", ".join(f"<code>{e(n)}</code>" for n in names) if names else "none"
 
 
-def _key() -> str:
+def _key(known: str = "observed, fit years") -> str:
     s = figures.VALIDATION_STYLE
 
     def line(colour: str, dash: str) -> str:
@@ -64,7 +64,7 @@ def _key() -> str:
         f"<line x1='1' y1='0' x2='1' y2='14' stroke='{s['held_out']}' stroke-dasharray='2,2'/></svg>"
     )
     items = [
-        (dot, "observed, fit years"),
+        (dot, known),
         (diamond, "observed, held out"),
         (band, "model: median and 5-95% over replicates"),
         (line(s["persistence"], "6,3"), "persistence"),
@@ -96,7 +96,11 @@ def _what_text(what: Mapping[str, str]) -> str:
     return f"<br><small title='{e(full)}'>{e(' · '.join(parts))}</small>" if parts else ""
 
 
-def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replicates: int) -> str:
+def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replicates: int, *,
+           fit_column: bool = True, counts_head: str = "rows fit / held out",
+           best_head: str = "best on held-out years", no_history: str = "no fitted row") -> str:
+    """The table of ARDs per series and the overall row; ``fit_column`` adds the model's ARD
+    on the fit rows."""
     e = html.escape
     body = []
     for r in rows:
@@ -117,11 +121,12 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
             f"<td><code>{e(r['series'])}</code>{_what_text(r.get('what') or {})}</td>",
             f"<td>{e(r['unit'])}</td>",
             f"<td class='num'>{r['n_fit']} / {r['n_validate']}</td>",
-            f"<td class='num'>{_num(r['ard_fit_model'])}</td>",
+            *([f"<td class='num'>{_num(r['ard_fit_model'])}</td>"] if fit_column else []),
             f"<td class='num{cls}{' best' if 'model' in best else ''}'>{_num(model)}{spread}</td>",
             f"<td class='num{' best' if 'persistence' in best else ''}'>{_num(pers)}</td>",
             f"<td class='num{' best' if 'trend' in best else ''}'>{_num(trend)}</td>",
-            f"<td>{e(' = '.join(_NAMES[b] for b in r['best'].split(' = '))) if r['best'] else _why_no_best(r)}</td>",
+            f"<td>{e(' = '.join(_NAMES[b] for b in r['best'].split(' = ')))}</td>" if r["best"]
+            else f"<td>{_why_no_best(r, no_history)}</td>",
         ]
         body.append(f"<tr id='row-{e(r['series'])}'>{''.join(cells)}</tr>")
     o = overall
@@ -134,26 +139,39 @@ def _table(rows: Sequence[Mapping[str, Any]], overall: Mapping[str, Any], replic
     body.append(
         "<tr class='overall'>"
         f"<td>overall <small>(mean over the {o['n_series']} series scored by all three)</small></td><td></td>"
-        f"<td class='num'>{o['n_fit']} / {o['n_validate']}</td><td class='num'>{_num(o['ard_fit_model'])}</td>"
+        f"<td class='num'>{o['n_fit']} / {o['n_validate']}</td>"
+        + (f"<td class='num'>{_num(o['ard_fit_model'])}</td>" if fit_column else "")
+        +
         f"<td class='num{' best' if 'model' in best else ''}'>{_num(o['ard_validate_model'])}{spread}</td>"
         f"<td class='num{' best' if 'persistence' in best else ''}'>{_num(o['ard_validate_persistence'])}</td>"
         f"<td class='num{' best' if 'trend' in best else ''}'>{_num(o['ard_validate_trend'])}</td>"
         f"<td>{e(' = '.join(_NAMES[b] for b in o['best'].split(' = '))) if o['best'] else ''}</td></tr>"
     )
     head = (
-        "<tr><th>series</th><th>unit</th><th>rows fit / held out</th><th>model, fit years</th>"
-        f"<th>model, held out{' [5-95%]' if replicates > 1 else ''}</th><th>persistence</th><th>linear trend</th>"
-        "<th>best on held-out years</th></tr>"
+        f"<tr><th>series</th><th>unit</th><th>{html.escape(counts_head)}</th>"
+        + ("<th>model, fit years</th>" if fit_column else "")
+        + f"<th>model, held out{' [5-95%]' if replicates > 1 else ''}</th><th>persistence</th><th>linear trend</th>"
+        f"<th>{html.escape(best_head)}</th></tr>"
     )
     return f"<table class='val'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _why_no_best(r: Mapping[str, Any]) -> str:
+def _why_no_best(r: Mapping[str, Any], no_history: str = "no fitted row") -> str:
     if r["n_validate"] == 0:
         return "<small>no held-out row</small>"
     if not math.isfinite(r["ard_validate_model"]):
         return "<small>not simulated</small>"
-    return "<small>no naive forecast (no fitted row)</small>"
+    return f"<small>no naive forecast ({html.escape(no_history)})</small>"
+
+
+def _verdict(model: float, pers: float, trend: float) -> tuple[str, str]:
+    """The plain verdict on the overall ARDs, and its CSS class."""
+    if model < pers and model < trend:
+        return "The model beats both naive forecasts overall", "v-sup"
+    if model >= pers and model >= trend:
+        return "The model does not beat the naive forecasts overall", "v-con"
+    worse = "persistence" if model >= pers else "the linear trend"
+    return f"The model beats one naive forecast overall, not {worse}", "v-not"
 
 
 def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
@@ -174,13 +192,7 @@ def _summary(summary: Any, prov: Mapping[str, Any]) -> str:
         else ""
     )
     beats_p, beats_t = len(o["beats_persistence"]), len(o["beats_trend"])
-    if model < pers and model < trend:
-        verdict, cls = "The model beats both naive forecasts overall", "v-sup"
-    elif model >= pers and model >= trend:
-        verdict, cls = "The model does not beat the naive forecasts overall", "v-con"
-    else:
-        worse = "persistence" if model >= pers else "the linear trend"
-        verdict, cls = f"The model beats one naive forecast overall, not {worse}", "v-not"
+    verdict, cls = _verdict(model, pers, trend)
     text = (
         f"<p><span class='verdict {cls}'>{e(verdict)}</span></p>"
         f"<p class='big'>On the held-out rows (never used in a fit), over the {_plural(n, 'series')} that the model, "

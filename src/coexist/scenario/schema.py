@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 from pydantic_core import PydanticCustomError
 
 from coexist.codes import ORIGINS, SECTORS
+from coexist.data.stocks import REFERENCES as STOCK_REFERENCES
 from coexist.periods import parse_month
 
 __all__ = [
@@ -48,7 +49,8 @@ TEST_LEVELS = ("none", "ssw1", "ssw2")
 # Statuses that every host has and no scenario declares: the pools at origin, former
 # workers at origin, and people in the host without a valid status.
 RESERVED_STATUSES = ("home", "returned", "irregular")
-INITIAL_POPULATIONS = ("japan-2024-12", "japan-2016-12", "empty")
+# the official stocks at the end of a month (coexist.data.stocks.REFERENCES), or nobody
+INITIAL_POPULATIONS = (*(f"japan-{month}" for month in STOCK_REFERENCES), "empty")
 # The error type of every check written here. Its context carries the received value and,
 # where the problem sits below the validated field, the rest of the dotted path ("field"),
 # so the loader can name the exact field in one line.
@@ -168,6 +170,10 @@ class Transition(Model):
     # an expiry decision that month (it is never chosen at expiry). None: the behavioural
     # parameter student_to_professional_rate for study statuses, 0 (chosen at expiry) otherwise.
     hazard: Rate | None = None
+    # Persons a month, nationwide, whose change of status through this route can be processed
+    # (take-up by employers and the authorities' processing); -1: no limit. Applied as a chance
+    # min(1, capacity / people who chose the route the month before).
+    capacity: _dated_float(-1.0, 1e7) = -1.0
 
     @field_validator("sectors")
     @classmethod
@@ -213,6 +219,12 @@ class StatusRules(Model):
     transitions: list[Transition] = Field(default_factory=list)
     return_paths: list[ReturnPath] = Field(default_factory=list)
     inflow_per_month: _dated_float(0.0, 1e7) = 0.0  # for non-programme kinds: entries from abroad
+    # Persons a month, nationwide, admitted from abroad into this status at most (for a status with
+    # an entry test: the places in the tests held abroad); -1: no limit.
+    entry_capacity: _dated_float(-1.0, 1e7) = -1.0
+    # Whether holders fill the sector demand that programme recruitment answers (vacancies);
+    # None: the programme kinds do, the others (hired on their own channels) do not.
+    fills_vacancies: bool | None = None
     exit_rate: Rate | None = None  # for non-programme kinds; None: the behavioural default
 
     @field_validator("caps")
@@ -256,8 +268,11 @@ class Demand(Model):
     initial: dict[str, float] = Field(default_factory=dict)  # persons; empty: employed at start x (1 + vacancy)
     initial_vacancy_rate: float = Field(0.05, ge=0.0, le=5.0)
     growth: dict[str, _dated_float(-0.5, 1.0)] = Field(default_factory=dict)  # annual growth per sector
+    # persons a year added to a sector's demand besides its growth (e.g. a shortage the host
+    # plans to fill over some years), spread over the months; dated, 0 where not given
+    added_per_year: dict[str, _dated_float(-1e7, 1e7)] = Field(default_factory=dict)
 
-    @field_validator("initial", "growth")
+    @field_validator("initial", "growth", "added_per_year")
     @classmethod
     def _sectors(cls, value):
         for sector in value:
@@ -275,14 +290,20 @@ class Demand(Model):
 
 
 class OriginSettings(Model):
-    """Overrides of the embedded origin data (money in the host currency per month)."""
+    """Overrides of the embedded origin data (money in the host currency per month).
+
+    Each value may be dated. None: the embedded dated profile for a yen host (for
+    ``recruitment_weight``, 1.0 for another host). A number given for ``home_wage`` is
+    the level at the start, grown at ``economy.home_wage_growth``; a dated table holds
+    each level from its date and grows only before its first date and after its last.
+    """
 
     active: bool = True
-    home_wage: float | None = Field(None, gt=0)
-    unemployment_rate: float | None = Field(None, ge=0.0, le=1.0)
-    fee: float | None = Field(None, ge=0.0)
-    pool_size: float | None = Field(None, ge=0.0)
-    recruitment_weight: float = Field(1.0, ge=0.0)
+    home_wage: _dated_float(0.01, 1e9) | None = None
+    unemployment_rate: Rate | None = None
+    fee: _dated_float(0.0, 1e10) | None = None
+    pool_size: _dated_float(0.0, 1e10) | None = None
+    recruitment_weight: _dated_float(0.0, 1e6) | None = None
 
 
 class Assumption(Model):
@@ -378,7 +399,7 @@ class Horizon(Model):
 
 
 class Population(Model):
-    initial: Literal["japan-2024-12", "japan-2016-12", "empty"] = "japan-2024-12"
+    initial: Literal[INITIAL_POPULATIONS] = "japan-2024-12"
     # where the initial people's unrecorded attributes (months in status, skill, debt...)
     # come from: documented assumptions, or the end of the calibrated history (only for
     # japan-2024-12; docs/calibration.md)

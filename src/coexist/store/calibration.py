@@ -37,6 +37,7 @@ __all__ = [
     "write_calibration",
     "write_validation",
     "write_shipped_calibration",
+    "write_shipped_summary",
 ]
 
 #: The resumable state of a calibration, in its folder.
@@ -147,7 +148,16 @@ def write_shipped_calibration(dest: str | Path, shipped: ShippedCalibration) -> 
         "posterior": out / "japan-posterior.parquet",
         "end_state": out / "japan-2024-12.parquet",
     }
-    write_text_atomic(files["summary"], shipped.summary_toml)
+    write_shipped_summary(out, shipped.summary_toml)
     shutil.copyfile(shipped.posterior, files["posterior"])
     pq.write_table(shipped.end_state, files["end_state"], compression="zstd")
     return files
+
+
+def write_shipped_summary(dest: str | Path, summary_toml: str) -> Path:
+    """Write the shipped calibration's japan.toml (``summary_toml``, from
+    :func:`coexist.calibration.ship.summary_toml`) into ``dest``. Returns its path."""
+    path = Path(dest) / "japan.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, summary_toml)
+    return path

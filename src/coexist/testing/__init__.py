@@ -18,7 +18,7 @@ TINY_OVERRIDES: tuple[str, ...] = (
     "ssw1={VNM={construction=600, manufacturing=600}},"
     " professional={VNM={manufacturing=300}}, student={VNM={construction=300}}, status_based={VNM={manufacturing=300}},"
     " designated={VNM={construction=100}}}",
-    "demand.initial={construction=2800, manufacturing=2900}",
+    "demand.initial={construction=2200, manufacturing=2300}",
     "demand.initial_vacancy_rate=0.0",
     'horizon.start="2025-01"',
     'horizon.end="2032-12"',
