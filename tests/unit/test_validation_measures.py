@@ -324,15 +324,15 @@ def test_simulated_targets_on_a_hand_built_run():
 
 
 def test_entries_count_arrivals_into_the_statuses_over_the_row_s_period():
-    months = [f"2019-{m:02d}" for m in range(1, 13)]
+    months = [D(2019, m, 1) for m in range(1, 13)]
     flow = {"status_to": "titp", "sector": "construction"}
     flows = [{**flow, "month": m, "flow": "entry", "status_from": "home", "origin": "VNM", "persons": 10.0}
              for m in months]
     flows += [{**flow, "month": m, "flow": "entry", "status_from": "home", "origin": "CHN", "persons": 1.0}
               for m in months]
-    flows += [{**flow, "month": "2019-03", "flow": "reentry", "status_from": "returned", "origin": "VNM",
+    flows += [{**flow, "month": D(2019, 3, 1), "flow": "reentry", "status_from": "returned", "origin": "VNM",
                "persons": 5.0},
-              {**flow, "month": "2019-08", "flow": "upgrade", "status_from": "titp", "status_to": "ssw1",
+              {**flow, "month": D(2019, 8, 1), "flow": "upgrade", "status_from": "titp", "status_to": "ssw1",
                "origin": "VNM", "persons": 7.0}]
     result = SimpleNamespace(
         stocks=pa.Table.from_pylist([{"month": m, "status": "titp", "origin": "VNM", "sector": "construction",
