@@ -7,6 +7,7 @@ Runs a few fixed cases (the reduced model, the Japan scenarios at scale 0.02 and
 calibrated history), writes each result's tables as Parquet with a digest per table, and
 with ``--against`` compares: stocks and flows must be identical; demand and measures are
 reported by their largest relative difference (money sums may change with summation order).
+Months are compared as "YYYY-MM" text, so fingerprints taken before months were dates still compare.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coexist.engine import simulate
+from coexist.periods import format_month, month_indices
 from coexist.scenario import load_scenario
 
 sys.path.insert(0, str(Path(__file__).parent / "docking"))
@@ -41,6 +43,9 @@ def cases():
 
 
 def canonical(table: pa.Table) -> pa.Table:
+    if "month" in table.column_names and not pa.types.is_string(table.schema.field("month").type):
+        text = pa.array([format_month(m) for m in month_indices(table.column("month"))], type=pa.string())
+        table = table.set_column(table.column_names.index("month"), "month", text)
     keys = [c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)]
     return table.sort_by([(k, "ascending") for k in keys])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from coexist.engine import simulate
-from coexist.periods import format_month, parse_month
+from coexist.periods import format_month, month_indices, parse_month
 from coexist.scenario import load_scenario
 
 try:
@@ -43,14 +43,14 @@ def series(result, months: int) -> dict[str, np.ndarray]:
     out = {k: np.zeros(months) for k in (*STOCKS, *FLOWS)}
     start = parse_month("2025-01")
     stocks = result.stocks
-    t = np.array([parse_month(m) - start for m in stocks.column("month").to_pylist()])
+    t = month_indices(stocks.column("month")) - start
     status = np.array(stocks.column("status").to_pylist())
     persons = stocks.column("persons").to_numpy()
     for name in STOCKS:
         pick = status == name
         np.add.at(out[name], t[pick], persons[pick])
     flows = result.flows
-    t = np.array([parse_month(m) - start for m in flows.column("month").to_pylist()])
+    t = month_indices(flows.column("month")) - start
     kind = np.array(flows.column("flow").to_pylist())
     persons = flows.column("persons").to_numpy()
     for name in FLOWS:

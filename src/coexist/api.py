@@ -728,12 +728,14 @@ def _write_compare(out: Path, names: list[str], summaries: list[RunSummary], ens
         "sensitivity": sensitivity,
         "draws": draws,
     }
+    tables: dict[str, str] = {}  # the CSV of each of the report's tables, written beside it
     html = render_compare_report(
         [(name, s.folder) for name, s in zip(names, summaries, strict=True)],
         title="coexist: " + " vs ".join(names),
         ensemble=ensemble,
+        tables=tables,
     )
-    return write_report(out / "report.html", html)
+    return write_report(out / "report.html", html, tables)
 
 
 # -- calibration and validation ----------------------------------------------------------------

@@ -1,12 +1,24 @@
-"""Months as integers: index = year * 12 + (month - 1). Parsing and formatting of "YYYY-MM"."""
+"""Months as integers: index = year * 12 + (month - 1). Parsing and formatting of "YYYY-MM",
+and the one conversion between month indices and the tables' ``month`` column (an Arrow
+``date32``, the first day of the month)."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import pyarrow as pa
 
-__all__ = ["parse_month", "format_month", "month_range", "month_labels", "year_of", "month_of_year"]
+__all__ = [
+    "parse_month",
+    "format_month",
+    "month_range",
+    "month_labels",
+    "year_of",
+    "month_of_year",
+    "month_dates",
+    "month_indices",
+]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -52,3 +64,40 @@ def year_of(index: int) -> int:
 def month_of_year(index: int) -> int:
     """1..12"""
     return int(index) % 12 + 1
+
+
+# numpy counts datetime64[M] from January 1970
+_EPOCH = 1970 * 12
+
+
+def month_dates(indices) -> pa.Array:
+    """The tables' ``month`` column: an Arrow ``date32`` array, the first day of each month index.
+
+    >>> month_dates([parse_month("2027-04")]).to_pylist()
+    [datetime.date(2027, 4, 1)]
+    """
+    months = np.asarray(indices, dtype=np.int64) - _EPOCH
+    return pa.array(months.astype("datetime64[M]").astype("datetime64[D]"), type=pa.date32())
+
+
+def month_indices(values) -> np.ndarray:
+    """Month index of each value of a ``month`` column: dates (Arrow ``date32``/``timestamp``,
+    numpy ``datetime64``, ``datetime.date``), or "YYYY-MM" text as files written before months
+    were dates hold it. Nulls are not allowed.
+
+    >>> month_indices(month_dates([24291, 24292])).tolist(), month_indices(["2024-12"]).tolist()
+    ([24291, 24292], [24299])
+    """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        values = values.to_numpy(zero_copy_only=False)
+    array = np.asarray(values)
+    if array.dtype.kind in "OUS":  # text, or date objects
+        array = array.astype(str) if array.dtype.kind != "O" or _is_text(array) else array.astype("datetime64[D]")
+    months = array.astype("datetime64[M]")
+    return months.astype(np.int64) + _EPOCH
+
+
+def _is_text(array: np.ndarray) -> bool:
+    return array.size > 0 and isinstance(array.flat[0], str)

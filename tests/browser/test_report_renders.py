@@ -6,14 +6,19 @@ in ``.ci/run``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from coexist import api
+from coexist.calibration.measures import SIMULATED_SCHEMA
+from coexist.report.calibration import render_fit_report
+from coexist.store.compare import write_report
 from coexist.testing import TINY_OVERRIDES
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -102,6 +107,33 @@ def test_every_chart_renders_and_the_console_is_clean(report, tmp_path):
         "How the verdicts move with the index",
     ):
         assert fragment in dom
+
+
+def test_the_new_sections_render_with_their_charts_and_csv_links(report, tmp_path):
+    dom, errors = _open(report, tmp_path)
+    assert errors == []
+    differences = dom[dom.index('id="differences"') : dom.index('id="stocks"')]
+    by_origin = dom[dom.index('id="by-origin"') : dom.index('id="sensitivity"')]
+    assert differences.count('class="main-svg"') >= 3 and "japan-circular minus japan-temporary" in differences
+    assert by_origin.count('class="main-svg"') >= 6 and "<b>Vietnam</b>" in by_origin
+    assert "Only 2 replicates." in dom  # the warning is in the page
+    # every table's CSV link points to a file the comparison wrote beside the report
+    links = re.findall(r'<a href="(tables/[^"]+\.csv)" download=', dom)
+    assert len(links) == dom.count("<table") and links
+    for href in links:
+        assert (report.parent / href).is_file(), href
+
+
+def test_fit_page_renders_without_script_errors(tmp_path):
+    rows = [
+        {"series": s, "reference_date": dt.date(y, 10, 31), "split": "fit" if y < 2023 else "validate",
+         "unit": "persons", "measure": "stock", "observed": 100.0 + y, "simulated": 90.0 + y, "model_period": ""}
+        for s in ("mhlw_workers_titp", "mhlw_workers_vnm") for y in range(2017, 2025)
+    ]
+    page = write_report(tmp_path / "fit.html", render_fit_report(pa.Table.from_pylist(rows, schema=SIMULATED_SCHEMA)))
+    dom, errors = _open(page, tmp_path)
+    assert errors == []
+    assert dom.count('class="main-svg"') >= 2 and "How near the best particle comes" in dom
 
 
 def test_a_broken_page_is_caught(tmp_path):

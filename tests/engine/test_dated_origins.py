@@ -34,6 +34,11 @@ TWO_ORIGINS = (
 )
 
 
+def _text(months):
+    """Months (dates) as "YYYY-MM-DD" text, which compares with "YYYY-MM" as months do."""
+    return pc.cast(months, pa.string())
+
+
 def _world(scenario, scale: float = 1.0):
     return build_world(scenario, compile_regime(scenario), seed=1, scale=scale)
 
@@ -45,14 +50,15 @@ def _row(scenario, month: str) -> int:
 def _entries_by_origin(result, before: bool) -> dict[str, float]:
     """Programme entries from the pools by origin, before DATED_FROM or from it on."""
     f = result.flows
-    when = pc.less(f["month"], DATED_FROM) if before else pc.greater_equal(f["month"], DATED_FROM)
+    month = _text(f["month"])
+    when = pc.less(month, DATED_FROM) if before else pc.greater_equal(month, DATED_FROM)
     mask = pc.and_(pc.and_(pc.equal(f["flow"], "entry"), pc.equal(f["status_from"], "home")), when)
     rows = f.filter(mask).group_by("origin").aggregate([("persons", "sum")]).to_pylist()
     return {r["origin"]: r["persons_sum"] for r in rows}
 
 
 def _before(table: pa.Table) -> pa.Table:
-    kept = table.filter(pc.less(table["month"], DATED_FROM))
+    kept = table.filter(pc.less(_text(table["month"]), DATED_FROM))
     keys = [c for c in kept.column_names if pa.types.is_string(kept.schema.field(c).type)]
     return kept.sort_by([(k, "ascending") for k in keys])
 
@@ -147,7 +153,7 @@ def _entries_from_home(result, origin: str, since: str) -> float:
     f = result.flows
     mask = pc.and_(
         pc.and_(pc.equal(f["flow"], "entry"), pc.equal(f["status_from"], "home")),
-        pc.and_(pc.equal(f["origin"], origin), pc.greater_equal(f["month"], since)),
+        pc.and_(pc.equal(f["origin"], origin), pc.greater_equal(_text(f["month"]), since)),
     )
     return float(pc.sum(f.filter(mask)["persons"]).as_py() or 0.0)
 
@@ -173,7 +179,7 @@ def test_a_bad_dated_origin_value_is_a_scenario_error_naming_the_field(override,
 
 def _debt(result, year: str) -> float:
     m = result.measures
-    mask = pc.and_(pc.equal(m["measure"], "debt"), pc.starts_with(m["month"], year))
+    mask = pc.and_(pc.equal(m["measure"], "debt"), pc.starts_with(_text(m["month"]), year))
     return float(pc.sum(m.filter(mask)["value"]).as_py())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -125,7 +127,7 @@ def test_a_run_hands_back_everyone_alive_and_a_new_run_can_start_from_it():
     scenario = tiny_world("japan-temporary", ['horizon.end="2026-12"'])
     result = simulate(scenario, seed=2, end_state=True)
     table = result.end_state
-    last = result.stocks.filter(pa.compute.equal(result.stocks["month"], "2026-12"))
+    last = result.stocks.filter(pa.compute.equal(result.stocks["month"], pa.scalar(dt.date(2026, 12, 1))))
     people = sum(r["persons"] for r in last.to_pylist() if r["status"] != "home")
     assert table.num_rows == round(people)
     assert set(table.column("status").to_pylist()) >= {"titp", "returned"}

@@ -10,8 +10,8 @@ from coexist.scenario import apply_calibrated, calibrated_overrides, calibration
 
 HISTORY = "japan-history"
 DECLARED = (
-    "demand_growth", "closed_border_openness", "partial_border_openness", "reopening_openness", "ssw_route_ramp",
-    "ssw_abroad_ramp", "stranded_intern_hazard",
+    "demand_growth", "ssw_shortage_share", "closed_border_openness", "partial_border_openness", "reopening_openness",
+    "ssw_route_ramp", "ssw_abroad_ramp", "stranded_intern_hazard",
 )
 
 

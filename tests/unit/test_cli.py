@@ -9,6 +9,7 @@ output, common random numbers. Argument errors are checked in a real subprocess.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def fake_simulate(calls: list):
     def simulate(scenario, seed, scale, progress):
         calls.append((scenario.name, seed, scale))
         rng = np.random.default_rng(seed)
-        months = [f"2025-{i:02d}" for i in range(1, 13)]
+        months = [dt.date(2025, i, 1) for i in range(1, 13)]
         for i in range(len(months)):
             if progress:
                 progress(i + 1, len(months))
@@ -280,7 +281,9 @@ def test_api_compare_progress_counts_all_runs(fake_engine, tmp_path):
         engine=fake_engine.engine,
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir()) == ["toy-circular", "toy-temporary"]
+    folders = sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir())
+    assert folders == ["tables", "toy-circular", "toy-temporary"]
+    assert (tmp_path / "c" / "tables" / "headline.csv").is_file()  # the report's tables beside it
     assert result.report == tmp_path / "c" / "report.html"
 
 

@@ -23,7 +23,7 @@ from coexist.experiments.frames import (
     require_pandas,
 )
 from coexist.experiments.series import SERIES, annual_series
-from coexist.metrics import INDEX_KEYS, METRICS, interval90, metric_definitions
+from coexist.metrics import METRICS, interval90, metric_definitions
 from coexist.testing import TINY_OVERRIDES
 
 SHORT = (*TINY_OVERRIDES, 'horizon.end="2026-12"')
@@ -58,12 +58,14 @@ def test_run_tables_are_dataframes_of_the_pyarrow_tables_kept_in_result(summary,
     frame = getattr(summary, name)()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == table.column_names and len(frame) == table.num_rows > 0
-    pd.testing.assert_frame_equal(frame, table.to_pandas())
+    pd.testing.assert_frame_equal(frame, table.to_pandas(date_as_object=False))
+    assert pd.api.types.is_datetime64_any_dtype(frame["month"])  # months are dates: .dt and resampling work
+    assert (frame["month"].dt.day == 1).all()
 
 
 def test_run_metrics_stay_a_dict_and_give_one_row_per_metric_with_unit_and_actor(summary):
     assert isinstance(summary.metrics["host.fill_rate"], float)
-    assert dict(summary.metrics) == summary.metrics and set(summary.metrics) == set(METRICS) | set(INDEX_KEYS)
+    assert dict(summary.metrics) == summary.metrics and set(summary.metrics) == set(metric_definitions())
     frame = summary.metrics()
     assert list(frame.columns) == ["metric", "value", "unit", "actor", "label", "direction"]
     assert list(frame["metric"]) == list(summary.metrics)
@@ -98,7 +100,7 @@ def test_compare_samples_are_long_one_row_per_scenario_replicate_and_metric(in_m
     compared, _ = in_memory
     frame = compared.samples()
     assert list(frame.columns) == ["scenario", "replicate", "seed", "metric", "value"]
-    assert len(frame) == len(SCENARIOS) * 3 * (len(METRICS) + len(INDEX_KEYS))
+    assert len(frame) == len(SCENARIOS) * 3 * len(metric_definitions())
     for row in frame.sample(20, random_state=0).to_dict("records"):
         assert row["seed"] == compared.seeds[row["replicate"]]
         value = compared.samples[row["scenario"]][row["metric"]][row["replicate"]]
@@ -110,7 +112,7 @@ def test_compare_metrics_give_the_median_and_90_percent_interval_per_scenario_an
     compared, _ = in_memory
     frame = compared.metrics()
     assert list(frame.columns) == ["scenario", "metric", "median", "lo", "hi", "n", "unit", "actor", "label"]
-    assert len(frame) == len(SCENARIOS) * (len(METRICS) + len(INDEX_KEYS))
+    assert len(frame) == len(SCENARIOS) * len(metric_definitions())
     row = frame.set_index(["scenario", "metric"]).loc[("japan-circular", "host.fill_rate")]
     lo, median, hi = interval90(compared.samples["japan-circular"]["host.fill_rate"])
     assert (row["lo"], row["median"], row["hi"], row["n"]) == (lo, median, hi, 3)

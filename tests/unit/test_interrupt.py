@@ -3,6 +3,7 @@ the caller, and the command ends with status 130 and no traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import time
 
@@ -42,7 +43,7 @@ def slow_after_the_first_replicate(scenario, seed, scale, progress):
 
 
 def _result(seed, scale):
-    months = [f"2025-{i:02d}" for i in range(1, 13)]
+    months = [dt.date(2025, i, 1) for i in range(1, 13)]
     return SimulationResult(
         stocks=pa.Table.from_pylist(
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -9,12 +10,22 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from coexist.codes import SECTORS
+from coexist.codes import ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, STOCK_SCHEMA, SimulationResult
-from coexist.metrics import ACTORS, DIRECTIONS, INDEX_KEYS, METRICS, compute_metrics, format_value, metric_definitions
+from coexist.metrics import (
+    ACTORS,
+    DIRECTIONS,
+    INDEX_KEYS,
+    METRICS,
+    ORIGIN_METRICS,
+    compute_metrics,
+    format_value,
+    metric_definitions,
+    origin_key,
+)
 from coexist.metrics.docs import metrics_markdown
 
-M = ("2025-01", "2025-02", "2025-03")  # 3 months: the horizon is 0.25 years
+M = (dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1))  # 3 months (first days): the horizon is 0.25 years
 
 
 def tiny_result() -> SimulationResult:
@@ -33,17 +44,17 @@ def tiny_result() -> SimulationResult:
                 {"month": month, "status": status, "origin": origin, "sector": "manufacturing", "persons": float(v)}
             )
     flows = [
-        ("2025-02", "entry", "home", "titp", 4),
-        ("2025-02", "reentry", "returned", "titp", 2),
-        ("2025-02", "return", "titp", "returned", 6),
-        ("2025-02", "abscond", "titp", "irregular", 5),
-        ("2025-02", "upgrade", "titp", "ssw2", 5),
-        ("2025-03", "reentry", "returned", "ssw2", 1),
-        ("2025-03", "return", "titp", "returned", 3),
-        ("2025-03", "removal", "irregular", "returned", 2),
-        ("2025-03", "upgrade", "esd", "professional", 1),
-        ("2025-03", "upgrade", "ssw2", "status_based", 2),  # already settled: not a new loss
-        ("2025-03", "job_change", "ssw1", "ssw1", 4),
+        (dt.date(2025, 2, 1), "entry", "home", "titp", 4),
+        (dt.date(2025, 2, 1), "reentry", "returned", "titp", 2),
+        (dt.date(2025, 2, 1), "return", "titp", "returned", 6),
+        (dt.date(2025, 2, 1), "abscond", "titp", "irregular", 5),
+        (dt.date(2025, 2, 1), "upgrade", "titp", "ssw2", 5),
+        (dt.date(2025, 3, 1), "reentry", "returned", "ssw2", 1),
+        (dt.date(2025, 3, 1), "return", "titp", "returned", 3),
+        (dt.date(2025, 3, 1), "removal", "irregular", "returned", 2),
+        (dt.date(2025, 3, 1), "upgrade", "esd", "professional", 1),
+        (dt.date(2025, 3, 1), "upgrade", "ssw2", "status_based", 2),  # already settled: not a new loss
+        (dt.date(2025, 3, 1), "job_change", "ssw1", "ssw1", 4),
     ]
     flow_rows = [
         {
@@ -129,10 +140,27 @@ def test_metrics_match_hand_computation():
         assert values[key] == pytest.approx(expected, rel=1e-12), key
 
 
+def test_per_origin_metrics_count_each_origin_alone():
+    values = compute_metrics(tiny_result())
+    # every measure but workers_in_host is VNM's; PHL has 40 + 30 worker-months and nothing else
+    assert values["migrants.net_income_gain.VNM"] == pytest.approx((60e6 - 15e6) / 230)
+    assert values["migrants.net_income_gain.PHL"] == 0.0
+    assert values["migrants.debt_burden.VNM"] == pytest.approx(45e6 / 60e6)
+    assert math.isnan(values["migrants.debt_burden.PHL"])  # no earnings: no ratio
+    for name in ("origin.returnee_employment_12m", "origin.remittances_per_year", "origin.long_term_loss_per_year"):
+        assert values[origin_key(name, "VNM")] == pytest.approx(EXPECTED[name]), name
+    assert values["origin.remittances_per_year.BRA"] == 0.0
+    assert math.isnan(values["origin.returnee_employment_12m.CHN"])
+    definition = metric_definitions()["origin.remittances_per_year.VNM"]
+    assert definition["label"] == "Remittances per year, Vietnam" and definition["direction"] == "info"
+
+
 def test_sector_without_demand_is_nan_and_keys_are_stable():
     values = compute_metrics(tiny_result())
     assert math.isnan(values["host.fill_rate.construction"])
-    assert list(values) == list(METRICS) + list(INDEX_KEYS)
+    per_origin = [origin_key(name, o) for o in ORIGINS for name in ORIGIN_METRICS]
+    assert list(values) == list(METRICS) + list(INDEX_KEYS) + per_origin
+    assert set(metric_definitions()) == set(values)
     assert {f"host.fill_rate.{s}" for s in SECTORS} <= set(values)
     assert set(EXPECTED) <= set(values)
 
@@ -147,7 +175,7 @@ def test_registry_declarations_are_complete():
     defs = metric_definitions()
     json.dumps(defs)  # serialisable
     assert defs["migrants.debt_burden"]["direction"] == "minimise"
-    assert set(defs) == set(METRICS) | set(INDEX_KEYS)
+    assert set(defs) == set(METRICS) | set(INDEX_KEYS) | {origin_key(n, o) for o in ORIGINS for n in ORIGIN_METRICS}
     assert defs["index.balance"]["actor"] == "all" and defs["index.origin"]["actor"] == "origin"
 
 

@@ -162,7 +162,7 @@ def test_a_comparison_folder_holds_only_the_latest_comparison(engine, tmp_path, 
     (tmp_path / "cmp" / "notes" / "run.json").write_text("{}")  # a user's folder, not listed in claims.json
     assert main(["compare", "orig.toml", "third.toml", "--out", "cmp", *COMPARE], engine=engine.engine) == 0
     folders = sorted(p.name for p in (tmp_path / "cmp").iterdir() if p.is_dir())
-    assert folders == ["notes", "third", "toy"]
+    assert folders == ["notes", "tables", "third", "toy"]  # tables: the CSV of the report's tables
     claims = json.loads((tmp_path / "cmp" / "claims.json").read_text())
     assert claims["settings"]["scenarios"] == ["toy", "third"]
     listed = {row["scenario"] for row in api.runs(["cmp"]) if row["problem"] is None}

@@ -19,7 +19,7 @@ from coexist.data.calibrated import CalibratedSource
 from coexist.errors import DataError
 from coexist.experiments import draw_parameters, replicate_plan, replicate_seed, run_ensemble, with_parameters
 from coexist.experiments.analysis import reference_sensitivity, shifted_reference
-from coexist.metrics import INDEX_KEYS, METRICS, load_reference
+from coexist.metrics import load_reference, metric_definitions
 from coexist.testing import TINY_OVERRIDES, tiny_world
 
 SHORT = ('horizon.end="2026-12"',)
@@ -209,7 +209,7 @@ def test_replicate_r_uses_the_same_seed_and_parameters_in_every_scenario():
     assert len({json.dumps(b, sort_keys=True) for _, b in by_name["japan-temporary"]}) == 3
     assert by_name["japan-temporary"][1][1] == draw_parameters(11, 1, calibrated=True)  # the shipped calibration
     # samples are stored by replicate, and every registered metric and index key is sampled
-    assert set(ens.samples["a"]) == set(METRICS) | set(INDEX_KEYS)
+    assert set(ens.samples["a"]) == set(metric_definitions())  # with the index and the values per origin
     assert all(len(v) == 3 for v in ens.samples["b"].values())
     assert set(ens.kept) == {"a", "b"} and ens.kept["a"].replicate == 0 and ens.kept["a"].result is not None
     assert len(ens.series["a"]) == 3 and ens.series["a"][0]["years"] == [2025, 2026]
@@ -299,7 +299,7 @@ def test_compare_writes_replicates_claims_and_one_run_folder_per_scenario(compar
     table = pq.read_table(out / "replicates.parquet")
     assert table.column_names == ["scenario", "replicate", "seed", "metric", "value"]
     rows = table.to_pylist()
-    assert len(rows) == 3 * 3 * (len(METRICS) + len(INDEX_KEYS))
+    assert len(rows) == 3 * 3 * len(metric_definitions())
     assert {r["seed"] for r in rows if r["replicate"] == 1} == {replicate_seed(2, 1)}
     claims = json.loads((out / "claims.json").read_text())
     assert [c["claim"] for c in claims["claims"]] == [
@@ -316,7 +316,7 @@ def test_compare_writes_replicates_claims_and_one_run_folder_per_scenario(compar
     assert "triangular" in claims["settings"]["parameter_distribution"]
     for name in ("japan-temporary", "japan-circular", "japan-circular-unconnected"):
         metrics = json.loads((out / name / "metrics.json").read_text())["metrics"]
-        assert set(metrics) == set(METRICS) | set(INDEX_KEYS)  # every metric, three scores, the index
+        assert set(metrics) == set(metric_definitions())  # every metric, three scores, the index, per origin
         run = json.loads((out / name / "run.json").read_text())
         assert run["seed"] == replicate_seed(2, 0)
         # replicate 0's metrics.json equals its replicate sample

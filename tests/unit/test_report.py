@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import html
+import io
+import math
 import re
+import urllib.parse
 
 import numpy as np
 import pyarrow as pa
 import pytest
 from pydantic import BaseModel
 
-from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
+from coexist.calibration.measures import SIMULATED_SCHEMA
+from coexist.codes import HOST_STATUSES, ORIGIN_NAMES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
+from coexist.metrics import ORIGIN_METRICS, format_value, interval90, origin_key
+from coexist.periods import month_dates, parse_month
 from coexist.report import figures, render_compare_report
-from coexist.store import read_run, write_run
+from coexist.report.calibration import render_fit_report
+from coexist.store import StoreError, read_run, write_run
 from coexist.store.compare import write_report
 
 
 def fake_result(seed: int, n_months: int = 24) -> SimulationResult:
     rng = np.random.default_rng(seed)
-    months = [f"{2025 + i // 12}-{i % 12 + 1:02d}" for i in range(n_months)]
+    months = month_dates(parse_month("2025-01") + np.arange(n_months)).to_pylist()
     stocks = [
         {"month": m, "status": s, "origin": o, "sector": "construction", "persons": float(rng.integers(0, 100))}
         for m in months for s in HOST_STATUSES + ("returned",) for o in ORIGINS[:3]
@@ -108,6 +117,10 @@ def test_report_is_self_contained(tmp_path, two_runs):
     assert "scale 0.1" in text and "one agent for every 10 persons" in text
     assert "Demand fill rate" in text
     assert not list((tmp_path / "out").glob(".*partial*"))
+    # every table carries its CSV in its link (nothing beside the report to go stale)
+    links = _links(text)
+    assert len(links) == text.count("<table") and all(href.startswith("data:text/csv") for href, _ in links)
+    assert "class='warning'" not in text  # no replicates, no warning about their number
 
 
 def test_report_accepts_loaded_runs_and_results(two_runs):
@@ -142,7 +155,7 @@ def test_figures_have_one_trace_per_scenario():
     t = runs[0][1]
     first = t.stocks.filter(
         pa.compute.and_(
-            pa.compute.equal(t.stocks["month"], "2025-01"),
+            pa.compute.equal(t.stocks["month"], pa.scalar(dt.date(2025, 1, 1))),
             pa.compute.is_in(t.stocks["status"], pa.array(list(HOST_STATUSES))),
         )
     )
@@ -167,6 +180,9 @@ def _ensemble(names, replicates=5, seed=0):
             cols[key] = list(mid + span * (0.1 * k + 0.03 * rng.standard_normal(replicates)))
         for key in INDEX_KEYS:
             cols[key] = list(0.5 + 0.05 * k + 0.01 * rng.standard_normal(replicates))
+        for origin in ORIGINS[:3]:  # the fake runs have people from three origins
+            for key in ORIGIN_METRICS:
+                cols[origin_key(key, origin)] = list(cols[key] * (1 + 0.1 * rng.standard_normal(replicates)))
         samples[name] = cols
         series[name] = [annual_series(fake_result(10 * k + r)) for r in range(replicates)]
     draws = [draw_parameters(seed, r) for r in range(replicates)]
@@ -252,7 +268,8 @@ def test_ensemble_report_has_the_sections_an_analyst_needs(tmp_path, japan_runs)
         assert label in sens
     assert "balance claim kept its verdict" in sens
     # charts: bands, sector fill rates, stocks by status, origin and sector per scenario
-    assert text.count('class="plotly-graph-div"') == 1 + 3 * 3 + 4 + 1 + 3
+    # ... the paired differences over time (3 series) and one chart per metric by origin
+    assert text.count('class="plotly-graph-div"') == 1 + 3 * 3 + 4 + 1 + 3 + 3 + len(ORIGIN_METRICS)
     assert "persons in the host by sector" in text and "Fill rate by sector" in text
     # assumptions: shared once, then each scenario's own
     assumptions = text[text.index('id="assumptions"') : text.index('id="provenance"')]
@@ -300,3 +317,131 @@ def test_band_figure_shows_median_and_90_band():
     values = np.array([r["fill_rate"] for r in reps])
     assert np.allclose(mid.y, np.median(values, axis=0))
     assert np.allclose(lo.y, np.percentile(values, 5, axis=0)) and np.allclose(hi.y, np.percentile(values, 95, axis=0))
+
+
+# -- tables as CSV, few replicates, neutral zero differences, per origin, differences over time ----
+def _links(text: str) -> list[str]:
+    return re.findall(r'<p class="csv"><a href="([^"]+)" download="([^"]+)"', text)
+
+
+def test_every_table_has_a_csv_written_beside_the_report(tmp_path, japan_runs):
+    ens = _ensemble([n for n, _ in japan_runs])
+    tables: dict[str, str] = {}
+    text = render_compare_report(japan_runs, ensemble=ens, tables=tables)
+    links = _links(text)
+    assert text.count("<table") == len(links)  # one link per table
+    assert {href for href, _ in links} == {f"tables/{name}" for name in tables}
+    for name in ("headline.csv", "metrics.csv", "paired-differences.csv", "by-origin-migrants.csv",
+                 "by-origin-origin.csv", "claims.csv", "index.csv", "reference-sensitivity.csv", "parameters.csv",
+                 "settings.csv", "runs.csv"):
+        assert name in tables, name
+    rows = list(csv.DictReader(io.StringIO(tables["headline.csv"])))
+    fill = [r for r in rows if r["metric"] == "host.fill_rate" and r["scenario"] == "japan-circular"][0]
+    lo, med, hi = interval90(ens["samples"]["japan-circular"]["host.fill_rate"])
+    assert float(fill["median"]) == med and float(fill["p05"]) == lo and float(fill["p95"]) == hi  # full precision
+    path = write_report(tmp_path / "cmp" / "report.html", text, tables)
+    for href, _ in links:
+        assert (path.parent / href).is_file(), href
+    # a second report replaces the tables of the first
+    (path.parent / "tables" / "stale.csv").write_text("x\n")
+    write_report(path, text, {"headline.csv": tables["headline.csv"]})
+    assert sorted(p.name for p in (path.parent / "tables").iterdir()) == ["headline.csv"]
+
+
+def test_a_report_kept_in_memory_carries_its_tables_in_its_links(japan_runs):
+    text = render_compare_report(japan_runs, ensemble=_ensemble([n for n, _ in japan_runs]))
+    links = _links(text)
+    assert links and all(href.startswith("data:text/csv;charset=utf-8,") for href, _ in links)
+    headline = next(href for href, name in links if name == "headline.csv")
+    decoded = urllib.parse.unquote(html.unescape(headline).split(",", 1)[1])
+    assert decoded.splitlines()[0] == "metric,label,unit,scenario,median,p05,p95,replicates"
+
+
+def test_write_report_refuses_a_table_name_that_is_a_path(tmp_path):
+    with pytest.raises(StoreError, match="plain name ending in .csv"):
+        write_report(tmp_path / "report.html", "<html></html>", {"../x.csv": "a\n"})
+
+
+@pytest.mark.parametrize("replicates, warned", [(3, True), (9, True), (10, False)])
+def test_fewer_than_10_replicates_are_warned_about(japan_runs, replicates, warned):
+    text = render_compare_report(japan_runs, ensemble=_ensemble([n for n, _ in japan_runs], replicates=replicates))
+    assert (f"Only {replicates} replicates" in text) is warned
+    assert ("class='warning'" in text) is warned
+
+
+def test_a_difference_that_prints_as_zero_is_neutral_not_a_loss(japan_runs):
+    ens = _ensemble([n for n, _ in japan_runs][:2], replicates=10)
+    base, other = ens["settings"]["scenarios"][:2]
+    values = list(np.linspace(0.5, 0.6, 10))
+    ens["samples"][base]["host.fill_rate"] = values
+    ens["samples"][other]["host.fill_rate"] = [v - 1e-7 for v in values]  # worse, but by 0.00001 pp
+    ens["samples"][other]["host.experienced_share"] = [
+        v - 0.02 for v in ens["samples"][base]["host.experienced_share"]
+    ]
+    text = render_compare_report(japan_runs[:2], ensemble=ens)
+    paired = text[text.index("Paired differences against") :]
+    fill = re.search(r'<td class="num([^"]*)">(.*?)</td>', paired[paired.index("<code>host.fill_rate</code>") :])
+    assert fill.group(1) == "" and "<b>0.0 pp</b>" in fill.group(2) and "[0.0 to 0.0]" in fill.group(2)
+    share = re.search(r'<td class="num([^"]*)">', paired[paired.index("<code>host.experienced_share</code>") :])
+    assert share.group(1) == " worse"
+
+
+def test_by_origin_section_shows_each_origin_with_intervals_and_a_chart_per_metric(japan_runs):
+    ens = _ensemble([n for n, _ in japan_runs])
+    text = render_compare_report(japan_runs, ensemble=ens)
+    section = text[text.index('id="by-origin"') : text.index('id="sensitivity"')]
+    for origin in ORIGINS[:3]:
+        assert f"<b>{ORIGIN_NAMES[origin]}</b>" in section
+    assert "<b>Myanmar</b>" not in section  # no persons from there in the runs
+    assert section.count('class="plotly-graph-div"') == len(ORIGIN_METRICS)
+    assert section.count("<h3>Migrants</h3>") == 1 and section.count("<h3>Countries of origin</h3>") == 1
+    lo, med, hi = interval90(ens["samples"]["japan-circular"]["origin.remittances_per_year.CHN"])
+    assert f"<b>{format_value(med, 'money per year (host currency)', with_unit=False)}</b>" in section
+
+
+def test_paired_series_subtract_replicate_by_replicate():
+    a = [{"years": [2025, 2026], "host_stock": [10.0, 12.0]}, {"years": [2025, 2026], "host_stock": [20.0, None]}]
+    b = [{"years": [2025, 2026], "host_stock": [7.0, 8.0]}, {"years": [2026], "host_stock": [5.0]}]
+    out = figures.paired_series(a, b, "host_stock")
+    assert out[0] == {"years": [2025, 2026], "host_stock": [3.0, 4.0]}
+    assert out[1]["years"] == [2026] and math.isnan(out[1]["host_stock"][0])
+
+
+def test_difference_band_draws_the_median_paired_difference_and_zero():
+    base = [{"years": [2025, 2026], "host_stock": [100.0, 100.0]} for _ in range(5)]
+    other = [{"years": [2025, 2026], "host_stock": [100.0 + r, 110.0 + r]} for r in range(5)]
+    fig = figures.difference_band([("b minus a", other, base)], "host_stock", "Stock", "persons")
+    hi, lo, mid = fig.data
+    assert mid.name == "b minus a" and list(mid.y) == [2.0, 12.0]
+    assert list(lo.y) == pytest.approx([0.2, 10.2]) and list(hi.y) == pytest.approx([3.8, 13.8])
+    assert any(shape.y0 == 0 and shape.y1 == 0 for shape in fig.layout.shapes)  # the zero line
+    assert fig.layout.xaxis.tickformat == "d" and fig.layout.xaxis.dtick == 1
+
+
+def test_ensemble_report_has_differences_over_time_for_each_scenario_against_the_first(japan_runs):
+    text = render_compare_report(japan_runs, ensemble=_ensemble([n for n, _ in japan_runs]))
+    section = text[text.index('id="differences"') : text.index('id="stocks"')]
+    assert section.count('class="plotly-graph-div"') == 3
+    assert "japan-circular minus japan-temporary" in section
+    assert "japan-circular-unconnected minus japan-temporary" in section
+    one = render_compare_report(japan_runs[:1], ensemble=_ensemble([japan_runs[0][0]]))
+    assert 'id="differences"' not in one
+
+
+def test_fit_page_is_in_the_house_style_with_ard_per_series(tmp_path):
+    rows = [
+        {"series": s, "reference_date": dt.date(y, 10, 31), "split": "fit" if y < 2023 else "validate",
+         "unit": "persons", "measure": "stock", "observed": 100.0, "simulated": 110.0 if s == "a" else 95.0,
+         "model_period": f"{y}-10"}
+        for s in ("a", "b") for y in (2021, 2022, 2023)
+    ]
+    text = render_fit_report(pa.Table.from_pylist(rows, schema=SIMULATED_SCHEMA))
+    assert "<nav>" in text and 'id="summary"' in text and 'id="series"' in text and "<footer>" in text
+    assert ":root { --fg:#1d2433;" in text  # the comparison report's style sheet
+    summary = text[text.index('id="summary"') : text.index('id="series"')]
+    assert "<td class='num'>0.100</td>" in summary and "<td class='num'>0.050</td>" in summary
+    assert "<b>0.075</b>" in summary  # mean over the two series
+    assert text.count('class="plotly-graph-div"') == 2
+    assert len(_links(text)) == 2 and text.count("<table") == 2
+    empty = render_fit_report(pa.Table.from_pylist([], schema=SIMULATED_SCHEMA))
+    assert "No target rows" in empty

@@ -13,12 +13,13 @@ from pydantic import BaseModel
 
 from coexist.codes import HOST_STATUSES, ORIGINS, SECTORS
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA, SimulationResult
+from coexist.periods import month_dates, parse_month
 from coexist.store import StoreError, read_run, run_folder, write_run
 
 
 def fake_result(n_months: int = 24, seed: int = 3, scale: float = 0.5) -> SimulationResult:
     rng = np.random.default_rng(seed)
-    months = [f"{2025 + i // 12}-{i % 12 + 1:02d}" for i in range(n_months)]
+    months = month_dates(parse_month("2025-01") + np.arange(n_months)).to_pylist()
     stocks = [
         {"month": m, "status": s, "origin": o, "sector": "manufacturing", "persons": float(rng.integers(0, 100))}
         for m in months for s in HOST_STATUSES + ("returned",) for o in ORIGINS[:3]

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from coexist.periods import format_month, month_indices
+
 __all__ = [
     "simulated_targets",
     "ard",
@@ -118,21 +120,28 @@ def target_months(measure: str, reference: dt.date, start: dt.date | None = None
     return months[0], months[-1]
 
 
+def _with_month_text(table: pa.Table) -> dict[str, list]:
+    """The table's columns as lists, its months as "YYYY-MM" (the targets' periods are written so)."""
+    columns = table.to_pydict()
+    columns["month"] = [format_month(m) for m in month_indices(table.column("month"))]
+    return columns
+
+
 class _Index:
     """Sums of a run's tables keyed the way targets ask for them."""
 
     def __init__(self, result):
-        st = result.stocks.to_pydict()
+        st = _with_month_text(result.stocks)
         self.months = sorted(set(st["month"]))
         self.stock: dict[tuple[str, str, str], float] = defaultdict(float)
         for m, s, o, p in zip(st["month"], st["status"], st["origin"], st["persons"], strict=True):
             self.stock[(m, s, o)] += p
-        fl = result.flows.to_pydict()
+        fl = _with_month_text(result.flows)
         self.flow: dict[tuple[str, str, str, str, str], float] = defaultdict(float)
         for m, f, a, b, o, p in zip(fl["month"], fl["flow"], fl["status_from"], fl["status_to"], fl["origin"],
                                     fl["persons"], strict=True):
             self.flow[(m, f, a, b, o)] += p
-        me = result.measures.to_pydict()
+        me = _with_month_text(result.measures)
         self.measure: dict[tuple[str, str, str], float] = defaultdict(float)
         for m, o, name, v in zip(me["month"], me["origin"], me["measure"], me["value"], strict=True):
             self.measure[(m, name, o)] += v

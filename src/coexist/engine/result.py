@@ -8,10 +8,10 @@ import pyarrow as pa
 
 __all__ = ["SimulationResult", "STOCK_SCHEMA", "FLOW_SCHEMA", "DEMAND_SCHEMA", "MEASURE_SCHEMA", "MEASURES"]
 
-# Counts are re-inflated by 1/scale, so they are floats in persons.
+# Counts are re-inflated by 1/scale, so they are floats in persons. A month is the date of its first day.
 STOCK_SCHEMA = pa.schema(
     [
-        ("month", pa.string()),
+        ("month", pa.date32()),
         ("status", pa.string()),
         ("origin", pa.string()),
         ("sector", pa.string()),
@@ -20,7 +20,7 @@ STOCK_SCHEMA = pa.schema(
 )
 FLOW_SCHEMA = pa.schema(
     [
-        ("month", pa.string()),
+        ("month", pa.date32()),
         ("flow", pa.string()),
         ("status_from", pa.string()),
         ("status_to", pa.string()),
@@ -31,11 +31,11 @@ FLOW_SCHEMA = pa.schema(
 )
 # Labour demand for foreign workers and how much of it is filled, per sector and month.
 DEMAND_SCHEMA = pa.schema(
-    [("month", pa.string()), ("sector", pa.string()), ("demand", pa.float64()), ("employed", pa.float64())]
+    [("month", pa.date32()), ("sector", pa.string()), ("demand", pa.float64()), ("employed", pa.float64())]
 )
 # Money, skills and outcome counts per month and origin, long format.
 MEASURE_SCHEMA = pa.schema(
-    [("month", pa.string()), ("origin", pa.string()), ("measure", pa.string()), ("value", pa.float64())]
+    [("month", pa.date32()), ("origin", pa.string()), ("measure", pa.string()), ("value", pa.float64())]
 )
 
 MEASURES: dict[str, str] = {

@@ -22,7 +22,7 @@ from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
-from coexist.periods import format_month
+from coexist.periods import month_dates
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import (
     JOB_FREE,
@@ -735,14 +735,14 @@ class _Run:
     # ----- tables ------------------------------------------------------------------------
     def tables(self):
         inflate = 1.0 / self.scale
-        months = [format_month(m) for m in self.T.months]
+        months = np.asarray(self.T.months, dtype=np.int64)
         names = list(self.T.status_names)
         sector_names = list(SECTORS) + [NO_SECTOR]
         stocks = np.stack(self.stock_rows)  # [t, status, origin, sector+1]
         t_i, s_i, o_i, sec_i = np.nonzero(stocks)
         stock_table = pa.table(
             {
-                "month": _labels(t_i, months),
+                "month": month_dates(months[t_i]),
                 "status": _labels(s_i, names),
                 "origin": _labels(o_i, ORIGINS),
                 "sector": _labels(sec_i, sector_names),
@@ -759,7 +759,7 @@ class _Run:
             values = np.zeros(0)
         flow_table = pa.table(
             {
-                "month": _labels(month_codes, months),
+                "month": month_dates(months[month_codes]),
                 "flow": _labels(f, list(FLOW_TYPES)),
                 "status_from": _labels(a, flow_names),
                 "status_to": _labels(b, flow_names),
@@ -777,7 +777,7 @@ class _Run:
         tt_i, to_i, ts_i = np.indices(tenure[:, :, held].shape).reshape(3, -1)
         measure_table = pa.table(
             {
-                "month": _labels(np.concatenate([t_i, tt_i]), months),
+                "month": month_dates(months[np.concatenate([t_i, tt_i])]),
                 "origin": _labels(np.concatenate([o_i, to_i]), ORIGINS),
                 "measure": _labels(np.concatenate([m_i, len(MEASURE_NAMES) + ts_i]), [*MEASURE_NAMES, *tenure_names]),
                 "value": pa.array(np.concatenate([measures.reshape(-1), tenure[:, :, held].reshape(-1)]) * inflate),
@@ -788,7 +788,7 @@ class _Run:
         t_i, s_i = np.indices(demand.shape).reshape(2, -1)
         demand_table = pa.table(
             {
-                "month": _labels(t_i, months),
+                "month": month_dates(months[t_i]),
                 "sector": _labels(s_i, SECTORS),
                 "demand": pa.array(demand.reshape(-1) * inflate),
                 "employed": pa.array(employed.reshape(-1) * inflate),

@@ -75,9 +75,10 @@ def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], what: str)
 
 
 def table_frame(table: Any, what: str) -> Any:
-    """A pyarrow table as a DataFrame (``what`` names the call, for the error when pandas is missing)."""
+    """A pyarrow table as a DataFrame (``what`` names the call, for the error when pandas is missing);
+    a ``month`` (Arrow ``date32``) becomes a pandas datetime column, so ``.dt`` and resampling work."""
     require_pandas(what)
-    return table.to_pandas()
+    return table.to_pandas(date_as_object=False)
 
 
 def _definition(metric: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ SERIES: dict[str, tuple[str, str, str]] = {
 
 
 def _years(t: Any) -> tuple[np.ndarray, list[int]]:
-    years = np.array([int(m[:4]) for m in t.months], dtype=np.int64)
+    years = t.calendar_years
     return years, sorted(set(years.tolist()))
 
 

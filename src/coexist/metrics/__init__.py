@@ -33,6 +33,7 @@ from coexist.metrics.index import (
     metric_scores,
     normalise,
 )
+from coexist.metrics.origins import ORIGIN_METRICS, metrics_by_origin, origin_definitions, origin_key
 from coexist.metrics.registry import (
     ACTORS,
     DIRECTIONS,
@@ -53,6 +54,7 @@ __all__ = [
     "EQUAL_WEIGHTS",
     "INDEX_KEYS",
     "METRICS",
+    "ORIGIN_METRICS",
     "Metric",
     "MetricReference",
     "PartResult",
@@ -71,7 +73,10 @@ __all__ = [
     "load_reference",
     "metric_definitions",
     "metric_scores",
+    "metrics_by_origin",
     "normalise",
+    "origin_definitions",
+    "origin_key",
     "paired_differences",
     "verdict",
 ]

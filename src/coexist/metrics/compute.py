@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from coexist.metrics.index import index_definitions, index_values, run_weights
+from coexist.metrics.origins import metrics_by_origin, origin_definitions
 from coexist.metrics.registry import METRICS
 from coexist.metrics.tables import as_tables
 
@@ -34,14 +35,17 @@ def compute_metrics(result: Any, scenario: Any = None, *, reference: Any = None)
     dict
         Metric name to value (float, nan when undefined); always the same keys: the
         registry in order, then ``index.host``, ``index.migrants``, ``index.origin`` and
-        ``index.balance``. A pure function of the run, its weights and the reference file.
+        ``index.balance``, then the migrants' and origin metrics per origin
+        (:func:`coexist.metrics.origins.metrics_by_origin`). A pure function of the run,
+        its weights and the reference file.
     """
     tables = as_tables(result)
     values = {name: float(m.compute(tables)) for name, m in METRICS.items()}
     values.update(index_values(values, run_weights(result, scenario), reference))
+    values.update(metrics_by_origin(tables))
     return values
 
 
 def metric_definitions() -> dict[str, dict[str, str]]:
-    """Actor, unit, direction, label and description of every metric and index key."""
-    return {**{name: m.definition() for name, m in METRICS.items()}, **index_definitions()}
+    """Actor, unit, direction, label and description of every metric, index and per-origin key."""
+    return {**{name: m.definition() for name, m in METRICS.items()}, **index_definitions(), **origin_definitions()}

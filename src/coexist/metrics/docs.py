@@ -6,6 +6,7 @@ A test checks that the file in ``docs/`` equals :func:`metrics_markdown`; regene
 
 from __future__ import annotations
 
+from coexist.codes import ORIGINS
 from coexist.metrics.claims import CLAIMS
 from coexist.metrics.index import (
     EQUAL_WEIGHTS,
@@ -16,6 +17,7 @@ from coexist.metrics.index import (
     load_reference,
     metric_scores,
 )
+from coexist.metrics.origins import ORIGIN_METRICS
 from coexist.metrics.registry import ACTORS, METRICS
 
 __all__ = ["metrics_markdown", "EXAMPLE_RUN"]
@@ -74,6 +76,14 @@ def _metrics_section() -> list[str]:
                 lines.append(f"| `{name}` | {m.unit} | {m.direction} | {_cell(m.description)} |")
         lines.append("")
     lines += [
+        "### Per origin (in metrics.json after the index keys)",
+        "",
+        "These migrants' and origin metrics are computed again on the persons of each origin alone",
+        "(`coexist.metrics.origins`), keyed `<metric>.<ORIGIN>` (e.g. `origin.remittances_per_year.VNM`) for",
+        f"the origins {', '.join(f'`{o}`' for o in ORIGINS)}: "
+        + ", ".join(f"`{name}`" for name in ORIGIN_METRICS)
+        + ". They are information (not scored); the comparison report shows them with their intervals.",
+        "",
         "### Index keys (in metrics.json beside the metrics)",
         "",
         "| key | unit | definition |",

@@ -7,6 +7,7 @@ pyarrow tables into small NumPy aggregates (totals per month, per group) with
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coexist.codes import HOST_STATUSES
+from coexist.periods import month_dates, month_indices
 
 __all__ = ["Tables", "as_tables", "arrivals_mask", "departures_mask", "reentry_mask", "absconding_mask"]
 
@@ -41,17 +43,27 @@ class Tables:
 
     # -- months -------------------------------------------------------------------------
     @cached_property
-    def months(self) -> list[str]:
-        """Every month of the horizon, sorted ("YYYY-MM" sorts as text)."""
-        found: set[str] = set()
+    def month_numbers(self) -> np.ndarray:
+        """Month index (:mod:`coexist.periods`) of every month of the horizon, sorted."""
+        found: set[int] = set()
         for table in (self.stocks, self.demand, self.measures):
             if table.num_rows:
-                found.update(table.column("month").unique().to_pylist())
-        return sorted(found)
+                found.update(month_indices(table.column("month").unique()).tolist())
+        return np.array(sorted(found), dtype=np.int64)
+
+    @cached_property
+    def months(self) -> list[dt.date]:
+        """Every month of the horizon, sorted, as the date of its first day (the x axis of charts)."""
+        return month_dates(self.month_numbers).to_pylist()
+
+    @cached_property
+    def calendar_years(self) -> np.ndarray:
+        """The calendar year of every month of the horizon."""
+        return self.month_numbers // 12
 
     @property
     def n_months(self) -> int:
-        return len(self.months)
+        return len(self.month_numbers)
 
     @property
     def years(self) -> float:
@@ -60,10 +72,21 @@ class Tables:
 
     def month_index(self, months: pa.ChunkedArray | pa.Array) -> np.ndarray:
         """Position of each month in `months` (-1 for a month outside the horizon)."""
-        if months.type != pa.string():  # e.g. large or dictionary strings read back from a file
-            months = pc.cast(months, pa.string())
-        found = pc.index_in(months, value_set=pa.array(self.months, type=pa.string()))
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        numbers = month_indices(months)
+        horizon = self.month_numbers
+        if not horizon.size:
+            return np.full(numbers.shape, -1, dtype=np.int64)
+        position = np.searchsorted(horizon, numbers).clip(0, horizon.size - 1)
+        return np.where(horizon[position] == numbers, position, -1).astype(np.int64)
+
+    def for_origin(self, origin: str) -> Tables:
+        """The tables of the persons from one origin (stocks, flows and measures filtered;
+        demand, which has no origin, kept whole, so the horizon stays the run's)."""
+
+        def mine(table: pa.Table) -> pa.Table:
+            return table.filter(pc.equal(table.column("origin"), origin))
+
+        return Tables(mine(self.stocks), mine(self.flows), self.demand, mine(self.measures))
 
     # -- columns ------------------------------------------------------------------------
     @cached_property

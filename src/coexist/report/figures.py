@@ -8,6 +8,7 @@ tables), or one tables object, and returns a ``plotly.graph_objects.Figure``. No
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ __all__ = [
     "stocks_by_origin",
     "stocks_by_sector",
     "band",
+    "paired_series",
+    "difference_band",
     "intervals",
     "fill_rate",
     "irregular_population",
@@ -30,6 +33,7 @@ __all__ = [
     "skill_years_home",
     "remittances",
     "validation_series",
+    "fit_series",
     "VALIDATION_STYLE",
 ]
 
@@ -76,7 +80,7 @@ def _scenario_colour(i: int) -> str:
 
 def _annual(t: Tables, monthly: np.ndarray, how: str = "sum") -> tuple[list[int], np.ndarray]:
     """Calendar-year totals (or means) of a monthly series."""
-    years = np.array([int(m[:4]) for m in t.months], dtype=np.int64)
+    years = t.calendar_years
     unique = sorted(set(years.tolist()))
     out = []
     for y in unique:
@@ -161,7 +165,13 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def band(
-    runs: Sequence[tuple[str, Sequence[dict]]], key: str, title: str, yaxis: str, tickformat: str = ""
+    runs: Sequence[tuple[str, Sequence[dict]]],
+    key: str,
+    title: str,
+    yaxis: str,
+    tickformat: str = "",
+    *,
+    first_colour: int = 0,
 ) -> go.Figure:
     """Median and 90% band (5th to 95th percentile over replicates) of a yearly series.
 
@@ -171,6 +181,8 @@ def band(
         Each dict has ``"years"`` and ``key`` (see :func:`coexist.experiments.series.annual_series`).
     key, title, yaxis, tickformat :
         Which series, and how to label it.
+    first_colour : int
+        The palette position of the first run's colour (the next runs take the next ones).
     """
     fig = go.Figure()
     for i, (name, reps) in enumerate(runs):
@@ -178,7 +190,7 @@ def band(
             continue
         years = list(reps[0]["years"])
         values = np.array([[np.nan if v is None else v for v in r[key]] for r in reps], dtype=np.float64)
-        colour = _scenario_colour(i)
+        colour = _scenario_colour(first_colour + i)
         with np.errstate(all="ignore"):
             ok = np.isfinite(values).any(axis=0)
             lo = np.full(len(years), np.nan)
@@ -195,6 +207,52 @@ def band(
         )
     fig = _layout(fig, title, yaxis)
     fig.update_yaxes(tickformat=tickformat or ",~f", rangemode="tozero")
+    _year_ticks(fig, [y for _, reps in runs for r in reps[:1] for y in r["years"]])
+    return fig
+
+
+def _year_ticks(fig: go.Figure, years: Sequence[int]) -> None:
+    """Whole calendar years on the x axis (at most about ten ticks), not 2,025.5."""
+    if years:
+        first, last = min(years), max(years)
+        fig.update_xaxes(tickmode="linear", tick0=first, dtick=max(1, math.ceil((last - first + 1) / 10)),
+                         tickformat="d")
+
+
+def paired_series(reps: Sequence[dict], base_reps: Sequence[dict], key: str) -> list[dict]:
+    """Replicate by replicate (replicate r of both: the same seed and parameters), the
+    series ``key`` of ``reps`` minus that of ``base_reps``, over the years both have; each
+    as a series dict (``"years"`` and ``key``) that :func:`band` draws."""
+    out = []
+    for rep, base in zip(reps, base_reps, strict=False):
+        theirs = dict(zip(base["years"], base[key], strict=True))
+        years = [y for y in rep["years"] if y in theirs]
+        mine = dict(zip(rep["years"], rep[key], strict=True))
+        values = [
+            np.nan if mine[y] is None or theirs[y] is None else float(mine[y]) - float(theirs[y]) for y in years
+        ]
+        out.append({"years": years, key: values})
+    return out
+
+
+def difference_band(
+    comparisons: Sequence[tuple[str, Sequence[dict], Sequence[dict]]],
+    key: str,
+    title: str,
+    yaxis: str,
+    tickformat: str = "",
+) -> go.Figure:
+    """The paired difference of a yearly series against a baseline, median and 90% band
+    over replicates, one line per comparison, with the zero line.
+
+    Parameters
+    ----------
+    comparisons : sequence of (label, series dicts of the scenario, series dicts of the baseline)
+        One series dict per replicate, in replicate order (see :func:`paired_series`).
+    """
+    runs = [(label, paired_series(reps, base, key)) for label, reps, base in comparisons]
+    fig = band(runs, key, title, yaxis, tickformat, first_colour=1)  # colour 0 is the baseline's
+    fig.add_hline(y=0, line={"color": "#5b6475", "width": 1, "dash": "dot"})
     return fig
 
 
@@ -248,7 +306,8 @@ def intervals(
         hovermode="closest",
         height=420,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
-        margin={"l": 60, "r": 40, "t": 80, "b": 60},
+        # three or more scenario names take two legend rows in a half-width chart: room above the plot
+        margin={"l": 60, "r": 40, "t": 80 if len(scenarios) <= 2 else 104, "b": 60},
     )
     fig.update_xaxes(automargin=True)
     if tickformat:
@@ -297,6 +356,7 @@ def absconding(runs: Runs) -> go.Figure:
         fig.add_trace(go.Bar(x=years, y=values, name=name, marker={"color": _scenario_colour(i)}))
     fig = _layout(fig, "Absconding (regular to irregular) per year", "persons per year")
     fig.update_layout(barmode="group")
+    _year_ticks(fig, as_tables(runs[0][1]).calendar_years.tolist() if runs else [])
     return fig
 
 
@@ -313,6 +373,7 @@ def returnee_employment(runs: Runs) -> go.Figure:
         )
     fig = _layout(fig, "Returnees employed at home within 12 months", "share of returnees")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    _year_ticks(fig, as_tables(runs[0][1]).calendar_years.tolist() if runs else [])
     return fig
 
 
@@ -325,6 +386,7 @@ def skill_years_home(runs: Runs) -> go.Figure:
         fig.add_trace(
             go.Scatter(x=years, y=values, name=name, mode="lines+markers", line={"color": _scenario_colour(i)})
         )
+    _year_ticks(fig, as_tables(runs[0][1]).calendar_years.tolist() if runs else [])
     return _layout(fig, "Skill-years brought home", "skill-years per year")
 
 
@@ -337,6 +399,7 @@ def remittances(runs: Runs) -> go.Figure:
         fig.add_trace(
             go.Scatter(x=years, y=values / 1e9, name=name, mode="lines+markers", line={"color": _scenario_colour(i)})
         )
+    _year_ticks(fig, as_tables(runs[0][1]).calendar_years.tolist() if runs else [])
     return _layout(fig, "Remittances", "billions (host currency) per year")
 
 
@@ -460,6 +523,57 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
     title = f"<b>{series}</b>" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
     fig = _layout(fig, title, unit)
     fig.update_layout(height=300, showlegend=False, hovermode="closest", margin={"l": 60, "r": 40, "t": 58, "b": 36})
+    fmt = _axis_format(unit)
+    if fmt:
+        fig.update_yaxes(tickformat=fmt)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def fit_series(series: str, rows: Sequence[dict]) -> go.Figure:
+    """One target series of a calibration: observed values (circles fitted, diamonds held
+    out) and the best particle's simulated values (line), in the colours of the validation
+    charts.
+
+    Parameters
+    ----------
+    series : str
+        The chart title.
+    rows : sequence of dict
+        The series' rows of the best particle's table (``reference_date``, ``split``,
+        ``unit``, ``observed``, ``simulated``), in date order.
+    """
+    s = VALIDATION_STYLE
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[r["reference_date"] for r in rows],
+            y=[r["simulated"] for r in rows],
+            mode="lines+markers",
+            name="simulated (best particle)",
+            connectgaps=True,
+            line={"color": s["model"], "width": 2},
+            marker={"size": 5, "color": s["model"]},
+        )
+    )
+    for split, name, colour, symbol in (
+        ("fit", "observed (fitted)", s["observed"], "circle"),
+        ("validate", "observed (held out)", s["held_out"], "diamond"),
+    ):
+        sel = [r for r in rows if r["split"] == split]
+        if sel:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["reference_date"] for r in sel],
+                    y=[r["observed"] for r in sel],
+                    mode="markers",
+                    name=name,
+                    marker={"size": 9, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "white"}},
+                )
+            )
+    unit = rows[0]["unit"] if rows else ""
+    fig = _layout(fig, f"<b>{series}</b>", unit)
+    fig.update_layout(height=320, hovermode="closest", margin={"l": 60, "r": 40, "t": 50, "b": 40})
     fmt = _axis_format(unit)
     if fmt:
         fig.update_yaxes(tickformat=fmt)

@@ -6,31 +6,38 @@ the summary table, the provenance of each run and the dated assumptions.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import html
+import io
 import json
 import math
 import os
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from plotly.offline import get_plotlyjs
 
-from coexist.codes import SECTORS
+from coexist.codes import ORIGIN_NAMES, ORIGINS, SECTORS
 from coexist.data import parameters
 from coexist.experiments.series import SERIES
 from coexist.metrics import (
     INDEX_KEYS,
     METRICS,
+    ORIGIN_METRICS,
     compute_metrics,
     format_value,
     headline_metrics,
     interval90,
+    origin_definitions,
+    origin_key,
     paired_differences,
 )
 from coexist.report import figures
 from coexist.store import RunData, read_run
+from coexist.store.compare import REPORT_TABLES_FOLDER
 
 __all__ = ["render_compare_report"]
 
@@ -50,7 +57,9 @@ nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-si
 table { border-collapse: collapse; margin: 10px 0 16px; font-size: 0.9rem; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+/* a median and its interval stay whole, but the interval may go under the median in a narrow column */
+td.num b, td.num .ci { white-space: nowrap; }
 td.best { font-weight: 700; color: #006644; }
 .tag { display: inline-block; font-size: 0.75rem; color: var(--muted); border: 1px solid var(--line);
        border-radius: 10px; padding: 0 6px; margin-left: 4px; }
@@ -78,11 +87,67 @@ table.claims td:nth-child(1) { width: 26%; }
 table.claims td:nth-child(2) { width: 22%; }
 table.claims td:nth-child(3) { width: 20%; }
 table.claims td:nth-child(5) { width: 24%; }
+table.claims td.num .ci { white-space: normal; }  /* long money differences wrap within 1280 px */
 .nw { white-space: nowrap; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
+.warning { border: 1px solid #e0a800; background: #fff8e1; color: #5c4400; border-radius: 6px; padding: 8px 14px;
+           margin: 12px 0; max-width: 100%; }
+p.csv { margin: -8px 0 14px; font-size: 0.82rem; }
+p.csv a { color: var(--accent); }
+th small { font-weight: 400; }
 """
 
 _ARROW = {"maximise": "higher is better", "minimise": "lower is better", "info": "information, not scored"}
+
+#: Below this many replicates the intervals and rank correlations are flagged as unreliable.
+FEW_REPLICATES = 10
+
+
+class CsvTables:
+    """The CSV of each table of a report. With a ``sink`` (a dict), each table's CSV text is
+    put there under its file name and the report links it relatively, in
+    :data:`coexist.store.compare.REPORT_TABLES_FOLDER`, where the store writes it; without
+    one, the link carries the CSV itself (a ``data:`` URL), so a report kept in memory or
+    moved alone still offers its tables."""
+
+    def __init__(self, sink: dict[str, str] | None = None):
+        self.sink = sink
+
+    def link(self, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        """The CSV of one table (``name`` without .csv) and the HTML link to it."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        file_name = f"{name}.csv"
+        if self.sink is not None:
+            self.sink[file_name] = buffer.getvalue()
+            href = f"{REPORT_TABLES_FOLDER}/{file_name}"
+        else:
+            href = "data:text/csv;charset=utf-8," + urllib.parse.quote(buffer.getvalue())
+        return (
+            f'<p class="csv"><a href="{html.escape(href)}" download="{html.escape(file_name)}">'
+            f"this table as CSV</a> <small>({html.escape(file_name)})</small></p>"
+        )
+
+
+def _csv_cell(value: Any) -> Any:
+    """Numbers in full precision, empty for nan; text as it is."""
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else repr(value)
+    return "" if value is None else value
+
+
+def _few_replicates_warning(replicates: int) -> str:
+    if replicates >= FEW_REPLICATES:
+        return ""
+    return (
+        f"<p class='warning'><b>Only {replicates} replicate{'s' if replicates != 1 else ''}.</b> With fewer than "
+        f"{FEW_REPLICATES} replicates the 90% intervals rest on a handful of values and the rank correlations "
+        "(&rho;) are unreliable (with 3 replicates they can only be &plusmn;1.00 or &plusmn;0.50). Read the verdicts "
+        f"as a first look, and run the comparison again with {FEW_REPLICATES} or more replicates before relying on "
+        "them.</p>"
+    )
 
 
 def _load(item: Any) -> tuple[str, RunData | Any]:
@@ -97,15 +162,19 @@ def _metrics_of(source: Any) -> dict[str, float]:
     return dict(values) if values else compute_metrics(source)
 
 
-def _metric_table(runs: list[tuple[str, Any]], values: list[dict[str, float]], names: list[str]) -> str:
+def _metric_table(
+    runs: list[tuple[str, Any]], values: list[dict[str, float]], names: list[str], csvs: CsvTables, csv_name: str
+) -> str:
     e = html.escape
     head = "".join(f"<th>{e(name)}</th>" for name, _ in runs)
     rows = []
+    csv_rows = []
     for key in names:
         m = METRICS.get(key)
         if m is None:
             continue
         cells = [v.get(key, math.nan) for v in values]
+        csv_rows += [(key, m.label or key, m.actor, m.unit, name, c) for (name, _), c in zip(runs, cells, strict=True)]
         finite = [c for c in cells if c is not None and math.isfinite(c)]
         best = None
         if len(finite) > 1 and m.direction != "info" and max(finite) != min(finite):
@@ -119,12 +188,15 @@ def _metric_table(runs: list[tuple[str, Any]], values: list[dict[str, float]], n
             f'<tr><td title="{e(m.description)}">{e(m.label or key)}<span class="tag">{e(m.actor)}</span>'
             f"<br><code>{e(key)}</code> <small>{e(m.unit)}; {e(_ARROW[m.direction])}</small></td>{tds}</tr>"
         )
-    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" + csvs.link(
+        csv_name, ("metric", "label", "actor", "unit", "scenario", "value"), csv_rows
+    )
 
 
-def _provenance_table(runs: list[tuple[str, Any]], *, descriptions: bool = True) -> str:
+def _provenance_table(runs: list[tuple[str, Any]], csvs: CsvTables, *, descriptions: bool = True) -> str:
     e = html.escape
     rows = []
+    csv_rows = []
     for name, source in runs:
         run = getattr(source, "run", None) or {}
         sc = run.get("scenario", {})
@@ -144,6 +216,11 @@ def _provenance_table(runs: list[tuple[str, Any]], *, descriptions: bool = True)
             e(str(run.get("created", ""))),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        csv_rows.append([
+            name, digest, run.get("seed", getattr(source, "seed", "")), scale, run.get("start", ""), run.get("end", ""),
+            run.get("package", {}).get("version", ""), run.get("agents", ""), run.get("agent_months", ""),
+            wall.get("engine", math.nan), wall.get("total", math.nan), run.get("created", ""),
+        ])
     head = "".join(
         f"<th>{h}</th>"
         for h in (
@@ -164,12 +241,18 @@ def _provenance_table(runs: list[tuple[str, Any]], *, descriptions: bool = True)
         text = (getattr(source, "run", None) or {}).get("scenario", {}).get("description", "")
         if text and descriptions:
             descr.append(f"<li><b>{e(name)}</b>: {e(text)}</li>")
+    columns = (
+        "scenario", "hash", "seed", "scale", "start", "end", "version", "agents", "agent_months", "engine_seconds",
+        "total_seconds", "created",
+    )
     return (
-        f"<ul>{''.join(descr)}</ul>" if descr else ""
-    ) + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        (f"<ul>{''.join(descr)}</ul>" if descr else "")
+        + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + csvs.link("runs", columns, csv_rows)
+    )
 
 
-def _assumption_table(items: list[Any]) -> str:
+def _assumption_table(items: list[Any], csvs: CsvTables, csv_name: str) -> str:
     e = html.escape
     rows = [a if isinstance(a, dict) else {"assumption": a} for a in items]
     keys: list[str] = []
@@ -177,10 +260,11 @@ def _assumption_table(items: list[Any]) -> str:
         keys.extend(k for k in r if k not in keys)
     head = "".join(f"<th>{e(k)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{e(_plain(r.get(k, '')))}</td>" for k in keys) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return table + csvs.link(csv_name, keys, [[_plain(r.get(k, "")) for k in keys] for r in rows])
 
 
-def _assumptions(runs: list[tuple[str, Any]]) -> str:
+def _assumptions(runs: list[tuple[str, Any]], csvs: CsvTables) -> str:
     """The dated assumptions: those shared by every scenario once, then each scenario's own."""
     e = html.escape
     per = [(name, list((getattr(source, "run", None) or {}).get("assumptions", []) or [])) for name, source in runs]
@@ -189,7 +273,7 @@ def _assumptions(runs: list[tuple[str, Any]]) -> str:
     parts = []
     if shared_keys:
         shared = [a for k, a in keyed[0][1] if k in shared_keys]
-        parts.append(f"<h3>All scenarios ({len(shared)})</h3>" + _assumption_table(shared))
+        parts.append(f"<h3>All scenarios ({len(shared)})</h3>" + _assumption_table(shared, csvs, "assumptions-shared"))
     for name, items in keyed:
         own = [a for k, a in items if k not in shared_keys]
         heading = f"Only in {name}" if shared_keys else name
@@ -201,8 +285,13 @@ def _assumptions(runs: list[tuple[str, Any]]) -> str:
                 else "<p>No dated assumptions were recorded for this scenario.</p>"
             )
             continue
-        parts.append(_assumption_table(own))
+        parts.append(_assumption_table(own, csvs, f"assumptions-{_file_part(name)}"))
     return "".join(parts)
+
+
+def _file_part(name: str) -> str:
+    """A scenario name as part of a file name."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name) or "scenario"
 
 
 def _plain(value: Any) -> str:
@@ -228,12 +317,12 @@ def _fig(fig: Any) -> str:
     )
 
 
-def _fmt_interval(lo: float, med: float, hi: float, unit: str) -> str:
+def _fmt_interval(lo: float, med: float, hi: float, unit: str, *, with_unit: bool = True) -> str:
     e = html.escape
     if med is None or not math.isfinite(med):
         return "n/a"
-    # the unit once, after the median (scores are 0..1, said in the column header)
-    text = f"<b>{e(format_value(med, unit, with_unit=not unit.startswith('score')))}</b>"
+    # the unit once, after the median (scores are 0..1, said in the column header), unless the header says it
+    text = f"<b>{e(format_value(med, unit, with_unit=with_unit and not unit.startswith('score')))}</b>"
     if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
         bounds = (format_value(v, unit, with_unit=False) for v in (lo, hi))
         text += f' <span class="ci">[{" to ".join(e(b) for b in bounds)}]</span>'
@@ -244,12 +333,38 @@ def _fmt_diff(value: float, unit: str, with_unit: bool = True) -> str:
     """A paired difference: shares in percentage points, others in the metric's unit, signed."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    sign = "+" if value > 0 else ("-" if value < 0 else "")
+    sign = "" if _shows_as_zero(value, unit) else ("+" if value > 0 else ("-" if value < 0 else ""))
     if unit.startswith("share"):
         return f"{sign}{abs(value) * 100:.1f}" + (" pp" if with_unit else "")
     if unit.startswith("score"):
         return f"{sign}{abs(value):.3f}"
     return sign + format_value(abs(value), unit, with_unit=with_unit)
+
+
+def _magnitude(value: float, unit: str) -> str:
+    """How |value| prints as a difference (without sign or unit)."""
+    if unit.startswith("share"):
+        return f"{abs(value) * 100:.1f}"
+    if unit.startswith("score"):
+        return f"{abs(value):.3f}"
+    return format_value(abs(value), unit, with_unit=False)
+
+
+def _shows_as_zero(value: float, unit: str) -> bool:
+    """Whether a difference prints as zero (e.g. 0.0 pp), however small its sign."""
+    return _magnitude(value, unit) == _magnitude(0.0, unit)
+
+
+def _difference_class(lo: float, hi: float, unit: str, direction: str) -> str:
+    """" better" or " worse" when the interval excludes zero, as printed, on one side; ""
+    (neutral) otherwise, e.g. for "+0.0 pp [+0.0 to +0.0]" or an information metric."""
+    if direction == "info" or not (math.isfinite(lo) and math.isfinite(hi)):
+        return ""
+    above = lo > 0 and not _shows_as_zero(lo, unit)
+    below = hi < 0 and not _shows_as_zero(hi, unit)
+    if not (above or below):
+        return ""
+    return " better" if above == (direction == "maximise") else " worse"
 
 
 def _diff_interval(lo: float, med: float, hi: float, unit: str) -> str:
@@ -262,15 +377,22 @@ def _diff_interval(lo: float, med: float, hi: float, unit: str) -> str:
     return text
 
 
+_ORIGIN_DEFINITIONS = origin_definitions()
+
+
 def _unit(key: str) -> str:
     if key in METRICS:
         return METRICS[key].unit
+    if key in _ORIGIN_DEFINITIONS:
+        return _ORIGIN_DEFINITIONS[key]["unit"]
     return "score (0..1)"
 
 
 def _label(key: str) -> str:
     if key in METRICS:
         return METRICS[key].label or key
+    if key in _ORIGIN_DEFINITIONS:
+        return _ORIGIN_DEFINITIONS[key]["label"]
     return _INDEX_LABELS.get(key, key)
 
 
@@ -287,7 +409,22 @@ def _verdict(v: str) -> str:
     return f'<span class="verdict {_VERDICT_CLASS.get(v, "v-not")}">{html.escape(v)}</span>'
 
 
-def _interval_table(names: list[str], samples: dict, keys: list[str]) -> str:
+def _interval_rows(names: list[str], samples: dict, keys: Sequence[str]) -> list[tuple]:
+    """(metric, label, unit, scenario, median, p05, p95, n) of every metric and scenario, for a CSV."""
+    rows = []
+    for key in keys:
+        for n in names:
+            values = samples[n].get(key, [])
+            lo, med, hi = interval90(values)
+            finite = int(np.isfinite(np.asarray(values, dtype=np.float64)).sum())
+            rows.append((key, _label(key), _unit(key), n, med, lo, hi, finite))
+    return rows
+
+
+_INTERVAL_COLUMNS = ("metric", "label", "unit", "scenario", "median", "p05", "p95", "replicates")
+
+
+def _interval_table(names: list[str], samples: dict, keys: list[str], csvs: CsvTables, csv_name: str) -> str:
     e = html.escape
     head = "".join(f"<th>{e(n)}</th>" for n in names)
     rows = []
@@ -305,31 +442,34 @@ def _interval_table(names: list[str], samples: dict, keys: list[str]) -> str:
             f"<br><code>{e(key)}</code> <small>{e(_unit(key))}; "
             f"{e(_ARROW[direction])}</small></td>{''.join(cells)}</tr>"
         )
-    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    table = f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return table + csvs.link(csv_name, _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
 
 
-def _paired_table(names: list[str], samples: dict, keys: list[str]) -> str:
+def _paired_table(names: list[str], samples: dict, keys: list[str], csvs: CsvTables) -> str:
     e = html.escape
     base = names[0]
     others = names[1:]
     head = "".join(f"<th>{e(n)} minus {e(base)}</th>" for n in others)
     rows = []
+    csv_rows = []
     for key in keys:
         m = METRICS.get(key)
+        direction = m.direction if m is not None else "maximise"
         cells = []
         for n in others:
             d = paired_differences(samples[n].get(key, []), samples[base].get(key, []))
             lo, med, hi = interval90(d)
-            cls = ""
-            if math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0) and (m is None or m.direction != "info"):
-                better = (lo > 0) == ((m.direction if m is not None else "maximise") == "maximise")
-                cls = " better" if better else " worse"
+            cls = _difference_class(lo, hi, _unit(key), direction)
             cells.append(f'<td class="num{cls}">{_diff_interval(lo, med, hi, _unit(key))}</td>')
+            csv_rows.append((key, _label(key), _unit(key), n, base, med, lo, hi, len(d)))
         rows.append(f"<tr><td>{e(_label(key))}<br><code>{e(key)}</code></td>{''.join(cells)}</tr>")
-    return f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    table = f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    columns = ("metric", "label", "unit", "scenario", "baseline", "median", "p05", "p95", "pairs")
+    return table + csvs.link("paired-differences", columns, csv_rows)
 
 
-def _claims_table(claims: list[dict]) -> str:
+def _claims_table(claims: list[dict], csvs: CsvTables) -> str:
     e = html.escape
     if not claims:
         return (
@@ -360,28 +500,42 @@ def _claims_table(claims: list[dict]) -> str:
             f"{e(c['baseline'])}</small></td><td>{metric_cells}</td><td class='num'>{diff_cells}</td>"
             f"<td>{_verdict(c['verdict'])}</td><td>{'<br>'.join(params)}</td></tr>"
         )
+    csv_rows = [
+        (c["claim"], c["scenario"], c["baseline"], c["verdict"], p["metric"], p["direction"], p["n"], p["median"],
+         p["lo"], p["hi"], p["verdict"], c["statement"])
+        for c in claims
+        for p in c["parts"]
+    ]
+    columns = (
+        "claim", "scenario", "baseline", "verdict", "metric", "direction", "n", "median", "p05", "p95",
+        "part_verdict", "statement",
+    )
     return (
         "<table class='claims'><thead><tr><th>claim</th><th>metric</th><th>median paired difference "
         "[90% interval]</th><th>verdict</th><th>parameters it rests on</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
+        + csvs.link("claims", columns, csv_rows)
     )
 
 
-def _sensitivity_section(sens: dict, names: list[str]) -> str:
+def _sensitivity_section(sens: dict, names: list[str], csvs: CsvTables) -> str:
     e = html.escape
     if not sens or not sens.get("variants"):
         return "<p>No reference sensitivity was computed.</p>"
     shift = float(sens.get("shift", 0.2))
     head = "".join(f"<th>{e(n)}: index</th>" for n in names)
     rows = []
+    csv_rows = []
     has_balance = any(v.get("balance") for v in sens["variants"])
     for v in sens["variants"]:
         cells = []
+        bal = v.get("balance")
         for n in names:
             lo, med, hi = v["index"][n]["index.balance"]
             cells.append(f"<td class='num'>{_fmt_interval(lo, med, hi, 'score (0..1)')}</td>")
-        bal = v.get("balance")
+            claim = (bal["median"], bal["lo"], bal["hi"], bal["verdict"]) if bal else ("",) * 4
+            csv_rows.append((v["label"], n, med, lo, hi, *claim))
         if has_balance:
             if bal:
                 cells.append(
@@ -394,6 +548,11 @@ def _sensitivity_section(sens: dict, names: list[str]) -> str:
     extra = "<th>balance claim: paired difference</th><th>verdict</th>" if has_balance else ""
     table = (
         f"<table><thead><tr><th>reference values</th>{head}{extra}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    ) + csvs.link(
+        "reference-sensitivity",
+        ("reference_values", "scenario", "index_median", "index_p05", "index_p95", "balance_claim_median",
+         "balance_claim_p05", "balance_claim_p95", "balance_claim_verdict"),
+        csv_rows,
     )
     rnd = sens.get("random")
     rnd_text = ""
@@ -436,7 +595,7 @@ def _sector_rows(names: list[str], samples: dict) -> list[tuple[str, str, float,
     return rows
 
 
-def _index_table(names: list[str], samples: dict) -> str:
+def _index_table(names: list[str], samples: dict, csvs: CsvTables) -> str:
     e = html.escape
     keys = ("index.host", "index.migrants", "index.origin", "index.balance")
     head = "".join(f"<th>{e(_INDEX_LABELS[k])}</th>" for k in keys)
@@ -448,10 +607,11 @@ def _index_table(names: list[str], samples: dict) -> str:
             for k in keys
         )
         rows.append(f"<tr><td><b>{e(n)}</b></td>{cells}</tr>")
-    return f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    table = f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return table + csvs.link("index", _INTERVAL_COLUMNS, _interval_rows(names, samples, keys))
 
 
-def _settings_table(settings: dict, loaded: list[tuple[str, Any]]) -> str:
+def _settings_table(settings: dict, csvs: CsvTables) -> str:
     e = html.escape
     seeds = settings.get("replicate_seeds", [])
     seeds_text = ", ".join(str(s) for s in seeds[:8]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 8 else "")
@@ -474,11 +634,13 @@ def _settings_table(settings: dict, loaded: list[tuple[str, Any]]) -> str:
             f"{settings.get('engine_seconds', float('nan')):.0f} s in the engine, summed over runs",
         ),
     ]
-    hashes = settings.get("scenario_hashes", {}) or {}
-    for name, digest in hashes.items():
-        rows.append((f"hash of {name} (before the parameter draws)", f"<code>{e(str(digest))}</code>"))
-    body = "".join(f"<tr><th>{e(k)}</th><td>{v if k.startswith('hash of') else e(v)}</td></tr>" for k, v in rows)
-    return f"<table class='kv'><tbody>{body}</tbody></table>"
+    hashes = [(f"hash of {name} (before the parameter draws)", str(digest))
+              for name, digest in (settings.get("scenario_hashes", {}) or {}).items()]
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
+    body += "".join(f"<tr><th>{e(k)}</th><td><code>{e(v)}</code></td></tr>" for k, v in hashes)
+    every_seed = {"replicate seeds (same in every scenario)": ", ".join(str(s) for s in seeds)}  # the CSV has all
+    plain = [(k, every_seed.get(k, v)) for k, v in rows + hashes]
+    return f"<table class='kv'><tbody>{body}</tbody></table>" + csvs.link("settings", ("setting", "value"), plain)
 
 
 def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
@@ -486,10 +648,11 @@ def _calibrated_draws(settings: Mapping[str, Any]) -> bool:
     return "posterior" in str(settings.get("parameter_distribution", ""))
 
 
-def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = False) -> str:
+def _parameters_table(draws: list[dict], claims: list[dict], csvs: CsvTables, calibrated: bool = False) -> str:
     e = html.escape
     used = {p for c in claims for p in c["parameters"]}
     rows = []
+    csv_rows = []
     for name, spec in parameters().items():
         values = [d[name] for d in draws if name in d]
         lo, med, hi = interval90(values) if values else (math.nan, math.nan, math.nan)
@@ -501,6 +664,7 @@ def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = 
             f"<td class='num'>{'' if not math.isfinite(lo) else f'{lo:.3g} to {hi:.3g}'}</td>"
             f"<td>{e(spec.identification)}</td></tr>"
         )
+        csv_rows.append((name, spec.unit, spec.low, spec.default, spec.high, lo, hi, spec.identification, name in used))
     return (
         "<table><thead><tr><th>parameter</th><th>unit</th><th>low</th>"
         + ("<th>default (triangular mode when not calibrated)</th>" if calibrated else "<th>default (mode)</th>")
@@ -508,6 +672,11 @@ def _parameters_table(draws: list[dict], claims: list[dict], calibrated: bool = 
         "<th>drawn, 5th to 95th pct</th><th>identification</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
+        + csvs.link(
+            "parameters",
+            ("parameter", "unit", "low", "default", "high", "drawn_p05", "drawn_p95", "identification", "in_claims"),
+            csv_rows,
+        )
     )
 
 
@@ -517,6 +686,7 @@ def render_compare_report(
     title: str = "coexist: scenario comparison",
     note: str | None = None,
     ensemble: Mapping[str, Any] | None = None,
+    tables: dict[str, str] | None = None,
 ) -> str:
     """The report as one HTML string (pure: no file is written).
 
@@ -534,7 +704,13 @@ def render_compare_report(
         ``series`` (scenario -> yearly series per replicate), ``claims`` (as in claims.json),
         ``sensitivity`` (reference sensitivity) and ``draws`` (parameter set per replicate).
         Without it the report shows the single runs only.
+    tables : dict, optional
+        Filled with the CSV of every table of the report (file name to text), which the
+        report then links in ``tables/`` beside it, for the store to write there
+        (:func:`coexist.store.compare.write_report`). Without it, each link carries its CSV
+        inside the page.
     """
+    csvs = CsvTables(tables)
     loaded = [_load(item) for item in runs]
     if not loaded:
         raise ValueError("a comparison report needs at least one run")
@@ -555,23 +731,41 @@ def render_compare_report(
             f"re-inflated to persons) with seed {e(', '.join(seeds))}, the same random numbers for every scenario, "
             "so differences come from the policies, not from chance. One run per scenario: no intervals."
         )
-        sections = _single_sections(loaded, values)
+        sections = _single_sections(loaded, values, csvs)
+        warning = ""
     else:
-        lead, sections = _ensemble_sections(loaded, ensemble)
+        lead, sections = _ensemble_sections(loaded, ensemble, csvs)
+        warning = _few_replicates_warning(_replicates(ensemble))
+    note_html = f"<p class='lead'>{e(note)}</p>" if note else ""
+    return page(title, f"<p class='lead'>{lead}</p>{note_html}{warning}", sections)
 
+
+def page(title: str, lead_html: str, sections: Sequence[tuple[str, str, str, str]], extra_css: str = "") -> str:
+    """A whole report page in the house style: title, lead, a bar of links to the sections,
+    the sections (id, heading, short name for the bar, HTML) and the footer; plotly.js
+    inline once, so the file works offline."""
+    e = html.escape
     nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    note_html = f"<p class='lead'>{e(note)}</p>" if note else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{_CSS}</style>"
+        f"<title>{e(title)}</title><style>{_CSS}{extra_css}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body><main>'
-        f"<h1>{e(title)}</h1><p class='lead'>{lead}</p>{note_html}<nav>{nav}</nav>{body}"
+        f"<h1>{e(title)}</h1>{lead_html}<nav>{nav}</nav>{body}"
         f"<footer>Written by coexist on {e(created)}. This file is self-contained and works offline.</footer>"
         "</main></body></html>\n"
     )
+
+
+def _replicates(ens: Mapping[str, Any]) -> int:
+    """Replicates per scenario of a comparison (from its settings, else from its samples)."""
+    settings = ens.get("settings", {}) or {}
+    if "replicates" in settings:
+        return int(settings["replicates"])
+    first = next(iter(ens["samples"].values()), {})
+    return len(next(iter(first.values()), []))
 
 
 def _stock_charts(loaded: list[tuple[str, Any]]) -> str:
@@ -612,8 +806,109 @@ _ORIGIN_TEXT = (
 )
 
 
+#: The yearly series whose paired difference against the baseline is drawn over time: the
+#: host's stock of workers, the migrants' main flow out of the programmes (absconding) and
+#: the origin countries' main flow back (remittances).
+DIFFERENCE_SERIES = ("host_stock", "absconding", "remittances")
+
+
+def _differences_over_time(names: list[str], series: Mapping[str, Sequence[dict]], replicates: int) -> str:
+    base = names[0]
+    charts = []
+    for key in DIFFERENCE_SERIES:
+        title, yaxis, fmt = SERIES[key]
+        comparisons = [(f"{n} minus {base}", series.get(n, []), series.get(base, [])) for n in names[1:]]
+        charts.append(
+            _fig(figures.difference_band(comparisons, key, f"{title}: difference (median, 90% band)", yaxis, fmt))
+        )
+    return (
+        f"<p>Each scenario minus {html.escape(base)}, replicate by replicate (the same seed and parameters in both), "
+        f"by calendar year: the line is the median of the {replicates} paired differences, the shaded band their "
+        "5th to 95th percentile. A band that stays off the dotted zero line is a difference that chance and the "
+        "parameter draws do not explain; yearly means of stocks, yearly sums of flows and money.</p>"
+        + "<div class='grid'>"
+        + "".join(charts)
+        + "</div>"
+    )
+
+
+def _has_persons(samples: Mapping[str, Mapping[str, Sequence[float]]], names: list[str], origin: str) -> bool:
+    """Whether some replicate of some scenario counted anything for ``origin``."""
+    values = [v for n in names for m in ORIGIN_METRICS for v in samples[n].get(origin_key(m, origin), [])]
+    return any(math.isfinite(v) and v != 0 for v in values)
+
+
+def _origin_name(origin: str) -> str:
+    return ORIGIN_NAMES.get(origin, origin)
+
+
+def _by_origin_section(names: list[str], samples: Mapping[str, Mapping[str, Sequence[float]]], replicates: int,
+                       csvs: CsvTables) -> str:
+    """Per origin, the migrants' and origin countries' metrics that have a value per origin:
+    a table per actor (origin by origin, scenario by scenario) and one chart per metric."""
+    e = html.escape
+    present = [o for o in ORIGINS if _has_persons(samples, names, o)]
+    if not present:
+        return "<p>These runs carry no metrics per origin (they were written by an older coexist).</p>"
+    tables = []
+    for actor, heading in (("migrants", "Migrants"), ("origin", "Countries of origin")):
+        metrics = [m for m in ORIGIN_METRICS if METRICS[m].actor == actor]
+        head = "".join(
+            f"<th>{e(_label(m))}<br><small>{e(_unit(m))}; {e(_ARROW[METRICS[m].direction])}</small></th>"
+            for m in metrics
+        )
+        rows = []
+        for origin in present:
+            for k, n in enumerate(names):
+                first = f"<td rowspan='{len(names)}'><b>{e(_origin_name(origin))}</b></td>" if k == 0 else ""
+                cells = "".join(  # the unit is in the column header
+                    f"<td class='num'>{_fmt_interval(*interval, _unit(m), with_unit=False)}</td>"
+                    for m in metrics
+                    for interval in [interval90(samples[n].get(origin_key(m, origin), []))]
+                )
+                rows.append(f"<tr>{first}<td>{e(n)}</td>{cells}</tr>")
+        csv_rows = [
+            (origin, _origin_name(origin), *row)
+            for origin in present
+            for row in _interval_rows(names, samples, [origin_key(m, origin) for m in metrics])
+        ]
+        tables.append(
+            f"<h3>{heading}</h3><table><thead><tr><th>origin</th><th>scenario</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            + csvs.link(f"by-origin-{actor}", ("origin", "origin_name", *_INTERVAL_COLUMNS), csv_rows)
+        )
+    charts = []
+    for m in ORIGIN_METRICS:
+        chart_rows = []
+        for origin in present:
+            for n in names:
+                lo, med, hi = interval90(samples[n].get(origin_key(m, origin), []))
+                if math.isfinite(med):
+                    chart_rows.append((_origin_name(origin), n, lo, med, hi))
+        unit = _unit(m)
+        charts.append(
+            _fig(
+                figures.intervals(
+                    chart_rows,
+                    f"{_label(m)} by origin (median, 90% interval)",
+                    unit,
+                    tickformat=".0%" if unit.startswith("share") else "",
+                )
+            )
+        )
+    return (
+        "<p>The migrants' and origin countries' metrics that are counted per origin, for the persons of each origin "
+        f"alone: median [90% interval] over {replicates} replicates. Origins with no persons in the runs are left "
+        "out; n/a where an origin has nothing to count (e.g. no returnee reached 12 months at home).</p>"
+        + "".join(tables)
+        + "<div class='grid'>"
+        + "".join(charts)
+        + "</div>"
+    )
+
+
 def _provenance_and_assumptions(
-    loaded: list[tuple[str, Any]], intro: str, *, descriptions: bool = True
+    loaded: list[tuple[str, Any]], intro: str, csvs: CsvTables, *, descriptions: bool = True
 ) -> list[tuple[str, str, str, str]]:
     return [
         (
@@ -621,13 +916,20 @@ def _provenance_and_assumptions(
             "Dated assumptions",
             "Assumptions",
             "<p>Beyond the dates that data or law covers, every input is a named, dated scenario assumption. "
-            "These are the ones behind the results above.</p>" + _assumptions(loaded),
+            "These are the ones behind the results above.</p>" + _assumptions(loaded, csvs),
         ),
-        ("provenance", "What was run", "What was run", intro + _provenance_table(loaded, descriptions=descriptions)),
+        (
+            "provenance",
+            "What was run",
+            "What was run",
+            intro + _provenance_table(loaded, csvs, descriptions=descriptions),
+        ),
     ]
 
 
-def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float]]) -> list[tuple[str, str, str, str]]:
+def _single_sections(
+    loaded: list[tuple[str, Any]], values: list[dict[str, float]], csvs: CsvTables
+) -> list[tuple[str, str, str, str]]:
     sections = [
         (
             "summary",
@@ -636,9 +938,9 @@ def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float
             "<p>One row per metric, one column per scenario. The best value in each scored row is in bold green; "
             "hover a metric name for how it is computed. Host, migrants and origin countries each get their own "
             "metrics.</p>"
-            + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS))
+            + _metric_table(loaded, values, [m.name for m in headline_metrics()] + list(INDEX_KEYS), csvs, "headline")
             + "<details><summary>All metrics</summary>"
-            + _metric_table(loaded, values, list(METRICS))
+            + _metric_table(loaded, values, list(METRICS), csvs, "metrics")
             + "</details>",
         ),
         (
@@ -675,11 +977,12 @@ def _single_sections(loaded: list[tuple[str, Any]], values: list[dict[str, float
         loaded,
         "<p>Each run folder holds the fully resolved <code>scenario.toml</code>; running it again with the same seed "
         "and scale gives the same tables. The hash identifies the resolved scenario.</p>",
+        csvs,
     )
 
 
 def _ensemble_sections(
-    loaded: list[tuple[str, Any]], ens: Mapping[str, Any]
+    loaded: list[tuple[str, Any]], ens: Mapping[str, Any], csvs: CsvTables
 ) -> tuple[str, list[tuple[str, str, str, str]]]:
     e = html.escape
     settings = dict(ens.get("settings", {}))
@@ -737,7 +1040,7 @@ def _ensemble_sections(
         "<p>Each actor's score is 0..1 against fixed reference values; the index is their weighted geometric mean, so "
         "serving one actor at another's expense lowers it. The three scores are always shown beside the index. "
         "Median [5th to 95th percentile] over replicates.</p>"
-        + _index_table(names, samples)
+        + _index_table(names, samples, csvs)
         + _fig(
             figures.intervals(
                 _scores_rows(names, samples),
@@ -754,7 +1057,8 @@ def _ensemble_sections(
         "those that nothing in the 2012-2024 Japan record pins down, so the verdict holds only over their stated "
         "range. &rho; is the rank correlation, over replicates, between the drawn parameter and the paired difference "
         "(first metric): a large |&rho;| means the difference moves with that parameter in this ensemble.</p>"
-        + _claims_table(claims)
+        + _few_replicates_warning(R)
+        + _claims_table(claims, csvs)
         + "".join(
             f"<p class='small'><b>{e(c['claim'])}</b>: {e(c.get('note', ''))}</p>" for c in claims if c.get("note")
         )
@@ -762,16 +1066,16 @@ def _ensemble_sections(
     headline = [m.name for m in headline_metrics()]
     metrics_html = (
         f"<p>Median [90% interval] over {R} replicates. Hover a metric name for how it is computed.</p>"
-        + _interval_table(names, samples, headline + list(INDEX_KEYS))
+        + _interval_table(names, samples, headline + list(INDEX_KEYS), csvs, "headline")
         + "<details><summary>All metrics</summary>"
-        + _interval_table(names, samples, list(METRICS))
+        + _interval_table(names, samples, list(METRICS), csvs, "metrics")
         + "</details>"
     )
     if len(names) > 1:
         metrics_html += (
             f"<h3>Paired differences against {e(names[0])}</h3><p>Replicate by replicate (same seed, same parameters), "
             "median [90% interval]; green where the interval excludes zero in the better direction, red in the worse. "
-            "Shares are in percentage points.</p>" + _paired_table(names, samples, headline + list(INDEX_KEYS))
+            "Shares are in percentage points.</p>" + _paired_table(names, samples, headline + list(INDEX_KEYS), csvs)
         )
 
     def bands(keys: list[str]) -> str:
@@ -817,32 +1121,49 @@ def _ensemble_sections(
         "<p>Each scenario's replicate-0 run folder holds the fully resolved <code>scenario.toml</code> (with that "
         "replicate's drawn parameters); <code>replicates.parquet</code> holds every metric of every replicate, "
         "<code>parameters.parquet</code> the drawn parameter sets and <code>claims.json</code> the verdicts.</p>"
-        + _settings_table(settings, loaded)
+        + _settings_table(settings, csvs)
         + "<h3>Replicate-0 runs</h3><p class='small'>The hash here is of the resolved scenario with replicate 0's "
         "drawn parameters, as written in its <code>scenario.toml</code>.</p>"
     )
-    prov = _provenance_and_assumptions(loaded, run_intro, descriptions=False)
+    prov = _provenance_and_assumptions(loaded, run_intro, csvs, descriptions=False)
     prov[1] = (
         prov[1][0],
         prov[1][1],
         prov[1][2],
         prov[1][3]
         + "<details><summary>Behavioural parameters and their draws</summary>"
-        + _parameters_table(list(ens.get("draws", [])), claims, calibrated)
+        + _parameters_table(list(ens.get("draws", [])), claims, csvs, calibrated)
         + "</details>",
+    )
+    differences = (
+        [(
+            "differences",
+            f"Differences over time against {names[0]}",
+            "Differences",
+            _differences_over_time(names, series, R),
+        )]
+        if len(names) > 1
+        else []
     )
     sections = [
         ("summary", "Summary", "Summary", summary),
         ("claims", "The claims", "Claims", claims_html),
         ("metrics", "Metrics for the three actors", "Metrics", metrics_html),
+        *differences,
         ("stocks", "Who is in the host", "Stocks", stocks_html),
         ("host", "Host society: filling demand, irregular stay", "Host", host_html),
         ("origin", "Countries of origin: returnees, skills, remittances", "Origin", origin_html),
         (
+            "by-origin",
+            "Migrants and countries of origin, by origin",
+            "By origin",
+            _by_origin_section(names, samples, R, csvs),
+        ),
+        (
             "sensitivity",
             "How the verdicts move with the index's reference values",
             "Reference sensitivity",
-            _sensitivity_section(ens.get("sensitivity", {}), names),
+            _sensitivity_section(ens.get("sensitivity", {}), names, csvs),
         ),
     ] + prov
     return lead, sections

@@ -1,7 +1,8 @@
-"""A comparison on disk: the tables over replicates, claims.json and report.html beside
-the run folders of replicate 0 (written by :mod:`coexist.store.run_folder`), one per
-scenario, named after it. A comparison folder holds one comparison: writing a new one
-removes the run folders of the previous one that the new one does not have."""
+"""A comparison on disk: the tables over replicates, claims.json, report.html and the CSV
+of the report's tables (in tables/) beside the run folders of replicate 0 (written by
+:mod:`coexist.store.run_folder`), one per scenario, named after it. A comparison folder
+holds one comparison: writing a new one removes the run folders of the previous one that
+the new one does not have."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ __all__ = [
     "write_compare",
     "write_series",
     "write_report",
+    "REPORT_TABLES_FOLDER",
 ]
+
+#: The folder beside report.html that holds the CSV of each of its tables (the report links them there).
+REPORT_TABLES_FOLDER = "tables"
 
 COMPARE_FILES: tuple[str, ...] = (
     "replicates.parquet", "parameters.parquet", "series.parquet", "claims.json", "report.html",
@@ -129,9 +134,24 @@ def write_series(folder: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
     return path
 
 
-def write_report(path: str | Path, html: str) -> Path:
-    """Write an HTML report (rendered by :mod:`coexist.report`) atomically; return its path."""
+def write_report(path: str | Path, html: str, tables: Mapping[str, str] | None = None) -> Path:
+    """Write an HTML report (rendered by :mod:`coexist.report`) atomically; return its path.
+
+    ``tables`` maps a CSV file name to its text (what the report's table links point to):
+    they are written into :data:`REPORT_TABLES_FOLDER` beside the report, which then holds
+    only them (the tables of an earlier report there are removed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if tables is not None:
+        folder = path.parent / REPORT_TABLES_FOLDER
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        for name, text in tables.items():
+            if Path(name).name != name or not name.endswith(".csv"):
+                raise StoreError(
+                    f"a report table's file name must be a plain name ending in .csv. Got {name!r} instead."
+                )
+            write_text_atomic(folder / name, text)
     write_text_atomic(path, html)
     return path

@@ -89,7 +89,7 @@ TENURE_MEASURE = (
 )
 
 # Column meanings per table: (meaning, unit). Types come from the schemas.
-_MONTH = ("calendar month, `YYYY-MM`", "")
+_MONTH = ("calendar month, as the date of its first day (`2025-04-01` is April 2025)", "")
 _SCENARIO = ("scenario name", "")
 _REPLICATE = ("replicate number, 0 first; replicate k of every scenario shares its seed (paired)", "")
 _SEED = ("random seed of the replicate", "")
