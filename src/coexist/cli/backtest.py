@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Callable
 
 from coexist import api
-from coexist.cli.progress import ProgressBar, notice
-from coexist.cli.replicates import add_replicate_options, score
+from coexist.cli.progress import ProgressBar
+from coexist.cli.replicates import add_replicate_options, replicate_arguments, score
 
 __all__ = ["add_parser", "run"]
 
@@ -40,9 +40,7 @@ def add_parser(sub, parser_class, override_type) -> None:
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     with ProgressBar("backtest", unit="run") as bar:
-        b = api.backtest(args.scenario, origins=args.origins, replicates=args.replicates, scale=args.scale,
-                         seed=args.seed, workers=args.workers, out=args.out, overrides=args.overrides,
-                         progress=bar, notice=notice, engine=engine)
+        b = api.backtest(args.scenario, origins=args.origins, **replicate_arguments(args, bar, engine))
     p = b.provenance
     out(f"{p['scenario']}: {len(b.backtest.origins)} origin(s) x {p['replicates']} replicate(s) at scale "
         f"{p['scale']:g}, {p['workers']} worker(s), {p['wall_seconds']:.1f} s")

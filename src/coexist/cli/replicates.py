@@ -1,5 +1,5 @@
 """What ``coexist validate`` and ``coexist backtest`` share: the options of their replicate
-runs, and how they print a score."""
+runs, the api arguments those options give, and how they print a score."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 from coexist import api
 from coexist.cli.argtypes import positive_int, scale, seed
+from coexist.cli.progress import notice
 
-__all__ = ["add_replicate_options", "score"]
+__all__ = ["add_replicate_options", "replicate_arguments", "score"]
 
 
 def add_replicate_options(p: argparse.ArgumentParser, override_type: Callable[[str], Any], *, runs: str, out: str,
@@ -30,6 +31,15 @@ def add_replicate_options(p: argparse.ArgumentParser, override_type: Callable[[s
     p.add_argument("--out", default=out, metavar="DIR", help=f"output folder (default: {out})")
     p.add_argument("--set", dest="overrides", type=override_type, action="append", default=[], metavar="KEY=VALUE",
                    help=f"change one scenario value by its dotted path (repeatable); {overrides}")
+
+
+def replicate_arguments(args: argparse.Namespace, progress: Callable[[int, int], None],
+                        engine: api.Engine) -> dict[str, Any]:
+    """The keyword arguments of :func:`coexist.api.validate` and :func:`coexist.api.backtest` that
+    the options of :func:`add_replicate_options` give, with the progress bar, the compile
+    notice and the engine."""
+    return {"replicates": args.replicates, "scale": args.scale, "seed": args.seed, "workers": args.workers,
+            "out": args.out, "overrides": args.overrides, "progress": progress, "notice": notice, "engine": engine}
 
 
 def score(x: float | None) -> str:

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from coexist import api
-from coexist.cli.progress import ProgressBar, notice
-from coexist.cli.replicates import add_replicate_options, score
+from coexist.cli.progress import ProgressBar
+from coexist.cli.replicates import add_replicate_options, replicate_arguments, score
 
 __all__ = ["add_parser", "run"]
 
@@ -39,9 +39,8 @@ def add_parser(sub, parser_class, override_type) -> None:
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     with ProgressBar("validate", unit="run") as bar:
-        v = api.validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
-                         scale=args.scale, seed=args.seed, workers=args.workers, out=args.out,
-                         overrides=args.overrides, progress=bar, notice=notice, engine=engine)
+        v = api.validate(args.scenario, targets=args.targets, params=args.params,
+                         **replicate_arguments(args, bar, engine))
     p, o = v.provenance, v.summary.overall
     out(f"{p['scenario']}: {p['replicates']} replicate(s) at scale {p['scale']:g}, {p['horizon']}, "
         f"{p['workers']} worker(s), {p['wall_seconds']:.1f} s")
