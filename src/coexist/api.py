@@ -785,6 +785,33 @@ def _check_workers(workers: Any) -> int:
     return default_workers() if workers is None else _check_count(workers, "workers")
 
 
+def _replicate_runs(replicates: Any, scale: Any, seed: Any, workers: Any, overrides: Sequence[str],
+                    progress: Progress | None, notice: Notice | None, engine: Engine) -> dict[str, Any]:
+    """The checked keyword arguments of the replicate runs that :func:`validate` and
+    :func:`backtest` share (``run_validation`` and ``run_backtest`` take the same ones)."""
+    return {
+        "replicates": _check_count(replicates, "replicates"),
+        "workers": _check_workers(workers),
+        "seed": _check_seed(seed),
+        "scale": _check_scale(scale),
+        "overrides": overrides,
+        "progress": progress,
+        "simulate": _simulate_of(engine),
+        "before_runs": functools.partial(_before_runs, engine, notice),
+    }
+
+
+def _stamped(provenance: Mapping[str, Any], started: float) -> dict[str, Any]:
+    """``provenance`` with the version, the creation time (UTC, to the second) and the wall
+    time since ``started`` (a ``time.perf_counter()`` reading)."""
+    return {
+        **provenance,
+        "version": __version__,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
 def calibrate(
     scenario_ref: str,
     targets: str | Path,
@@ -943,35 +970,15 @@ def validate(
     engine : as for :func:`run`; its ``simulate`` runs the replicates (picklable when ``workers`` > 1).
     """
     started = time.perf_counter()
-    replicates = _check_count(replicates, "replicates")
-    workers = _check_workers(workers)
-    seed = _check_seed(seed)
-    scale = _check_scale(scale)
+    runs = _replicate_runs(replicates, scale, seed, workers, overrides, progress, notice, engine)
     folder = check_output_folder(out)
     if params is not None:
         read_text_file(params, "params file")
     target_file = read_targets(targets)
     if "validate" not in target_file.table.column("split").to_pylist():
         raise DataError(f"targets file {target_file.label!r} has no row with split 'validate': nothing to validate on.")
-    validation = run_validation(
-        scenario_ref,
-        target_file,
-        params=params,
-        replicates=replicates,
-        scale=scale,
-        seed=seed,
-        workers=workers,
-        overrides=overrides,
-        progress=progress,
-        simulate=_simulate_of(engine),
-        before_runs=functools.partial(_before_runs, engine, notice),
-    )
-    provenance = {
-        **validation.provenance,
-        "version": __version__,
-        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "wall_seconds": time.perf_counter() - started,
-    }
+    validation = run_validation(scenario_ref, target_file, params=params, **runs)
+    provenance = _stamped(validation.provenance, started)
     files = write_validation(folder, validation, provenance, render_validation_report(validation.summary, provenance))
     return ValidationOutput(validation.summary, validation.tables, provenance, folder, files)
 
@@ -1026,29 +1033,9 @@ def backtest(
     """
     started = time.perf_counter()
     origins = check_origins(origins)
-    replicates = _check_count(replicates, "replicates")
-    workers = _check_workers(workers)
-    seed = _check_seed(seed)
-    scale = _check_scale(scale)
+    runs = _replicate_runs(replicates, scale, seed, workers, overrides, progress, notice, engine)
     folder = check_output_folder(out)
-    result = run_backtest(
-        scenario_ref,
-        read_targets(None),
-        origins=origins,
-        replicates=replicates,
-        scale=scale,
-        seed=seed,
-        workers=workers,
-        overrides=overrides,
-        progress=progress,
-        simulate=_simulate_of(engine),
-        before_runs=functools.partial(_before_runs, engine, notice),
-    )
-    provenance = {
-        **result.provenance,
-        "version": __version__,
-        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "wall_seconds": time.perf_counter() - started,
-    }
+    result = run_backtest(scenario_ref, read_targets(None), origins=origins, **runs)
+    provenance = _stamped(result.provenance, started)
     files = write_backtest(folder, result, provenance, render_backtest_report(result, provenance))
     return BacktestOutput(result, provenance, folder, files)

@@ -6,12 +6,15 @@ in ``.ci/run``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import numba
 import pyarrow as pa
 import pytest
 
@@ -147,18 +150,32 @@ def test_a_broken_page_is_caught(tmp_path):
     assert "<p>x</p>" in dom
 
 
+@contextlib.contextmanager
+def _one_engine_thread() -> Iterator[None]:
+    """The compiled passes on one thread (the cores are shared with the other test workers)."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
+
+
+def _rendered(report: Path, tmp: Path) -> tuple[int, str]:
+    """The charts in ``report`` and its DOM, once it opened without an error and drew every chart."""
+    charts = report.read_text(encoding="utf-8").count('class="plotly-graph-div"')
+    dom, errors = _open(report, tmp)
+    assert errors == []
+    assert dom.count('class="main-svg"') >= charts
+    return charts, dom
+
+
 @pytest.fixture(scope="module")
 def validation_report(tmp_path_factory) -> Path:
     """``coexist validate`` on japan-history at a tiny scale: a real report with every kind of chart
     (band, naive lines, series without a fitted row, series the model does not simulate)."""
-    import numba
-
-    from coexist.api import validate
-
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)  # the cores are shared with the other test workers
-    try:
-        v = validate(
+    with _one_engine_thread():
+        v = api.validate(
             "japan-history",
             scale=0.002,
             replicates=2,
@@ -166,18 +183,12 @@ def validation_report(tmp_path_factory) -> Path:
             seed=1,
             out=tmp_path_factory.mktemp("browser") / "validation",
         )
-    finally:
-        numba.set_num_threads(threads)
     return v.files["validation.html"]
 
 
 def test_validation_report_renders_every_chart_and_the_console_is_clean(validation_report, tmp_path):
-    html = validation_report.read_text(encoding="utf-8")
-    charts = html.count('class="plotly-graph-div"')
+    charts, dom = _rendered(validation_report, tmp_path)
     assert charts >= 20  # one per target series
-    dom, errors = _open(validation_report, tmp_path)
-    assert errors == []
-    assert dom.count('class="main-svg"') >= charts
     assert dom.count('class="xtick"') > 0 and dom.count('class="ytick"') > 0
     assert dom.count("held out") >= charts // 2  # the held-out region is labelled on the charts
     for fragment in ("ARD per series", "persistence", "linear trend", "What was run"):
@@ -187,27 +198,15 @@ def test_validation_report_renders_every_chart_and_the_console_is_clean(validati
 @pytest.fixture(scope="module")
 def backtest_report(tmp_path_factory) -> Path:
     """``coexist backtest`` from both default origins at a tiny scale."""
-    import numba
-
-    from coexist.api import backtest
-
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)  # the cores are shared with the other test workers
-    try:
-        b = backtest(scale=0.002, replicates=2, workers=1, seed=1,
-                     out=tmp_path_factory.mktemp("browser") / "backtest")
-    finally:
-        numba.set_num_threads(threads)
+    with _one_engine_thread():
+        b = api.backtest(scale=0.002, replicates=2, workers=1, seed=1,
+                         out=tmp_path_factory.mktemp("browser") / "backtest")
     return b.files["backtest.html"]
 
 
 def test_backtest_report_renders_every_chart_and_the_console_is_clean(backtest_report, tmp_path):
-    html = backtest_report.read_text(encoding="utf-8")
-    charts = html.count('class="plotly-graph-div"')
+    charts, dom = _rendered(backtest_report, tmp_path)
     assert charts >= 20  # one per origin and series with a held-out row
-    dom, errors = _open(backtest_report, tmp_path)
-    assert errors == []
-    assert dom.count('class="main-svg"') >= charts
     assert dom.count("held out") >= charts  # the months after the origin are labelled on every chart
     for fragment in ("From 2022-12", "From 2023-12", "Total foreign workers", "ARD by status", "What was run"):
         assert fragment in dom

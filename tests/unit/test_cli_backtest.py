@@ -4,44 +4,26 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import coexist
 from coexist import api
 from coexist.calibration.backtest import CSV_COLUMNS, backtest_scenario
 from coexist.cli.main import build_parser, main
 from coexist.errors import CoexistError
 from coexist.experiments import replicate_seed
 from coexist.scenario import scenario_hash
-
-SRC = str(Path(coexist.__file__).resolve().parents[1])
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    # one engine thread: the test machine's cores are shared with the other test workers
-    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), NUMBA_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "coexist.cli.main", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
-
-
-def _one_line(text: str) -> str:
-    lines = text.strip("\n").split("\n")
-    assert len(lines) == 1 and "Traceback" not in text, text
-    return lines[0]
+from coexist.testing.cli import one_line, run_cli
 
 
 @pytest.fixture(scope="module")
 def backtested(tmp_path_factory):
     """japan-history from both default origins at scale 0.002, two replicates."""
     root = tmp_path_factory.mktemp("backtest")
-    proc = _cli("backtest", "--scale", "0.002", "--replicates", "2", "--workers", "1", "--seed", "3",
-                "--set", "programme.detection_rate=0.03", "--out", "bt", cwd=root)
+    proc = run_cli("backtest", "--scale", "0.002", "--replicates", "2", "--workers", "1", "--seed", "3",
+                   "--set", "programme.detection_rate=0.03", "--out", "bt", cwd=root)
     assert proc.returncode == 0, proc.stderr
     return root, proc
 
@@ -79,8 +61,7 @@ def test_backtest_writes_the_report_the_table_and_the_provenance(backtested):
 
 
 def test_help():
-    proc = subprocess.run([sys.executable, "-m", "coexist.cli.main", "backtest", "--help"], capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONPATH=SRC), timeout=60)
+    proc = run_cli("backtest", "--help", timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("usage: coexist backtest")
     assert "--origin YYYY-MM" in proc.stdout and "japan-history" in proc.stdout
 
@@ -102,7 +83,7 @@ def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["backtest", *args, "--out", "out"]) == 2
     captured = capsys.readouterr()
-    assert fragment in _one_line(captured.err)
+    assert fragment in one_line(captured.err)
     assert captured.out == ""
     assert list(tmp_path.iterdir()) == []  # no output folder
     if args[0] in ("--replicates", "--scale"):

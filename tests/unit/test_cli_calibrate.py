@@ -12,14 +12,9 @@ from coexist import api
 from coexist.calibration.targets import TARGET_COLUMNS
 from coexist.cli.main import main
 from coexist.data import parameters
+from coexist.testing.cli import one_line
 
 _HEADER = ",".join(TARGET_COLUMNS) + "\n"
-
-
-def _one_line(text: str) -> str:
-    lines = text.strip("\n").split("\n")
-    assert len(lines) == 1 and "Traceback" not in text, text
-    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -41,7 +36,7 @@ def _one_line(text: str) -> str:
         (["--targets", "t.csv", "--set", "population.nonsense=1"], "nonsense"),
     ],
 )
-def test_bad_input_is_one_line(args, fragment, tmp_path, monkeypatch, capsys):
+def test_bad_input_isone_line(args, fragment, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "t.csv").write_text(
         _HEADER + "titp_stock,test,,2025-07-01,2000,persons,stock,,titp,,,reported,fit,\n", encoding="utf-8"
@@ -56,7 +51,7 @@ def test_bad_input_is_one_line(args, fragment, tmp_path, monkeypatch, capsys):
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(["calibrate", "japan-temporary", *args]) == 2
     captured = capsys.readouterr()
-    assert fragment in _one_line(captured.err)
+    assert fragment in one_line(captured.err)
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no calibration folder
 

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import coexist
 from coexist import api
 from coexist.calibration.validation import CSV_COLUMNS, _with_params
 from coexist.cli.main import build_parser, main
 from coexist.errors import CoexistError, ScenarioError
 from coexist.experiments import replicate_seed
 from coexist.scenario import load_scenario, scenario_hash
-
-SRC = str(Path(coexist.__file__).resolve().parents[1])
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    # one engine thread: the test machine's cores are shared with the other test workers
-    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), NUMBA_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "coexist.cli.main", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
-
-
-def _one_line(text: str) -> str:
-    lines = text.strip("\n").split("\n")
-    assert len(lines) == 1 and "Traceback" not in text, text
-    return lines[0]
+from coexist.testing.cli import one_line, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +24,8 @@ def validated(tmp_path_factory):
     root = tmp_path_factory.mktemp("validate")
     params = root / "best.toml"
     params.write_text("# as written by coexist calibrate\n[behaviour]\nabscond_base = 0.0015\n", encoding="utf-8")
-    proc = _cli("validate", "--scale", "0.002", "--replicates", "2", "--workers", "1", "--seed", "3",
-                "--params", str(params), "--set", 'horizon.end="2023-12"', "--out", "val", cwd=root)
+    proc = run_cli("validate", "--scale", "0.002", "--replicates", "2", "--workers", "1", "--seed", "3",
+                   "--params", str(params), "--set", 'horizon.end="2023-12"', "--out", "val", cwd=root)
     assert proc.returncode == 0, proc.stderr
     return root, proc, params
 
@@ -79,8 +61,7 @@ def test_validate_writes_the_report_the_table_and_the_provenance(validated):
 
 
 def test_help():
-    proc = subprocess.run([sys.executable, "-m", "coexist.cli.main", "validate", "--help"], capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONPATH=SRC), timeout=60)
+    proc = run_cli("validate", "--help", timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("usage: coexist validate")
     assert "--params FILE" in proc.stdout and "japan-history" in proc.stdout
 
@@ -124,7 +105,7 @@ def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkey
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(["validate", *args, "--out", "out"]) == 2
     captured = capsys.readouterr()
-    assert fragment in _one_line(captured.err)
+    assert fragment in one_line(captured.err)
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output folder
     if args[0] in ("--replicates", "--scale"):
@@ -141,11 +122,11 @@ def test_bad_input_is_one_line_and_runs_nothing(args, fragment, tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_output_into_a_file_is_one_line(tmp_path, monkeypatch, capsys):
+def test_output_into_a_file_isone_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "taken").write_text("x")
     assert main(["validate", "--out", "taken"]) == 2
-    assert "output folder taken must be a folder. Got a file instead" in _one_line(capsys.readouterr().err)
+    assert "output folder taken must be a folder. Got a file instead" in one_line(capsys.readouterr().err)
 
 
 def test_params_file_values_are_put_in_as_calibrate_puts_them(tmp_path):

@@ -7,10 +7,8 @@ import argparse
 from collections.abc import Callable
 
 from coexist import api
-from coexist.cli.argtypes import positive_int as _positive_int
-from coexist.cli.argtypes import scale as _scale
-from coexist.cli.argtypes import seed as _seed
-from coexist.cli.progress import ProgressBar, notice
+from coexist.cli.progress import ProgressBar
+from coexist.cli.replicates import add_replicate_options, replicate_arguments, score
 
 __all__ = ["add_parser", "run"]
 
@@ -36,46 +34,28 @@ def add_parser(sub, parser_class, override_type) -> None:
                    f"(default: {api.DEFAULT_BACKTEST_SCENARIO})")
     p.add_argument("--origin", dest="origins", action="append", default=None, metavar="YYYY-MM",
                    help=f"an origin: a month with official initial stocks (repeatable; default: {origins})")
-    p.add_argument("--replicates", type=_positive_int, default=api.DEFAULT_VALIDATION_REPLICATES, metavar="N",
-                   help="runs per origin, each with its own seed and the same parameters "
-                   f"(default: {api.DEFAULT_VALIDATION_REPLICATES})")
-    p.add_argument("--scale", type=_scale, default=api.DEFAULT_VALIDATION_SCALE, metavar="F",
-                   help=f"share of persons simulated as agents, in (0, 1] (default: {api.DEFAULT_VALIDATION_SCALE})")
-    p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="base seed; replicate r uses a seed derived from it as in 'coexist compare' (default: 0)")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
-                   help="worker processes (default: the number of CPUs); results do not depend on it")
-    p.add_argument("--out", default=api.DEFAULT_BACKTEST_OUT, metavar="DIR",
-                   help=f"output folder (default: {api.DEFAULT_BACKTEST_OUT})")
-    p.add_argument("--set", dest="overrides", type=override_type, action="append", default=[], metavar="KEY=VALUE",
-                   help="change one scenario value by its dotted path (repeatable); the backtest's own start, "
-                   "horizon, initial stocks and demand are applied after it")
+    add_replicate_options(p, override_type, runs="runs per origin", out=api.DEFAULT_BACKTEST_OUT,
+                          overrides="the backtest's own start, horizon, initial stocks and demand are applied after it")
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     with ProgressBar("backtest", unit="run") as bar:
-        b = api.backtest(args.scenario, origins=args.origins, replicates=args.replicates, scale=args.scale,
-                         seed=args.seed, workers=args.workers, out=args.out, overrides=args.overrides,
-                         progress=bar, notice=notice, engine=engine)
+        b = api.backtest(args.scenario, origins=args.origins, **replicate_arguments(args, bar, engine))
     p = b.provenance
-
-    def num(x: float | None) -> str:
-        return "n/a" if x is None or x != x else f"{x:.3f}"
-
     out(f"{p['scenario']}: {len(b.backtest.origins)} origin(s) x {p['replicates']} replicate(s) at scale "
         f"{p['scale']:g}, {p['workers']} worker(s), {p['wall_seconds']:.1f} s")
     for origin, scored in b.backtest.origins.items():
         o, checks = scored.summary.overall, scored.checks
         n = o["n_series"]
-        out(f"  from {origin} ({scored.horizon}): ARD over {n} series: model {num(o['ard_validate_model'])}, "
-            f"persistence {num(o['ard_validate_persistence'])}, linear trend {num(o['ard_validate_trend'])}; "
+        out(f"  from {origin} ({scored.horizon}): ARD over {n} series: model {score(o['ard_validate_model'])}, "
+            f"persistence {score(o['ard_validate_persistence'])}, linear trend {score(o['ard_validate_trend'])}; "
             f"the model beats persistence on {len(o['beats_persistence'])}/{n}, "
             f"the trend on {len(o['beats_trend'])}/{n}")
         total, status = checks["total"], checks["by_status"]
         if total is not None:
             out(f"    total within {total['tolerance']:.0%}: {'yes' if total['passed'] else 'no'} "
-                f"(ARD {num(total['ard_model'])})")
+                f"(ARD {score(total['ard_model'])})")
         if status is not None:
             out(f"    ARD by status no worse than the trend: {'yes' if status['passed'] else 'no'} "
-                f"(model {num(status['ard_model'])}, trend {num(status['ard_trend'])})")
+                f"(model {score(status['ard_model'])}, trend {score(status['ard_trend'])})")
     out(f"wrote {b.folder}/ (backtest.html, backtest.csv, backtest.json, simulated_targets.csv)")

@@ -6,10 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from coexist import api
-from coexist.cli.argtypes import positive_int as _positive_int
-from coexist.cli.argtypes import scale as _scale
-from coexist.cli.argtypes import seed as _seed
-from coexist.cli.progress import ProgressBar, notice
+from coexist.cli.progress import ProgressBar
+from coexist.cli.replicates import add_replicate_options, replicate_arguments, score
 
 __all__ = ["add_parser", "run"]
 
@@ -35,39 +33,22 @@ def add_parser(sub, parser_class, override_type) -> None:
     p.add_argument("--params", metavar="FILE",
                    help="parameter values to run with, e.g. the best.toml written by 'coexist calibrate' "
                    "(its overrides, [behaviour] and [assumptions] values are put in as calibrate put them)")
-    p.add_argument("--replicates", type=_positive_int, default=api.DEFAULT_VALIDATION_REPLICATES, metavar="N",
-                   help="runs, each with its own seed and the same parameters "
-                   f"(default: {api.DEFAULT_VALIDATION_REPLICATES})")
-    p.add_argument("--scale", type=_scale, default=api.DEFAULT_VALIDATION_SCALE, metavar="F",
-                   help=f"share of persons simulated as agents, in (0, 1] (default: {api.DEFAULT_VALIDATION_SCALE})")
-    p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="base seed; replicate r uses a seed derived from it as in 'coexist compare' (default: 0)")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
-                   help="worker processes (default: the number of CPUs); results do not depend on it")
-    p.add_argument("--out", default=api.DEFAULT_VALIDATION_OUT, metavar="DIR",
-                   help=f"output folder (default: {api.DEFAULT_VALIDATION_OUT})")
-    p.add_argument("--set", dest="overrides", type=override_type, action="append", default=[], metavar="KEY=VALUE",
-                   help="change one scenario value by its dotted path (repeatable); applied before --params, "
-                   "as in calibrate")
+    add_replicate_options(p, override_type, runs="runs", out=api.DEFAULT_VALIDATION_OUT,
+                          overrides="applied before --params, as in calibrate")
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
     with ProgressBar("validate", unit="run") as bar:
-        v = api.validate(args.scenario, targets=args.targets, params=args.params, replicates=args.replicates,
-                         scale=args.scale, seed=args.seed, workers=args.workers, out=args.out,
-                         overrides=args.overrides, progress=bar, notice=notice, engine=engine)
+        v = api.validate(args.scenario, targets=args.targets, params=args.params,
+                         **replicate_arguments(args, bar, engine))
     p, o = v.provenance, v.summary.overall
-
-    def num(x: float) -> str:
-        return "n/a" if x is None or x != x else f"{x:.3f}"
-
     out(f"{p['scenario']}: {p['replicates']} replicate(s) at scale {p['scale']:g}, {p['horizon']}, "
         f"{p['workers']} worker(s), {p['wall_seconds']:.1f} s")
     n = o["n_series"]
-    spread = (f" (5-95%: {num(o['ard_validate_model_p05'])}-{num(o['ard_validate_model_p95'])})"
+    spread = (f" (5-95%: {score(o['ard_validate_model_p05'])}-{score(o['ard_validate_model_p95'])})"
               if p["replicates"] > 1 else "")
-    out(f"  held-out ARD over {n} series: model {num(o['ard_validate_model'])}{spread}, "
-        f"persistence {num(o['ard_validate_persistence'])}, linear trend {num(o['ard_validate_trend'])}")
+    out(f"  held-out ARD over {n} series: model {score(o['ard_validate_model'])}{spread}, "
+        f"persistence {score(o['ard_validate_persistence'])}, linear trend {score(o['ard_validate_trend'])}")
     out(f"  the model beats persistence on {len(o['beats_persistence'])}/{n} series, "
         f"the trend on {len(o['beats_trend'])}/{n}")
     out(f"wrote {v.folder}/ (validation.html, validation.csv, validation.json, simulated_targets.csv)")

@@ -15,8 +15,18 @@ from typing import Any
 
 from coexist.calibration.backtest import HORIZON_MONTHS, Backtest, OriginScores
 from coexist.calibration.validation import ValidationSummary
-from coexist.report.html import _CSS
-from coexist.report.validation import _EXTRA_CSS, _charts, _key, _list, _num, _plural, _table, _verdict
+from coexist.report.validation import (
+    _charts,
+    _key,
+    _list,
+    _num,
+    _plural,
+    _provenance_table,
+    _seeds_row,
+    _table,
+    _verdict,
+    report_page,
+)
 
 __all__ = ["render_backtest_report"]
 
@@ -105,8 +115,6 @@ trend's from the same origin. docs/validation.md, "Rolling-origin backtests", de
 def _provenance(prov: Mapping[str, Any]) -> str:
     e = html.escape
     t = prov.get("targets") or {}
-    seeds = prov.get("replicate_seeds") or []
-    seeds_text = ", ".join(str(s) for s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10 else "")
     rows = [
         ("scenario", f"<code>{e(str(prov.get('scenario', '')))}</code> ({e(str(prov.get('scenario_ref', '')))})"),
     ]
@@ -119,23 +127,14 @@ def _provenance(prov: Mapping[str, Any]) -> str:
     rows += [
         ("scale", e(f"{prov.get('scale', float('nan')):g}")),
         ("replicates per origin", e(str(prov.get("replicates", "")))),
-        ("base seed; replicate seeds", e(f"{prov.get('seed', '')}; {seeds_text}")),
+        _seeds_row(prov),
         ("targets", f"<code>{e(str(t.get('path', '')))}</code>, {t.get('rows', '')} rows; sha256 "
                     f"<code>{e(str(t.get('sha256', ''))[:16])}</code>"),
     ]
-    if prov.get("overrides"):
-        rows.append(("overrides", e("; ".join(prov["overrides"]))))
-    rows += [
-        ("worker processes", e(str(prov.get("workers", "")))),
-        ("wall time", e(f"{prov.get('wall_seconds', float('nan')):.0f} s")),
-        ("coexist version", e(str(prov.get("version", "")))),
-        ("created (UTC)", e(str(prov.get("created", "")))),
-    ]
-    body = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return (
         "<p><code>backtest.csv</code> holds the tables above, <code>backtest.json</code> the overall figures, the "
         "checks and this provenance, <code>simulated_targets.csv</code> every target row of every origin in every "
-        f"replicate.</p><table class='kv'><tbody>{body}</tbody></table>"
+        "replicate.</p>" + _provenance_table(rows, prov)
     )
 
 
@@ -149,8 +148,6 @@ def render_backtest_report(backtest: Backtest, provenance: Mapping[str, Any], *,
         What was run, as :func:`coexist.api.backtest` writes it in backtest.json.
     title : str, optional
     """
-    from plotly.offline import get_plotlyjs  # plotly.js is large: read only when a report is drawn
-
     e = html.escape
     title = title or f"coexist: rolling-origin backtests of {provenance.get('scenario', 'the model')}"
     summary = "".join(_origin_summary(origin, scored) for origin, scored in backtest.origins.items())
@@ -188,20 +185,10 @@ def render_backtest_report(backtest: Backtest, provenance: Mapping[str, Any], *,
         ("scoring", "How the scores are computed", "Scoring", _SCORING),
         ("provenance", "What was run", "What was run", _provenance(provenance)),
     ]
-    nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
-    body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
     origins = ", ".join(backtest.origins)
     lead = (
         f"The model started from the official stocks at each origin ({e(origins)}) and run {HORIZON_MONTHS} months, "
         "scored on the official figures of those months beside two naive forecasts built from what was known at the "
         "origin: persistence and a linear trend."
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{_CSS}{_EXTRA_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body><main>'
-        f"<h1>{e(title)}</h1><p class='lead'>{lead}</p><nav>{nav}</nav>{body}"
-        f"<footer>Written by coexist on {e(str(provenance.get('created', '')))}. This file is self-contained and works "
-        "offline.</footer></main></body></html>\n"
-    )
+    return report_page(title, lead, sections, provenance)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -449,32 +449,8 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
     if replicates > 1 and np.isfinite(lo).any():
         _add_band(fig, dates, lo, hi, _rgba(s["model"], 0.2), ("model 95th", "model 5-95%"), connectgaps=True)
     if np.isfinite(med).any():
-        fig.add_trace(
-            go.Scatter(
-                x=dates,
-                y=med,
-                mode="lines+markers",
-                name="model (median)",
-                connectgaps=True,
-                line={"color": s["model"], "width": 2},
-                marker={"size": 5, "color": s["model"]},
-            )
-        )
-    for split, name, colour, symbol in (
-        ("fit", "observed (fit)", s["observed"], "circle"),
-        ("validate", "observed (held out)", s["held_out"], "diamond"),
-    ):
-        sel = [p for p in pts if p["split"] == split]
-        if sel:
-            fig.add_trace(
-                go.Scatter(
-                    x=[p["reference_date"] for p in sel],
-                    y=[p["observed"] for p in sel],
-                    mode="markers",
-                    name=name,
-                    marker={"size": 9, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "white"}},
-                )
-            )
+        fig.add_trace(_model_line(dates, med, "model (median)"))
+    _add_observed(fig, pts, "observed (fit)")
     start = data.get("forecast_from")
     val = [p for p in pts if p["split"] == "validate" and np.isfinite(p["persistence"])]
     if start is not None and val:
@@ -530,34 +506,26 @@ def validation_series(series: str, data: dict, unit: str, *, subtitle: str = "",
     return fig
 
 
-def fit_series(series: str, rows: Sequence[dict]) -> go.Figure:
-    """One target series of a calibration: observed values (circles fitted, diamonds held
-    out) and the best particle's simulated values (line), in the colours of the validation
-    charts.
-
-    Parameters
-    ----------
-    series : str
-        The chart title.
-    rows : sequence of dict
-        The series' rows of the best particle's table (``reference_date``, ``split``,
-        ``unit``, ``observed``, ``simulated``), in date order.
-    """
-    s = VALIDATION_STYLE
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[r["reference_date"] for r in rows],
-            y=[r["simulated"] for r in rows],
-            mode="lines+markers",
-            name="simulated (best particle)",
-            connectgaps=True,
-            line={"color": s["model"], "width": 2},
-            marker={"size": 5, "color": s["model"]},
-        )
+def _model_line(dates: Sequence[Any], values: Sequence[float], name: str) -> go.Scatter:
+    """The model's values as a line with markers, across missing values, in the model colour."""
+    colour = VALIDATION_STYLE["model"]
+    return go.Scatter(
+        x=dates,
+        y=values,
+        mode="lines+markers",
+        name=name,
+        connectgaps=True,
+        line={"color": colour, "width": 2},
+        marker={"size": 5, "color": colour},
     )
+
+
+def _add_observed(fig: go.Figure, rows: Sequence[Mapping[str, Any]], fit_name: str) -> None:
+    """The observed values of ``rows`` (``reference_date``, ``split``, ``observed``): circles
+    named ``fit_name`` for the fit rows, diamonds for the held-out ones."""
+    s = VALIDATION_STYLE
     for split, name, colour, symbol in (
-        ("fit", "observed (fitted)", s["observed"], "circle"),
+        ("fit", fit_name, s["observed"], "circle"),
         ("validate", "observed (held out)", s["held_out"], "diamond"),
     ):
         sel = [r for r in rows if r["split"] == split]
@@ -571,6 +539,26 @@ def fit_series(series: str, rows: Sequence[dict]) -> go.Figure:
                     marker={"size": 9, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "white"}},
                 )
             )
+
+
+def fit_series(series: str, rows: Sequence[dict]) -> go.Figure:
+    """One target series of a calibration: observed values (circles fitted, diamonds held
+    out) and the best particle's simulated values (line), in the colours of the validation
+    charts.
+
+    Parameters
+    ----------
+    series : str
+        The chart title.
+    rows : sequence of dict
+        The series' rows of the best particle's table (``reference_date``, ``split``,
+        ``unit``, ``observed``, ``simulated``), in date order.
+    """
+    fig = go.Figure()
+    fig.add_trace(
+        _model_line([r["reference_date"] for r in rows], [r["simulated"] for r in rows], "simulated (best particle)")
+    )
+    _add_observed(fig, rows, "observed (fitted)")
     unit = rows[0]["unit"] if rows else ""
     fig = _layout(fig, f"<b>{series}</b>", unit)
     fig.update_layout(height=320, hovermode="closest", margin={"l": 60, "r": 40, "t": 50, "b": 40})

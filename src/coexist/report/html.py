@@ -740,14 +740,16 @@ def render_compare_report(
     return page(title, f"<p class='lead'>{lead}</p>{note_html}{warning}", sections)
 
 
-def page(title: str, lead_html: str, sections: Sequence[tuple[str, str, str, str]], extra_css: str = "") -> str:
+def page(title: str, lead_html: str, sections: Sequence[tuple[str, str, str, str]], extra_css: str = "", *,
+         created: str | None = None) -> str:
     """A whole report page in the house style: title, lead, a bar of links to the sections,
-    the sections (id, heading, short name for the bar, HTML) and the footer; plotly.js
-    inline once, so the file works offline."""
+    the sections (id, heading, short name for the bar, HTML) and the footer with ``created``
+    (default: now, UTC); plotly.js inline once, so the file works offline."""
     e = html.escape
     nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
-    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    if created is None:
+        created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

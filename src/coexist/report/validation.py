@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coexist.report import figures
-from coexist.report.html import _CSS, _fig
+from coexist.report.html import _fig, page
 
 __all__ = ["render_validation_report"]
 
@@ -283,8 +283,6 @@ def _provenance(prov: Mapping[str, Any]) -> str:
     e = html.escape
     t = prov.get("targets") or {}
     params = prov.get("params")
-    seeds = prov.get("replicate_seeds") or []
-    seeds_text = ", ".join(str(s) for s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10 else "")
     rows = [
         (
             "scenario",
@@ -294,7 +292,7 @@ def _provenance(prov: Mapping[str, Any]) -> str:
         ("scenario hash", f"<code>{e(str(prov.get('scenario_hash', '')))}</code>"),
         ("scale", e(f"{prov.get('scale', float('nan')):g}")),
         ("replicates", e(str(prov.get("replicates", "")))),
-        ("base seed; replicate seeds", e(f"{prov.get('seed', '')}; {seeds_text}")),
+        _seeds_row(prov),
         (
             "targets",
             f"<code>{e(str(t.get('path', '')))}</code>, {t.get('rows', '')} rows ({t.get('fit_rows', '')} fit, "
@@ -318,6 +316,26 @@ def _provenance(prov: Mapping[str, Any]) -> str:
         )
     else:
         rows.append(("params file", "none: the scenario's own parameter values"))
+    return (
+        "<p>Every replicate runs the same resolved scenario (the hash) with its own seed. "
+        "<code>validation.csv</code> holds the table above, <code>validation.json</code> the overall figures and "
+        "this provenance, <code>simulated_targets.csv</code> every target row in every replicate.</p>"
+        + _provenance_table(rows, prov)
+    )
+
+
+def _seeds_row(prov: Mapping[str, Any]) -> tuple[str, str]:
+    """The provenance row of the base seed and the first ten replicate seeds."""
+    seeds = prov.get("replicate_seeds") or []
+    seeds_text = ", ".join(str(s) for s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10 else "")
+    return "base seed; replicate seeds", html.escape(f"{prov.get('seed', '')}; {seeds_text}")
+
+
+def _provenance_table(rows: list[tuple[str, str]], prov: Mapping[str, Any]) -> str:
+    """The provenance table: ``rows`` (name, HTML), then the overrides, worker processes, wall
+    time, version and creation time of ``prov``."""
+    e = html.escape
+    rows = list(rows)
     if prov.get("overrides"):
         rows.append(("overrides", e("; ".join(prov["overrides"]))))
     rows += [
@@ -327,12 +345,7 @@ def _provenance(prov: Mapping[str, Any]) -> str:
         ("created (UTC)", e(str(prov.get("created", "")))),
     ]
     body = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return (
-        "<p>Every replicate runs the same resolved scenario (the hash) with its own seed. "
-        "<code>validation.csv</code> holds the table above, <code>validation.json</code> the overall figures and "
-        "this provenance, <code>simulated_targets.csv</code> every target row in every replicate.</p>"
-        f"<table class='kv'><tbody>{body}</tbody></table>"
-    )
+    return f"<table class='kv'><tbody>{body}</tbody></table>"
 
 
 def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, title: str | None = None) -> str:
@@ -347,9 +360,6 @@ def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, tit
         :func:`coexist.api.validate` writes it in validation.json.
     title : str, optional
     """
-    from plotly.offline import get_plotlyjs
-
-    e = html.escape
     title = title or f"coexist: validation of {provenance.get('scenario', 'the model')} on held-out years"
     R = summary.replicates
     sections = [
@@ -375,20 +385,18 @@ def render_validation_report(summary: Any, provenance: Mapping[str, Any], *, tit
         ("scoring", "How the scores are computed", "Scoring", _SCORING),
         ("provenance", "What was run", "What was run", _provenance(provenance)),
     ]
-    nav = "".join(f'<a href="#{sid}">{e(short)}</a>' for sid, _, short, _ in sections)
-    body = "".join(f'<section id="{sid}"><h2>{e(head)}</h2>{content}</section>' for sid, head, _, content in sections)
     t = provenance.get("targets") or {}
     lead = (
         f"The model against the official figures on the held-out target rows ({t.get('validate_rows', '?')} of "
         f"{t.get('rows', '?')}; 2023-2024 in the shipped targets), side by side with two naive forecasts built "
         "from the same fitting data: persistence and a linear trend."
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{_CSS}{_EXTRA_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body><main>'
-        f"<h1>{e(title)}</h1><p class='lead'>{lead}</p><nav>{nav}</nav>{body}"
-        f"<footer>Written by coexist on {e(str(provenance.get('created', '')))}. This file is self-contained and works "
-        "offline.</footer></main></body></html>\n"
-    )
+    return report_page(title, lead, sections, provenance)
+
+
+def report_page(title: str, lead: str, sections: Sequence[tuple[str, str, str, str]],
+                provenance: Mapping[str, Any]) -> str:
+    """A validation or backtest report page: :func:`coexist.report.html.page` with this
+    module's styles, ``lead`` as the lead paragraph and the footer dated when ``provenance``
+    was created."""
+    return page(title, f"<p class='lead'>{lead}</p>", sections, _EXTRA_CSS, created=str(provenance.get("created", "")))

@@ -5,13 +5,12 @@ Text files are written atomically (a reader never sees half a file).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from coexist.calibration.backtest import Backtest, backtest_csv, simulated_csv
-from coexist.store.files import json_safe, write_text_atomic
+from coexist.store.files import json_text, write_text_files
 
 __all__ = ["BACKTEST_FILES", "backtest_document", "write_backtest"]
 
@@ -48,12 +47,10 @@ def write_backtest(folder: str | Path, backtest: Backtest, provenance: Mapping[s
     """Write the files of a backtest (:data:`BACKTEST_FILES`) into ``folder``: the rendered
     ``report_html``, the tables of ``backtest`` and, in backtest.json, its scores with
     ``provenance``. Returns their paths by name."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {name: folder / name for name in BACKTEST_FILES}
-    write_text_atomic(files["simulated_targets.csv"], simulated_csv(backtest))
-    write_text_atomic(files["backtest.csv"], backtest_csv(backtest))
-    document = json_safe(backtest_document(backtest, provenance))
-    write_text_atomic(files["backtest.json"], json.dumps(document, indent=1, allow_nan=False) + "\n")
-    write_text_atomic(files["backtest.html"], report_html)
-    return files
+    written = write_text_files(Path(folder), {
+        "simulated_targets.csv": simulated_csv(backtest),
+        "backtest.csv": backtest_csv(backtest),
+        "backtest.json": json_text(backtest_document(backtest, provenance)),
+        "backtest.html": report_html,
+    })
+    return {name: written[name] for name in BACKTEST_FILES}

@@ -26,7 +26,7 @@ from coexist.calibration.ship import ShippedCalibration
 from coexist.calibration.validation import Validation, simulated_csv, validation_csv
 from coexist.errors import DataError
 from coexist.store import StoreError
-from coexist.store.files import json_safe, write_text_atomic
+from coexist.store.files import json_text, write_text_atomic, write_text_files
 
 __all__ = [
     "STATE_FILE",
@@ -122,20 +122,19 @@ def write_validation(folder: str | Path, validation: Validation, provenance: Map
     """Write the files of a validation (:data:`VALIDATION_FILES`) into ``folder``: the rendered
     ``report_html``, the tables of ``validation`` and, in validation.json, its scores with
     ``provenance``. Returns their paths by name."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {name: folder / name for name in VALIDATION_FILES}
     summary = validation.summary
-    write_text_atomic(files["simulated_targets.csv"], simulated_csv(validation.tables, validation.seeds))
-    write_text_atomic(files["validation.csv"], validation_csv(summary))
     document = {
         "overall": dict(summary.overall),
         "series": [{k: v for k, v in r.items() if k != "what"} for r in summary.rows],
         "provenance": dict(provenance),
     }
-    write_text_atomic(files["validation.json"], json.dumps(json_safe(document), indent=1, allow_nan=False) + "\n")
-    write_text_atomic(files["validation.html"], report_html)
-    return files
+    written = write_text_files(Path(folder), {
+        "simulated_targets.csv": simulated_csv(validation.tables, validation.seeds),
+        "validation.csv": validation_csv(summary),
+        "validation.json": json_text(document),
+        "validation.html": report_html,
+    })
+    return {name: written[name] for name in VALIDATION_FILES}
 
 
 def write_shipped_calibration(dest: str | Path, shipped: ShippedCalibration) -> dict[str, Path]:

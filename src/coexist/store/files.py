@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_text_atomic", "json_safe"]
+__all__ = ["write_text_atomic", "write_text_files", "json_safe", "json_text"]
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -20,6 +22,23 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_text_files(folder: Path, texts: Mapping[str, str]) -> dict[str, Path]:
+    """Create ``folder`` and write each text of ``texts`` (file name: text) into it atomically,
+    in the order given (the last is the one a reader opens: it appears once the others are
+    there). Returns their paths by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, text in texts.items():
+        files[name] = folder / name
+        write_text_atomic(files[name], text)
+    return files
+
+
+def json_text(value: Any) -> str:
+    """``value`` as strict JSON text (through :func:`json_safe`), indented by one, with a final newline."""
+    return json.dumps(json_safe(value), indent=1, allow_nan=False) + "\n"
 
 
 def json_safe(value: Any) -> Any:
