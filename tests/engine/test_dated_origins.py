@@ -23,6 +23,7 @@ DATED_FROM = "2028-01"
 # Vietnam and the Philippines recruit on equal terms; no growth, so a number and a table
 # with the same level give the same wage until the table's next date
 TWO_ORIGINS = (
+    'behaviour_defaults="embedded"',  # the embedded behaviour, not whatever calibration ships
     "economy.home_wage_growth=0.0",
     "origins.PHL.active=true",
     "origins.PHL.pool_size=60000.0",

@@ -14,7 +14,8 @@ from coexist.data import parameters
 from coexist.engine import simulate
 from coexist.testing import tiny_world
 
-SHORT = ('horizon.end="2029-06"',)
+# the embedded behavioural defaults, so that a parameter's "other value" differs from the one in use
+SHORT = ('horizon.end="2029-06"', 'behaviour_defaults="embedded"')
 
 # (lever override, companion overrides applied to both runs)
 LEVERS = [

@@ -249,7 +249,7 @@ def test_comparison_detects_a_perturbed_reference():
     with pytest.raises(AssertionError):
         _assert_same(host, compiled_host, _replay(host, compiled=False, seed=host.seed + 1))
 
-    R = host.R._replace(detection=host.R.detection * 2.0 + 0.05)
+    R = host.R._replace(wage=host.R.wage * 1.01)  # a rule every worker meets
     with pytest.raises(AssertionError):
         _assert_same(host, compiled_host, _replay(host, compiled=False, R=R))
 
