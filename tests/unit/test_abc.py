@@ -229,19 +229,19 @@ def test_calibrate_fits_the_scenario_priors_too(tmp_path):
     # the tiny world replaces the dated inflows the border priors write into: they leave the default set
     out = api.calibrate("japan-history", targets, particles=4, budget=4, seed=1, out=tmp_path / "cal", workers=1,
                         overrides=TINY_OVERRIDES, engine=api.Engine(simulate=engine))
-    priors = ["demand_growth", "ssw_shortage_share", "reopening_openness", "ssw_route_ramp", "ssw_abroad_ramp",
-              "stranded_intern_hazard"]
+    priors = ["demand_growth", "closure_demand_growth", "ssw_shortage_share", "reopening_openness", "ssw_route_ramp",
+              "ssw_abroad_ramp", "stranded_intern_hazard"]
     assert out.result.names == ["abscond_base", *priors]
     first = engine.calls[0][0]
     assert first.behaviour["abscond_base"] == out.result.samples[0][0]
-    assert first.demand.growth["retail"] == out.result.samples[0][1]
+    assert first.demand.growth["retail"]["2017-01"] == out.result.samples[0][1]
     with (tmp_path / "cal" / "prior_posterior.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(r["name"], r["kind"], r["fitted"]) for r in rows[:7]] == [
+    assert [(r["name"], r["kind"], r["fitted"]) for r in rows[:8]] == [
         ("abscond_base", "behaviour", "yes"), *((name, "assumption", "yes") for name in priors)]
     assert rows[0]["identification"] == "target: titp_absconders" and rows[1]["identification"] == "scenario prior"
     # every other behavioural parameter is listed once, not fitted, at its prior
-    rest = {r["name"]: r for r in rows[7:]}
+    rest = {r["name"]: r for r in rows[8:]}
     assert set(rest) == set(parameters()) - {"abscond_base"}
     assert all(r["fitted"] == "no" and r["label"] == "prior only" and r["posterior_q50"] == "nan"
                for r in rest.values())

@@ -10,8 +10,8 @@ from coexist.scenario import apply_calibrated, calibrated_overrides, calibration
 
 HISTORY = "japan-history"
 DECLARED = (
-    "demand_growth", "ssw_shortage_share", "closed_border_openness", "partial_border_openness", "reopening_openness",
-    "ssw_route_ramp", "ssw_abroad_ramp", "stranded_intern_hazard",
+    "demand_growth", "closure_demand_growth", "ssw_shortage_share", "closed_border_openness", "partial_border_openness",
+    "reopening_openness", "ssw_route_ramp", "ssw_abroad_ramp", "stranded_intern_hazard",
 )
 
 
@@ -64,7 +64,7 @@ def test_history_priors_at_their_written_values_give_the_scenario():
 
 def test_values_reach_the_scenario(history):
     sc = apply_calibrated(history, {"demand_growth": 0.05, "stranded_intern_hazard": 0.15, "abscond_base": 0.001})
-    assert set(sc.demand.growth.values()) == {0.05}
+    assert {(table["2017-01"], table["2022-04"]) for table in sc.demand.growth.values()} == {(0.05, 0.05)}
     assert sc.statuses["titp"].transitions[1].hazard == 0.15
     assert sc.behaviour["abscond_base"] == 0.001
     sets = calibrated_overrides(history, {"closed_border_openness": 0.1})
