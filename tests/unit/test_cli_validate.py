@@ -141,7 +141,7 @@ def test_params_file_values_are_put_in_as_calibrate_puts_them(tmp_path):
     params.write_text('overrides = ["population.employers_per_sector=500"]\n[behaviour]\nabscond_base = 0.001\n'
                       "[assumptions]\ndemand_growth = 0.08\n", encoding="utf-8")
     scenario, record = _with_params(base, params)
-    assert scenario.demand.growth["retail"] == 0.08 and scenario.population.employers_per_sector == 500
+    assert scenario.demand.growth["retail"]["2017-01"] == 0.08 and scenario.population.employers_per_sector == 500
     assert record["assumptions"] == {"demand_growth": 0.08}
     assert record["overrides"] == ["population.employers_per_sector=500"]
     params.write_text("[behaviour]\nabscond_base = 'high'\n", encoding="utf-8")

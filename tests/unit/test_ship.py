@@ -147,11 +147,12 @@ def test_shipped_assumption_values_go_to_scenarios_declaring_those_priors(monkey
     from coexist.scenario import apply_calibrated
 
     use = 'behaviour_defaults="calibrated-japan"'
-    assert load_scenario("japan-history", overrides=[use]).demand.growth["retail"] == 0.05
+    assert load_scenario("japan-history", overrides=[use]).demand.growth["retail"]["2017-01"] == 0.05
     # the user's own --set wins; without the calibrated defaults, the file's value stays
     assert load_scenario("japan-history", overrides=[use, "demand.growth.retail=0.2"]).demand.growth["retail"] == 0.2
     file_value = load_scenario("japan-history", overrides=['behaviour_defaults="embedded"']).demand.growth["retail"]
-    assert file_value != 0.05
+    assert file_value["2017-01"] != 0.05
     # a calibration's best set goes in the same way, on top
     best = apply_calibrated("japan-history", {"stranded_intern_hazard": 0.1})
-    assert best.demand.growth["retail"] == (0.05 if best.behaviour_defaults == "calibrated-japan" else file_value)
+    growth = best.demand.growth["retail"]["2017-01"]
+    assert growth == (0.05 if best.behaviour_defaults == "calibrated-japan" else file_value["2017-01"])

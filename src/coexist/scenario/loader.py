@@ -511,7 +511,7 @@ def apply_calibrated(
         ``[assumptions]`` values), or a mapping name -> value.
     scale : as in :func:`load_scenario`.
 
-    >>> apply_calibrated("japan-history", {"demand_growth": 0.08}).demand.growth["retail"]
+    >>> apply_calibrated("japan-history", {"demand_growth": 0.08}).demand.growth["retail"]["2017-01"]
     0.08
     """
     if isinstance(calibrated, typing.Mapping):
