@@ -387,10 +387,18 @@ _RATES = (" per month", " per year")
 
 
 def _number(value: float) -> str:
+    """Three significant digits, thousands separated; a magnitude under 0.001 (not 0) prints as
+    a bound rather than in scientific notation.
+
+    >>> _number(0.0652), _number(3.61e-05), _number(-2e-06), _number(0.0)
+    ('0.0652', '<0.001', '>-0.001', '0')
+    """
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:,.1f}"
+    if 0 < abs(value) < 0.001:
+        return "<0.001" if value > 0 else ">-0.001"
     return f"{value:.3g}"
 
 
