@@ -212,20 +212,16 @@ def _cmd_scenarios(args: argparse.Namespace, out: Callable[[str], None], engine:
                           break_on_hyphens=False))
 
 
+def _run_settings(args: argparse.Namespace) -> dict:
+    """What `run` and `compare` pass alike to the api: the output folder, seed, scale,
+    horizon, --set overrides and the compile notice."""
+    return {"out": args.out, "seed": args.seed, "scale": args.scale, "start": args.start, "end": args.end,
+            "overrides": args.overrides, "notice": notice}
+
+
 def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     with ProgressBar(args.scenario) as bar:
-        s = api.run(
-            args.scenario,
-            out=args.out,
-            seed=args.seed,
-            scale=args.scale,
-            start=args.start,
-            end=args.end,
-            overrides=args.overrides,
-            progress=bar,
-            notice=notice,
-            engine=engine,
-        )
+        s = api.run(args.scenario, **_run_settings(args), progress=bar, engine=engine)
     out(
         f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
         f"{s.engine_seconds:.1f} s in the engine, {s.compile_seconds:.1f} s compiling or loading its kernels, "
@@ -240,16 +236,10 @@ def _cmd_compare(args: argparse.Namespace, out: Callable[[str], None], engine: a
     with ProgressBar("compare", unit="run") as bar:
         c = api.compare(
             args.scenarios,
-            out=args.out,
-            seed=args.seed,
-            scale=args.scale,
-            start=args.start,
-            end=args.end,
-            overrides=args.overrides,
+            **_run_settings(args),
             replicates=args.replicates,
             workers=args.workers,
             progress=bar,
-            notice=notice,
             engine=engine,
         )
     first = c.runs[0] if c.runs else None

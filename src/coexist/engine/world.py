@@ -110,7 +110,7 @@ def _channel_weights(tables: RegimeTables, counts: np.ndarray, active: np.ndarra
     sending agencies and the host's supervising organisations recruit where they already
     work; an origin with a small share or none keeps `new_channel_weight`, so that a channel
     can open. None when the start has no one in a programme status."""
-    programme = counts[tables.kind[: counts.shape[0]] == KIND_PROGRAMME].sum(axis=(0, 2)).astype(np.float64)
+    programme = counts[tables.kind == KIND_PROGRAMME].sum(axis=(0, 2)).astype(np.float64)
     programme = np.where(active, programme, 0.0)
     if programme.sum() <= 0:
         return None
