@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from coexist.codes import ORIGINS
-from coexist.data import recent_entries
+from coexist.data import entry_history, recent_entries
 from coexist.engine import simulate
 from coexist.engine.world import build_world
 from coexist.policy.tables import compile_regime
@@ -99,6 +99,24 @@ def test_the_pipeline_at_a_japan_start_holds_a_month_of_the_years_entries():
         per_month = world.pipeline0[:, :, names.index(status)].sum(axis=(1, 2))
         assert per_month.mean() == pytest.approx(known[status].value * scale, rel=0.02)
     assert world.pipeline0.shape[0] == world.lag
+
+
+def test_the_initial_stock_keeps_the_cohorts_of_the_years_before_the_start():
+    # End of 2023: 23,000 interns entered in 2021 (the closure), 179,032 in 2022 and 183,030 in
+    # 2023, so few of the stock are in their third year, against a third of an even spread.
+    scenario = load_scenario("japan-history", overrides=['population.initial="japan-2023-12"', 'horizon.start="2024-01"'])
+    tables = compile_regime(scenario)
+    world = build_world(scenario, tables, seed=1, scale=0.01)
+    state, titp = world.state, tables.status_names.index("titp")
+    months = state.months_in_status[: world.n][state.status[: world.n] == titp]
+    third_year = np.mean(months >= 24)
+    entries = entry_history("2023-12", 36)["titp"]
+    assert third_year == pytest.approx(entries[24:].sum() / entries.sum(), abs=0.01)
+    assert third_year < 0.1
+    # a start without an entry series keeps the even spread
+    ssw1 = state.months_in_status[: world.n][state.status[: world.n] == tables.status_names.index("ssw1")]
+    assert "ssw1" not in entry_history("2023-12", int(ssw1.max()) + 1)
+    assert 0.3 < np.mean(ssw1 >= ssw1.max() / 2) < 0.7
 
 
 def test_a_route_capacity_rations_changes_of_status():

@@ -34,6 +34,7 @@ from coexist.data.inputs import (
     host_wages,
     origin_profiles,
     other_status_inflows,
+    entry_history,
     recent_entries,
     sector_wage_factors,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "SSW_FIELD_SECTOR",
     "demand_anchors",
     "other_status_inflows",
+    "entry_history",
     "recent_entries",
     "Parameter",
     "PARAMETER_NAMES",

@@ -869,17 +869,9 @@ _ENTRY_SERIES = {
 }
 
 
-@functools.cache
-def recent_entries(reference: str) -> dict[str, Sourced]:
-    """Monthly entries from abroad into the programme statuses in the year that ends at
-    `reference` (``"2024-12"``): the reported calendar-year new entrants of
-    ``new_entries_by_status.csv`` / 12. A status without a reported row that year is left
-    out (the engine then assumes a steady state, stock / stay).
-
-    They fill the recruitment pipeline at the start of a run, so that people admitted
-    before the start keep arriving in its first months.
-    """
-    year = reference[:4]
+def _reported_entries(year: str) -> dict[str, tuple[float, dict]]:
+    """{status: (persons, row)}: the reported calendar-year entries from abroad of ``year`` into
+    each programme status with a row (the first series of _ENTRY_SERIES that has one)."""
     rows = [
         r
         for r in load_table("new_entries_by_status")
@@ -893,12 +885,47 @@ def recent_entries(reference: str) -> dict[str, Sourced]:
             if len(hits) > 1:
                 raise DataError(f"new_entries_by_status.csv must have one reported {year} row for {name!r}.")
             if hits:
-                yearly = _num(hits[0], "value")
-                out[status] = Sourced(
-                    round(yearly / 12, 1), _url(hits[0]), year, "derived", f"{name}: {yearly:,.0f} in {year} / 12"
-                )
+                out[status] = (_num(hits[0], "value"), hits[0])
                 break
     return out
+
+
+@functools.cache
+def recent_entries(reference: str) -> dict[str, Sourced]:
+    """Monthly entries from abroad into the programme statuses in the year that ends at
+    `reference` (``"2024-12"``): the reported calendar-year new entrants of
+    ``new_entries_by_status.csv`` / 12. A status without a reported row that year is left
+    out (the engine then assumes a steady state, stock / stay).
+
+    They fill the recruitment pipeline at the start of a run, so that people admitted
+    before the start keep arriving in its first months.
+    """
+    year = reference[:4]
+    return {
+        status: Sourced(round(yearly / 12, 1), _url(row), year, "derived", f"{row['status']}: {yearly:,.0f} in {year} / 12")
+        for status, (yearly, row) in _reported_entries(year).items()
+    }
+
+
+@functools.cache
+def entry_history(reference: str, months: int) -> dict[str, np.ndarray]:
+    """{status: [months] persons}: the monthly entries from abroad into each programme status in
+    the ``months`` months that end at `reference` (``"2022-12"``), most recent first: each
+    calendar year's reported entries / 12. A status is left out unless every year of the span
+    has a reported row.
+
+    They give the initial stock its cohorts: a stock built from the large entries of 2022 after
+    the closure has few members whose stay ends in 2023, while a steady stream spreads them
+    evenly.
+    """
+    last_year, last_month = int(reference[:4]), int(reference[5:7])
+    years = [last_year - (12 - last_month + k) // 12 for k in range(months)]
+    by_year = {year: _reported_entries(str(year)) for year in set(years)}
+    return {
+        status: np.array([by_year[year][status][0] / 12.0 for year in years])
+        for status in _ENTRY_SERIES
+        if all(status in by_year[year] for year in years)
+    }
 
 
 # ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from coexist.codes import ORIGINS, SECTORS, STATUSES
 from coexist.data import (
     calibrated_behaviour,
     calibrated_end_state,
+    entry_history,
     initial_stocks,
     origin_profiles,
     parameters,
@@ -266,7 +267,10 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     else:
         n0 = int(scaled.sum())
         state = new_state(initial_capacity(n0))
-        _populate(state, scaled, tables, params, fee[0], seed, emp_share, sector_employers, rng)
+        reference = scenario.population.initial
+        cohorts = entry_history if reference.startswith("japan-") else None
+        _populate(state, scaled, tables, params, fee[0], seed, emp_share, sector_employers, rng,
+                  reference[len("japan-"):], cohorts)
 
     lag = max(1, int(round(params["recruitment_lag_months"])))
     pipeline0 = _pipeline_at_start(scenario, tables, counts, lag, scale, rng)
@@ -323,6 +327,20 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
     )
 
 
+def _months_in_status_by_cohort(months_in_status, status, horizon, u, names, reference, cohorts) -> None:
+    """Months in status of the initial members of each status with an entry series: the month
+    each entered is drawn in proportion to that month's entries (inverse CDF of ``u``), so the
+    start keeps the cohorts of the years before it."""
+    for code in np.unique(status):
+        pick = status == code
+        months = int(horizon[pick][0])
+        entries = cohorts(reference, months).get(names[code])
+        if entries is None or entries.sum() <= 0:
+            continue
+        cdf = np.cumsum(entries) / entries.sum()
+        months_in_status[pick] = np.minimum(np.searchsorted(cdf, u[pick], side="right"), months - 1)
+
+
 def _monthly_entries(scenario: Scenario, tables: RegimeTables, counts: np.ndarray) -> np.ndarray:
     """[status] persons a month who entered from abroad before the start: the official entries
     of the year before for a Japan start (data.recent_entries), else a steady state (the
@@ -357,9 +375,11 @@ def _pipeline_at_start(scenario, tables, counts, lag, scale, rng) -> np.ndarray:
     return pipeline
 
 
-def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng):
+def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng, reference, cohorts):
     """Create the initial agents. Attributes with no official data are documented assumptions
-    (world_assumptions.toml)."""
+    (world_assumptions.toml). ``cohorts(reference, months)`` gives the monthly entries before the
+    start by status (data.entry_history); a status it has no series for gets evenly spread
+    months in status."""
     assumed = world_assumptions()
     status_idx, origin_idx, sector_idx = np.nonzero(scaled)
     reps = scaled[status_idx, origin_idx, sector_idx]
@@ -381,6 +401,8 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     )
     horizon = np.where(max_total[status] > 0, np.minimum(horizon, max_total[status]), horizon)
     months_in_status = np.floor(u_a * horizon).astype(np.int16)
+    if cohorts is not None:
+        _months_in_status_by_cohort(months_in_status, status, horizon, u_a, tables.status_names, reference, cohorts)
     state.pid[:n] = ids
     state.status[:n] = status
     state.origin[:n] = origin
