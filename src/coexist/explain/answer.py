@@ -17,10 +17,10 @@ from coexist.errors import ScenarioError
 from coexist.explain.person import check_person
 from coexist.periods import format_month, parse_month
 from coexist.policy import rules
-from coexist.policy.tables import TEST_LEVELS, compile_regime
+from coexist.policy.tables import TEST_LEVELS, RegimeTables, compile_regime
 from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
 
-__all__ = ["explain"]
+__all__ = ["explain", "answer_in_month", "regime_over", "rules_in_month", "month_index"]
 
 def _way_back_answer(R, params, names, status, status_total, months_completed, cert, skill) -> dict:
     chance, target = rules.way_back(
@@ -55,7 +55,7 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     return answer
 
 
-def _month_index(scenario: Scenario, month: str) -> int:
+def month_index(scenario: Scenario, month: str) -> int:
     """The month asked about, which must lie where the scenario has data and rules."""
     try:
         index = parse_month(month)
@@ -69,6 +69,20 @@ def _month_index(scenario: Scenario, month: str) -> int:
             field="month",
         )
     return index
+
+
+def regime_over(scenario: Scenario, first: int, last: int) -> RegimeTables:
+    """The scenario's rules compiled for the months `first` to `last` (month indices)."""
+    span = scenario.model_copy(update={"horizon": scenario.horizon.model_copy(
+        update={"start": format_month(first), "end": format_month(last), "earliest_start": format_month(first)})})
+    return compile_regime(span)
+
+
+def rules_in_month(T: RegimeTables, t: int) -> rules.MonthRules:
+    """Month `t` of the tables as the rule predicates read it (route shares and behavioural
+    defaults aside: they do not change what the rules allow)."""
+    n_tr = T.tr_from.shape[0]
+    return rules.month_rules(t, T, np.zeros(T.n_status), np.zeros(n_tr), np.ones(n_tr))
 
 
 def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
@@ -86,18 +100,22 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     the moves inside the host, the options at expiry, and the legal way back after
     leaving (now, and at the end of the stay).
     """
-    index = _month_index(scenario, month)
-    one_month = scenario.model_copy(
-        update={"horizon": scenario.horizon.model_copy(update={"start": month, "end": month, "earliest_start": month})}
-    )
-    T = compile_regime(one_month)
-    params = resolve_parameters(scenario)
-    R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]), np.ones(T.tr_from.shape[0]))
+    index = month_index(scenario, month)
+    T = regime_over(scenario, index, index)
+    p = check_person(person, T.status_names)
+    return answer_in_month(scenario.name, T, 0, resolve_parameters(scenario), p)
+
+
+def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, float], p: Mapping) -> dict:
+    """The answer of :func:`explain` for a checked person `p` (:func:`check_person`) in month `t`
+    of the compiled tables `T`; each move also lists what blocks it (``blocked_by``: date,
+    months_in_status, months_abroad, test, language, sector)."""
+    index = int(T.months[t])
+    R = rules_in_month(T, t)
     names = T.status_names
-    p = check_person(person, names)
     code = names.index(p["status"])
     sector = SECTORS.index(p["sector"])
-    answer: dict = {"scenario": scenario.name, "month": format_month(index), "status": p["status"]}
+    answer: dict = {"scenario": name, "month": format_month(index), "status": p["status"]}
 
     if p["status"] == "returned":
         previous = p["previous_status"]
@@ -109,7 +127,7 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
             )
         prev = names.index(previous)
         if p["forfeited"]:
-            target = previous if T.admits[0, prev] else None
+            target = previous if T.admits[t, prev] else None
             back = {
                 "status": target,
                 "cooldown_months": 0,
@@ -149,21 +167,28 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     for k in range(T.tr_from.shape[0]):
         if T.tr_from[k] != code:
             continue
-        missing = []
+        missing, blocked_by = [], []
         if not R.tr_open[k]:
             missing.append("not open in this month")
+            blocked_by.append("date")
         if p["months_in_status"] < R.tr_min_months[k]:
             missing.append(f"needs {R.tr_min_months[k]} months in {p['status']}")
+            blocked_by.append("months_in_status")
         if abroad < R.tr_min_abroad[k]:
             counted = "cumulative" if R.cumulative else "continuous"
             missing.append(f"needs {R.tr_min_abroad[k]} months in the host ({counted})")
+            blocked_by.append("months_abroad")
         if p["cert"] < R.tr_test[k]:
             missing.append(f"needs the {TEST_LEVELS[R.tr_test[k]]} skill test")
+            blocked_by.append("test")
         if p["language"] < R.tr_language[k]:
             missing.append(f"needs language level {R.tr_language[k]}")
+            blocked_by.append("language")
         if not R.tr_sector_ok[k, sector]:
             missing.append(f"not open in {p['sector']}")
-        move = {"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing}
+            blocked_by.append("sector")
+        move = {"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing, "blocked_by": blocked_by,
+                "transition": k}
         if R.tr_hazard[k] > 0:
             move["monthly_chance"] = float(R.tr_hazard[k])  # happens by chance, not chosen at expiry
         moves.append(move)
