@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -530,10 +531,10 @@ def _history_mapping(history: Mapping[str, Any] | str | Path) -> Mapping[str, An
 
 
 def _bounded(value: Any, name: str, top: int) -> int:
-    value = _check_count(value, name)
-    if value > top:
+    """A whole number from 1 to `top` (bounds the work one question may ask for)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= top:
         raise ScenarioError(f"must be a whole number from 1 to {top:,}. Got {value!r} instead.", field=name)
-    return value
+    return int(value)
 
 
 def pathways(scenario_ref: str, history: Mapping[str, Any] | str | Path, month: str | None = None,
