@@ -55,6 +55,20 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     return answer
 
 
+def _back_from_home(T: RegimeTables, t: int, params: Mapping[str, float], prev: int, p: Mapping) -> dict:
+    """The legal way back, under the rules of month `t`, of a person at home who left status `prev`."""
+    names = T.status_names
+    if p["forfeited"]:
+        return {
+            "status": names[prev] if T.admits[t, prev] else None,
+            "cooldown_months": 0,
+            "needs_test": None,
+            "reason": "an irregular stay forfeits earned rights: only a fresh entry, if the status admits from abroad",
+        }
+    return _way_back_answer(rules_in_month(T, t), params, names, prev, p["status_total"], p["months_in_status"],
+                            p["cert"], p["skill"])
+
+
 def month_index(scenario: Scenario, month: str) -> int:
     """The month asked about, which must lie where the scenario has data and rules."""
     try:
@@ -101,7 +115,7 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     leaving (now, and at the end of the stay).
     """
     index = month_index(scenario, month)
-    T = regime_over(scenario, index, index)
+    T = regime_over(scenario, index, parse_month(scenario.end))
     p = check_person(person, T.status_names)
     return answer_in_month(scenario.name, T, 0, resolve_parameters(scenario), p)
 
@@ -126,24 +140,28 @@ def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, flo
                 field="previous_status",
             )
         prev = names.index(previous)
-        if p["forfeited"]:
-            target = previous if T.admits[t, prev] else None
-            back = {
-                "status": target,
-                "cooldown_months": 0,
-                "needs_test": None,
-                "reason": "an irregular stay forfeits earned rights: "
-                "only a fresh entry, if the status admits from abroad",
-            }
-        else:
-            back = _way_back_answer(
-                R, params, names, prev, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
-            )
-        if back["status"] is not None:
+        back = _back_from_home(T, t, params, prev, p)
+        earliest = None
+        # the way back is taken under the rules of the month it opens: a return path that closes in
+        # the meantime (TITP stage iii from 2030-04) gives way to the one open then, if any
+        for _ in range(T.rp_from.shape[0] + 2):
+            if back["status"] is None:
+                break
             wait = max(back["cooldown_months"], 1) - p["months_home"]
-            earliest = index + max(wait, 0)
+            opens = max(index + max(wait, 0), earliest or index)
             if p["banned_until"]:
-                earliest = max(earliest, parse_month(p["banned_until"]))
+                opens = max(opens, parse_month(p["banned_until"]))
+            later_t = opens - int(T.months[0])
+            if opens == earliest or later_t >= len(T.months):
+                break
+            earliest = opens
+            later = _back_from_home(T, later_t, params, prev, p)
+            if later["status"] is None:
+                later["reason"] = f"from {format_month(opens)}, the month it would open: {later['reason']}"
+            if (later["status"], later["cooldown_months"]) == (back["status"], back["cooldown_months"]):
+                break
+            back = later
+        if back["status"] is not None:
             back["earliest_month"] = format_month(earliest)
         answer["way_back"] = back
         return answer

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from coexist.codes import SECTORS
 from coexist.engine.world import resolve_parameters
 from coexist.errors import ScenarioError
 from coexist.explain.answer import answer_in_month, month_index, regime_over
@@ -21,6 +22,7 @@ from coexist.explain.cohort import simulate_copies, summarise_copies
 from coexist.explain.history import History, read_history
 from coexist.explain.person import check_person
 from coexist.periods import format_month, parse_month
+from coexist.policy import rules
 from coexist.policy.rules import KIND_SETTLED
 from coexist.policy.tables import TEST_LEVELS, RegimeTables
 from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
@@ -173,60 +175,82 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
             f"; through {', '.join(t for t, _ in through)} from {format_month(when)}" if through else "")
         options.append(_option("family", f"statuses.{status}.family_allowed", family, False, when, why))
 
-    for key, label, month in (("way_back_if_leaving_now", "leave now and come back", start),
-                              ("way_back_at_expiry", "come back after the stay ends", stay_end)):
-        back = first.get(key)
-        if back is None or month is None:
+    for label, month in (("leave now and come back", start), ("come back after the stay ends", stay_end)):
+        t = None if month is None else month - start
+        if t is None or t >= len(T.months):
             continue
-        right = _dated(scenario, status, "leaving_ends_right", start)
+        # at home from `month`: the way back is read as for a returnee, under the rules of the month it opens
+        served = t if month == stay_end else 0
+        home = {**_projected(person, served), "status": "returned", "previous_status": status, "months_home": 0}
+        back = answer_in_month(scenario.name, T, t, params, check_person(
+            {k: home[k] for k in ("status", "previous_status", "sector", "months_in_status", "status_total",
+                                  "months_abroad", "cert", "language", "skill", "months_home")}, T.status_names),
+        )["way_back"]
         if back["status"] is None:
+            right = _dated(scenario, status, "leaving_ends_right", month)
             options.append(_option(label, f"statuses.{status}.leaving_ends_right", right, False, None,
                                    back["reason"], to=None))
             continue
-        comes = month + max(back["cooldown_months"], 1)
         needs = [back["needs_test"]] if back.get("needs_test") else []
-        rule, right = _return_path(scenario, status, back["status"], start)
+        rule, right = _return_path(scenario, status, back["status"], parse_month(back["earliest_month"]))
         extra = {"to": back["status"], "cooldown_months": back["cooldown_months"], "needs": needs}
         if "chance_of_passing" in back:
             extra["chance_of_passing"] = back["chance_of_passing"]
-        options.append(_option(label, rule, right, False, comes, back["reason"], **extra))
+        options.append(_option(label, rule, right, False, parse_month(back["earliest_month"]), back["reason"],
+                               **extra))
 
     if not any(o["option"] == "permanent residence" for o in options):
-        abroad = person["months_abroad"] if T.cumulative[0] else person["months_in_stay"]
-        options.append(_settlement_in_steps(T, status, moves, start, abroad))
+        options.append(_settlement(T, person, start, left))
     return options, first
 
 
-def _settlement_in_steps(T: RegimeTables, status: str, moves: Mapping[str, int | None], start: int,
-                         abroad: int) -> dict:
-    """Permanent residence through one intermediate status: the earliest month the second move
-    opens if the first is taken as soon as it opens (its months counted from then) and the
-    person stays in the host (`abroad`: the months in the host that count, now)."""
-    best, via = None, None
-    for middle, opened in moves.items():
-        if opened is None:
-            continue
-        m = T.code(middle)
+def _settlement(T: RegimeTables, person: Mapping[str, Any], start: int, left: int | None) -> dict:
+    """Permanent residence (a status of kind "settled"): the earliest month it is reached if every
+    move on the way is taken as soon as its dates, months and sector allow (tests and language
+    levels listed as needs), staying in the host throughout and within each status's limits."""
+    code = T.code(person["status"])
+    sector = SECTORS.index(person["sector"])
+    last = len(T.months) - 1
+    abroad = person["months_abroad"] if T.cumulative[0] else person["months_in_stay"]
+    # status -> (month reached, months already in it then, its limit from then, route, needs)
+    reached = {code: (start, person["months_in_status"], left, [person["status"]], set())}
+    frontier = [code]
+    while frontier:
+        here = frontier.pop()
+        since, served, limit, route, needs = reached[here]
         for k in range(T.tr_from.shape[0]):
-            if T.tr_from[k] != m or T.kind[T.tr_to[k]] != KIND_SETTLED:
+            target = int(T.tr_to[k])
+            if T.tr_from[k] != here or not T.tr_sector_ok[k, sector]:
                 continue
-            when = max(opened + int(T.tr_min_months[k]), start + int(T.tr_min_abroad[k]) - abroad)
-            t = when - start
-            if t < len(T.months) and not T.tr_open[t, k]:
-                continue
-            if best is None or when < best:
-                best, via = when, (middle, T.status_names[T.tr_to[k]], k)
-    if via is None:
+            when = max(since + int(T.tr_min_months[k]) - served, start + int(T.tr_min_abroad[k]) - abroad, since)
+            while when - start <= last and not T.tr_open[when - start, k]:
+                when += 1
+            if when - start > last and not T.tr_open[last, k]:
+                continue  # never open within the horizon
+            if limit is not None and when > since + limit:
+                continue  # the stay in `here` ends first
+            extra = set()
+            if T.tr_test[k] > person["cert"]:
+                extra.add(f"the {TEST_LEVELS[T.tr_test[k]]} skill test")
+            if T.tr_language[k] > person["language"]:
+                extra.add(f"language level {int(T.tr_language[k])}")
+            if target not in reached or when < reached[target][0]:
+                t = min(when - start, last)
+                cap = int(rules.remaining(T.max_stay[t], T.max_total[t], target, 0, 0))
+                reached[target] = (when, 0, None if cap >= rules.NO_LIMIT else cap,
+                                   [*route, T.status_names[target]], needs | extra)
+                frontier.append(target)
+    settled = [(v[0], v[3], v[4]) for c, v in reached.items() if T.kind[c] == KIND_SETTLED and c != code]
+    if not settled:
         return {"option": "permanent residence", "open_now": False, "earliest": None, "rule": None, "value": None,
-                "since": None, "why": f"no route from {status} to a settled status in this regime", "needs": []}
-    middle, target, k = via
-    local = sum(1 for i in range(k) if T.tr_from[i] == T.tr_from[k])
-    return {"option": "permanent residence", "open_now": False, "earliest": format_month(best),
-            "rule": f"statuses.{middle}.transitions[{local}]",
-            "value": {"min_months_abroad": int(T.tr_min_abroad[k]), "min_months_in_status": int(T.tr_min_months[k])},
-            "since": None, "to": target,
-            "why": f"through {middle}, then {target} once {int(T.tr_min_abroad[k])} months in the host are reached",
-            "needs": []}
+                "since": None, "why": f"no route from {person['status']} to a settled status in this regime "
+                "(within the horizon and the limits of each stay)", "needs": []}
+    when, route, needs = min(settled, key=lambda item: item[0])
+    beyond = " (after the scenario's end)" if when - start > last else ""
+    rule = f"statuses.{route[-2]}.transitions"
+    return {"option": "permanent residence", "open_now": False, "earliest": format_month(when), "rule": rule,
+            "value": " -> ".join(route), "since": None, "to": route[-1], "needs": sorted(needs),
+            "why": f"through {' -> '.join(route)}, each move as soon as it opens{beyond}"}
 
 
 def _home_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> tuple[list[dict], dict]:
@@ -277,7 +301,8 @@ def pathways(scenario: Scenario, history: History, *, horizon_months: int = DEFA
     from `copies` copies of the person through the engine's passes (JSON-friendly)."""
     start = parse_month(history.as_of)
     end = min(start + horizon_months - 1, parse_month(scenario.end))
-    T = regime_over(scenario, start, end)
+    # the options read the rules to the scenario's end; the copies run over the horizon
+    T = regime_over(scenario, start, parse_month(scenario.end))
     params = resolve_parameters(scenario)
     person = check_person(history.person, T.status_names)
     if person["status"] == "returned":
@@ -287,7 +312,8 @@ def pathways(scenario: Scenario, history: History, *, horizon_months: int = DEFA
         options = []
     else:
         options, now = _host_options(scenario, T, params, person)
-    likely = summarise_copies(simulate_copies(scenario, T, history, copies=copies, seed=seed))
+    likely = summarise_copies(simulate_copies(scenario, regime_over(scenario, start, end), history, copies=copies,
+                                              seed=seed))
     return {
         "scenario": scenario.name,
         "as_of": history.as_of,
