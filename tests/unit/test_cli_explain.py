@@ -135,7 +135,7 @@ def test_explain_history_prints_options_and_likely_paths(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "as of 2026-01: titp 2022-04..2025-03, ssw1 2025-04..now" in out
     assert "move to ssw2: earliest 2027-04 - opens 2027-04 once the ssw2 skill test is passed" in out
-    assert "[statuses.ssw1.job_change = within_field]" in out
+    assert "[statuses.ssw1.job_change = \"within_field\"]" in out
     assert "likely paths over 2026-01..2027-12 (100 copies through the engine's monthly passes)" in out
 
 

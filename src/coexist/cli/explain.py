@@ -130,7 +130,8 @@ def _pathway_lines(result: dict) -> list[str]:
         for option in regime["options"]:
             when = "open now" if option["open_now"] else (
                 f"earliest {option['earliest']}" if option["earliest"] else "closed")
-            rule = f" [{option['rule']}" + (f" = {option['value']}" if not isinstance(option["value"], dict) else "")
+            shown = "" if isinstance(option["value"], dict) else f" = {json.dumps(option['value'])}"
+            rule = f" [{option['rule']}{shown}"
             rule += (f", since {option['since']}" if option["since"] else "") + "]" if option["rule"] else ""
             lines.append(f"    {option['option']}: {when} - {option['why']}{rule}")
         likely = regime["likely"]

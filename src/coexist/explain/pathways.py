@@ -213,11 +213,11 @@ def _settlement(T: RegimeTables, person: Mapping[str, Any], start: int, left: in
     last = len(T.months) - 1
     abroad = person["months_abroad"] if T.cumulative[0] else person["months_in_stay"]
     # status -> (month reached, months already in it then, its limit from then, route, needs)
-    reached = {code: (start, person["months_in_status"], left, [person["status"]], set())}
+    reached = {code: (start, person["months_in_status"], left, [person["status"]], set(), -1)}
     frontier = [code]
     while frontier:
         here = frontier.pop()
-        since, served, limit, route, needs = reached[here]
+        since, served, limit, route, needs, _ = reached[here]
         for k in range(T.tr_from.shape[0]):
             target = int(T.tr_to[k])
             if T.tr_from[k] != here or not T.tr_sector_ok[k, sector]:
@@ -238,18 +238,21 @@ def _settlement(T: RegimeTables, person: Mapping[str, Any], start: int, left: in
                 t = min(when - start, last)
                 cap = int(rules.remaining(T.max_stay[t], T.max_total[t], target, 0, 0))
                 reached[target] = (when, 0, None if cap >= rules.NO_LIMIT else cap,
-                                   [*route, T.status_names[target]], needs | extra)
+                                   [*route, T.status_names[target]], needs | extra, k)
                 frontier.append(target)
-    settled = [(v[0], v[3], v[4]) for c, v in reached.items() if T.kind[c] == KIND_SETTLED and c != code]
+    settled = [(v[0], v[3], v[4], v[5]) for c, v in reached.items() if T.kind[c] == KIND_SETTLED and c != code]
     if not settled:
         return {"option": "permanent residence", "open_now": False, "earliest": None, "rule": None, "value": None,
                 "since": None, "why": f"no route from {person['status']} to a settled status in this regime "
                 "(within the horizon and the limits of each stay)", "needs": []}
-    when, route, needs = min(settled, key=lambda item: item[0])
+    when, route, needs, k = min(settled, key=lambda item: item[0])
     beyond = " (after the scenario's end)" if when - start > last else ""
-    rule = f"statuses.{route[-2]}.transitions"
+    local = sum(1 for i in range(k) if T.tr_from[i] == T.tr_from[k])
+    rule = f"statuses.{route[-2]}.transitions[{local}]"
+    value = {"route": " -> ".join(route), "min_months_in_status": int(T.tr_min_months[k]),
+             "min_months_abroad": int(T.tr_min_abroad[k])}
     return {"option": "permanent residence", "open_now": False, "earliest": format_month(when), "rule": rule,
-            "value": " -> ".join(route), "since": None, "to": route[-1], "needs": sorted(needs),
+            "value": value, "since": None, "to": route[-1], "needs": sorted(needs),
             "why": f"through {' -> '.join(route)}, each move as soon as it opens{beyond}"}
 
 
