@@ -1,8 +1,9 @@
 """What the command line and Python scripts call: every command goes through here.
 
 ``run`` and ``compare`` simulate, ``explain`` asks the rules about one person and
-``pathways`` follows one person's history under one or two regimes, ``runs`` lists past runs. Each checks its input at the door (in the words of its arguments), calls
-the packages that compute, has ``coexist.store`` write the files and ``coexist.report``
+``pathways`` follows one person's history under one or two regimes, ``runs`` lists past
+runs. Each checks its input at the door (in the words of its arguments), calls the
+packages that compute, has ``coexist.store`` write the files and ``coexist.report``
 render the HTML, and returns a summary.
 
 >>> import coexist
