@@ -178,12 +178,18 @@ def test_likely_paths_are_reproducible_and_add_up():
 
 
 def test_a_lever_changes_the_likely_paths():
-    # with removal and a long ban certain, going irregular ends in removal within months
-    scenario = load_scenario("japan-temporary", overrides=("programme.detection_rate=1.0",))
+    # an irregular worker: with detection certain every month, no copy is still irregular after 6 months
     raw = _history(statuses=[{"status": "ssw1", "from": "2024-01", "to": "2025-06"},
                              {"status": "irregular", "from": "2025-07"}])
-    likely = pathways(scenario, history_for(scenario, raw, None), copies=100, horizon_months=6)["likely"]
-    assert likely["at_horizon"].get("irregular", 0.0) == 0.0
+    shares = []
+    for overrides in ((), ("programme.detection_rate=1.0",)):
+        scenario = load_scenario("japan-temporary", overrides=overrides)
+        result = pathways(scenario, history_for(scenario, raw, None), copies=100, horizon_months=6)
+        shares.append(result["likely"]["at_horizon"].get("irregular", 0.0))
+    assert shares[0] > 0.5 and shares[1] == 0.0
+    removal = result["options"][0]
+    assert removal["rule"] == "programme.removal_ban_months" and removal["value"] == 60
+    assert removal["earliest"] == "2031-02" and removal["to"] == "ssw1"
 
 
 def test_api_pathways_side_by_side_and_json(tmp_path):

@@ -37,9 +37,9 @@ MAX_HORIZON_MONTHS = 600
 _NOT_PROJECTED = {"test", "language"}
 
 
-def _dated(scenario: Scenario, status: str, field: str, month: int) -> dict[str, Any]:
-    """A status rule's value in force in `month`, and the date it holds from (None: undated)."""
-    value = getattr(scenario.statuses[status], field)
+def _in_force(value: Any, month: int) -> dict[str, Any]:
+    """A possibly dated rule value in force in `month`, and the date it holds from (None:
+    undated); before the first date the first value holds (as policy.dated.evaluate reads it)."""
     if not isinstance(value, dict):
         return {"value": value, "since": None}
     dates = [d for d in value if parse_month(d) <= month]
@@ -47,19 +47,20 @@ def _dated(scenario: Scenario, status: str, field: str, month: int) -> dict[str,
     return {"value": value[since], "since": since}
 
 
+def _dated(scenario: Scenario, status: str, field: str, month: int) -> dict[str, Any]:
+    """A status rule's value in force in `month`, and the date it holds from."""
+    return _in_force(getattr(scenario.statuses[status], field), month)
+
+
 def _return_path(scenario: Scenario, status: str, target: str, month: int) -> tuple[str, dict[str, Any]]:
     """The return path from `status` to `target` (its rule path, and its terms with the date its
     opening holds from), or the status's own right to come back."""
     for j, path in enumerate(scenario.statuses[status].return_paths):
         if path.to == target:
-            opening = path.open
-            since = None
-            if isinstance(opening, dict):
-                dates = [d for d in opening if parse_month(d) <= month]
-                since = dates[-1] if dates else next(iter(opening))
             terms = {"to": path.to, "cooldown_months": path.cooldown_months,
                      "min_months_completed": path.min_months_completed, "requires_test": path.requires_test}
-            return f"statuses.{status}.return_paths[{j}]", {"value": terms, "since": since}
+            return f"statuses.{status}.return_paths[{j}]", {"value": terms,
+                                                             "since": _in_force(path.open, month)["since"]}
     return f"statuses.{status}.leaving_ends_right", _dated(scenario, status, "leaving_ends_right", month)
 
 
@@ -297,6 +298,26 @@ def _home_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
     return options, first
 
 
+def _irregular_options(scenario: Scenario, T: RegimeTables, history: History) -> list[dict]:
+    """An irregular stay's only legal way on: removal (or leaving), then a fresh entry into the
+    status held before, once the re-entry ban is over, if that status admits from abroad then."""
+    start = int(T.months[0])
+    regular = [s for s in history.statuses_held if s != "irregular"]
+    dated = _in_force(scenario.programme.removal_ban_months, start)
+    if not regular:
+        return []
+    previous = regular[-1]
+    code = T.code(previous)
+    opens = start + 1 + int(T.ban[0])
+    t = min(opens - start, len(T.months) - 1)
+    if not T.admits[t, code]:
+        return [_option("removed, then come back", "programme.removal_ban_months", dated, False, None,
+                        f"{previous} admits no one from abroad when the ban ends", to=None)]
+    return [_option("removed, then come back", "programme.removal_ban_months", dated, False, opens,
+                    f"a removal forfeits the rights earned in {previous}: a fresh entry once the ban is over",
+                    to=previous)]
+
+
 def pathways(scenario: Scenario, history: History, *, horizon_months: int = DEFAULT_HORIZON_MONTHS,
              copies: int = DEFAULT_COPIES, seed: int = 0) -> dict[str, Any]:
     """The options open to the person of `history` under `scenario`, now and later, and the paths
@@ -312,7 +333,7 @@ def pathways(scenario: Scenario, history: History, *, horizon_months: int = DEFA
         options, now = _home_options(scenario, T, params, person)
     elif person["status"] == "irregular":
         now = answer_in_month(scenario.name, T, 0, params, person)
-        options = []
+        options = _irregular_options(scenario, T, history)
     else:
         options, now = _host_options(scenario, T, params, person)
     likely = summarise_copies(simulate_copies(scenario, regime_over(scenario, start, end), history, copies=copies,
