@@ -161,7 +161,9 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
             why += ", then by chance each month"
         options.append({"option": kind, "open_now": opens == start and not needs,
                         "earliest": None if opens is None else format_month(opens),
-                        "rule": f"statuses.{status}.transitions[{local}]", "value": requirement, "since": None,
+                        "rule": f"statuses.{status}.transitions[{local}]", "value": requirement,
+                        "since": _in_force(scenario.statuses[status].transitions[local].open,
+                                           start if opens is None else opens)["since"],
                         "why": why, **extra})
         moves[target] = opens
 
