@@ -124,7 +124,7 @@ def test_options_name_their_rule_and_earliest_month():
     job = options["change employer"]
     assert job["rule"] == "statuses.ssw1.job_change" and job["value"] == "after" and job["earliest"] == "2026-04"
     upgrade = options["move to ssw2"]
-    assert upgrade["earliest"] == "2027-04" and upgrade["needs"] == ["test"] and not upgrade["open_now"]
+    assert upgrade["earliest"] == "2027-04" and upgrade["needs"] == ["the ssw2 skill test"] and not upgrade["open_now"]
     assert options["leave now and come back"]["earliest"] == "2026-07"  # the 6-month cooldown
     assert options["permanent residence"]["earliest"] == "2032-04"  # 120 months in the host, from 45
     assert options["family"]["earliest"] == "2027-04"

@@ -141,21 +141,22 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
         local = sum(1 for i in range(k) if T.tr_from[i] == code)
         blockers = [set(a["moves"][j]["blocked_by"]) for a in answers]
         opens = earliest(lambda a, j=j: not set(a["moves"][j]["blocked_by"]) - _NOT_PROJECTED)
-        needs = sorted(set().union(*blockers) & _NOT_PROJECTED) if opens is None else sorted(
-            blockers[opens - start] & _NOT_PROJECTED)
         requirement = {"min_months_in_status": int(T.tr_min_months[k]), "min_months_abroad": int(T.tr_min_abroad[k]),
                        "requires_test": TEST_LEVELS[T.tr_test[k]], "requires_language": int(T.tr_language[k])}
+        missing = set().union(*blockers) if opens is None else blockers[opens - start]
+        needs = [text for key, text in (("test", f"the {requirement['requires_test']} skill test"),
+                                        ("language", f"language level {requirement['requires_language']}"))
+                 if key in missing]
         if opens is not None:
             why = "open" if opens == start and not needs else f"opens {format_month(opens)}"
             if needs:
                 why += " once " + " and ".join(
-                    f"the {requirement['requires_test']} skill test is passed" if n == "test"
-                    else f"language level {requirement['requires_language']} is reached" for n in needs)
+                    f"{need} is {'passed' if need.endswith('test') else 'reached'}" for need in needs)
         else:
             last = answers[-1]["moves"][j]["missing"]
             why = "; ".join(last) + ends
         kind = "permanent residence" if T.kind[T.code(target)] == KIND_SETTLED else f"move to {target}"
-        extra = {"to": target, "requires": requirement, "needs": needs}
+        extra = {"to": target, "needs": needs}
         if "monthly_chance" in move:
             extra["monthly_chance"] = move["monthly_chance"]
             why += ", then by chance each month"
