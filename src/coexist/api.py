@@ -64,7 +64,13 @@ from coexist.experiments.frames import (
 from coexist.explain import explain as answer_for_person
 from coexist.explain import history_for
 from coexist.explain import pathways as pathways_for_history
-from coexist.explain.pathways import DEFAULT_COPIES, DEFAULT_HORIZON_MONTHS, MAX_COPIES, MAX_HORIZON_MONTHS
+from coexist.explain.pathways import (
+    DEFAULT_COPIES,
+    DEFAULT_HORIZON_MONTHS,
+    MAX_COPIES,
+    MAX_COPY_MONTHS,
+    MAX_HORIZON_MONTHS,
+)
 from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
 from coexist.periods import parse_month
@@ -559,7 +565,8 @@ def pathways(scenario_ref: str, history: Mapping[str, Any] | str | Path, month: 
     compare_with : str, optional
         A second scenario (name or path), asked the same question.
     horizon_months : months of the Monte Carlo, 1 to 600 (clipped at the scenario's end).
-    copies : copies of the person in the Monte Carlo, 1 to 100,000.
+    copies : copies of the person in the Monte Carlo, 1 to 100,000, and at most 12,000,000
+        copy-months in all (copies x horizon_months).
     seed : the copies' random streams (the same for both regimes).
     engine : Engine, optional
         Only its ``check_calibration`` is used, as for :func:`explain`.
@@ -579,6 +586,10 @@ def pathways(scenario_ref: str, history: Mapping[str, Any] | str | Path, month: 
     """
     horizon_months = _bounded(horizon_months, "horizon_months", MAX_HORIZON_MONTHS)
     copies = _bounded(copies, "copies", MAX_COPIES)
+    if copies * horizon_months > MAX_COPY_MONTHS:
+        raise ScenarioError(f"times the months of the horizon must be at most {MAX_COPY_MONTHS:,} (the work one "
+                            f"question may ask for). Got {copies:,} copies x {horizon_months} months instead: "
+                            "ask for fewer copies or a shorter horizon.", field="copies")
     seed = _check_seed(seed)
     if month is not None:
         try:

@@ -203,11 +203,11 @@ def test_api_pathways_side_by_side_and_json(tmp_path):
 
 @pytest.mark.parametrize(("argument", "value", "words"), [
     ("copies", 0, "from 1"), ("copies", 10**7, "to 100,000"), ("horizon_months", 601, "to 600"),
-    ("horizon_months", "12", "whole number"),
+    ("horizon_months", "12", "whole number"), ("copies", 100_000, "Got 100,000 copies x 600 months instead"),
 ])
 def test_api_pathways_bounds_the_work(argument, value, words):
     with pytest.raises(ScenarioError) as caught:
-        api.pathways("japan-temporary", WORKER, **{argument: value})
+        api.pathways("japan-temporary", WORKER, **{"horizon_months": 600, argument: value})
     assert caught.value.field == argument and words in str(caught.value)
 
 

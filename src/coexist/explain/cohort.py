@@ -223,10 +223,13 @@ def summarise_copies(copies: Copies, top: int = 8) -> dict:
     each event within the horizon with the median month it first happens, and the most likely
     paths (the sequence of states, repeats collapsed) with their shares."""
     n_months, n = copies.status.shape
-    labels = np.array([_label(c, copies) for c in range(-1, len(copies.names))], dtype=object)
-    states = labels[copies.status.astype(np.int64) + 1]  # [month, copy]
-    order = [s for s in dict.fromkeys(states.ravel()) if s is not None]
-    shares = {s: [round(float(v), 4) for v in (states == s).mean(axis=1)] for s in order}
+    codes = np.maximum(copies.status.astype(np.int64), GONE) - GONE  # [month, copy] 0: left the model
+    n_codes = len(copies.names) + 1
+    counts = np.stack([np.bincount(row, minlength=n_codes) for row in codes])  # [month, code]
+    # the states in the order they first appear
+    seen = sorted((c for c in range(n_codes) if counts[:, c].any()), key=lambda c: (np.argmax(counts[:, c] > 0), c))
+    shares = {_label(c + GONE, copies): [round(float(v), 4) for v in counts[:, c] / n] for c in seen}
+    order = list(shares)
     in_host = (copies.status > 0) & (copies.status != copies.returned)
     previous = np.vstack([np.full((1, n), copies.start, dtype=np.int8), copies.status[:-1]])
     was_host = (previous > 0) & (previous != copies.returned)
@@ -250,13 +253,16 @@ def summarise_copies(copies: Copies, top: int = 8) -> dict:
             "probability": round(float(ever.mean()), 4),
             "median_first_month": copies.months[int(np.median(first))] if first.size else None,
         })
+    # each copy's sequence of states, repeats collapsed: the months where its code changes
+    with_start = np.vstack([np.full((1, n), copies.start - GONE, dtype=np.int64), codes])
+    month_changed, copy_changed = np.nonzero((with_start[1:] != with_start[:-1]).T)
+    steps = codes.T[month_changed, copy_changed]
+    bounds = np.searchsorted(month_changed, np.arange(n + 1))
+    sequences = Counter(tuple(steps[bounds[i]:bounds[i + 1]]) for i in range(n))
+    first = _label(copies.start, copies)
     paths = Counter()
-    for i in range(n):
-        sequence = [_label(copies.start, copies)]
-        for state in states[:, i]:
-            if state != sequence[-1]:
-                sequence.append(state)
-        paths[" -> ".join(sequence)] += 1
+    for sequence, count in sequences.items():
+        paths[" -> ".join([first, *(_label(c + GONE, copies) for c in sequence)])] += count
     return {
         "copies": n,
         "months": copies.months,

@@ -27,12 +27,17 @@ from coexist.policy.rules import KIND_SETTLED
 from coexist.policy.tables import TEST_LEVELS, RegimeTables
 from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
 
-__all__ = ["pathways", "history_for", "DEFAULT_COPIES", "DEFAULT_HORIZON_MONTHS", "MAX_COPIES", "MAX_HORIZON_MONTHS"]
+__all__ = [
+    "pathways", "history_for", "DEFAULT_COPIES", "DEFAULT_HORIZON_MONTHS", "MAX_COPIES", "MAX_HORIZON_MONTHS",
+    "MAX_COPY_MONTHS",
+]
 
 DEFAULT_COPIES = 1000
 DEFAULT_HORIZON_MONTHS = 120
-MAX_COPIES = 100_000  # bounds the work of one question (a few seconds at most)
+# bounds on the work of one question: copies, months, and copies x months (about ten seconds)
+MAX_COPIES = 100_000
 MAX_HORIZON_MONTHS = 600
+MAX_COPY_MONTHS = 12_000_000
 # what blocks a move but is not projected month by month (a test passed, a language level reached)
 _NOT_PROJECTED = {"test", "language"}
 
