@@ -14,7 +14,7 @@ def test_explain_prints_the_way_back(capsys):
                  "--months-in-status", "34", "--status-total", "58", "--cert", "1"]) == 0
     out = capsys.readouterr().out
     assert "months left in the status: 2" in out
-    assert "way back at the end of the stay: ssw1 after 6 month(s) at home" in out
+    assert "way back at the end of the stay: ssw1 after 6 month(s) at home, from 2030-09" in out
 
 
 def test_explain_json_for_a_returnee(capsys):

@@ -116,7 +116,8 @@ def _lines(answer: dict) -> list[str]:
         else:
             extra = f", needs the {back['needs_test']} test" if back.get("needs_test") else ""
             lines.append(
-                f"  way back {label}: {back['status']} after {back['cooldown_months']} month(s) at home{extra}"
+                f"  way back {label}: {back['status']} after {back['cooldown_months']} month(s) at home, "
+                f"from {back['earliest_month']}{extra}"
             )
     return lines
 

@@ -69,6 +69,35 @@ def _back_from_home(T: RegimeTables, t: int, params: Mapping[str, float], prev: 
                             p["cert"], p["skill"])
 
 
+def _way_back_from(T: RegimeTables, home_from: int, params: Mapping[str, float], prev: int, p: Mapping) -> dict:
+    """The legal way back of a person at home from month `home_from` who left status `prev`, and
+    the earliest month it opens (``earliest_month``).
+
+    The way back is taken under the rules of the month it opens: a return path that closes in
+    the meantime (TITP stage iii from 2030-04) gives way to the one open then, if any. Months
+    after the tables' last are read with the rules of the last month.
+    """
+    first, last = int(T.months[0]), len(T.months) - 1
+    back = _back_from_home(T, min(home_from - first, last), params, prev, p)
+    earliest = home_from
+    for _ in range(T.rp_from.shape[0] + 2):  # each step moves to another path or stops
+        if back["status"] is None:
+            return back
+        opens = max(home_from + max(max(back["cooldown_months"], 1) - p["months_home"], 0), earliest)
+        if p["banned_until"]:
+            opens = max(opens, parse_month(p["banned_until"]))
+        later = _back_from_home(T, min(opens - first, last), params, prev, p)
+        earliest = opens
+        if (later["status"], later["cooldown_months"]) == (back["status"], back["cooldown_months"]):
+            break
+        if later["status"] is None:
+            later["reason"] = f"from {format_month(opens)}, the month it would open: {later['reason']}"
+        back = later
+    if back["status"] is not None:
+        back["earliest_month"] = format_month(earliest)
+    return back
+
+
 def month_index(scenario: Scenario, month: str) -> int:
     """The month asked about, which must lie where the scenario has data and rules."""
     try:
@@ -139,31 +168,7 @@ def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, flo
                 "instead.",
                 field="previous_status",
             )
-        prev = names.index(previous)
-        back = _back_from_home(T, t, params, prev, p)
-        earliest = None
-        # the way back is taken under the rules of the month it opens: a return path that closes in
-        # the meantime (TITP stage iii from 2030-04) gives way to the one open then, if any
-        for _ in range(T.rp_from.shape[0] + 2):
-            if back["status"] is None:
-                break
-            wait = max(back["cooldown_months"], 1) - p["months_home"]
-            opens = max(index + max(wait, 0), earliest or index)
-            if p["banned_until"]:
-                opens = max(opens, parse_month(p["banned_until"]))
-            later_t = opens - int(T.months[0])
-            if opens == earliest or later_t >= len(T.months):
-                break
-            earliest = opens
-            later = _back_from_home(T, later_t, params, prev, p)
-            if later["status"] is None:
-                later["reason"] = f"from {format_month(opens)}, the month it would open: {later['reason']}"
-            if (later["status"], later["cooldown_months"]) == (back["status"], back["cooldown_months"]):
-                break
-            back = later
-        if back["status"] is not None:
-            back["earliest_month"] = format_month(earliest)
-        answer["way_back"] = back
+        answer["way_back"] = _way_back_from(T, index, params, names.index(previous), p)
         return answer
 
     if code in (T.irregular,):
@@ -219,12 +224,10 @@ def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, flo
     options += ["return home", "stay irregularly"]
     answer["options_at_expiry"] = options
 
-    answer["way_back_if_leaving_now"] = _way_back_answer(
-        R, params, names, code, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
-    )
+    # leaving now, or at the end of the stay: at home from then, with the rights earned in the status
+    home = {**p, "months_home": 0, "forfeited": False, "banned_until": None}
+    answer["way_back_if_leaving_now"] = _way_back_from(T, index, params, code, home)
     if answer["months_left"] is not None:
-        at_end = left + p["months_in_status"], left + p["status_total"]
-        answer["way_back_at_expiry"] = _way_back_answer(
-            R, params, names, code, at_end[1], at_end[0], p["cert"], p["skill"]
-        )
+        served = {"months_in_status": p["months_in_status"] + left, "status_total": p["status_total"] + left}
+        answer["way_back_at_expiry"] = _way_back_from(T, index + left, params, code, {**home, **served})
     return answer

@@ -184,29 +184,23 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
             f"; through {', '.join(t for t, _ in through)} from {format_month(when)}" if through else "")
         options.append(_option("family", f"statuses.{status}.family_allowed", family, False, when, why))
 
-    for label, month in (("leave now and come back", start), ("come back after the stay ends", stay_end)):
-        t = None if month is None else month - start
-        if t is None or t >= len(T.months):
+    for label, key in (("leave now and come back", "way_back_if_leaving_now"),
+                       ("come back after the stay ends", "way_back_at_expiry")):
+        back = first.get(key)
+        if back is None:
             continue
-        # at home from `month`: the way back is read as for a returnee, under the rules of the month it opens
-        served = t if month == stay_end else 0
-        home = {**_projected(person, served), "status": "returned", "previous_status": status, "months_home": 0}
-        back = answer_in_month(scenario.name, T, t, params, check_person(
-            {k: home[k] for k in ("status", "previous_status", "sector", "months_in_status", "status_total",
-                                  "months_abroad", "cert", "language", "skill", "months_home")}, T.status_names),
-        )["way_back"]
         if back["status"] is None:
-            right = _dated(scenario, status, "leaving_ends_right", month)
+            right = _dated(scenario, status, "leaving_ends_right", start)
             options.append(_option(label, f"statuses.{status}.leaving_ends_right", right, False, None,
                                    back["reason"], to=None))
             continue
-        needs = [back["needs_test"]] if back.get("needs_test") else []
-        rule, right = _return_path(scenario, status, back["status"], parse_month(back["earliest_month"]))
+        comes = parse_month(back["earliest_month"])
+        needs = [f"the {back['needs_test']} skill test"] if back.get("needs_test") else []
+        rule, right = _return_path(scenario, status, back["status"], comes)
         extra = {"to": back["status"], "cooldown_months": back["cooldown_months"], "needs": needs}
         if "chance_of_passing" in back:
             extra["chance_of_passing"] = back["chance_of_passing"]
-        options.append(_option(label, rule, right, False, parse_month(back["earliest_month"]), back["reason"],
-                               **extra))
+        options.append(_option(label, rule, right, False, comes, back["reason"], **extra))
 
     if not any(o["option"] == "permanent residence" for o in options):
         options.append(_settlement(T, person, start, left))
@@ -282,7 +276,7 @@ def _home_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
                 scenario, back["status"], "admits_from_abroad", start)
         else:
             rule, dated = _return_path(scenario, previous, back["status"], start)
-        needs = [back["needs_test"]] if back.get("needs_test") else []
+        needs = [f"the {back['needs_test']} skill test"] if back.get("needs_test") else []
         options.append(_option("come back", rule, dated, comes <= start, comes, back["reason"], to=back["status"],
                                cooldown_months=back["cooldown_months"], needs=needs))
     ban = parse_month(person["banned_until"]) if person.get("banned_until") else start
