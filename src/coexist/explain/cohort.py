@@ -96,6 +96,9 @@ def _employers(W: World, sector: np.ndarray, pids: np.ndarray, seed: int, month:
 
 
 def _start_state(history: History, T: RegimeTables, W: World, copies: int, seed: int):
+    """`copies` rows of the engine's population arrays, each the person of `history` at the start
+    of the first month of `T`; what a history does not say is drawn as for a run's entrants (a
+    target earner with the run's share, an employer by the employers' shares of the sector)."""
     p = history.person
     names = T.status_names
     S = new_state(copies)
