@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from coexist import api
+from coexist.engine.simulate import COMPILED_PASSES
 from coexist.errors import ScenarioError
 from coexist.explain import history_for, pathways
 from coexist.explain.answer import regime_over
@@ -162,6 +163,27 @@ def test_copies_follow_the_rules_the_engine_reads():
     ssw1 = T.code("ssw1")
     assert not (copies.status[1:] == ssw1).any()
     assert (copies.status[-1] != ssw1).all()
+
+
+def test_copies_run_through_the_engine_passes_every_month():
+    scenario = load_scenario("japan-circular")
+    history = history_for(scenario, WORKER, None)
+    start = parse_month("2026-01")
+    T = regime_over(scenario, start, start + 11)
+    calls = []
+
+    def recorded(name, compiled):
+        def run(S, R, P, M, out):
+            calls.append((name, M.month, M.n))
+            return compiled(S, R, P, M, out)
+        return run
+
+    passes = COMPILED_PASSES._replace(host_month=recorded("host", COMPILED_PASSES.host_month),
+                                      home_month=recorded("home", COMPILED_PASSES.home_month))
+    watched = simulate_copies(scenario, T, history, copies=64, seed=2, passes=passes)
+    assert calls == [(name, start + t, 64) for t in range(12) for name in ("host", "home")]
+    plain = simulate_copies(scenario, T, history, copies=64, seed=2)
+    assert (watched.status == plain.status).all()
 
 
 def test_likely_paths_are_reproducible_and_add_up():

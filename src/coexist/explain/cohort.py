@@ -30,6 +30,8 @@ from coexist.engine import kernels
 from coexist.engine.kernels import MEASURE_NAMES, P_LIVING
 from coexist.engine.rng import SLOT, uniforms
 from coexist.engine.simulate import (
+    COMPILED_PASSES,
+    Passes,
     default_exit_rates,
     default_transition_hazards,
     living_costs,
@@ -141,9 +143,11 @@ def _start_state(history: History, T: RegimeTables, W: World, copies: int, seed:
     return S
 
 
-def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, copies: int, seed: int) -> Copies:
+def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, copies: int, seed: int,
+                    passes: Passes = COMPILED_PASSES) -> Copies:
     """Run `copies` copies of the person through the months of `T` (which start in the month
-    asked about) with the engine's passes; see the module's docstring for what is assumed."""
+    asked about) with the engine's passes (`passes`: its compiled host and home passes, which a
+    test may wrap); see the module's docstring for what is assumed."""
     W = _world(scenario, T, seed)
     params = W.params
     S = _start_state(history, T, W, copies, seed)
@@ -197,14 +201,14 @@ def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, co
             cap_open=T.caps[t] > 0, place_prob=np.zeros((len(ORIGINS), 3)), remigration_gain=np.zeros(len(ORIGINS)),
             host_blocks=np.ones(n_blocks, dtype=np.uint8), home_blocks=np.ones(n_blocks, dtype=np.uint8),
         )
-        kernels.host_month(S, R, P, inputs, out)
+        passes.host_month(S, R, P, inputs, out)
         movers = np.flatnonzero(S.employer == -2)
         changed[t, movers] = True
         if movers.size:
             S.employer[movers] = _employers(W, S.sector[movers], pids[movers], seed, month)
         place = np.full((len(ORIGINS), 3), R.matching)
         gain = remigration_gain(T, params, living[t], t, W.home_wage[t])
-        kernels.home_month(S, R, P, inputs._replace(place_prob=place, remigration_gain=gain,
+        passes.home_month(S, R, P, inputs._replace(place_prob=place, remigration_gain=gain,
                                                     home_blocks=np.ones(n_blocks, dtype=np.uint8)), out)
         status[t] = S.status
     return Copies(
