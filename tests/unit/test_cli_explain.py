@@ -186,3 +186,15 @@ def test_explain_history_bounds_the_copies(capsys, tmp_path):
     assert "--copies must be a whole number from 1 to 100,000. Got 0 instead." in capsys.readouterr().err
     assert main(["explain", "japan-temporary", "--history", str(tmp_path / "none.yaml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_explain_history_puts_two_regimes_side_by_side(capsys, tmp_path):
+    assert main(["explain", "japan-temporary", "--history", _history_file(tmp_path), "--compare-with",
+                 "japan-circular", "--copies", "50", "--horizon-months", "12"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("side by side"):].splitlines()
+    assert table[1].split() == ["japan-temporary", "japan-circular"]
+    assert next(line for line in table if line.strip().startswith("change employer")).split()[-2:] == [
+        "now", "2026-04"]
+    assert next(line for line in table if line.strip().startswith("come back after the stay ends")).split()[-2:] == [
+        "closed", "2028-10"]

@@ -147,7 +147,29 @@ def _pathway_lines(result: dict) -> list[str]:
         at_end = ", ".join(f"{state} {share:.1%}" for state, share in likely["at_horizon"].items())
         lines.append(f"  at the end: {at_end}")
         lines.append("  assumed: " + "; ".join(likely["assumptions"]))
+    if len(result["regimes"]) == 2:
+        lines += ["", *_side_by_side(*result["regimes"])]
     return lines
+
+
+def _side_by_side(first: dict, second: dict) -> list[str]:
+    """The two regimes' options (earliest month) and events (probability) in two columns."""
+    def when(option: dict | None) -> str:
+        if option is None:
+            return "-"
+        return "now" if option["open_now"] else (option["earliest"] or "closed")
+
+    rows = [("", first["scenario"], second["scenario"])]
+    options = [{o["option"]: o for o in regime["options"]} for regime in (first, second)]
+    for name in dict.fromkeys([*options[0], *options[1]]):
+        rows.append((name, when(options[0].get(name)), when(options[1].get(name))))
+    events = [{e["event"]: e["probability"] for e in regime["likely"]["events"]} for regime in (first, second)]
+    for name in events[0]:
+        rows.append((name, f"{events[0][name]:.1%}", f"{events[1].get(name, 0.0):.1%}"))
+    widths = [max(len(row[k]) for row in rows) for k in range(3)]
+    return ["side by side (options: earliest month; events: probability within the horizon):"] + [
+        f"  {a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows
+    ]
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE) -> None:
