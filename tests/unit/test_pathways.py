@@ -86,12 +86,20 @@ def test_the_month_asked_about_must_lie_in_the_scenario():
     ({"skill": 2}, "history.skill"),
     ({"family_in_host": "yes"}, "history.family_in_host"),
     ({"age_years": 9}, "history.age_years"),
+    ({"age_years": 10**20}, "history.age_years"),
+    ({"months_abroad_before": 10**6}, "history.months_abroad_before"),
+    ({"debt_jpy": float("inf")}, "history.debt_jpy"),
+    ({"as_of": 202601}, "month"),
     ({"removal": {"month": "2025-01"}}, "history.removal.month"),
     ({"statuses": []}, "history.statuses"),
     ({"wings": 2}, "history"),
 ])
 def test_other_impossible_fields_name_themselves(changes, field):
     _refused(_history(**changes), field, "Got" if field != "history" else "unknown field")
+
+
+def test_field_names_of_any_type_are_refused_cleanly():
+    _refused({**WORKER, 1: 2, "wings": 3}, "history", "unknown field(s) ['1', 'wings']")
 
 
 def test_the_person_read_from_a_history():

@@ -58,6 +58,13 @@ STINT_FIELDS = ("status", "from", "to")
 LANGUAGE_NAMES = {"N5": 1, "N4": 2, "N3": 3, "N2": 3, "N1": 3}
 
 
+# Bounds that keep a history within what a person's life and the engine's fields hold (ages
+# and months are 16-bit whole numbers there): working age, fifty years abroad, a billion yen.
+AGE_YEARS = (15, 100)
+MAX_MONTHS_ABROAD_BEFORE = 600
+MAX_DEBT_JPY = 1e9
+
+
 def first_data_month() -> str:
     """The first month the model's data on foreign workers in Japan cover (the first count of
     the MHLW notification series, data/mhlw_foreign_workers_total.csv, taken at the end of
@@ -116,14 +123,14 @@ def _error(message: str, where: str) -> ScenarioError:
 
 def _month(value: Any, where: str) -> int:
     try:
-        return parse_month(value if isinstance(value, str) else repr(value))
+        return parse_month(str(value))  # a YAML date (2022-04-01) is written as text in the error
     except ValueError as exc:
         raise _error(str(exc), where) from None
 
 
-def _whole(value: Any, where: str, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise _error(f"must be a whole number >= {low}. Got {value!r} instead.", where)
+def _whole(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise _error(f"must be a whole number from {low} to {high}. Got {value!r} instead.", where)
     return int(value)
 
 
@@ -166,7 +173,8 @@ def _stints(raw: Any, statuses: Sequence[str], as_of: int, floor: int) -> list[S
             raise _error(f"must be a table with {', '.join(STINT_FIELDS)}. Got {item!r} instead.", where)
         unknown = set(item) - set(STINT_FIELDS)
         if unknown:
-            raise _error(f"has unknown field(s) {sorted(unknown)}; allowed: {', '.join(STINT_FIELDS)}.", where)
+            raise _error(f"has unknown field(s) {sorted(map(str, unknown))}; allowed: {', '.join(STINT_FIELDS)}.",
+                         where)
         status = item.get("status")
         if status not in statuses:
             raise _error(f"must be one of {', '.join(statuses)}. Got {status!r} instead.", f"{where}.status")
@@ -231,7 +239,7 @@ def read_history(raw: Any, statuses: Sequence[str], *, as_of: str | None = None,
                             field="history")
     unknown = set(raw) - set(HISTORY_FIELDS)
     if unknown:
-        raise ScenarioError(f"has unknown field(s) {sorted(unknown)}; allowed: {', '.join(HISTORY_FIELDS)}.",
+        raise ScenarioError(f"has unknown field(s) {sorted(map(str, unknown))}; allowed: {', '.join(HISTORY_FIELDS)}.",
                             field="history")
     asked = as_of if as_of is not None else raw.get("as_of")
     if asked is None:
@@ -254,9 +262,9 @@ def read_history(raw: Any, statuses: Sequence[str], *, as_of: str | None = None,
     if not isinstance(family, bool):
         raise _error(f"must be true or false. Got {family!r} instead.", "family_in_host")
     age = raw.get("age_years")
-    age_months = None if age is None else _whole(age, "age_years", 15) * 12
-    debt = _number(raw.get("debt_jpy", 0.0), "debt_jpy", 0.0, 1e9)
-    before = _whole(raw.get("months_abroad_before", 0), "months_abroad_before")
+    age_months = None if age is None else _whole(age, "age_years", *AGE_YEARS) * 12
+    debt = _number(raw.get("debt_jpy", 0.0), "debt_jpy", 0.0, MAX_DEBT_JPY)
+    before = _whole(raw.get("months_abroad_before", 0), "months_abroad_before", 0, MAX_MONTHS_ABROAD_BEFORE)
 
     removed, banned_until = None, None
     removal = raw.get("removal")
