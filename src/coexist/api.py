@@ -1,8 +1,9 @@
 """What the command line and Python scripts call: every command goes through here.
 
-``run`` and ``compare`` simulate, ``explain`` asks the rules about one person, ``runs``
-lists past runs. Each checks its input at the door (in the words of its arguments), calls
-the packages that compute, has ``coexist.store`` write the files and ``coexist.report``
+``run`` and ``compare`` simulate, ``explain`` asks the rules about one person and
+``pathways`` follows one person's history under one or two regimes, ``runs`` lists past
+runs. Each checks its input at the door (in the words of its arguments), calls the
+packages that compute, has ``coexist.store`` write the files and ``coexist.report``
 render the HTML, and returns a summary.
 
 >>> import coexist
@@ -23,11 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from coexist.calibration import abc as calibration_abc
 from coexist.calibration.abc import ABCResult, Calibration
@@ -58,6 +62,15 @@ from coexist.experiments.frames import (
     table_frame,
 )
 from coexist.explain import explain as answer_for_person
+from coexist.explain import history_for
+from coexist.explain import pathways as pathways_for_history
+from coexist.explain.pathways import (
+    DEFAULT_COPIES,
+    DEFAULT_HORIZON_MONTHS,
+    MAX_COPIES,
+    MAX_COPY_MONTHS,
+    MAX_HORIZON_MONTHS,
+)
 from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
 from coexist.periods import parse_month
@@ -96,6 +109,7 @@ __all__ = [
     "run",
     "compare",
     "explain",
+    "pathways",
     "runs",
     "scenarios",
     "scenario_toml",
@@ -502,6 +516,97 @@ def explain(scenario_ref: str, person: Mapping[str, Any], month: str, overrides:
     answer = answer_for_person(scenario, person, month)
     _check_calibration(engine, [scenario])
     return answer
+
+
+def _history_mapping(history: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
+    """A history given as a mapping, or as the path of a YAML or JSON file."""
+    if isinstance(history, Mapping):
+        return history
+    if not isinstance(history, (str, Path)):
+        raise ScenarioError(f"must be a mapping or the path of a YAML or JSON file. Got {type(history).__name__} "
+                            "instead.", field="history")
+    text = read_text_file(history, "history file", ScenarioError)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"history file {str(history)!r} is not valid YAML or JSON: "
+                            f"{' '.join(str(exc).split())}") from None
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"history file {str(history)!r} must hold a table of the history's fields. Got "
+                            f"{type(raw).__name__} instead.")
+    return raw
+
+
+def _bounded(value: Any, name: str, top: int) -> int:
+    """A whole number from 1 to `top` (bounds the work one question may ask for)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= top:
+        raise ScenarioError(f"must be a whole number from 1 to {top:,}. Got {value!r} instead.", field=name)
+    return int(value)
+
+
+def pathways(scenario_ref: str, history: Mapping[str, Any] | str | Path, month: str | None = None,
+             overrides: Sequence[str] = (), *, compare_with: str | None = None,
+             horizon_months: int = DEFAULT_HORIZON_MONTHS, copies: int = DEFAULT_COPIES, seed: int = 0,
+             engine: Engine = ENGINE) -> dict[str, Any]:
+    """Every option open to one person now and later under a regime, and the paths the model's
+    behaviour makes likely (:mod:`coexist.explain.pathways`); with ``compare_with``, under a
+    second regime side by side. The result is JSON-friendly.
+
+    Parameters
+    ----------
+    scenario_ref : str
+        A shipped scenario name or a path to a TOML file.
+    history : mapping, or the path of a YAML or JSON file
+        The person's history (:data:`coexist.explain.HISTORY_FIELDS`): origin, the statuses
+        held with their dates, sector, certified skill, language, family, time abroad, any removal.
+    month : str, optional
+        The month asked about, "YYYY-MM" (default: the history's ``as_of``).
+    overrides : sequence of "dotted.path=value", applied to ``scenario_ref`` only.
+    compare_with : str, optional
+        A second scenario (name or path), asked the same question.
+    horizon_months : months of the Monte Carlo, 1 to 600 (clipped at the scenario's end).
+    copies : copies of the person in the Monte Carlo, 1 to 100,000, and at most 12,000,000
+        copy-months in all (copies x horizon_months).
+    seed : the copies' random streams (the same for both regimes).
+    engine : Engine, optional
+        Only its ``check_calibration`` is used, as for :func:`explain`.
+
+    Returns
+    -------
+    dict with ``history`` (as read, in the first regime) and ``regimes``: one entry per regime
+    with ``options`` (each with ``rule``, ``value``, ``since``, ``earliest``, ``why``), ``now``
+    (the answer of :func:`explain`) and ``likely`` (state shares by month, events with their
+    probability, the most likely paths, and what the Monte Carlo assumes).
+
+    Raises
+    ------
+    ScenarioError
+        An unknown scenario or override, an impossible history (``field`` names it, e.g.
+        ``history.statuses[1].to``), or a bad month, horizon, number of copies or seed.
+    """
+    horizon_months = _bounded(horizon_months, "horizon_months", MAX_HORIZON_MONTHS)
+    copies = _bounded(copies, "copies", MAX_COPIES)
+    if copies * horizon_months > MAX_COPY_MONTHS:
+        raise ScenarioError(f"times the months of the horizon must be at most {MAX_COPY_MONTHS:,} (the work one "
+                            f"question may ask for). Got {copies:,} copies x {horizon_months} months instead: "
+                            "ask for fewer copies or a shorter horizon.", field="copies")
+    seed = _check_seed(seed)
+    if month is not None:
+        try:
+            parse_month(month)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(str(exc), field="month") from None
+    raw = _history_mapping(history)
+    scenarios = [load_scenario(scenario_ref, overrides=tuple(overrides))]
+    if compare_with is not None:
+        scenarios.append(load_scenario(compare_with))
+    histories = [history_for(scenario, raw, month) for scenario in scenarios]
+    results = [
+        pathways_for_history(scenario, person, horizon_months=horizon_months, copies=copies, seed=seed)
+        for scenario, person in zip(scenarios, histories, strict=True)
+    ]
+    _check_calibration(engine, scenarios)
+    return {"history": histories[0].as_dict(), "regimes": results}
 
 
 def runs(

@@ -36,7 +36,10 @@ from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, mont
 from coexist.scenario.options import check_scale, check_seed
 from coexist.scenario.schema import Scenario
 
-__all__ = ["simulate", "ABROAD", "Passes", "COMPILED_PASSES"]
+__all__ = [
+    "simulate", "ABROAD", "Passes", "COMPILED_PASSES", "living_costs", "default_exit_rates",
+    "default_transition_hazards", "remigration_gain", "reentry_lag", "reenter_rows",
+]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
 N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
@@ -44,14 +47,14 @@ N_ORIGIN, N_SECTOR = len(ORIGINS), len(SECTORS)
 PHASE_ADMIT, PHASE_INFLOW, PHASE_BORDER = 1, 2, 3
 
 
-def _living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+def living_costs(scenario: Scenario, T: RegimeTables, params: dict[str, float]) -> np.ndarray:
     """Monthly living cost in the host currency, growing with host wages."""
     base = scenario.economy.living_cost
     start = evaluate(base, T.months) if base is not None else np.full(len(T.months), params["living_cost_jpy"])
     return start * T.host_wage_index
 
 
-def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+def default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
     by_kind = {KIND_SKILLED: "exit_rate_professional", KIND_STUDY: "exit_rate_student",
                KIND_SETTLED: "exit_rate_status_based", KIND_DESIGNATED: "exit_rate_designated"}
     out = np.zeros(T.n_status)
@@ -59,6 +62,56 @@ def _default_exit_rates(T: RegimeTables, params: dict[str, float]) -> np.ndarray
         if int(kind) in by_kind:
             out[code] = params[by_kind[int(kind)]]
     return out
+
+
+def default_transition_hazards(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
+    """[transition] the monthly hazard of the transitions the scenario leaves to the behavioural
+    parameters (students becoming professionals); 0 elsewhere."""
+    if not T.tr_from.size:
+        return np.zeros(0)
+    return np.where(T.kind[T.tr_from.astype(np.int64)] == KIND_STUDY, params["student_to_professional_rate"], 0.0)
+
+
+def remigration_gain(T: RegimeTables, params: dict[str, float], living_cost: float, t: int,
+                     home_wage: np.ndarray) -> np.ndarray:
+    """[origin] the pull of the host wage on returnees at home in month `t` (the home pass's
+    re-migration hazard scales with it): the programme wage net of `living_cost` over the home
+    wage, relative to the reference ratio, to the power beta_gain."""
+    programme = T.kind == KIND_PROGRAMME
+    w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
+    ratio = np.maximum(w_ref - living_cost, 1.0) / np.maximum(home_wage, 1.0)
+    reference = world_assumptions()["remigration_reference_wage_ratio"].value
+    return np.power(ratio, params["beta_gain"]) / np.power(reference, params["beta_gain"])
+
+
+def reentry_lag(recruitment_lag: int) -> int:
+    """Months between a returnee's admission and travel: a share of the recruitment lag."""
+    return max(1, recruitment_lag // world_assumptions()["reentry_lag_divisor"].value)
+
+
+def reenter_rows(S: State, arrive: np.ndarray, T: RegimeTables, t: int, fee: np.ndarray) -> None:
+    """Returnees in rows `arrive` enter the status they were admitted to (`apply_status`) in
+    month `t`: the months in it start again (all stays count where it is the status they
+    left, with their rights intact), a test-gated status certifies its level, and the
+    recruitment fee (`fee` per person, capped at the regime's re-entry fee cap) adds to the
+    debt. Employers are assigned by the caller."""
+    target = S.apply_status[arrive].astype(np.int64)
+    same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
+    S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
+    S.forfeited[arrive] = 0
+    # admission through a test-gated status means the test was passed
+    S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
+    S.status[arrive] = target
+    S.months_in_status[arrive] = 0
+    S.months_in_stay[arrive] = 0
+    S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127)
+    S.applying[arrive] = 0
+    S.overstay[arrive] = 0
+    wage = T.wage[t][target]
+    cap = T.reentry_fee_cap[t]
+    if cap >= 0:
+        fee = np.minimum(fee, cap * wage)
+    S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
 
 
 def _entry_pass_shares(T: RegimeTables, params: dict[str, float]) -> np.ndarray:
@@ -179,19 +232,17 @@ class _Run:
         self.pool = self.W.pool_target[0].copy()
         p = self.W.params
         self.lag = self.W.lag
-        self.reentry_lag = max(1, self.lag // self.assumed["reentry_lag_divisor"].value)
+        self.reentry_lag = reentry_lag(self.lag)
         # a ring of admitted people by the month they arrive in; slot t % (lag + 1) arrives in month t,
         # so the recruits admitted before the start arrive in the first `lag` months
         self.pipeline = np.zeros((self.lag + 1, N_ORIGIN, self.T.n_status, N_SECTOR), dtype=np.int64)
         self.pipeline[: self.lag] = self.W.pipeline0
         self.fill_share = 1.0 / max(p["vacancy_fill_months"], 1.0)
         self.route_demand = None  # [transition] people at expiry who wanted each route last month
-        self.default_exit = _default_exit_rates(self.T, p)
-        self.living = _living_costs(scenario, self.T, p)
+        self.default_exit = default_exit_rates(self.T, p)
+        self.living = living_costs(scenario, self.T, p)
         self.entry_pass_share = _entry_pass_shares(self.T, p)
-        self.default_hazard = np.where(
-            self.T.kind[self.T.tr_from.astype(np.int64)] == KIND_STUDY, p["student_to_professional_rate"], 0.0
-        ) if self.T.tr_from.size else np.zeros(0)
+        self.default_hazard = default_transition_hazards(self.T, p)
         self.n_emp = self.W.emp_sector.shape[0]
         self.sector_first, self.sector_count = sector_ranges(self.W.sector_employers)
         self.intake = np.zeros(self.n_emp)
@@ -502,23 +553,7 @@ class _Run:
         np.add.at(flows, (kernels.F_REENTRY, T.returned, target, origin, sector), 1.0)
         np.add.at(by_group, (target, origin, sector), 1)
         np.add.at(by_group, (T.returned, origin, sector), -1)
-        same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
-        S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
-        S.forfeited[arrive] = 0
-        # admission through a test-gated status means the test was passed
-        S.cert[arrive] = np.maximum(S.cert[arrive], T.entry_test[target])
-        S.status[arrive] = target
-        S.months_in_status[arrive] = 0
-        S.months_in_stay[arrive] = 0
-        S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127)
-        S.applying[arrive] = 0
-        S.overstay[arrive] = 0
-        wage = T.wage[t][target]
-        cap = T.reentry_fee_cap[t]
-        fee = self.W.fee[t][origin]
-        if cap >= 0:
-            fee = np.minimum(fee, cap * wage)
-        S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
+        reenter_rows(S, arrive, T, t, self.W.fee[t][origin])
         # former employers re-hire their own workers first where the regime allows it
         rows = np.arange(first, self.n)
         new_job = rows
@@ -663,12 +698,7 @@ class _Run:
         return rng.poisson(expected).astype(np.float64)
 
     def _remigration_gain(self, t, home_wage):
-        T, W = self.T, self.W
-        programme = T.kind == KIND_PROGRAMME
-        w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
-        ratio = np.maximum(w_ref - self.living[t], 1.0) / np.maximum(home_wage, 1.0)
-        reference = self.assumed["remigration_reference_wage_ratio"].value
-        return np.power(ratio, W.params["beta_gain"]) / np.power(reference, W.params["beta_gain"])
+        return remigration_gain(self.T, self.W.params, self.living[t], t, home_wage)
 
     def _placement_probabilities(self, share, by):
         """Chance that a returnee arriving this month is placed, by origin and certified level.

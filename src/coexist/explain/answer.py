@@ -17,10 +17,10 @@ from coexist.errors import ScenarioError
 from coexist.explain.person import check_person
 from coexist.periods import format_month, parse_month
 from coexist.policy import rules
-from coexist.policy.tables import TEST_LEVELS, compile_regime
+from coexist.policy.tables import TEST_LEVELS, RegimeTables, compile_regime
 from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
 
-__all__ = ["explain"]
+__all__ = ["explain", "answer_in_month", "regime_over", "rules_in_month", "month_index"]
 
 def _way_back_answer(R, params, names, status, status_total, months_completed, cert, skill) -> dict:
     chance, target = rules.way_back(
@@ -55,7 +55,50 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     return answer
 
 
-def _month_index(scenario: Scenario, month: str) -> int:
+def _back_from_home(T: RegimeTables, t: int, params: Mapping[str, float], prev: int, p: Mapping) -> dict:
+    """The legal way back, under the rules of month `t`, of a person at home who left status `prev`."""
+    names = T.status_names
+    if p["forfeited"]:
+        return {
+            "status": names[prev] if T.admits[t, prev] else None,
+            "cooldown_months": 0,
+            "needs_test": None,
+            "reason": "an irregular stay forfeits earned rights: only a fresh entry, if the status admits from abroad",
+        }
+    return _way_back_answer(rules_in_month(T, t), params, names, prev, p["status_total"], p["months_in_status"],
+                            p["cert"], p["skill"])
+
+
+def _way_back_from(T: RegimeTables, home_from: int, params: Mapping[str, float], prev: int, p: Mapping) -> dict:
+    """The legal way back of a person at home from month `home_from` who left status `prev`, and
+    the earliest month it opens (``earliest_month``).
+
+    The way back is taken under the rules of the month it opens: a return path that closes in
+    the meantime (TITP stage iii from 2030-04) gives way to the one open then, if any. Months
+    after the tables' last are read with the rules of the last month.
+    """
+    first, last = int(T.months[0]), len(T.months) - 1
+    back = _back_from_home(T, min(home_from - first, last), params, prev, p)
+    earliest = home_from
+    for _ in range(T.rp_from.shape[0] + 2):  # each step moves to another path or stops
+        if back["status"] is None:
+            return back
+        opens = max(home_from + max(max(back["cooldown_months"], 1) - p["months_home"], 0), earliest)
+        if p["banned_until"]:
+            opens = max(opens, parse_month(p["banned_until"]))
+        later = _back_from_home(T, min(opens - first, last), params, prev, p)
+        earliest = opens
+        if (later["status"], later["cooldown_months"]) == (back["status"], back["cooldown_months"]):
+            break
+        if later["status"] is None:
+            later["reason"] = f"from {format_month(opens)}, the month it would open: {later['reason']}"
+        back = later
+    if back["status"] is not None:
+        back["earliest_month"] = format_month(earliest)
+    return back
+
+
+def month_index(scenario: Scenario, month: str) -> int:
     """The month asked about, which must lie where the scenario has data and rules."""
     try:
         index = parse_month(month)
@@ -69,6 +112,20 @@ def _month_index(scenario: Scenario, month: str) -> int:
             field="month",
         )
     return index
+
+
+def regime_over(scenario: Scenario, first: int, last: int) -> RegimeTables:
+    """The scenario's rules compiled for the months `first` to `last` (month indices)."""
+    span = scenario.model_copy(update={"horizon": scenario.horizon.model_copy(
+        update={"start": format_month(first), "end": format_month(last), "earliest_start": format_month(first)})})
+    return compile_regime(span)
+
+
+def rules_in_month(T: RegimeTables, t: int) -> rules.MonthRules:
+    """Month `t` of the tables as the rule predicates read it (route shares and behavioural
+    defaults aside: they do not change what the rules allow)."""
+    n_tr = T.tr_from.shape[0]
+    return rules.month_rules(t, T, np.zeros(T.n_status), np.zeros(n_tr), np.ones(n_tr))
 
 
 def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
@@ -86,18 +143,22 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     the moves inside the host, the options at expiry, and the legal way back after
     leaving (now, and at the end of the stay).
     """
-    index = _month_index(scenario, month)
-    one_month = scenario.model_copy(
-        update={"horizon": scenario.horizon.model_copy(update={"start": month, "end": month, "earliest_start": month})}
-    )
-    T = compile_regime(one_month)
-    params = resolve_parameters(scenario)
-    R = rules.month_rules(0, T, np.zeros(T.n_status), np.zeros(T.tr_from.shape[0]), np.ones(T.tr_from.shape[0]))
+    index = month_index(scenario, month)
+    T = regime_over(scenario, index, parse_month(scenario.end))
+    p = check_person(person, T.status_names)
+    return answer_in_month(scenario.name, T, 0, resolve_parameters(scenario), p)
+
+
+def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, float], p: Mapping) -> dict:
+    """The answer of :func:`explain` for a checked person `p` (:func:`check_person`) in month `t`
+    of the compiled tables `T`; each move also lists what blocks it (``blocked_by``: date,
+    months_in_status, months_abroad, test, language, sector)."""
+    index = int(T.months[t])
+    R = rules_in_month(T, t)
     names = T.status_names
-    p = check_person(person, names)
     code = names.index(p["status"])
     sector = SECTORS.index(p["sector"])
-    answer: dict = {"scenario": scenario.name, "month": format_month(index), "status": p["status"]}
+    answer: dict = {"scenario": name, "month": format_month(index), "status": p["status"]}
 
     if p["status"] == "returned":
         previous = p["previous_status"]
@@ -107,27 +168,7 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
                 "instead.",
                 field="previous_status",
             )
-        prev = names.index(previous)
-        if p["forfeited"]:
-            target = previous if T.admits[0, prev] else None
-            back = {
-                "status": target,
-                "cooldown_months": 0,
-                "needs_test": None,
-                "reason": "an irregular stay forfeits earned rights: "
-                "only a fresh entry, if the status admits from abroad",
-            }
-        else:
-            back = _way_back_answer(
-                R, params, names, prev, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
-            )
-        if back["status"] is not None:
-            wait = max(back["cooldown_months"], 1) - p["months_home"]
-            earliest = index + max(wait, 0)
-            if p["banned_until"]:
-                earliest = max(earliest, parse_month(p["banned_until"]))
-            back["earliest_month"] = format_month(earliest)
-        answer["way_back"] = back
+        answer["way_back"] = _way_back_from(T, index, params, names.index(previous), p)
         return answer
 
     if code in (T.irregular,):
@@ -149,21 +190,28 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     for k in range(T.tr_from.shape[0]):
         if T.tr_from[k] != code:
             continue
-        missing = []
+        missing, blocked_by = [], []
         if not R.tr_open[k]:
             missing.append("not open in this month")
+            blocked_by.append("date")
         if p["months_in_status"] < R.tr_min_months[k]:
             missing.append(f"needs {R.tr_min_months[k]} months in {p['status']}")
+            blocked_by.append("months_in_status")
         if abroad < R.tr_min_abroad[k]:
             counted = "cumulative" if R.cumulative else "continuous"
             missing.append(f"needs {R.tr_min_abroad[k]} months in the host ({counted})")
+            blocked_by.append("months_abroad")
         if p["cert"] < R.tr_test[k]:
             missing.append(f"needs the {TEST_LEVELS[R.tr_test[k]]} skill test")
+            blocked_by.append("test")
         if p["language"] < R.tr_language[k]:
             missing.append(f"needs language level {R.tr_language[k]}")
+            blocked_by.append("language")
         if not R.tr_sector_ok[k, sector]:
             missing.append(f"not open in {p['sector']}")
-        move = {"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing}
+            blocked_by.append("sector")
+        move = {"to": names[T.tr_to[k]], "eligible": not missing, "missing": missing, "blocked_by": blocked_by,
+                "transition": k}
         if R.tr_hazard[k] > 0:
             move["monthly_chance"] = float(R.tr_hazard[k])  # happens by chance, not chosen at expiry
         moves.append(move)
@@ -176,12 +224,10 @@ def explain(scenario: Scenario, person: Mapping, month: str) -> dict:
     options += ["return home", "stay irregularly"]
     answer["options_at_expiry"] = options
 
-    answer["way_back_if_leaving_now"] = _way_back_answer(
-        R, params, names, code, p["status_total"], p["months_in_status"], p["cert"], p["skill"]
-    )
+    # leaving now, or at the end of the stay: at home from then, with the rights earned in the status
+    home = {**p, "months_home": 0, "forfeited": False, "banned_until": None}
+    answer["way_back_if_leaving_now"] = _way_back_from(T, index, params, code, home)
     if answer["months_left"] is not None:
-        at_end = left + p["months_in_status"], left + p["status_total"]
-        answer["way_back_at_expiry"] = _way_back_answer(
-            R, params, names, code, at_end[1], at_end[0], p["cert"], p["skill"]
-        )
+        served = {"months_in_status": p["months_in_status"] + left, "status_total": p["status_total"] + left}
+        answer["way_back_at_expiry"] = _way_back_from(T, index + left, params, code, {**home, **served})
     return answer

@@ -70,7 +70,7 @@ def check_person(person: Mapping[str, Any], names: Sequence[str]) -> dict[str, A
     """
     unknown = set(person) - set(PERSON_FIELDS)
     if unknown:
-        raise ScenarioError(f"unknown person field(s) {sorted(unknown)}; allowed: {', '.join(PERSON_FIELDS)}")
+        raise ScenarioError(f"unknown person field(s) {sorted(map(str, unknown))}; allowed: {', '.join(PERSON_FIELDS)}")
     p = {**_DEFAULTS, **person}
     if p.get("status") not in names or p["status"] == "home":
         raise ScenarioError(f"must be one of {', '.join(names[1:])}. Got {p.get('status')!r} instead.", field="status")
