@@ -391,7 +391,7 @@ function stockCharts(stocks, prefix) {
 
 function showResults(...nodes) {
   $("results-empty").hidden = true;
-  $("results").replaceChildren(...nodes);
+  $("results").replaceChildren(...nodes.flat(2).filter((n) => n));
   showTab("results");
 }
 
@@ -413,7 +413,8 @@ async function showRuns(ids) {
   showResults(
     el("h2", {}, view.runs.length > 1 ? "Runs side by side" : "Run: " + labels[0]),
     el("p", {class: "small"}, view.runs.map((r) => `${r.label}: ${r.start} to ${r.end}, scale ${r.scale}, seed ${r.seed}`)
-      .join(" · ") + ". One run each: no intervals (a comparison over replicates gives them)."),
+      .join(" · ") + (view.runs.length > 1 ? ". One run each" : ". One run")
+      + ": no intervals (a comparison over replicates gives them)."),
     el("div", {class: "downloads-box"}, view.runs.map(downloads)),
     el("h3", {}, "The three actors and the Balanced Coexistence Index"), table,
     el("h3", {}, "Who is in the host"), stockCharts(f.stocks, "run"),
@@ -467,6 +468,7 @@ async function showCompare(id) {
 // -- past runs ------------------------------------------------------------------------------
 function fmt(value, digits) {
   if (value === null || value === undefined) return "";
+  if (digits === "time") return String(value).replace("T", " ").replace(/:\d\dZ?$/, "") + " UTC";
   if (typeof value === "number") return digits === "%" ? (value * 100).toFixed(1) + "%" : value.toFixed(digits);
   return String(value);
 }
@@ -483,7 +485,7 @@ async function loadRuns() {
     el("thead", {}, el("tr", {}, ["Scenarios", "Replicates", "Scale", "Created", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, listing.compares.length ? listing.compares.map((c) => el("tr", {},
       el("td", {}, c.scenarios.join(" vs ")), el("td", {}, fmt(c.replicates)), el("td", {}, fmt(c.scale)),
-      el("td", {}, fmt(c.created)),
+      el("td", {}, fmt(c.created, "time")),
       el("td", {}, el("button", {type: "button", onclick: () => showCompare(c.id)}, "View"), " ",
         el("a", {href: "/api/report?compare=" + encodeURIComponent(c.id), download: true}, "report"))))
       : el("tr", {}, el("td", {colspan: 5}, "No comparison yet."))));
@@ -494,13 +496,11 @@ async function loadRuns() {
       el("td", {}, el("input", {type: "checkbox", class: "pick", value: r.id, "aria-label": "tick " + r.id,
         onchange: pickedChanged})),
       el("td", {}, r.scenario || ""), el("td", {class: "small"}, r.id), el("td", {}, fmt(r.seed)),
-      el("td", {}, fmt(r.scale)), el("td", {}, `${r.start || ""} to ${r.end || ""}`), el("td", {}, fmt(r.created)),
+      el("td", {}, fmt(r.scale)), el("td", {}, `${r.start || ""} to ${r.end || ""}`), el("td", {}, fmt(r.created, "time")),
       el("td", {class: "num"}, fmt(r["host.fill_rate"], "%")), el("td", {class: "num"}, fmt(r["index.balance"], 3)),
       el("td", {}, r.problem ? el("span", {class: "error"}, r.problem)
-        : [el("button", {type: "button", onclick: () => showRuns([r.id])}, "View"), " ",
-          el("a", {href: `/api/table?run=${encodeURIComponent(r.id)}&table=stocks&format=csv`, download: true},
-            "stocks.csv"), " ",
-          el("a", {href: `/api/report?run=${encodeURIComponent(r.id)}`, download: true}, "report")])))
+        : [el("button", {type: "button", onclick: () => showRuns([r.id])}, "View"),
+          el("details", {class: "run-downloads"}, el("summary", {}, "Download"), downloads({id: r.id, label: "tables"}))])))
       : el("tr", {}, el("td", {colspan: 10}, "No run yet."))));
   pickedChanged();
 }
