@@ -475,11 +475,14 @@ function fmt(value, digits) {
 
 async function loadRuns() {
   let listing;
+  $("runs-table").dataset.loading = "yes";
   try {
     listing = await call("/api/runs");
   } catch (error) {
     showAlert(error.message);
     return;
+  } finally {
+    delete $("runs-table").dataset.loading;
   }
   $("compares-table").replaceChildren(
     el("thead", {}, el("tr", {}, ["Scenarios", "Replicates", "Scale", "Created", ""].map((h) => el("th", {}, h)))),
