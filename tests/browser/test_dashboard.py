@@ -170,7 +170,7 @@ def test_a_run_shows_its_progress_and_its_results(page, server):
     assert page.errors == []
 
 
-def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_claims(page):
+def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_claims(page, server):
     page.click("#tabbutton-setup")
     page.locator("#end").fill("2032-12")  # a longer run that is still running when the next job comes
     page.click("#launch")
@@ -181,7 +181,7 @@ def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_c
     page.locator("#compare-choices input[value='japan-temporary']").uncheck()  # ticked by default: the shipped one
     page.locator("#compare-choices label", has_text="japan-temporary (uploaded)").locator("input").check()
     page.locator("#replicates").fill("3")
-    page.locator('.lever[data-path="programme.matching_share"] .lever-value').fill("0.5")
+    page.locator('.lever[data-path="programme.matching_share"] .lever-value').fill("0.4")
     page.click("#launch")
     queued = _job(page, "queued", 0)
     assert "number 1 in the queue" in queued.inner_text()
@@ -189,7 +189,7 @@ def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_c
     page.locator("#jobs li.job.running button.cancel").click()
     _job(page, "cancelled", 1)
     compare = _job(page, "done", 0)
-    assert "compare japan-circular, japan-temporary (3 replicates" in compare.inner_text()
+    assert "compare japan-circular with 1 lever changed, japan-temporary (3 replicates" in compare.inner_text()
     compare.locator("button.view").click()
     page.wait_for_selector("#results .claims, #results ul.claims, #results p")
     page.wait_for_function("document.querySelectorAll('#results .chart .main-svg').length >= 8")
@@ -202,6 +202,9 @@ def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_c
     titles = " ".join(page.locator("#results .gtitle").all_text_contents())
     assert "Actor scores and index (median, 90% interval)" in titles and "(median, 90% band)" in titles
     _shot(page, "compare-results", full_page=True)
+    compared = next((server[1] / "dashboard").glob("compare-*"))
+    assert "matching_share = 0.4" in (compared / "japan-circular" / "scenario.toml").read_text()
+    assert "matching_share = 0.0" in (compared / "japan-temporary" / "scenario.toml").read_text()
     assert page.errors == []
 
 

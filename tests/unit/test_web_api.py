@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from coexist import api
+from coexist.scenario import load_scenario, scenario_hash
 from coexist.testing import TINY_OVERRIDES
 from coexist.web import DASHBOARD_FOLDER, Limits, create_app
 
@@ -67,7 +68,8 @@ def finished(served, uploaded):
     run = client.post("/api/jobs", json={"kind": "run", "scenarios": [uploaded["japan-circular"]], "scale": 1.0,
                                          "seed": 3, "levers": {"programme.matching_share": 0.3}}).json()
     compare = client.post("/api/jobs", json={"kind": "compare", "scale": 1.0, "replicates": 2, "seed": 1,
-                                             "scenarios": [uploaded["japan-temporary"], uploaded["japan-circular"]]})
+                                             "scenarios": [uploaded["japan-temporary"], uploaded["japan-circular"]],
+                                             "levers": {"programme.matching_share": 0.4}})
     assert compare.status_code == 200, compare.text
     results = []
     for job in (run["id"], compare.json()["id"]):
@@ -117,6 +119,24 @@ def test_a_run_and_a_comparison_go_through_the_queue_into_the_store(served, fini
     assert set(view["figures"]["stocks"]) == {"status", "origin", "sector"}
     assert {"fill_rate", "irregular", "returnee_employment"} <= set(view["figures"])
     assert view["figures"]["fill_rate"]["data"][0]["type"] == "scatter"
+
+
+def test_in_a_comparison_the_levers_change_the_first_scenario_only(served, finished):
+    client, _, store = served
+    label = client.get("/api/jobs").json()[0]["label"]
+    assert label.startswith("compare japan-temporary with 1 lever changed, japan-circular (2 replicates")
+    first = (store / finished[1] / "japan-temporary" / "scenario.toml").read_text()
+    second = (store / finished[1] / "japan-circular" / "scenario.toml").read_text()
+    assert "matching_share = 0.4" in first and "matching_share = 0.5" in second
+
+
+@pytest.mark.parametrize("name", ["japan-circular", "japan-temporary"])
+def test_a_scenario_resolved_to_a_file_is_the_scenario_with_its_overrides(tmp_path, name):
+    overrides = ["programme.matching_share=0.4", 'statuses.ssw1.job_change={"2025-01" = "never", "2030-01" = "free"}']
+    direct = load_scenario(name, overrides=overrides)
+    path = tmp_path / "derived.toml"
+    path.write_text(api.ENGINE.describe(direct)[0])
+    assert scenario_hash(load_scenario(str(path))) == scenario_hash(direct)
 
 
 def test_the_comparison_view_has_intervals_scores_and_claims(served, finished):

@@ -54,7 +54,8 @@ __all__ = ["create_app", "DASHBOARD_FOLDER"]
 
 #: The folder inside the run store that the dashboard's runs and comparisons go into.
 DASHBOARD_FOLDER = "dashboard"
-_UPLOADS_FOLDER = ".uploads"  # a dot folder: the catalogue does not search it
+_UPLOADS_FOLDER = ".uploads"  # dot folders: the catalogue does not search them
+_DERIVED_FOLDER = ".derived"  # a compared scenario with the levers changed, resolved
 _STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 _MAX_MESSAGE = 600
 _MAX_JSON_BYTES = 64 * 1024
@@ -238,12 +239,20 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
         seed = check_seed(body.get("seed", 0))
         replicates = check_count(body.get("replicates", 1), "replicates") if kind == "compare" else 1
         start, end = _month_or_none(body, "start"), _month_or_none(body, "end")
-        loaded = [engine.load(ref, overrides, start, end) for ref in refs]
+        # the levers change the scenario picked first; those it is compared with run as they are
+        loaded = [engine.load(refs[0], overrides, start, end)] + [engine.load(ref, (), start, end) for ref in refs[1:]]
         check_run_size(limits, loaded, scale=scale, replicates=replicates)
         for scenario in loaded:
             engine.check_scale(scenario, scale)
-        names = ", ".join(str(sc.name) for sc in loaded)
+        changed = f" with {len(overrides)} lever{'s' if len(overrides) > 1 else ''} changed" if overrides else ""
+        names = ", ".join([f"{loaded[0].name}{changed}", *(str(sc.name) for sc in loaded[1:])])
         out = root / DASHBOARD_FOLDER / f"{kind}-{_stamp()}"
+        if kind == "compare" and overrides:
+            # api.compare applies its overrides to every scenario: the changed one goes in resolved, as a file
+            derived = root / _DERIVED_FOLDER / f"derived-{uuid.uuid4().hex}.toml"
+            derived.parent.mkdir(parents=True, exist_ok=True)
+            derived.write_text(engine.describe(loaded[0])[0], encoding="utf-8")
+            refs, overrides = [str(derived), *refs[1:]], []
         if kind == "run":
             def work(control: JobControl) -> str:
                 control.check()

@@ -311,7 +311,9 @@ function jobItem(job) {
   const share = job.total ? job.done / job.total : 0;
   const detail = job.state === "queued" ? `waiting: number ${job.position} in the queue`
     : job.state === "running" ? (job.total ? `${job.done} of ${job.total} ${job.unit}s` : (job.notice || "starting"))
-    : job.state === "failed" ? job.error : job.state;
+    : job.state === "failed" ? job.error
+    : job.state === "done" ? `finished in ${(job.finished - job.started).toFixed(1)} s`
+    : "cancelled: nothing was written";
   return el("li", {class: "job " + job.state, "data-job": job.id},
     el("div", {class: "job-head"}, el("span", {class: "badge " + job.state}, job.state),
       el("span", {class: "job-label"}, job.label)),
@@ -370,7 +372,7 @@ function resizeCharts() {
   }
 }
 
-function downloads(run) {
+function downloads(run, compact) {
   const links = [];
   for (const table of ["stocks", "flows", "demand", "measures"]) {
     for (const format of ["parquet", "csv"]) {
@@ -380,11 +382,16 @@ function downloads(run) {
   }
   links.push(el("a", {href: `/api/report?run=${encodeURIComponent(run.id)}`, download: true,
     class: "download"}, "report.html"));
-  return el("p", {class: "downloads"}, el("b", {}, run.label + ": "), links);
+  return el("p", {class: "downloads"}, compact ? null : el("b", {}, run.label + ": "), links);
 }
 
 function stockCharts(stocks, prefix) {
-  return [["status", "By status"], ["origin", "By origin"], ["sector", "By sector"]].map(([key, title]) =>
+  const kinds = [["status", "By status"], ["origin", "By origin"], ["sector", "By sector"]];
+  if (stocks.status.length === 1) {  // one run: its three charts side by side
+    return el("div", {class: "grid"}, kinds.map(([key, title]) => el("div", {}, el("h4", {}, title),
+      chart(stocks[key][0], `${prefix}-${key}-0`))));
+  }
+  return kinds.map(([key, title]) =>
     el("div", {}, el("h4", {}, title), el("div", {class: stocks[key].length > 1 ? "grid" : "single"},
       stocks[key].map((figure, i) => chart(figure, `${prefix}-${key}-${i}`)))));
 }
@@ -469,7 +476,8 @@ async function showCompare(id) {
 function fmt(value, digits) {
   if (value === null || value === undefined) return "";
   if (digits === "time") return String(value).replace("T", " ").replace(/:\d\dZ?$/, "") + " UTC";
-  if (typeof value === "number") return digits === "%" ? (value * 100).toFixed(1) + "%" : value.toFixed(digits);
+  if (typeof value === "number" && digits === "%") return (value * 100).toFixed(1) + "%";
+  if (typeof value === "number" && digits !== undefined) return value.toFixed(digits);
   return String(value);
 }
 
@@ -503,7 +511,7 @@ async function loadRuns() {
       el("td", {class: "num"}, fmt(r["host.fill_rate"], "%")), el("td", {class: "num"}, fmt(r["index.balance"], 3)),
       el("td", {}, r.problem ? el("span", {class: "error"}, r.problem)
         : [el("button", {type: "button", onclick: () => showRuns([r.id])}, "View"),
-          el("details", {class: "run-downloads"}, el("summary", {}, "Download"), downloads({id: r.id, label: "tables"}))])))
+          el("details", {class: "run-downloads"}, el("summary", {}, "Download"), downloads(r, true))])))
       : el("tr", {}, el("td", {colspan: 10}, "No run yet."))));
   pickedChanged();
 }
