@@ -264,6 +264,26 @@ def test_an_upload_without_a_file_is_refused(served):
              "the request must be at most")
 
 
+def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit(served):
+    client, _, _ = served
+
+    def endless():
+        for _ in range(1000):
+            yield b"x" * 1000
+
+    for path, kind in (("/api/jobs", "application/json"), ("/api/uploads", "multipart/form-data; boundary=b")):
+        answer = client.post(path, content=endless(), headers={"content-type": kind})
+        _refused(answer, 413, "the request must be at most")
+
+
+def test_uploads_beyond_the_number_kept_are_refused(tmp_path):
+    client = TestClient(create_app(tmp_path, limits=Limits(max_uploads=2)))
+    answers = [client.post("/api/uploads", files={"file": ("a.toml", tiny_toml("japan-temporary"))})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 400]
+    _refused(answers[2], 400, "keeps at most 2 uploaded scenarios")
+
+
 @pytest.mark.parametrize(("path", "params"), [
     ("/api/view", {"run": "../../../etc"}),
     ("/api/view", {"run": "/etc/passwd"}),

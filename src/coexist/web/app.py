@@ -150,7 +150,7 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     limits = limits or Limits()
     root = Path(store)
     runs = RunStore(root)
-    uploads = Uploads(root / _UPLOADS_FOLDER, limits.max_upload_bytes)
+    uploads = Uploads(root / _UPLOADS_FOLDER, limits.max_upload_bytes, limits.max_uploads)
     jobs = queue or JobQueue(max_running=limits.max_running, max_waiting=limits.max_waiting)
     app = FastAPI(title="coexist dashboard", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs = jobs

@@ -37,6 +37,8 @@ class Limits:
         Jobs that run at once, and jobs that may wait for them; more are refused.
     max_upload_bytes : int
         Largest scenario file accepted.
+    max_uploads : int
+        Scenario files kept at most; more uploads are refused.
     workers : int
         Worker processes of one comparison.
     """
@@ -49,6 +51,7 @@ class Limits:
     max_running: int = 1
     max_waiting: int = 4
     max_upload_bytes: int = 256 * 1024
+    max_uploads: int = 200
     workers: int = 1
 
 

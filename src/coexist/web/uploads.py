@@ -31,6 +31,7 @@ class Uploads:
 
     folder: Path
     max_bytes: int
+    max_files: int = 200
 
     def path(self, ref: Any) -> Path | None:
         """The file of an upload id, or None when ``ref`` is not the id of a kept upload."""
@@ -66,6 +67,10 @@ class Uploads:
             raise ScenarioError(f"must be at most {_MAX_NAME} characters. Got {len(name)} instead.", source=shown,
                                 field="name")
         self.folder.mkdir(parents=True, exist_ok=True)
+        kept = sum(1 for _ in self.folder.glob("upload-*.toml"))
+        if kept >= self.max_files:
+            raise ScenarioError(f"cannot be kept: this server keeps at most {self.max_files} uploaded scenarios and "
+                                "has them already. Ask its administrator to make room.", field="file")
         ref = f"upload-{uuid.uuid4().hex}"
         path = self.folder / f"{ref}.toml"
         path.write_text(text, encoding="utf-8")
