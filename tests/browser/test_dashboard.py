@@ -113,7 +113,8 @@ def test_the_form_is_built_from_the_schema_and_refuses_bad_values(page):
     matching.locator(".lever-value").fill("1.5")
     assert "must be a number in [0.0, 1.0]. Got 1.5 instead." in matching.locator(".lever-problem").inner_text()
     assert page.locator("#launch").is_disabled()
-    assert "1 lever has a value that is not allowed" in page.locator("#form-problems").inner_text()
+    assert "Bilateral return-job matching (Programme) must be a number in [0.0, 1.0]. Got 1.5 instead." in \
+        page.locator("#form-problems").inner_text()
     page.locator("#scale").fill("1e308")
     assert "scale must be a number in (0, 1]" in page.locator("#form-problems").inner_text()
     page.locator("#scale").fill("0.01")
@@ -226,6 +227,7 @@ def test_past_runs_are_listed_compared_side_by_side_and_downloaded(page, tmp_pat
     page.wait_for_selector("#results h2:has-text('Runs side by side')")
     header = page.locator("#results table.metrics thead").inner_text()
     assert "japan-circular" in header and "japan-temporary" in header
+    assert page.locator("#results .downloads-box b").all_inner_texts() == ["japan-circular: ", "japan-temporary: "]
     page.wait_for_function("document.querySelectorAll('#results .chart .main-svg').length >= 12")
     _shot(page, "side-by-side", full_page=True)
 

@@ -23,10 +23,11 @@ Routes (all JSON unless said otherwise):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -152,7 +153,13 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     runs = RunStore(root)
     uploads = Uploads(root / _UPLOADS_FOLDER, limits.max_upload_bytes, limits.max_uploads)
     jobs = queue or JobQueue(max_running=limits.max_running, max_waiting=limits.max_waiting)
-    app = FastAPI(title="coexist dashboard", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.close()  # the server stops: the waiting jobs never start, the running ones stop at their next report
+
+    app = FastAPI(title="coexist dashboard", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.jobs = jobs
     app.add_middleware(_BodyLimit, limit=limits.max_upload_bytes + 16 * 1024)
 
@@ -170,10 +177,6 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
-
-    @app.on_event("shutdown")
-    def _stop_jobs() -> None:
-        jobs.close()
 
     # -- the page ------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)

@@ -259,14 +259,19 @@ function formProblems() {
       problems.push(`tick 1 to ${limits.max_scenarios - 1} scenarios to compare with`);
     }
   }
-  const invalid = document.querySelectorAll(".lever.invalid").length;
-  if (invalid) problems.push(`${invalid} lever${invalid > 1 ? "s have" : " has"} a value that is not allowed`);
+  const invalid = [...document.querySelectorAll(".lever.invalid")].map((node) => {
+    const lever = state.levers.find((l) => l.path === node.dataset.path);
+    return `${lever.label} (${lever.group}) ${node.querySelector(".lever-problem").textContent}`;
+  });
+  if (invalid.length > 2) problems.push(`${invalid.length} levers have values that are not allowed (marked in red)`);
+  else problems.push(...invalid);
   return problems;
 }
 
 function checkForm() {
   const problems = formProblems();
-  $("form-problems").textContent = problems.length ? "Fix first: " + problems.join("; ") + "." : "";
+  const text = problems.join("; ");
+  $("form-problems").textContent = problems.length ? "Fix first: " + text + (text.endsWith(".") ? "" : ".") : "";
   $("launch").disabled = problems.length > 0;
   for (const group of document.querySelectorAll(".lever-group")) {
     const count = group.querySelectorAll(".lever.changed").length;
@@ -422,7 +427,7 @@ async function showRuns(ids) {
     el("p", {class: "small"}, view.runs.map((r) => `${r.label}: ${r.start} to ${r.end}, scale ${r.scale}, seed ${r.seed}`)
       .join(" · ") + (view.runs.length > 1 ? ". One run each" : ". One run")
       + ": no intervals (a comparison over replicates gives them)."),
-    el("div", {class: "downloads-box"}, view.runs.map(downloads)),
+    el("div", {class: "downloads-box"}, view.runs.map((run) => downloads(run))),
     el("h3", {}, "The three actors and the Balanced Coexistence Index"), table,
     el("h3", {}, "Who is in the host"), stockCharts(f.stocks, "run"),
     el("h3", {}, "Host society: filling demand, irregular stay"),
@@ -502,7 +507,7 @@ async function loadRuns() {
       : el("tr", {}, el("td", {colspan: 5}, "No comparison yet."))));
   $("runs-table").replaceChildren(
     el("thead", {}, el("tr", {}, ["", "Scenario", "Folder", "Seed", "Scale", "Horizon", "Created", "Fill rate",
-      "Index", ""].map((h) => el("th", {}, h)))),
+      "Balance index", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, listing.runs.length ? listing.runs.map((r) => el("tr", {"data-run": r.id},
       el("td", {}, el("input", {type: "checkbox", class: "pick", value: r.id, "aria-label": "tick " + r.id,
         onchange: pickedChanged})),
