@@ -544,7 +544,11 @@ async function start() {
   $("settings-note").textContent = `On this server: scale at most ${limits.max_scale}, at most `
     + `${limits.max_replicates} replicates, ${limits.max_scenarios} scenarios and ${limits.max_months} months.`;
   $("footer").textContent = `coexist ${state.settings.version} · run store: ${state.settings.store}`;
-  $("scenario").addEventListener("change", () => { $("upload-error").hidden = true; buildCompareChoices(); loadLevers().catch((e) => showAlert(e.message)); });
+  $("scenario").addEventListener("change", () => {
+    $("upload-error").hidden = true;
+    buildCompareChoices();
+    loadLevers().catch((e) => showAlert(e.message));
+  });
   $("upload-form").addEventListener("submit", upload);
   for (const radio of document.querySelectorAll("input[name=kind]")) radio.addEventListener("change", showKind);
   for (const id of ["scale", "seed", "replicates"]) $(id).addEventListener("input", checkForm);
