@@ -61,6 +61,9 @@ _STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 _MAX_MESSAGE = 600
 _MAX_JSON_BYTES = 64 * 1024
 _JOB_KINDS = ("run", "compare")
+# what the form offers first: a run of the full horizon in about 20 s, a comparison with intervals
+_FORM_SCALE = 0.01
+_FORM_REPLICATES = 2
 
 
 def _static(name: str) -> str:
@@ -153,6 +156,7 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     runs = RunStore(root)
     uploads = Uploads(root / _UPLOADS_FOLDER, limits.max_upload_bytes, limits.max_uploads)
     jobs = queue or JobQueue(max_running=limits.max_running, max_waiting=limits.max_waiting)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -198,8 +202,8 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     @app.get("/api/settings")
     def settings() -> dict[str, Any]:
         return {"version": __version__, "limits": asdict(limits), "store": str(root),
-                "defaults": {"scale": min(0.01, limits.max_scale), "replicates": min(2, limits.max_replicates),
-                             "seed": 0}}
+                "defaults": {"scale": min(_FORM_SCALE, limits.max_scale),
+                             "replicates": min(_FORM_REPLICATES, limits.max_replicates), "seed": 0}}
 
     @app.get("/api/scenarios")
     def scenarios() -> list[dict[str, Any]]:

@@ -323,7 +323,8 @@ function jobItem(job) {
     el("div", {class: "job-head"}, el("span", {class: "badge " + job.state}, job.state),
       el("span", {class: "job-label"}, job.label)),
     el("div", {class: "progress", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
-      "aria-valuenow": Math.round(share * 100)}, el("div", {class: "bar", style: `width:${(share * 100).toFixed(1)}%`})),
+      "aria-valuenow": Math.round(share * 100)},
+      el("div", {class: "bar", style: `width:${(share * 100).toFixed(1)}%`})),
     el("div", {class: "job-detail" + (job.state === "failed" ? " error" : "")}, detail),
     job.state === "running" && job.notice && job.total ? el("div", {class: "small"}, job.notice) : null,
     el("div", {class: "job-actions"},
@@ -420,11 +421,13 @@ async function showRuns(ids) {
   const table = el("table", {class: "data metrics"},
     el("thead", {}, el("tr", {}, el("th", {}, "Metric"), el("th", {}, "Actor"), labels.map((l) => el("th", {}, l)))),
     el("tbody", {}, view.metrics.map((m) => el("tr", {class: m.key.startsWith("index.") ? "index-row" : ""},
-      el("td", {title: m.description}, m.label), el("td", {}, m.actor), m.values.map((v) => el("td", {class: "num"}, v))))));
+      el("td", {title: m.description}, m.label), el("td", {}, m.actor),
+      m.values.map((v) => el("td", {class: "num"}, v))))));
   const f = view.figures;
   showResults(
     el("h2", {}, view.runs.length > 1 ? "Runs side by side" : "Run: " + labels[0]),
-    el("p", {class: "small"}, view.runs.map((r) => `${r.label}: ${r.start} to ${r.end}, scale ${r.scale}, seed ${r.seed}`)
+    el("p", {class: "small"}, view.runs
+      .map((r) => `${r.label}: ${r.start} to ${r.end}, scale ${r.scale}, seed ${r.seed}`)
       .join(" · ") + (view.runs.length > 1 ? ". One run each" : ". One run")
       + ": no intervals (a comparison over replicates gives them)."),
     el("div", {class: "downloads-box"}, view.runs.map((run) => downloads(run))),
@@ -512,7 +515,8 @@ async function loadRuns() {
       el("td", {}, el("input", {type: "checkbox", class: "pick", value: r.id, "aria-label": "tick " + r.id,
         onchange: pickedChanged})),
       el("td", {}, r.scenario || ""), el("td", {class: "small"}, r.id), el("td", {}, fmt(r.seed)),
-      el("td", {}, fmt(r.scale)), el("td", {}, `${r.start || ""} to ${r.end || ""}`), el("td", {}, fmt(r.created, "time")),
+      el("td", {}, fmt(r.scale)), el("td", {}, `${r.start || ""} to ${r.end || ""}`),
+      el("td", {}, fmt(r.created, "time")),
       el("td", {class: "num"}, fmt(r["host.fill_rate"], "%")), el("td", {class: "num"}, fmt(r["index.balance"], 3)),
       el("td", {}, r.problem ? el("span", {class: "error"}, r.problem)
         : [el("button", {type: "button", onclick: () => showRuns([r.id])}, "View"),
