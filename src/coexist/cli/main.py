@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, backtest, calibrate, explain, validate
+from coexist.cli import argtypes, backtest, calibrate, explain, serve, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
     backtest.add_parser(sub, _Parser, _override)
+    serve.add_parser(sub, _Parser, _scale)
     return parser
 
 
@@ -281,6 +282,10 @@ def _cmd_backtest(args: argparse.Namespace, out: Callable[[str], None], engine: 
     backtest.run(args, out, engine)
 
 
+def _cmd_serve(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    serve.run(args, out, engine)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
@@ -290,6 +295,7 @@ _COMMANDS = {
     "calibrate": _cmd_calibrate,
     "validate": _cmd_validate,
     "backtest": _cmd_backtest,
+    "serve": _cmd_serve,
 }
 
 
