@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, backtest, calibrate, explain, validate
+from coexist.cli import argtypes, backtest, calibrate, experiments, explain, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
@@ -31,7 +31,8 @@ DEFAULT_COMPARE_SCALE = api.DEFAULT_COMPARE_SCALE
 # The library names a bad argument by its parameter name (ScenarioError.field); these are
 # the positional arguments it may name, as the usage line writes them. Other names are
 # options, written as the command's parser spells them (``overrides`` is --set).
-_POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT"}
+_POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT",
+               "design": "DESIGN"}
 
 
 class UsageError(Exception):
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
     backtest.add_parser(sub, _Parser, _override)
+    experiments.add_parsers(sub, _Parser, _common)
     return parser
 
 
@@ -281,6 +283,10 @@ def _cmd_backtest(args: argparse.Namespace, out: Callable[[str], None], engine: 
     backtest.run(args, out, engine)
 
 
+def _cmd_experiment(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    experiments.run(args, out, engine, _run_settings)
+
+
 _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "run": _cmd_run,
@@ -290,6 +296,9 @@ _COMMANDS = {
     "calibrate": _cmd_calibrate,
     "validate": _cmd_validate,
     "backtest": _cmd_backtest,
+    "sweep": _cmd_experiment,
+    "sensitivity": _cmd_experiment,
+    "search": _cmd_experiment,
 }
 
 
