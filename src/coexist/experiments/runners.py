@@ -149,11 +149,15 @@ class ProcessPoolRunner:
     def _alone(self, fn: Callable[..., Any], key: str, args: tuple, finished: Callable[..., None]) -> None:
         """Run one suspect of a broken pool in a fresh process of its own."""
         pool = self._pool(1)
+        future = pool.submit(fn, *args)
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # the pool forgets them when it breaks
         try:
-            value = pool.submit(fn, *args).result()
+            value = future.result()
         except BrokenProcessPool:
-            codes = [p.exitcode for p in (getattr(pool, "_processes", None) or {}).values()]
-            code = f" (exit code {codes[0]})" if codes and codes[0] is not None else ""
+            for proc in procs:
+                proc.join(timeout=5)
+            codes = [proc.exitcode for proc in procs if proc.exitcode]
+            code = f" (exit code {codes[0]})" if codes else ""
             finished(key, failure=f"the worker process running it died{code}")
         except Exception as exc:
             finished(key, failure=_describe(exc))
