@@ -857,6 +857,8 @@ def calibrate(
     progress: Progress | None = None,
     notice: Notice | None = None,
     engine: Engine = ENGINE,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
 ) -> CalibrationOutput:
     """Fit parameters of a scenario to the ``fit`` rows of a targets file by ABC-SMC
     (:func:`coexist.calibration.abc.calibrate`) and write the calibration folder.
@@ -879,6 +881,8 @@ def calibrate(
     out : the calibration folder (default ``runs/calibration``).
     quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
     workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
+    dask_local, scheduler : run the particles on a local Dask cluster of this many workers, or on the
+        cluster of this scheduler, instead (as for :func:`sweep`); the result is the same.
     progress : callable(done_runs, total_runs), optional: called as each simulation finishes.
     notice : callable(line), optional: as for :func:`run`.
     engine : as for :func:`run`; its ``simulate`` runs the particles (picklable when ``workers`` > 1).
@@ -894,13 +898,24 @@ def calibrate(
     scale = _check_scale(scale)
     if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0.0 < quantile < 1.0:
         raise ScenarioError(f"must be a number in (0, 1), e.g. 0.5. Got {quantile!r} instead.", field="quantile")
-    workers = _check_workers(workers)
+    runner = _runner(workers, dask_local, scheduler)
     folder = check_output_folder(out)
     target_file = read_targets(targets)
     if "fit" not in target_file.table.column("split").to_pylist():
         raise DataError(f"targets file {target_file.label!r} has no row with split 'fit'.")
     state = StateFile(folder / STATE_FILE)
-    calibration = calibration_abc.calibrate(
+    with runner:
+        calibration = _calibrate_on(runner, scenario_ref, target_file, parameters, budget, particles, scale, seed,
+                                    overrides, quantile, progress, state, engine, notice)
+    files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
+    return CalibrationOutput(calibration, folder, {**files, "state": state.path})
+
+
+def _calibrate_on(runner: Any, scenario_ref: str, target_file: Any, parameters: Sequence[str] | None,
+                  budget: int | None, particles: int, scale: float | None, seed: int, overrides: Sequence[str],
+                  quantile: float, progress: Progress | None, state: StateFile, engine: Engine,
+                  notice: Notice | None) -> Calibration:
+    return calibration_abc.calibrate(
         scenario_ref,
         target_file.table,
         parameters=parameters,
@@ -911,13 +926,12 @@ def calibrate(
         overrides=overrides,
         quantile=quantile,
         progress=progress,
-        workers=workers,
+        workers=runner.workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
         before_runs=functools.partial(_before_runs, engine, notice),
+        runner=runner,
     )
-    files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
-    return CalibrationOutput(calibration, folder, {**files, "state": state.path})
 
 
 def ship_calibration(

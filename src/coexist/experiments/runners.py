@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -70,7 +71,10 @@ def _with_threads(threads: int, fn: Callable[..., Any], args: tuple) -> Any:
 
 
 class ProcessPoolRunner:
-    """Runs on ``workers`` local processes (1: in this process, where a crash ends everything)."""
+    """Runs on ``workers`` local processes (1: in this process, where a crash ends everything).
+
+    The processes start at the first run and serve every call of :meth:`run` until
+    :meth:`close` (or the end of a ``with`` block)."""
 
     name = "process pool"
 
@@ -78,12 +82,30 @@ class ProcessPoolRunner:
         self.workers = default_workers() if workers is None else int(workers)
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1. Got {workers!r} instead.")
+        self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessPoolRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (they are kept between calls of :meth:`run` until then)."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            executor.shutdown(wait=True)
+
+    def _shared_pool(self) -> ProcessPoolExecutor:
+        # one pool for every call of run(): a worker starts (and loads the engine) once per experiment
+        if self._executor is None:
+            self._executor = self._pool(self.workers)
+        return self._executor
+
+    def _drop_pool(self) -> None:
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            _stop(executor)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         threads = max(1, default_workers() // workers)
@@ -113,7 +135,7 @@ class ProcessPoolRunner:
             return out
         used = min(self.workers, total)
         queue = collections.deque(tasks)
-        pool = self._pool(used)
+        pool = self._shared_pool()
         in_flight: dict[Any, tuple[str, tuple]] = {}
         try:
             while queue or in_flight:
@@ -136,14 +158,13 @@ class ProcessPoolRunner:
                 if suspects:  # a worker died: every run in flight was lost with the pool
                     suspects += list(in_flight.values())
                     in_flight.clear()
-                    _stop(pool)
+                    self._drop_pool()
                     for key, args in suspects:
                         self._alone(fn, key, args, finished)
-                    pool = self._pool(used)
+                    pool = self._shared_pool()
         except BaseException:
-            _stop(pool)  # an error or Ctrl-C: drop the queued runs and stop the workers now
+            self._drop_pool()  # an error or Ctrl-C: drop the queued runs and stop the workers now
             raise
-        pool.shutdown(wait=True)
         return out
 
     def _alone(self, fn: Callable[..., Any], key: str, args: tuple, finished: Callable[..., None]) -> None:
@@ -221,8 +242,9 @@ class DaskRunner:
             raise RuntimeError("use the DaskRunner in a with block.")
         out, total = RunnerOutput(), len(tasks)
         threads = max(1, default_workers() // max(1, self.workers)) if self.local_workers else 0
-        futures = {self.client.submit(_with_threads, threads, fn, args, key=f"coexist-run-{key}", pure=False): key
-                   for key, args in tasks}
+        call = uuid.uuid4().hex[:12]  # Dask keeps results by task key: a key is never reused across calls
+        futures = {self.client.submit(_with_threads, threads, fn, args, key=f"coexist-run-{key}-{call}", pure=False):
+                   key for key, args in tasks}
         try:
             for fut in as_completed(futures):
                 key = futures[fut]
