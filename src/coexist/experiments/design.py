@@ -31,7 +31,7 @@ import difflib
 import json
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -395,12 +395,6 @@ def design_toml(design: Design) -> str:
     return tomli_w.dumps(design.model_dump(mode="json", exclude_none=True))
 
 
-def check_samples(samples: Any, name: str = "samples") -> int:
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ScenarioError(f"must be a whole number >= 1. Got {samples!r} instead.", field=name)
-    return samples
-
-
 def with_samples(design: Design, samples: int | None = None, replicates: int | None = None,
                  method: str | None = None) -> Design:
     """The design with another number of samples, replicates or sampler method (None keeps the design's)."""
@@ -413,6 +407,3 @@ def with_samples(design: Design, samples: int | None = None, replicates: int | N
         update["replicates"] = replicates
     return design.model_copy(update=update)
 
-
-def factor_names(factors: Sequence[Factor]) -> list[str]:
-    return [f.name for f in factors]
