@@ -35,7 +35,7 @@ from typing import Any
 import numba
 
 from coexist.errors import CoexistError
-from coexist.experiments.ensemble import _init_worker, default_workers
+from coexist.experiments.ensemble import default_workers, init_worker
 
 __all__ = ["RunFailure", "RunnerOutput", "ProcessPoolRunner", "DaskRunner", "make_runner"]
 
@@ -110,7 +110,7 @@ class ProcessPoolRunner:
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         threads = max(1, default_workers() // workers)
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(threads,))
+                                   initializer=init_worker, initargs=(threads,))
 
     def run(self, fn: Callable[..., Any], tasks: Keyed, progress: Progress | None = None) -> RunnerOutput:
         """``fn(*args)`` for every ``(key, args)`` of ``tasks``; ``progress(done, total)`` after each."""
