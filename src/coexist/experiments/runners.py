@@ -34,7 +34,7 @@ from typing import Any
 
 import numba
 
-from coexist.errors import CoexistError
+from coexist.errors import ScenarioError
 from coexist.experiments.ensemble import default_workers, init_worker
 
 __all__ = ["RunFailure", "RunnerOutput", "ProcessPoolRunner", "DaskRunner", "make_runner"]
@@ -223,8 +223,9 @@ class DaskRunner:
             try:
                 self.client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                raise CoexistError(f"cannot reach the Dask scheduler at {self.scheduler!r}: {exc}. Check the "
-                                   "address (tcp://HOST:PORT) and that the scheduler runs.") from None
+                raise ScenarioError(f"must be the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786. "
+                                    f"Got {self.scheduler!r}, which cannot be reached ({exc}), instead.",
+                                    field="scheduler") from None
             self.workers = len(self.client.scheduler_info().get("workers", {}))
         return self
 
