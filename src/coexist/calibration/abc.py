@@ -59,8 +59,8 @@ __all__ = [
 _TARGET_PREFIX = "target: "
 #: A generation proposes batches of ``particles`` until ``particles`` are accepted, at most
 #: this many batches; a generation that accepts fewer stops the run (its acceptance rate is
-#: below 1 / MAX_BATCHES), and the last complete generation is the posterior.
-MAX_BATCHES = 4
+#: below 1 / MAX_BATCHES, 5%), and the last complete generation is the posterior.
+MAX_BATCHES = 20
 _STATE_VERSION = 1
 
 

@@ -47,7 +47,8 @@ def pareto_front(rows: Sequence[Mapping[str, Any]], objectives: Sequence[str], c
                 "colorbar": {"title": {"text": colour}}},
     ))
     fig = _layout(fig, "The Pareto front of the three actors", "")
-    fig.update_layout(height=560, hovermode="closest", scene={"xaxis_title": objectives[0],
+    fig.update_layout(height=620, hovermode="closest", margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      scene={"xaxis_title": objectives[0],
                                                               "yaxis_title": objectives[1],
                                                               "zaxis_title": objectives[2]})
     return fig

@@ -39,7 +39,7 @@ def _cell(value: Any) -> str:
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], csvs: CsvTables, name: str, *,
            limit: int | None = None) -> str:
     shown = rows if limit is None else rows[:limit]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th>{html.escape(c).replace('.', '.<wbr>')}</th>" for c in columns)  # long dotted names wrap
     body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in shown)
     more = (f"<p class='small'>The first {limit} of {len(rows)} rows; the CSV has them all.</p>"
             if limit is not None and len(rows) > limit else "")
@@ -76,16 +76,16 @@ def _failures(failures: Sequence[Mapping[str, Any]], csvs: CsvTables) -> str:
                      csvs, "failures"))
 
 
-def _label(metric: str) -> str:
+def _title(metric: str) -> str:
     m = METRICS.get(metric)
-    return (m.label or metric) if m is not None else metric
+    return f"{m.label} ({metric})" if m is not None and m.label else metric
 
 
 def _sensitivity(rows: Sequence[Mapping[str, Any]], method: str, metrics: Sequence[str], csvs: CsvTables) -> str:
     indices = _MAIN_INDEX[method]
     words = "".join(f"<li><code>{k}</code>: {html.escape(v)}</li>" for k, v in _INDEX_WORDS.items()
                     if k in indices or (method == "morris" and k == "mu"))
-    charts = "".join(_fig(experiment_figures.indices_bars(rows, m, indices, f"{_label(m)} ({m})")) for m in metrics)
+    charts = "".join(_fig(experiment_figures.indices_bars(rows, m, indices, _title(m))) for m in metrics)
     top = []
     for m in metrics:
         ranked = sorted((r for r in rows if r["metric"] == m and r["index"] == indices[0]
