@@ -36,7 +36,7 @@ def test_a_runner_handed_in_gives_the_posterior_of_one_process():
 
 
 def test_a_generation_that_accepts_too_few_stops_the_run_with_the_last_complete_population():
-    # the tolerance is about the smallest of n distances, so about 1 proposal in n + 1 is accepted: below 1 / MAX_BATCHES
+    # the tolerance is about the smallest of n distances: about 1 proposal in n + 1 is accepted, below 1 / MAX_BATCHES
     n = 40
     result = abc_smc(blind_model, PRIOR, 0.0, distance, particles=n, generations=4, seed=1, quantile=0.001)
     stopped = result.stopped

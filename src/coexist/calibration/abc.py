@@ -201,10 +201,11 @@ class _Evaluator:
         params = [{name: float(x) for name, x in zip(self.names, theta, strict=True)} for theta in thetas]
         tasks = [(str(i), (self.simulate_fn, self.distance, self.observed, params[i], int(seeds[i])))
                  for i in range(n)]
-        out = self.runner.run(_one_distance, tasks, lambda done, _total: report(done))
-        if out.failures:
+        # a particle's own error stops the calibration at once, as the engine raised it
+        out = self.runner.run(_one_distance, tasks, lambda done, _total: report(done), fail_fast=True)
+        if out.failures:  # a worker that died
             failure = out.failures[0]
-            raise DataError(f"particle {failure.key} of generation's batch did not finish: {failure.error}")
+            raise DataError(f"particle {failure.key} of the batch did not finish: {failure.error}.")
         return np.array([out.results[str(i)] for i in range(n)], dtype=np.float64)
 
 

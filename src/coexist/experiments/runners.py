@@ -112,8 +112,10 @@ class ProcessPoolRunner:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=init_worker, initargs=(threads,))
 
-    def run(self, fn: Callable[..., Any], tasks: Keyed, progress: Progress | None = None) -> RunnerOutput:
-        """``fn(*args)`` for every ``(key, args)`` of ``tasks``; ``progress(done, total)`` after each."""
+    def run(self, fn: Callable[..., Any], tasks: Keyed, progress: Progress | None = None, *,
+            fail_fast: bool = False) -> RunnerOutput:
+        """``fn(*args)`` for every ``(key, args)`` of ``tasks``; ``progress(done, total)`` after each.
+        With ``fail_fast``, the first error a run raises is raised here and the other runs are dropped."""
         out, total = RunnerOutput(), len(tasks)
 
         def finished(key: str, value: Any = None, failure: str | None = None) -> None:
@@ -129,6 +131,8 @@ class ProcessPoolRunner:
                 try:
                     value = fn(*args)
                 except Exception as exc:
+                    if fail_fast:
+                        raise
                     finished(key, failure=_describe(exc))
                 else:
                     finished(key, value)
@@ -152,6 +156,8 @@ class ProcessPoolRunner:
                     except BrokenProcessPool:
                         suspects.append((key, args))
                     except Exception as exc:
+                        if fail_fast:
+                            raise
                         finished(key, failure=_describe(exc))
                     else:
                         finished(key, value)
@@ -236,7 +242,9 @@ class DaskRunner:
             self.cluster.close()
         self.client = self.cluster = None
 
-    def run(self, fn: Callable[..., Any], tasks: Keyed, progress: Progress | None = None) -> RunnerOutput:
+    def run(self, fn: Callable[..., Any], tasks: Keyed, progress: Progress | None = None, *,
+            fail_fast: bool = False) -> RunnerOutput:
+        """As :meth:`ProcessPoolRunner.run`."""
         from distributed import as_completed  # noqa: PLC0415 - see __enter__
 
         if self.client is None:
@@ -253,7 +261,10 @@ class DaskRunner:
                     out.results[key] = fut.result()
                 except Exception as exc:
                     text = _describe(exc)
-                    if type(exc).__name__ == "KilledWorker":
+                    died = type(exc).__name__ == "KilledWorker"
+                    if fail_fast and not died:
+                        raise
+                    if died:
                         text = f"the worker process running it died ({text})"
                     out.failures.append(RunFailure(key, text))
                 if progress is not None:
