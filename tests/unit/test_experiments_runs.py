@@ -74,7 +74,8 @@ def test_a_dead_worker_is_reported_with_its_run_and_a_second_call_runs_only_that
     assert "died" in failed["error"] and "exit code 3" in failed["error"]
     row = next(r for r in first.table if r["run_id"] == failed["run_id"])
     assert row["programme.matching_share"] > 0.75 and row["host.fill_rate"] != row["host.fill_rate"]  # NaN
-    assert len(list((out / "runs").iterdir())) == 3  # the others are kept
+    # the others are kept (a run stopped with the broken pool may leave a hidden partial folder, never a run folder)
+    assert len([p for p in (out / "runs").iterdir() if not p.name.startswith(".")]) == 3
 
     progress = []
     second = api.sweep(design, out=out, overrides=TINY, scale=1.0, workers=2, engine=PLAIN,
