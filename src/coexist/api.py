@@ -22,6 +22,7 @@ test or a notebook may replace by passing ``engine=`` to any command that simula
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import numbers
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from coexist.calibration import abc as calibration_abc
@@ -52,7 +54,17 @@ from coexist.engine.world import check_scale_gives_agents
 from coexist.errors import DataError, ScenarioError
 from coexist.experiments import EnsembleResult, run_ensemble
 from coexist.experiments.analysis import claims_report, reference_sensitivity
+from coexist.experiments.design import design_toml, load_design, with_samples
 from coexist.experiments.ensemble import default_workers
+from coexist.experiments.experiment import (
+    ExperimentResults,
+    Point,
+    design_points,
+    plan_runs,
+    point_means,
+    points,
+    sensitivity_table,
+)
 from coexist.experiments.frames import (
     ClaimVerdicts,
     MetricValues,
@@ -61,6 +73,10 @@ from coexist.experiments.frames import (
     interval_frame,
     table_frame,
 )
+from coexist.experiments.replicates import replicate_seed
+from coexist.experiments.runners import make_runner
+from coexist.experiments.sampling import SENSITIVITY_COLUMNS, SENSITIVITY_METHODS
+from coexist.experiments.search import nsga3_search
 from coexist.explain import explain as answer_for_person
 from coexist.explain import history_for
 from coexist.explain import pathways as pathways_for_history
@@ -77,6 +93,7 @@ from coexist.periods import parse_month
 from coexist.report import render_compare_report
 from coexist.report.backtest import render_backtest_report
 from coexist.report.calibration import render_fit_report
+from coexist.report.experiments import render_experiment_report
 from coexist.report.validation import render_validation_report
 from coexist.scenario import load_scenario, shipped_scenarios
 from coexist.scenario.options import check_count as _check_count
@@ -99,6 +116,7 @@ from coexist.store.compare import (
     write_report,
     write_series,
 )
+from coexist.store.experiments import check_experiment_folder, finished_runs, run_folder, write_experiment
 from coexist.store.run_folder import check_destination, describe_scenario, expand_out, safe_folder_name
 from coexist.version import __version__
 
@@ -130,6 +148,13 @@ __all__ = [
     "DEFAULT_BACKTEST_ORIGINS",
     "DEFAULT_BACKTEST_SCENARIO",
     "DEFAULT_BACKTEST_OUT",
+    "ExperimentOutput",
+    "sweep",
+    "sensitivity",
+    "search",
+    "DEFAULT_SWEEP_OUT",
+    "DEFAULT_SENSITIVITY_OUT",
+    "DEFAULT_SEARCH_OUT",
 ]
 
 Progress = Callable[[int, int], None]
@@ -141,6 +166,9 @@ DEFAULT_REPLICATES = 20
 DEFAULT_CALIBRATION_OUT = "runs/calibration"
 DEFAULT_VALIDATION_OUT = "runs/validation"
 DEFAULT_BACKTEST_OUT = "runs/backtest"
+DEFAULT_SWEEP_OUT = "results/sweep"
+DEFAULT_SENSITIVITY_OUT = "results/sensitivity"
+DEFAULT_SEARCH_OUT = "results/search"
 
 
 @dataclass
@@ -933,6 +961,8 @@ def calibrate(
     progress: Progress | None = None,
     notice: Notice | None = None,
     engine: Engine = ENGINE,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
 ) -> CalibrationOutput:
     """Fit parameters of a scenario to the ``fit`` rows of a targets file by ABC-SMC
     (:func:`coexist.calibration.abc.calibrate`) and write the calibration folder.
@@ -955,6 +985,8 @@ def calibrate(
     out : the calibration folder (default ``runs/calibration``).
     quantile : in (0, 1): each generation's tolerance is this quantile of the previous one's distances.
     workers : processes that run particles (default: the number of CPUs); the result does not depend on it.
+    dask_local, scheduler : run the particles on a local Dask cluster of this many workers, or on the
+        cluster of this scheduler, instead (as for :func:`sweep`); the result is the same.
     progress : callable(done_runs, total_runs), optional: called as each simulation finishes.
     notice : callable(line), optional: as for :func:`run`.
     engine : as for :func:`run`; its ``simulate`` runs the particles (picklable when ``workers`` > 1).
@@ -970,13 +1002,24 @@ def calibrate(
     scale = _check_scale(scale)
     if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0.0 < quantile < 1.0:
         raise ScenarioError(f"must be a number in (0, 1), e.g. 0.5. Got {quantile!r} instead.", field="quantile")
-    workers = _check_workers(workers)
+    runner = _runner(workers, dask_local, scheduler)
     folder = check_output_folder(out)
     target_file = read_targets(targets)
     if "fit" not in target_file.table.column("split").to_pylist():
         raise DataError(f"targets file {target_file.label!r} has no row with split 'fit'.")
     state = StateFile(folder / STATE_FILE)
-    calibration = calibration_abc.calibrate(
+    with runner:
+        calibration = _calibrate_on(runner, scenario_ref, target_file, parameters, budget, particles, scale, seed,
+                                    overrides, quantile, progress, state, engine, notice)
+    files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
+    return CalibrationOutput(calibration, folder, {**files, "state": state.path})
+
+
+def _calibrate_on(runner: Any, scenario_ref: str, target_file: Any, parameters: Sequence[str] | None,
+                  budget: int | None, particles: int, scale: float | None, seed: int, overrides: Sequence[str],
+                  quantile: float, progress: Progress | None, state: StateFile, engine: Engine,
+                  notice: Notice | None) -> Calibration:
+    return calibration_abc.calibrate(
         scenario_ref,
         target_file.table,
         parameters=parameters,
@@ -987,13 +1030,12 @@ def calibrate(
         overrides=overrides,
         quantile=quantile,
         progress=progress,
-        workers=workers,
+        workers=runner.workers,
         checkpoint=state,
         simulate=_simulate_of(engine),
         before_runs=functools.partial(_before_runs, engine, notice),
+        runner=runner,
     )
-    files = write_calibration(folder, calibration, render_fit_report(calibration.best_table))
-    return CalibrationOutput(calibration, folder, {**files, "state": state.path})
 
 
 def ship_calibration(
@@ -1144,3 +1186,419 @@ def backtest(
     provenance = _stamped(result.provenance, started)
     files = write_backtest(folder, result, provenance, render_backtest_report(result, provenance))
     return BacktestOutput(result, provenance, folder, files)
+
+
+# -- experiments: sweep, sensitivity, search ----------------------------------------------------
+@dataclass
+class ExperimentOutput:
+    """What :func:`sweep`, :func:`sensitivity` or :func:`search` produced.
+
+    Attributes
+    ----------
+    kind : "sweep", "sensitivity" or "search"
+    design : Design
+        The design as it ran (samples, replicates and method as given).
+    folder : Path
+        The experiment folder; ``files`` what was written at its top, by file name.
+    runs, resumed, failures :
+        The distinct runs of the experiment, those found finished in ``folder`` and not run
+        again, and those that did not finish (dicts: run_id, point, replicate, seed, error).
+    table : list of dict
+        ``runs.parquet``: one row per run (run_id, point, replicate, seed, factors, metrics).
+    sensitivity : list of dict
+        ``sensitivity.parquet`` (metric, parameter, index, value, conf); empty unless a sensitivity analysis.
+    front : list of dict
+        ``pareto.parquet`` (one column per lever, per objective, and index.balance); empty unless a search.
+    runner : str
+        "process pool" or "dask"; ``workers`` its workers.
+    wall_seconds : float
+    """
+
+    kind: str
+    design: Any
+    folder: Path
+    files: dict[str, Path]
+    runs: int
+    resumed: int
+    failures: list[dict[str, Any]]
+    table: list[dict[str, Any]]
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)
+    front: list[dict[str, Any]] = field(default_factory=list)
+    runner: str = "process pool"
+    workers: int = 1
+    wall_seconds: float = 0.0
+
+
+def _experiment_run(simulate: Callable[..., Any], describe: Callable[[Any], tuple[str, str]], scenario: Any,
+                    seed: int, scale: float | None, folder: Path, metric_names: Sequence[str]) -> dict[str, float]:
+    """One run of an experiment, in a worker: simulate, write the run folder, return the recorded metrics only."""
+    started = time.perf_counter()
+    result = simulate(scenario, seed, scale)
+    metrics = compute_metrics(result, scenario)
+    write_run(folder, result, scenario, wall_seconds_total=time.perf_counter() - started, metrics=metrics,
+              described=describe(scenario))
+    return {m: float(metrics.get(m, float("nan"))) for m in metric_names}
+
+
+@dataclass
+class _Experiment:
+    """An experiment checked at the door: its design, base scenario, folder and run settings."""
+
+    kind: str
+    design: Any
+    base: Any
+    folder: Path
+    seed: int
+    scale: float | None
+    start: str | None
+    end: str | None
+    overrides: Sequence[str]
+    engine: Engine
+    metrics: list[str]
+    started: float
+
+    def scenario_of(self, factors: Sequence[Any]) -> Callable[[Any], tuple[Any, str]]:
+        def load(point: Any) -> tuple[Any, str]:
+            sc = self.engine.load(self.design.scenario, [*self.overrides, *point.overrides(factors)], self.start,
+                                  self.end)
+            return sc, self.engine.describe(sc)[1]
+
+        return load
+
+    def run(self, planned: Sequence[Any], runner: Any, progress: Progress | None, done_before: int = 0,
+            total: int | None = None) -> ExperimentResults:
+        """Run the planned runs not finished in the folder (each distinct id once)."""
+        results = ExperimentResults(list(planned))
+        unique = {r.run_id: r for r in planned}
+        results.metrics.update(finished_runs(self.folder, list(unique)))
+        results.resumed = len(results.metrics)
+        todo = [(rid, (_simulate_of(self.engine), self.engine.describe, r.scenario, r.seed, self.scale,
+                       run_folder(self.folder, rid), self.metrics))
+                for rid, r in unique.items() if rid not in results.metrics]
+        offset = done_before + results.resumed
+        whole = total if total is not None else len(unique)
+
+        def counted(done: int, _: int) -> None:
+            if progress is not None:
+                progress(offset + done, whole)
+
+        if progress is not None:
+            progress(offset, whole)
+        out = runner.run(_experiment_run, todo, counted)
+        results.metrics.update(out.results)
+        results.failures = out.failures
+        return results
+
+    def failure_rows(self, results: ExperimentResults) -> list[dict[str, Any]]:
+        by_id = {r.run_id: r for r in results.runs}
+        return [{"run_id": f.key, "point": by_id[f.key].point, "replicate": by_id[f.key].replicate,
+                 "seed": by_id[f.key].seed, "error": f.error} for f in results.failures]
+
+    def settings(self, runner: Any, **extra: Any) -> dict[str, Any]:
+        s = self.design.sampler
+        return {
+            "design": self.design.name, "scenario": self.design.scenario,
+            "scenario_hash": self.engine.describe(self.base)[1],
+            **extra,
+            "sampler_seed": s.seed, "replicates": self.design.replicates, "seed": self.seed,
+            "replicate_seeds": [replicate_seed(self.seed, r) for r in range(self.design.replicates)],
+            "scale": self.scale if self.scale is not None else "the scenario's",
+            "start": self.base.start, "end": self.base.end, "overrides": list(self.overrides),
+            "runner": runner.name, "workers": runner.workers, "version": __version__,
+            "wall_seconds": round(time.perf_counter() - self.started, 3),
+        }
+
+    def write(self, *, runner: Any, factors: Sequence[Any], points: Sequence[Any], results: ExperimentResults,
+              settings: Mapping[str, Any], extra_tables: Mapping[str, tuple[list[dict], Sequence[str]]],
+              render: Mapping[str, Any]) -> ExperimentOutput:
+        table = results.rows(points, factors, self.metrics)
+        failures = self.failure_rows(results)
+        factor_docs = [{"name": f.name, "kind": f.kind, "low": f.low, "high": f.high,
+                        "choices": list(f.choices) if f.choices is not None else None, "integer": f.integer,
+                        "keys": dict(f.keys), "reason": f.reason, "assumption": f.assumption} for f in factors]
+        point_rows = [{"point": p.index, **{f.name: (str(p.values[f.name]) if f.choices is not None
+                                                     else float(p.values[f.name])) for f in factors},
+                       **{m: float(v) for m, v in zip(self.metrics, means, strict=True)}}
+                      for p, *means in zip(points, *(point_means(results, len(points), m) for m in self.metrics),
+                                           strict=True)]
+        html_text = render_experiment_report(self.kind, settings=settings, factors=factor_docs, metrics=self.metrics,
+                                             failures=failures, points=point_rows, **render)
+        files = write_experiment(
+            self.folder,
+            tables={"runs": (table, ["run_id", "point", "replicate", "seed", *[f.name for f in factors],
+                                     *self.metrics]), **extra_tables},
+            document={"settings": settings, "factors": factor_docs, "failures": failures},
+            design_toml=design_toml(self.design), report_name=f"{self.kind}.html", report_html=html_text,
+        )
+        return ExperimentOutput(
+            self.kind, self.design, self.folder, files, runs=len({r.run_id for r in results.runs}),
+            resumed=results.resumed, failures=failures, table=table,
+            sensitivity=list(extra_tables.get("sensitivity", ([], []))[0]),
+            front=list(extra_tables.get("pareto", ([], []))[0]), runner=runner.name, workers=runner.workers,
+            wall_seconds=float(settings["wall_seconds"]),
+        )
+
+
+def _runner(workers: Any, dask_local: Any, scheduler: Any) -> Any:
+    """The runner asked for, its arguments checked: ``workers``, ``dask_local`` or ``scheduler``, one at most."""
+    given = [name for name, v in (("workers", workers), ("dask_local", dask_local), ("scheduler", scheduler))
+             if v is not None]
+    if len(given) > 1:
+        raise ScenarioError(f"must be given alone: the runs go to a process pool (workers), a local Dask cluster "
+                            f"(dask_local) or a Dask scheduler (scheduler). Got {' and '.join(given)} instead.",
+                            field=given[1])
+    if dask_local is not None:
+        dask_local = _check_count(dask_local, "dask_local")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise ScenarioError(f"must be a scheduler address such as tcp://10.0.0.5:8786. Got {scheduler!r} instead.",
+                            field="scheduler")
+    return make_runner(_check_workers(workers), dask_local, scheduler)
+
+
+def _experiment(kind: str, design_ref: Any, *, out: Any, seed: Any, scale: Any, start: Any, end: Any,
+                overrides: Sequence[str], samples: Any, replicates: Any, method: str | None, engine: Engine,
+                notice: Notice | None, extra_metrics: Sequence[str] = ()) -> _Experiment:
+    started = time.perf_counter()
+    seed = _check_seed(seed)
+    scale = _check_scale(scale)
+    samples = None if samples is None else _check_count(samples, "samples")
+    replicates = None if replicates is None else _check_count(replicates, "replicates")
+    design = with_samples(load_design(design_ref), samples, replicates, method)
+    folder = check_experiment_folder(out)
+    base = engine.load(design.scenario, overrides, start, end)
+    named = {str(getattr(a, "name", "")) for a in (getattr(base, "assumptions", None) or [])}
+    for name, spec in design.uncertainties.assumptions.items():
+        if spec.assumption not in named:
+            raise ScenarioError(f"must name one of the scenario's [[assumptions]] ({', '.join(sorted(named))}). "
+                                f"Got {spec.assumption!r} instead.", source=f"design {design.name!r}",
+                                field=f"uncertainties.assumptions.{name}.assumption")
+    engine.check_scale(base, scale)
+    metrics = [*design.metrics, *(m for m in extra_metrics if m not in design.metrics)]
+    return _Experiment(kind, design, base, folder, seed, scale, start, end, list(overrides), engine, metrics, started)
+
+
+def _begin(exp: _Experiment, engine: Engine, notice: Notice | None) -> None:
+    _announce_compiling(engine, notice)
+    _check_calibration(engine, [exp.base])
+
+
+def sweep(
+    design_ref: str | Path,
+    *,
+    out: str | Path = DEFAULT_SWEEP_OUT,
+    seed: int = 0,
+    scale: float | None = DEFAULT_COMPARE_SCALE,
+    start: str | None = None,
+    end: str | None = None,
+    overrides: Sequence[str] = (),
+    samples: int | None = None,
+    replicates: int | None = None,
+    workers: int | None = None,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    engine: Engine = ENGINE,
+) -> ExperimentOutput:
+    """Run a design's points (its sampler: Latin hypercube, Sobol, Morris or full factorial) and
+    write the experiment folder (:mod:`coexist.store.experiments`): a run folder per run under
+    ``out/runs/``, ``runs.parquet``, ``design.toml``, ``experiment.json`` and ``sweep.html``.
+
+    Parameters
+    ----------
+    design_ref : a shipped design's name (:func:`coexist.experiments.design.shipped_designs`) or a TOML path.
+    out : the experiment folder (default ``results/sweep``): missing, empty, or an earlier experiment's,
+        whose finished runs are not run again (a run's id hashes its resolved scenario, seed and values).
+    seed : base seed of the replicates' seeds (the same at every point); the sampler has the design's seed.
+    scale, start, end, overrides : as for :func:`compare`, applied to the design's scenario.
+    samples, replicates : instead of the design's (replicates default to the design's, normally 1).
+    workers : worker processes (default: the number of CPUs).
+    dask_local : run on a local Dask cluster of this many worker processes instead.
+    scheduler : run on the Dask cluster whose scheduler listens at this address instead.
+    progress : callable(done_runs, total_runs), optional.
+    notice : callable(line), optional: as for :func:`run`.
+    engine : as for :func:`run`; its ``simulate`` and ``describe`` must be picklable.
+
+    Results do not depend on the runner or the number of workers. A run that fails (or whose worker
+    dies) is listed in ``failures`` and in experiment.json; the others are kept.
+    """
+    exp = _experiment("sweep", design_ref, out=out, seed=seed, scale=scale, start=start, end=end,
+                      overrides=overrides, samples=samples, replicates=replicates, method=None, engine=engine,
+                      notice=notice)
+    factors = exp.design.factors()
+    unit, pts = design_points(exp.design, exp.design.sampler.method, factors)
+    planned = plan_runs(pts, exp.design.replicates, exp.seed, exp.scenario_of(factors), exp.scale)
+    _begin(exp, engine, notice)
+    with _runner(workers, dask_local, scheduler) as runner:
+        results = exp.run(planned, runner, progress)
+    s = exp.design.sampler
+    settings = exp.settings(runner, sampler=s.method, samples=s.samples, levels=s.levels, points=len(pts),
+                            runs=len({r.run_id for r in planned}), resumed=results.resumed,
+                            failed=len(results.failures))
+    return exp.write(runner=runner, factors=factors, points=pts, results=results, settings=settings,
+                     extra_tables={}, render={})
+
+
+def sensitivity(
+    design_ref: str | Path,
+    *,
+    method: str = "morris",
+    out: str | Path = DEFAULT_SENSITIVITY_OUT,
+    seed: int = 0,
+    scale: float | None = DEFAULT_COMPARE_SCALE,
+    start: str | None = None,
+    end: str | None = None,
+    overrides: Sequence[str] = (),
+    samples: int | None = None,
+    replicates: int | None = None,
+    workers: int | None = None,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    engine: Engine = ENGINE,
+) -> ExperimentOutput:
+    """Global sensitivity of the design's metrics to all its factors (uncertainties and levers)
+    with SALib, and write the experiment folder with ``sensitivity.parquet`` (metric, parameter,
+    index, value, conf) and ``sensitivity.html``, besides what :func:`sweep` writes.
+
+    ``method`` is ``"sobol"`` (Saltelli's sample of ``samples x (factors + 2)`` points, ``samples``
+    a power of 2; indices S1 and ST) or ``"morris"`` (``samples`` trajectories of ``factors + 1``
+    points on the design's grid levels; mu, mu_star and sigma). Each point's metric is the mean
+    over its replicates; the factors are in the units of their ranges (0 to 1). The other
+    arguments are as for :func:`sweep` (default ``out``: ``results/sensitivity``).
+    """
+    if method not in SENSITIVITY_METHODS:
+        raise ScenarioError(f"must be one of {', '.join(SENSITIVITY_METHODS)}. Got {method!r} instead.",
+                            field="method")
+    exp = _experiment("sensitivity", design_ref, out=out, seed=seed, scale=scale, start=start, end=end,
+                      overrides=overrides, samples=samples, replicates=replicates, method=method, engine=engine,
+                      notice=notice)
+    factors = exp.design.factors()
+    unit, pts = design_points(exp.design, method, factors)
+    planned = plan_runs(pts, exp.design.replicates, exp.seed, exp.scenario_of(factors), exp.scale)
+    _begin(exp, engine, notice)
+    with _runner(workers, dask_local, scheduler) as runner:
+        results = exp.run(planned, runner, progress)
+    s = exp.design.sampler
+    rows = sensitivity_table(method, unit, results, factors, exp.metrics, s.seed, s.levels)
+    settings = exp.settings(runner, method=method, samples=s.samples, levels=s.levels, points=len(pts),
+                            runs=len({r.run_id for r in planned}), resumed=results.resumed,
+                            failed=len(results.failures))
+    return exp.write(runner=runner, factors=factors, points=pts, results=results, settings=settings,
+                     extra_tables={"sensitivity": (rows, SENSITIVITY_COLUMNS)},
+                     render={"sensitivity": rows, "method": method})
+
+
+SEARCH_OBJECTIVES = ("index.host", "index.migrants", "index.origin")
+
+
+def _constraint_text(c: Any) -> str:
+    bounds = [f"<= {c.max:g}" if c.max is not None else "", f">= {c.min:g}" if c.min is not None else ""]
+    return f"{c.metric} " + " and ".join(b for b in bounds if b)
+
+
+def search(
+    design_ref: str | Path,
+    *,
+    generations: int = 10,
+    population: int = 16,
+    out: str | Path = DEFAULT_SEARCH_OUT,
+    seed: int = 0,
+    scale: float | None = DEFAULT_COMPARE_SCALE,
+    start: str | None = None,
+    end: str | None = None,
+    overrides: Sequence[str] = (),
+    replicates: int | None = None,
+    workers: int | None = None,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    engine: Engine = ENGINE,
+) -> ExperimentOutput:
+    """Search the design's levers for the Pareto front of the three actor scores (``index.host``,
+    ``index.migrants``, ``index.origin``, each maximised; NSGA-III, :mod:`coexist.experiments.search`),
+    keeping to the design's ``[[constraints]]``, and write the experiment folder with
+    ``pareto.parquet`` (one column per lever, per objective, and ``index.balance``) and ``search.html``.
+
+    The uncertainties keep the scenario's values; each point's scores are the means over its
+    replicates (a point whose runs failed scores 0). ``generations`` x ``population`` points are
+    evaluated (``population`` >= 3; the sampler's seed seeds the search). The other arguments are
+    as for :func:`sweep` (default ``out``: ``results/search``).
+    """
+    generations = _check_count(generations, "generations")
+    population = _check_count(population, "population")
+    if population < 3:
+        raise ScenarioError(f"must be at least 3. Got {population!r} instead.", field="population")
+    exp = _experiment("search", design_ref, out=out, seed=seed, scale=scale, start=start, end=end,
+                      overrides=overrides, samples=None, replicates=replicates, method=None, engine=engine,
+                      notice=notice, extra_metrics=(*SEARCH_OBJECTIVES, "index.balance"))
+    levers = exp.design.lever_factors()
+    if not levers:
+        raise ScenarioError("must have at least one lever ([levers.\"PATH\"]) to search over. Got none instead.",
+                            source=f"design {exp.design.name!r}", field="levers")
+    constraints = exp.design.constraints
+    all_points: list[Any] = []
+    all_runs: list[Any] = []
+    collected = ExperimentResults([])
+    scenario_of = exp.scenario_of(levers)
+    total = generations * population * exp.design.replicates
+    _begin(exp, engine, notice)
+    with _runner(workers, dask_local, scheduler) as runner:
+
+        def evaluate(unit: Any) -> tuple[Any, Any]:
+            offset = len(all_points)
+            batch = [Point(offset + p.index, p.unit, p.values) for p in points(levers, unit)]
+            planned = plan_runs(batch, exp.design.replicates, exp.seed, scenario_of, exp.scale)
+            done_before = len(all_runs)
+            all_points.extend(batch)
+            all_runs.extend(planned)
+            results = exp.run(planned, runner, progress, done_before, max(total, len(all_runs)))
+            collected.metrics.update(results.metrics)
+            collected.failures += results.failures
+            collected.resumed += results.resumed
+            local = ExperimentResults(planned, results.metrics)
+            shifted = [dataclasses.replace(r, point=r.point - offset) for r in planned]
+            local.runs = shifted
+            means = {m: point_means(local, len(batch), m) for m in exp.metrics}
+            f = -np.nan_to_num(np.column_stack([means[m] for m in SEARCH_OBJECTIVES]), nan=0.0)
+            g = None
+            if constraints:
+                columns = []
+                for c in constraints:
+                    value = np.nan_to_num(means[c.metric], nan=np.inf)
+                    columns.append(value - c.max if c.max is not None else np.full(len(batch), -np.inf))
+                    columns.append(c.min - value if c.min is not None else np.full(len(batch), -np.inf))
+                g = np.column_stack(columns)
+                g[np.isneginf(g)] = -1.0
+            return f, g
+
+        front = nsga3_search(evaluate, variables=len(levers), objectives=len(SEARCH_OBJECTIVES),
+                             population=population, generations=generations, seed=exp.design.sampler.seed,
+                             constraints=2 * len(constraints))
+    collected.runs = all_runs
+    by_unit = {p.unit: p for p in all_points}
+    balance = point_means(collected, len(all_points), "index.balance")
+    front_rows, seen = [], set()
+    for unit_row, objective_row in zip(front.unit, front.objectives, strict=True):
+        p = by_unit[tuple(float(u) for u in unit_row)]
+        key = tuple(str(p.values[f.name]) for f in levers)
+        if key in seen:
+            continue
+        seen.add(key)
+        row: dict[str, Any] = {f.name: (str(p.values[f.name]) if f.choices is not None else float(p.values[f.name]))
+                               for f in levers}
+        row.update({m: float(-v) for m, v in zip(SEARCH_OBJECTIVES, objective_row, strict=True)})
+        row["index.balance"] = float(balance[p.index])
+        front_rows.append(row)
+    pareto_columns = [*(f.name for f in levers), *SEARCH_OBJECTIVES, "index.balance"]
+    settings = exp.settings(runner, algorithm="NSGA-III (pymoo)", generations=generations, population=population,
+                            evaluated_points=front.evaluations, runs=len({r.run_id for r in all_runs}),
+                            resumed=collected.resumed, failed=len(collected.failures), front_size=len(front_rows),
+                            feasible_front=front.feasible,
+                            constraints="; ".join(map(_constraint_text, constraints)) or "none")
+    return exp.write(runner=runner, factors=levers, points=all_points, results=collected, settings=settings,
+                     extra_tables={"pareto": (front_rows, pareto_columns)},
+                     render={"front": front_rows, "levers": [f.name for f in levers],
+                             "objectives": list(SEARCH_OBJECTIVES)})

@@ -104,7 +104,8 @@ def test_the_pipeline_at_a_japan_start_holds_a_month_of_the_years_entries():
 def test_the_initial_stock_keeps_the_cohorts_of_the_years_before_the_start():
     # End of 2023: 23,000 interns entered in 2021 (the closure), 179,032 in 2022 and 183,030 in
     # 2023, so few of the stock are in their third year, against a third of an even spread.
-    scenario = load_scenario("japan-history", overrides=['population.initial="japan-2023-12"', 'horizon.start="2024-01"'])
+    start = ['population.initial="japan-2023-12"', 'horizon.start="2024-01"']
+    scenario = load_scenario("japan-history", overrides=start)
     tables = compile_regime(scenario)
     world = build_world(scenario, tables, seed=1, scale=0.01)
     state, titp = world.state, tables.status_names.index("titp")

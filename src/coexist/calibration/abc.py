@@ -10,9 +10,10 @@ numbers from ``numpy.random.default_rng([seed, generation])``, so a run is
 deterministic for a seed and a run resumed from its saved state (a ``checkpoint``
 that keeps the state after each generation, e.g. :class:`coexist.store.calibration.StateFile`)
 gives the same result as a straight one.
-With ``workers`` > 1 the particles of a batch run in a pool of worker processes
-(spawned, one engine thread each); results are stored by particle index, so they
-do not depend on the number of workers.
+The particles of a batch run on a runner of :mod:`coexist.experiments.runners` (a local
+process pool of ``workers``, or Dask); results are stored by particle index, so they do
+not depend on the runner or the number of workers. A generation that cannot accept
+``particles`` within :data:`MAX_BATCHES` batches ends the run (``ABCResult.stopped``).
 
 ``calibrate`` fits behavioural parameters (by default every one whose identification
 names a series with fit rows, :func:`identified_parameters`) and the scenario's declared
@@ -27,12 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,6 +42,7 @@ from coexist.calibration.measures import capped_ard_by_series, simulated_targets
 from coexist.data import parameters as behavioural_parameters
 from coexist.engine.simulate import simulate as engine_simulate
 from coexist.errors import DataError
+from coexist.experiments.runners import ProcessPoolRunner
 from coexist.scenario import Scenario, apply_calibrated, calibration_priors, load_scenario, to_toml
 
 __all__ = [
@@ -60,9 +57,10 @@ __all__ = [
 ]
 
 _TARGET_PREFIX = "target: "
-#: A generation proposes batches of ``particles`` until ``particles`` are accepted,
-#: at most this many batches; then the best proposals are kept (the tolerance rises).
-MAX_BATCHES = 4
+#: A generation proposes batches of ``particles`` until ``particles`` are accepted, at most
+#: this many batches; a generation that accepts fewer stops the run (its acceptance rate is
+#: below 1 / MAX_BATCHES, 5%), and the last complete generation is the posterior.
+MAX_BATCHES = 20
 _STATE_VERSION = 1
 
 
@@ -97,7 +95,10 @@ class ABCResult:
     generation; the first is inf), ``history`` (one dict per generation:
     generation, epsilon, simulations, accepted, min and median distance),
     ``best`` (the particle with the smallest distance seen in the last
-    population) and its ``best_distance``.
+    population) and its ``best_distance``. ``stopped`` is None, or why the run stopped
+    before its last generation: the generation that accepted too few particles within
+    :data:`MAX_BATCHES` batches (its tolerance, accepted count, simulations, acceptance
+    rate); the population is then the last complete generation's.
     """
 
     names: list[str]
@@ -107,6 +108,7 @@ class ABCResult:
     distances: np.ndarray
     epsilons: list[float]
     history: list[dict] = field(default_factory=list)
+    stopped: dict | None = None
 
     @property
     def best_index(self) -> int:
@@ -122,7 +124,7 @@ class ABCResult:
 
     @property
     def simulations(self) -> int:
-        return int(sum(h["simulations"] for h in self.history))
+        return int(sum(h["simulations"] for h in self.history) + (self.stopped or {}).get("simulations", 0))
 
     def prior_vs_posterior(self) -> list[dict]:
         """One row per parameter: prior bounds, posterior 5/50/95%, width ratio and label.
@@ -178,89 +180,33 @@ def _check_priors(priors: Mapping[str, tuple[float, float]]) -> tuple[list[str],
 
 
 def _one_distance(simulate_fn, distance, observed, params: dict[str, float], seed: int) -> float:
+    """One particle's distance (module level: worker processes import it by name)."""
     d = float(distance(simulate_fn(params, seed), observed))
     return d if math.isfinite(d) else math.inf
 
 
-# In a worker process: the model, distance and observed data, sent once when it starts.
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(simulate_fn, distance, observed) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    # One engine thread per worker, so n workers use n cores. The worker started with
-    # NUMBA_NUM_THREADS=1 (see _Evaluator); this covers a numba that read another value.
-    if "numba" in sys.modules:
-        sys.modules["numba"].set_num_threads(1)  # 1 is valid for any numba: at least one thread is launched
-    _WORKER.update(simulate_fn=simulate_fn, distance=distance, observed=observed)
-
-
-def _worker_distance(params: dict[str, float], seed: int) -> float:
-    return _one_distance(_WORKER["simulate_fn"], _WORKER["distance"], _WORKER["observed"], params, seed)
-
-
 class _Evaluator:
-    """Distances of a batch of particles, in this process or in a pool of ``workers`` processes.
+    """Distances of a batch of particles, run by a runner (:mod:`coexist.experiments.runners`).
 
-    The pool (``spawn`` start method: the engine's compiled kernels use threads, which do
-    not survive ``fork``) starts at the first batch and lives until :meth:`close`. Each
-    particle's distance is stored at its index, so the result does not depend on the
-    number of workers or the order in which they finish.
+    Each particle's distance is stored at its index, so the result does not depend on the
+    runner, the number of workers or the order in which the particles finish.
     """
 
-    def __init__(self, simulate_fn, distance, observed, names: list[str], workers: int) -> None:
+    def __init__(self, simulate_fn, distance, observed, names: list[str], runner: Any) -> None:
         self.simulate_fn, self.distance, self.observed, self.names = simulate_fn, distance, observed, names
-        self.workers = int(workers)
-        self.pool: ProcessPoolExecutor | None = None
+        self.runner = runner
 
     def __call__(self, thetas: np.ndarray, seeds: np.ndarray, report: Callable[[int], None]) -> np.ndarray:
         n = len(thetas)
         params = [{name: float(x) for name, x in zip(self.names, theta, strict=True)} for theta in thetas]
-        out = np.empty(n)
-        if self.workers == 1:
-            for i in range(n):
-                out[i] = _one_distance(self.simulate_fn, self.distance, self.observed, params[i], int(seeds[i]))
-                report(i + 1)
-            return out
-        if self.pool is None:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
-                                            initargs=(self.simulate_fn, self.distance, self.observed))
-        try:
-            # Workers start while submitting (spawn, on demand): they inherit NUMBA_NUM_THREADS=1, read by
-            # numba when the worker imports it, before the initializer runs. Only submit() runs meanwhile here.
-            saved = os.environ.get("NUMBA_NUM_THREADS")
-            os.environ["NUMBA_NUM_THREADS"] = "1"
-            try:
-                pending = {self.pool.submit(_worker_distance, params[i], int(seeds[i])): i for i in range(n)}
-            finally:
-                if saved is None:
-                    os.environ.pop("NUMBA_NUM_THREADS", None)
-                else:
-                    os.environ["NUMBA_NUM_THREADS"] = saved
-            finished = 0
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    out[pending.pop(fut)] = fut.result()  # re-raises a particle's error here
-                    finished += 1
-                    report(finished)
-        except BaseException:
-            self.close(now=True)
-            raise
-        return out
-
-    def close(self, now: bool = False) -> None:
-        if self.pool is None:
-            return
-        pool, self.pool = self.pool, None
-        if now:  # an error or Ctrl-C: drop the queued particles and stop the workers, do not wait
-            procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.terminate()
-        else:
-            pool.shutdown(wait=True)
+        tasks = [(str(i), (self.simulate_fn, self.distance, self.observed, params[i], int(seeds[i])))
+                 for i in range(n)]
+        # a particle's own error stops the calibration at once, as the engine raised it
+        out = self.runner.run(_one_distance, tasks, lambda done, _total: report(done), fail_fast=True)
+        if out.failures:  # a worker that died
+            failure = out.failures[0]
+            raise DataError(f"particle {failure.key} of the batch did not finish: {failure.error}.")
+        return np.array([out.results[str(i)] for i in range(n)], dtype=np.float64)
 
 
 def abc_smc(
@@ -276,6 +222,7 @@ def abc_smc(
     checkpoint: Checkpoint | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    runner: Any = None,
 ) -> ABCResult:
     """Approximate Bayesian computation by sequential Monte Carlo.
 
@@ -303,9 +250,12 @@ def abc_smc(
         (particles x generations; the total grows when a generation needs more).
     workers : int
         Processes that run the particles of a batch (default 1: this process). With
-        more, ``simulate_fn``, ``distance`` and ``observed`` must be picklable (each
-        worker gets them once) and each worker runs the engine on one thread. The
+        more, ``simulate_fn``, ``distance`` and ``observed`` must be picklable (they go
+        with each particle) and the workers share the cores' engine threads. The
         result is the same for any number of workers.
+    runner : a runner of :mod:`coexist.experiments.runners`, optional
+        Runs the particles instead of a process pool of ``workers`` (e.g. a
+        :class:`~coexist.experiments.runners.DaskRunner`, entered); the result is the same.
 
     Returns
     -------
@@ -341,12 +291,15 @@ def abc_smc(
             total = max(total, count)
             progress(count, total)
 
-    evaluate = _Evaluator(simulate_fn, distance, observed, names, workers)
+    own = runner is None
+    runner = ProcessPoolRunner(int(workers)) if own else runner
     try:
         save = checkpoint.save if checkpoint is not None else None
+        evaluate = _Evaluator(simulate_fn, distance, observed, names, runner)
         _generations(state, evaluate, report, save, int(seed), n, d, generations, quantile, lows, highs, width)
     finally:
-        evaluate.close()
+        if own:
+            runner.close()
     return ABCResult(
         names=names,
         priors={name: (float(lo), float(hi)) for name, lo, hi in zip(names, lows, highs, strict=True)},
@@ -355,13 +308,14 @@ def abc_smc(
         distances=np.array(state["distances"], dtype=np.float64),
         epsilons=[float(e) for e in state["epsilons"]],
         history=list(state["history"]),
+        stopped=state.get("stopped"),
     )
 
 
 def _generations(state, evaluate, report, save, seed, n, d, generations, quantile, lows, highs, width) -> None:
     """Run generations until ``generations`` are done, saving the state after each."""
     done = sum(h["simulations"] for h in state["history"])
-    while state["generation"] < generations:
+    while state["generation"] < generations and not state.get("stopped"):
         g = state["generation"]
         rng = np.random.default_rng([int(seed), g])
         if g == 0:
@@ -382,7 +336,6 @@ def _generations(state, evaluate, report, save, seed, n, d, generations, quantil
             # probability that a perturbation of each ancestor lands in the box (truncation)
             inside = np.prod(ndtr((highs - prev) / sigma) - ndtr((lows - prev) / sigma), axis=1)
             kept_t, kept_d, sims = [], [], 0
-            all_t, all_d = [], []
             for _batch in range(MAX_BATCHES):
                 anc = rng.choice(n, size=n, p=prev_w)
                 cand = prev[anc] + sigma * rng.standard_normal((n, d))
@@ -395,20 +348,21 @@ def _generations(state, evaluate, report, save, seed, n, d, generations, quantil
                 seeds = rng.integers(0, 2**31 - 1, size=n)
                 dists = evaluate(cand, seeds, lambda k, base=done + sims: report(base + k))
                 sims += n
-                all_t.append(cand)
-                all_d.append(dists)
                 ok = dists <= eps
                 kept_t.extend(cand[ok])
                 kept_d.extend(dists[ok])
                 if len(kept_t) >= n:
                     break
-            if len(kept_t) >= n:
-                thetas, dists = np.array(kept_t[:n]), np.array(kept_d[:n])
-            else:  # too few accepted: keep the best proposals, the tolerance rises to the worst kept
-                cat_t, cat_d = np.concatenate(all_t), np.concatenate(all_d)
-                best = np.argsort(cat_d, kind="stable")[:n]
-                thetas, dists = cat_t[best], cat_d[best]
-                eps = float(dists.max())
+            if len(kept_t) < n:
+                # too few accepted at this tolerance: ABC-SMC stops here (as pyabc does below a minimum
+                # acceptance rate) and the last complete generation is the posterior; it never keeps
+                # particles beyond the tolerance
+                state["stopped"] = {"generation": g, "epsilon": eps, "accepted": len(kept_t), "particles": n,
+                                    "simulations": int(sims), "acceptance_rate": len(kept_t) / sims}
+                if save is not None:
+                    save(state)
+                return
+            thetas, dists = np.array(kept_t[:n]), np.array(kept_d[:n])
             # importance weights: uniform prior / truncated-Gaussian mixture proposal
             z = (thetas[:, None, :] - prev[None, :, :]) / sigma
             kern = np.exp(-0.5 * np.sum(z * z, axis=2)) / inside[None, :]
@@ -540,7 +494,7 @@ class Calibration:
 
     def distance_history(self) -> dict[str, Any]:
         """distance_history.json: the tolerance and the history of every generation."""
-        return {"epsilons": self.result.epsilons, "generations": self.result.history}
+        return {"epsilons": self.result.epsilons, "generations": self.result.history, "stopped": self.result.stopped}
 
     def prior_posterior(self) -> list[dict[str, Any]]:
         """prior_posterior.csv: :meth:`ABCResult.prior_vs_posterior` with each parameter's kind, its
@@ -578,6 +532,7 @@ def calibrate(
     checkpoint: Checkpoint | None = None,
     simulate: Callable[..., Any] = engine_simulate,
     before_runs: Callable[[Scenario], None] | None = None,
+    runner: Any = None,
 ) -> Calibration:
     """Fit parameters of a scenario to the ``fit`` rows of a targets table by ABC-SMC.
 
@@ -597,6 +552,7 @@ def calibrate(
     particles, scale, seed, overrides, quantile, progress, checkpoint : as in :func:`abc_smc`;
         ``overrides`` are scenario overrides applied before the particle's values.
     workers : processes that run particles (1: in this process). The result does not depend on it.
+    runner : runs the particles instead of ``workers`` processes (as in :func:`abc_smc`).
     simulate : the engine (``coexist.engine.simulate.simulate``) or a stand-in with its signature.
     before_runs : called with the scenario (with the user's overrides) once it and the parameters are checked,
         before the first simulation.
@@ -620,7 +576,8 @@ def calibrate(
     if before_runs is not None:
         before_runs(base)
     result = abc_smc(simulate_fn, priors, fit, _fit_distance, particles=particles, generations=budget // particles,
-                     seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers)
+                     seed=seed, quantile=quantile, checkpoint=checkpoint, progress=progress, workers=workers,
+                     runner=runner)
     # the best set, run once more with the calibration seed, against every target row (fit and validate)
     best_run = run_particle(load_scenario(scenario_ref, overrides=overrides, scale=scale), result.best, int(seed),
                             scale, simulate)

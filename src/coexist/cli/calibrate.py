@@ -48,6 +48,10 @@ def add_parser(sub, parser_class, month_type) -> None:  # month_type: same signa
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="processes that run particles in parallel (default: the number of CPUs; the result does "
                    "not depend on it)")
+    p.add_argument("--dask-local", dest="dask_local", type=_positive_int, metavar="N",
+                   help="run the particles on a local Dask cluster of N worker processes instead (same result)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the particles on the Dask cluster whose scheduler listens at ADDRESS instead")
     p.add_argument("--ship", action="store_true",
                    help="then write the package's shipped calibration (coexist/data/calibrated/) from this one: "
                         "the behavioural defaults and the December 2024 end state of the Japan scenarios")
@@ -60,13 +64,17 @@ def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine
         c = api.calibrate(args.scenario, args.targets, parameters=args.parameters, budget=args.budget,
                           particles=args.particles, scale=args.scale, seed=args.seed, out=args.out,
                           overrides=args.overrides, progress=bar, notice=notice, workers=args.workers,
-                          engine=engine)
+                          engine=engine, dask_local=args.dask_local, scheduler=args.scheduler)
     r = c.result
     out(f"{args.scenario}: {len(r.epsilons)} generation(s) x {len(r.weights)} particles, {r.simulations} simulations, "
         f"best fit distance {c.best_ard:.4g} (ARD on the fit rows, each date capped at 1)")
     for row in r.prior_vs_posterior():
         out(f"  {row['name']:<24} prior [{row['prior_low']:g}, {row['prior_high']:g}]  posterior "
             f"{row['posterior_q50']:.4g} ({row['posterior_q05']:.4g}-{row['posterior_q95']:.4g})  {row['label']}")
+    if r.stopped:
+        out(f"  stopped at generation {r.stopped['generation']}: {r.stopped['accepted']} of {r.stopped['particles']} "
+            f"particles within tolerance {r.stopped['epsilon']:.4g} in {r.stopped['simulations']} simulations; the "
+            "posterior is the last complete generation (a higher --budget will not help; see docs/calibration.md)")
     unfitted = [row["name"] for row in c.calibration.prior_posterior() if row["fitted"] == "no"]
     if unfitted:
         out(f"  not fitted (prior only, listed in prior_posterior.csv): {len(unfitted)} behavioural parameter(s)")

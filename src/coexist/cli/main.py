@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, backtest, calibrate, explain, serve, validate
+from coexist.cli import argtypes, backtest, calibrate, experiments, explain, serve, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
@@ -31,7 +31,8 @@ DEFAULT_COMPARE_SCALE = api.DEFAULT_COMPARE_SCALE
 # The library names a bad argument by its parameter name (ScenarioError.field); these are
 # the positional arguments it may name, as the usage line writes them. Other names are
 # options, written as the command's parser spells them (``overrides`` is --set).
-_POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT"}
+_POSITIONALS = {"scenario": "SCENARIO", "scenarios": "SCENARIO", "scenario_refs": "SCENARIO", "roots": "ROOT",
+               "design": "DESIGN"}
 
 
 class UsageError(Exception):
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_parser(sub, _Parser, _override)
     backtest.add_parser(sub, _Parser, _override)
     serve.add_parser(sub, _Parser, _scale)
+    experiments.add_parsers(sub, _Parser, _common)
     return parser
 
 
@@ -284,6 +286,8 @@ def _cmd_backtest(args: argparse.Namespace, out: Callable[[str], None], engine: 
 
 def _cmd_serve(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     serve.run(args, out, engine)
+def _cmd_experiment(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    experiments.run(args, out, engine, _run_settings)
 
 
 _COMMANDS = {
@@ -296,6 +300,9 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "backtest": _cmd_backtest,
     "serve": _cmd_serve,
+    "sweep": _cmd_experiment,
+    "sensitivity": _cmd_experiment,
+    "search": _cmd_experiment,
 }
 
 

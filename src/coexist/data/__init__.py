@@ -26,6 +26,7 @@ from coexist.data.inputs import (
     OriginProfile,
     caps,
     demand_anchors,
+    entry_history,
     exchange_rate_assumptions,
     exchange_rates_by_year,
     fee_wage_elasticity,
@@ -34,7 +35,6 @@ from coexist.data.inputs import (
     host_wages,
     origin_profiles,
     other_status_inflows,
-    entry_history,
     recent_entries,
     sector_wage_factors,
 )

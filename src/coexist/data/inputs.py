@@ -902,7 +902,9 @@ def recent_entries(reference: str) -> dict[str, Sourced]:
     """
     year = reference[:4]
     return {
-        status: Sourced(round(yearly / 12, 1), _url(row), year, "derived", f"{row['status']}: {yearly:,.0f} in {year} / 12")
+        status: Sourced(
+            round(yearly / 12, 1), _url(row), year, "derived", f"{row['status']}: {yearly:,.0f} in {year} / 12"
+        )
         for status, (yearly, row) in _reported_entries(year).items()
     }
 

@@ -1,6 +1,9 @@
 """Experiments over many runs: replicates with parameter uncertainty, run on a local
 process pool (ensemble.py), and the analysis of their samples: the claims' verdicts and
-their sensitivity to the index's reference values (analysis.py).
+their sensitivity to the index's reference values (analysis.py). Experiment designs
+(design.py, the shipped ones in designs/), their samplers and sensitivity indices
+(sampling.py), their runs and ids (experiment.py), the policy search (search.py) and the
+runners that experiments and calibration share, a process pool or Dask (runners.py).
 
 >>> from coexist.experiments import replicate_plan
 >>> plan = replicate_plan(seed=0, replicates=3)

@@ -32,7 +32,8 @@ from coexist.experiments.series import annual_series
 from coexist.metrics import compute_metrics
 
 __all__ = [
-    "EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "uses_calibration", "sample_rows", "series_rows",
+    "EnsembleResult", "run_ensemble", "run_tasks", "default_workers", "init_worker", "uses_calibration", "sample_rows",
+    "series_rows",
 ]
 
 Progress = Callable[[int, int], None]
@@ -198,7 +199,8 @@ def _task(simulate: Simulate, index: int, scenario: Any, rep: Replicate, scale: 
     return TaskResult(index, rep.replicate, rep.seed, metrics, seconds, series, *kept, compile_seconds=compiling)
 
 
-def _init_worker(threads: int) -> None:
+def init_worker(threads: int) -> None:
+    """Set up a worker process of a local pool: Ctrl-C left to the parent, ``threads`` engine threads."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
@@ -239,7 +241,7 @@ def run_tasks(
     used = min(int(workers), total)
     threads = max(1, default_workers() // used)
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
+    pool = ProcessPoolExecutor(max_workers=used, mp_context=ctx, initializer=init_worker, initargs=(threads,))
     try:
         pending = {pool.submit(fn, *task): k for k, task in enumerate(tasks)}
         waiting = set(pending)
