@@ -271,6 +271,7 @@ def test_a_pathway_shows_every_option_with_its_rule_and_the_likely_paths_under_t
     assert page.locator("#pw-scenario").input_value() == "japan-circular"
     assert page.locator("#pw-compare").input_value() == "japan-temporary"
     assert page.locator("#pw-statuses tr.pw-stint").count() == 2  # the example: TITP, then SSW-i
+    assert page.locator("#pw-statuses .pw-stint-index").all_inner_texts() == ["[0]", "[1]"]
     page.locator("#pw-copies").fill("200")
     page.locator("#pw-horizon").fill("48")
     page.locator("#pw-family").check()

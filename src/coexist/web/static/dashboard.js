@@ -543,13 +543,18 @@ const LANGUAGE_LABELS = {0: "none (0)", N5: "N5 (A1)", N4: "N4 (A2)", N3: "N3 (B
 
 function statusRow(status, from, to) {
   const remove = el("button", {type: "button", class: "small-button", title: "remove this status",
-    onclick: (e) => { e.target.closest("tr").remove(); }}, "×");
-  return el("tr", {class: "pw-stint"},
+    onclick: (e) => { e.target.closest("tr").remove(); numberStatusRows(); }}, "×");
+  return el("tr", {class: "pw-stint"}, el("td", {class: "small pw-stint-index"}),
     el("td", {}, el("input", {type: "text", class: "pw-stint-status", list: "pw-status-names", value: status,
       "aria-label": "status", size: 14})),
     el("td", {}, el("input", {type: "month", class: "pw-stint-from", value: from, "aria-label": "from"})),
     el("td", {}, el("input", {type: "month", class: "pw-stint-to", value: to, "aria-label": "to (last month)"})),
     el("td", {}, remove));
+}
+
+// Each row shows its index as the server's messages name it (statuses[1] is the second row).
+function numberStatusRows() {
+  document.querySelectorAll("#pw-statuses .pw-stint-index").forEach((cell, k) => { cell.textContent = `[${k}]`; });
 }
 
 function scenarioOptions(select, chosen, none) {
@@ -583,7 +588,8 @@ async function loadPathwayForm() {
   $("pw-horizon").max = limits.max_months;
   $("pw-note").textContent = `${form.name} runs ${form.start} to ${form.end}; histories may start from `
     + `${form.first_month} (the first data on foreign workers in Japan). On this server: at most `
-    + `${limits.max_copies} copies and ${limits.max_months} months ahead. Each regime takes a few seconds.`;
+    + `${limits.max_copies} copies and ${limits.max_months} months ahead. The question runs as a job `
+    + "(listed on the first tab), after any job before it.";
 }
 
 async function startPathwayForm() {
@@ -600,9 +606,11 @@ async function startPathwayForm() {
   $("pw-copies").value = state.pathwayForm.copies;
   $("pw-horizon").value = state.pathwayForm.horizon_months;
   $("pw-statuses").tBodies[0].replaceChildren(...EXAMPLE_STATUSES.map((row) => statusRow(...row)));
+  numberStatusRows();
   $("pw-add-status").addEventListener("click", () => {
     const last = [...document.querySelectorAll(".pw-stint-to")].pop();
     $("pw-statuses").tBodies[0].append(statusRow("", "", ""));
+    numberStatusRows();
     if (last && !last.value) last.focus();  // the status before needs its last month now
   });
   $("pw-scenario").addEventListener("change", () => loadPathwayForm().catch((e) => showPathwayError(e)));
@@ -749,21 +757,27 @@ function probabilityBar(p) {
     el("span", {}, (p * 100).toFixed(1) + "%"));
 }
 
-function sharesChart(likely, id) {
+// One colour a state in every regime's chart, so that the charts side by side read alike; at home in grey.
+const STATE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#882255",
+  "#44AA99", "#332288"];
+const HOME_COLOUR = "#BBBBBB";
+
+function sharesChart(likely, id, colours) {
   const data = Object.entries(likely.state_shares).map(([name, shares]) => ({x: likely.months, y: shares,
-    name, type: "scatter", mode: "lines", stackgroup: "one"}));
+    name, type: "scatter", mode: "lines", stackgroup: "one", line: {color: colours[name], width: 1},
+    fillcolor: colours[name]}));
   return chart({data, layout: {height: 300, margin: {l: 50, r: 10, t: 10, b: 40}, yaxis: {range: [0, 1],
     tickformat: ".0%", title: "share of copies"}, legend: {orientation: "h", y: -0.2}}}, id);
 }
 
-function regimeColumn(regime, i) {
+function regimeColumn(regime, i, colours) {
   const now = regime.now || {};
   const person = regime.person;
   const where = person.status === "returned"
     ? `at home since leaving ${person.previous_status} (${person.months_home} months)`
     : `in ${person.status}, ${person.months_in_status} months in it`
-      + (now.months_left === null || now.months_left === undefined ? ", no limit on the stay"
-        : `, ${now.months_left} months left`);
+      + (person.status === "irregular" ? "" : now.months_left === null || now.months_left === undefined
+        ? ", no limit on the stay" : `, ${now.months_left} months left`);
   const likely = regime.likely;
   return el("div", {class: "pw-regime", "data-scenario": regime.scenario},
     el("h3", {}, regime.scenario),
@@ -773,7 +787,7 @@ function regimeColumn(regime, i) {
     el("table", {class: "data pw-paths"},
       el("thead", {}, el("tr", {}, el("th", {}, "Path"), el("th", {}, "Probability"))),
       el("tbody", {}, likely.likely_paths.map((p) => el("tr", {}, el("td", {}, p.path), probabilityBar(p.probability))))),
-    el("h4", {}, "Where the person is, month by month"), sharesChart(likely, "pw-shares-" + i),
+    el("h4", {}, "Where the person is, month by month"), sharesChart(likely, "pw-shares-" + i, colours),
     el("h4", {}, "Events over the horizon"),
     el("table", {class: "data pw-events"},
       el("thead", {}, el("tr", {}, ["Event", "Probability", "Median first month"].map((h) => el("th", {}, h)))),
@@ -785,13 +799,17 @@ function regimeColumn(regime, i) {
 
 function showPathways(result) {
   const history = result.history;
+  const states = [...new Set(result.regimes.flatMap((r) => Object.keys(r.likely.state_shares)))]
+    .filter((name) => name !== "home").sort();
+  const colours = Object.fromEntries(states.map((name, k) => [name, STATE_COLOURS[k % STATE_COLOURS.length]]));
+  colours.home = HOME_COLOUR;
   const held = history.statuses.map((s) => `${s.status} ${s.from} to ${s.to || "now"}`).join(", then ");
   $("pathway-results").replaceChildren(
     el("h2", {}, "Pathways: " + result.regimes.map((r) => r.scenario).join(" vs ")),
     el("p", {class: "small"}, `${history.origin}, ${history.sector.replace(/_/g, " ")}: ${held}`
       + (history.removal ? `; removed ${history.removal}` : "") + `. Asked about ${history.as_of}.`),
     el("div", {class: "pw-regimes" + (result.regimes.length > 1 ? " two" : "")},
-      result.regimes.map((regime, i) => regimeColumn(regime, i))));
+      result.regimes.map((regime, i) => regimeColumn(regime, i, colours))));
   showTab("pathway");
   $("pathway-results").scrollIntoView({block: "start"});
 }
