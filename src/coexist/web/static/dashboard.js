@@ -185,6 +185,7 @@ async function loadLevers() {
     groups.get(lever.group).push(lever);
   }
   const box = $("levers");
+  box.dataset.scenario = ref;  // the form shown is this scenario's (a test waits for it)
   box.replaceChildren(...[...groups.entries()].map(([group, levers], i) =>
     el("details", {class: "lever-group", open: i === 0}, el("summary", {}, group, el("span", {class: "changed-count"})),
       el("div", {class: "lever-grid"}, levers.map(renderLever)))));
