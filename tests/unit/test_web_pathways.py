@@ -124,3 +124,11 @@ def test_bodies_that_are_not_a_question_are_refused(served):
     answer = client.post("/api/pathways", json=huge)
     assert answer.status_code == 400 and "bytes of JSON" in answer.json()["error"]
     _still_up(client)
+
+
+def test_a_question_without_copies_or_months_gets_the_defaults_within_the_servers_limits(served):
+    client, app = served
+    answer = client.post("/api/pathways", json={"scenario": "japan-temporary", "month": "2026-01", "history": HISTORY})
+    assert answer.status_code == 200, answer.text
+    assert "(500 copies, 60 months, seed 0)" in answer.json()["label"]  # 1,000 and 120 months, clipped here
+    assert app.state.jobs.wait(answer.json()["id"], timeout=120)["state"] == "done"

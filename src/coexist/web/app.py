@@ -71,7 +71,7 @@ _JOB_KINDS = ("run", "compare")
 # what the form offers first: a run of the full horizon in about 20 s, a comparison with intervals
 _FORM_SCALE = 0.01
 _FORM_REPLICATES = 2
-# what the pathway form offers first: about 5 s a regime (api.pathways, 1000 copies over ten years)
+# what the pathway form offers first: a few seconds at most (api.pathways, 1000 copies over ten years)
 _FORM_COPIES = 1000
 _FORM_HORIZON_MONTHS = 120
 _PATHWAY_FIELDS = ("scenario", "compare_with", "month", "history", "copies", "horizon_months", "seed")
@@ -352,8 +352,9 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
         other = body.get("compare_with")
         other_ref = None if other in (None, "") else _scenario_ref(uploads, other)
         month = _month_or_none(body, "month")
-        copies, horizon = check_pathway_size(limits, copies=body.get("copies", min(_FORM_COPIES, limits.max_copies)),
-                                             horizon_months=body.get("horizon_months", _FORM_HORIZON_MONTHS))
+        copies, horizon = check_pathway_size(
+            limits, copies=body.get("copies", min(_FORM_COPIES, limits.max_copies)),
+            horizon_months=body.get("horizon_months", min(_FORM_HORIZON_MONTHS, limits.max_months)))
         seed = check_seed(body.get("seed", 0))
         asked = functools.partial(api.pathways, ref, history, month, compare_with=other_ref, seed=seed, engine=engine)
         # the question asked with one copy for one month (a fraction of a second) checks all of it, so that an
