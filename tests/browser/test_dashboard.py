@@ -135,6 +135,9 @@ def test_uploads_show_the_loader_s_errors_in_the_page(page, tiny_files):
         page.set_input_files("#upload-file", str(tiny_files[base]))
         page.click("#upload-button")
         page.wait_for_function(f"document.querySelector('#scenario').selectedOptions[0].text.startsWith('{base} (upl')")
+        # the scenario is picked before its levers arrive: a lever filled in between would be replaced
+        page.wait_for_function("document.querySelector('#levers').dataset.scenario === "
+                               "document.querySelector('#scenario').value")
     assert page.locator("#upload-error").is_hidden()
     assert page.locator("#end").input_value() == "2026-06"
     # the browser logs the two refused uploads (status 400), and nothing else
@@ -259,3 +262,72 @@ def test_a_request_the_server_refuses_shows_its_message(page):
     page.click("#launch")
     page.wait_for_selector("#alert:not([hidden])")
     assert "'end' must span at most 312 months on this server. Got 324" in page.locator("#alert").inner_text()
+
+
+def _ask_pathways(page) -> None:
+    page.click("#pw-ask")
+    page.wait_for_function("document.querySelector('#pw-ask').disabled === false")
+
+
+def test_a_pathway_shows_every_option_with_its_rule_and_the_likely_paths_under_two_regimes(page):
+    page.errors.clear()  # the refusal shown by the test before is logged by the browser too
+    page.click("#tabbutton-pathway")
+    assert page.locator("#pw-scenario").input_value() == "japan-circular"
+    assert page.locator("#pw-compare").input_value() == "japan-temporary"
+    assert page.locator("#pw-statuses tr.pw-stint").count() == 2  # the example: TITP, then SSW-i
+    assert page.locator("#pw-statuses .pw-stint-index").all_inner_texts() == ["[0]", "[1]"]
+    page.locator("#pw-copies").fill("200")
+    page.locator("#pw-horizon").fill("48")
+    page.locator("#pw-family").check()
+    _ask_pathways(page)
+    assert page.locator("#pw-error").is_hidden()
+    regimes = page.locator("#pathway-results .pw-regime")
+    assert regimes.count() == 2
+    assert [regimes.nth(i).get_attribute("data-scenario") for i in range(2)] == ["japan-circular", "japan-temporary"]
+    circular = regimes.nth(0)
+    options = circular.locator("td.pw-option").all_inner_texts()
+    for option in ("renew", "change employer", "move to ssw2", "family", "leave now and come back",
+                   "permanent residence"):
+        assert option in options, option
+    renew = circular.locator("table.pw-options tr", has_text="renew").first.inner_text()
+    assert "statuses.ssw1.renewable" in renew and "OPEN" in renew and "2026-01" in renew
+    back = circular.locator("table.pw-options tr", has_text="leave now and come back").inner_text()
+    assert "2026-07" in back and "statuses.ssw1.leaving_ends_right" in back
+    paths = circular.locator("table.pw-paths tbody tr").all_inner_texts()
+    assert paths and all(row.strip().endswith("%") and row.startswith("ssw1") for row in paths)
+    assert "2026-01 to 2029-12 (200 copies)" in circular.inner_text()
+    page.wait_for_function("document.querySelectorAll('#pathway-results .chart .plot-container').length === 2")
+    # the two regimes differ where the law differs: SSW-i's five-year total under japan-temporary
+    temporary = regimes.nth(1).locator("table.pw-options tr", has_text="renew").first.inner_text()
+    assert temporary != renew
+    _shot(page, "pathway", full_page=True)
+    assert page.errors == []
+
+
+def test_an_overlapping_history_shows_the_api_s_error_and_the_page_carries_on(page):
+    page.click("#tabbutton-pathway")
+    second = page.locator("#pw-statuses tr.pw-stint").nth(1)
+    second.locator(".pw-stint-from").fill("2025-02")
+    _ask_pathways(page)
+    error = page.locator("#pw-error")
+    assert error.is_visible()
+    assert ("'history.statuses[1].from' must start after statuses[0] (titp) ends (2025-03): a person holds one "
+            "status at a time. Got '2025-02' instead.") in error.inner_text()
+    assert "invalid" in second.locator(".pw-stint-from").get_attribute("class")
+    _shot(page, "pathway-error")
+    page.locator("#pw-add-status").click()
+    page.locator("#pw-statuses tr.pw-stint").nth(2).locator(".pw-stint-status").fill("wizard")
+    page.locator("#pw-statuses tr.pw-stint").nth(2).locator(".pw-stint-from").fill("2025-09")
+    second.locator(".pw-stint-from").fill("2025-04")
+    second.locator(".pw-stint-to").fill("2025-08")
+    _ask_pathways(page)
+    assert "'history.statuses[2].status' must be one of titp, " in error.inner_text()
+    page.locator("#pw-statuses tr.pw-stint").nth(2).locator("button").click()
+    second.locator(".pw-stint-to").fill("")
+    page.locator("#pw-compare").select_option("")
+    page.locator("#pw-copies").fill("50")
+    page.locator("#pw-horizon").fill("12")
+    _ask_pathways(page)
+    assert error.is_hidden() and page.locator("#pathway-results .pw-regime").count() == 1
+    assert page.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"] * 2
+    page.errors.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -34,12 +36,14 @@ def test_serve_listens_on_loopback_by_default(tmp_path):
 
 def test_the_limits_given_reach_the_application(tmp_path):
     calls, _ = _serve(["--store", str(tmp_path), "--port", "9001", "--max-scale", "0.2", "--max-replicates", "5",
-                       "--max-months", "60", "--max-jobs", "2", "--max-queued", "3", "--max-upload-kb", "10"])
+                       "--max-months", "60", "--max-jobs", "2", "--max-queued", "3", "--max-upload-kb", "10",
+                       "--max-copies", "300"])
     app, options = calls[0]
     limits = TestClient(app).get("/api/settings").json()["limits"]
     assert options["port"] == 9001
     assert (limits["max_scale"], limits["max_replicates"], limits["max_months"], limits["max_running"],
-            limits["max_waiting"], limits["max_upload_bytes"]) == (0.2, 5, 60, 2, 3, 10 * 1024)
+            limits["max_waiting"], limits["max_upload_bytes"], limits["max_copies"]) == (
+        0.2, 5, 60, 2, 3, 10 * 1024, 300)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "example.org"])
@@ -66,3 +70,12 @@ def test_bad_options_exit_2_with_one_line(argv, words, capsys):
     assert cli_main.main(["serve", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_other_commands_do_not_load_the_web_framework():
+    """The command line imports cli/serve.py for every command; FastAPI and uvicorn load only when serve runs."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, coexist.cli.main, coexist.web; "
+         "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"],
+        capture_output=True, text=True, check=True, timeout=120)
+    assert loaded.stdout.strip() == "[]"

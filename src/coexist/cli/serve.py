@@ -8,11 +8,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import uvicorn
-
 from coexist import api
 from coexist.errors import CoexistWarning
-from coexist.web import Limits, create_app
+from coexist.web.limits import Limits
 
 __all__ = ["add_parser", "run", "DEFAULT_HOST", "DEFAULT_PORT"]
 
@@ -66,6 +64,9 @@ def add_parser(sub, parser_class, scale_type) -> None:
                    help=f"largest scenario file accepted, in KiB (default: {_DEFAULTS.max_upload_bytes // 1024})")
     p.add_argument("--workers", type=_whole, default=_DEFAULTS.workers, metavar="N",
                    help=f"worker processes of one comparison (default: {_DEFAULTS.workers})")
+    p.add_argument("--max-copies", type=_whole, default=_DEFAULTS.max_copies, metavar="N",
+                   help="most copies of the person in a pathway question of the Pathway tab (default: "
+                   f"{_DEFAULTS.max_copies}); its months ahead are bounded by --max-months")
 
 
 def _loopback(host: str) -> bool:
@@ -78,16 +79,21 @@ def _loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine = api.ENGINE, *,
-        serve: Callable[..., Any] = uvicorn.run) -> None:
-    """Build the application from the options and hand it to ``serve`` (uvicorn's ``run``)."""
+        serve: Callable[..., Any] | None = None) -> None:
+    """Build the application from the options and hand it to ``serve`` (default: uvicorn's ``run``)."""
+    # FastAPI and uvicorn load here, when the dashboard starts: cli/main.py imports this module for
+    # every command, and importing them with it would add their start-up time to each
+    import uvicorn
+
+    from coexist.web.app import create_app
     if not _loopback(args.host):
         warnings.warn(f"the dashboard listens on {args.host}, not only on this computer: anyone who reaches that "
                       "address can run simulations here and read the run store. Use --host 127.0.0.1 unless you "
                       "mean it.", CoexistWarning, stacklevel=2)
     limits = Limits(max_scale=args.max_scale, max_replicates=args.max_replicates, max_months=args.max_months,
                     max_running=args.max_jobs, max_waiting=args.max_queued,
-                    max_upload_bytes=args.max_upload_kb * 1024, workers=args.workers)
+                    max_upload_bytes=args.max_upload_kb * 1024, workers=args.workers, max_copies=args.max_copies)
     app = create_app(args.store, limits=limits, engine=engine)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     out(f"coexist dashboard on http://{shown}:{args.port}/ (run store: {args.store}); Ctrl-C stops it")
-    serve(app, host=args.host, port=args.port, log_level="warning")
+    (serve or uvicorn.run)(app, host=args.host, port=args.port, log_level="warning")

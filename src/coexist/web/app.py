@@ -1,7 +1,7 @@
 """The dashboard's web application (FastAPI): one page, and the JSON API it calls.
 
-Every computation goes through :mod:`coexist.api` (``run``, ``compare``, ``runs``) in a
-background job (:mod:`coexist.web.jobs`); results are written into the run store and read
+Every computation goes through :mod:`coexist.api` (``run``, ``compare``, ``pathways``, ``runs``)
+in a background job (:mod:`coexist.web.jobs`); results are written into the run store and read
 back from it (:mod:`coexist.web.views`). Bad input of any kind gets a 4xx answer with one
 message, in the words the command line uses, and the server carries on.
 
@@ -12,6 +12,8 @@ Routes (all JSON unless said otherwise):
 ``GET /api/scenarios``                 shipped and uploaded scenarios
 ``GET /api/levers?scenario=REF``       the lever form of a scenario
 ``POST /api/uploads``                  upload a scenario file (multipart ``file``)
+``GET /api/pathway-form?scenario=REF`` what the form of one person's history offers
+``POST /api/pathways``                 one person's pathways under one or two regimes, as a job
 ``POST /api/jobs``                     start a run or a comparison; ``GET /api/jobs``, ``GET /api/jobs/ID``
 ``POST /api/jobs/ID/cancel``           cancel a job
 ``GET /api/runs``                      past runs and comparisons in the store
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -37,17 +40,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from plotly.offline import get_plotlyjs
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coexist import api
+from coexist.codes import ORIGIN_NAMES, SECTORS
 from coexist.errors import CoexistError, ScenarioError
+from coexist.explain.history import LANGUAGE_NAMES, first_data_month
 from coexist.report import render_compare_report
 from coexist.scenario import load_scenario, shipped_scenarios
 from coexist.scenario.options import check_count, check_scale, check_seed
+from coexist.scenario.schema import TEST_LEVELS
 from coexist.version import __version__
 from coexist.web.jobs import JobControl, JobQueue, QueueFull, UnknownJob
 from coexist.web.levers import lever_form, lever_overrides
-from coexist.web.limits import Limits, check_run_size
+from coexist.web.limits import Limits, check_pathway_size, check_run_size
 from coexist.web.uploads import Uploads
 from coexist.web.views import NotFound, RunStore, compare_view, run_view, table_bytes
 
@@ -64,6 +71,10 @@ _JOB_KINDS = ("run", "compare")
 # what the form offers first: a run of the full horizon in about 20 s, a comparison with intervals
 _FORM_SCALE = 0.01
 _FORM_REPLICATES = 2
+# what the pathway form offers first: a few seconds at most (api.pathways, 1000 copies over ten years)
+_FORM_COPIES = 1000
+_FORM_HORIZON_MONTHS = 120
+_PATHWAY_FIELDS = ("scenario", "compare_with", "month", "history", "copies", "horizon_months", "seed")
 
 
 def _static(name: str) -> str:
@@ -133,6 +144,21 @@ def _month_or_none(body: dict, key: str) -> str | None:
     if not isinstance(value, str) or len(value) != 7:
         raise ScenarioError(f"must be a month written YYYY-MM. Got {str(value)[:20]!r} instead.", field=key)
     return value
+
+
+async def _json_body(request: Request, example: str) -> Any:
+    """A request's body read as JSON, at most _MAX_JSON_BYTES."""
+    raw = await request.body()
+    if len(raw) > _MAX_JSON_BYTES:
+        raise ScenarioError(f"must be at most {_MAX_JSON_BYTES:,} bytes of JSON. Got {len(raw):,} instead.",
+                            field="body")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ScenarioError(f"must be JSON, e.g. {example}. Got something else instead.", field="body") from None
+    if not isinstance(body, dict):
+        raise ScenarioError(f"must be a JSON object. Got {type(body).__name__} instead.", field="body")
+    return body
 
 
 def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engine: api.Engine = api.ENGINE,
@@ -229,8 +255,6 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     # -- jobs -----------------------------------------------------------------------------
     def _job(body: Any) -> tuple[Callable[[JobControl], Any], str, str]:
         """The work, label and progress unit of a job request, checked in full before it is queued."""
-        if not isinstance(body, dict):
-            raise ScenarioError(f"must be a JSON object. Got {type(body).__name__} instead.", field="body")
         kind = body.get("kind")
         if kind not in _JOB_KINDS:
             raise ScenarioError(f"must be 'run' or 'compare'. Got {str(kind)[:40]!r} instead.", field="kind")
@@ -278,15 +302,7 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
 
     @app.post("/api/jobs")
     async def submit(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > _MAX_JSON_BYTES:
-            raise ScenarioError(f"must be at most {_MAX_JSON_BYTES:,} bytes of JSON. Got {len(raw):,} instead.",
-                                field="body")
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ScenarioError("must be JSON, e.g. {\"kind\": \"run\", \"scenarios\": [\"japan-circular\"], "
-                                "\"scale\": 0.01}. Got something else instead.", field="body") from None
+        body = await _json_body(request, '{"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01}')
         work, label, unit = _job(body)
         job_id = jobs.submit(work, label=label, unit=unit)
         return _job_status(job_id)
@@ -309,6 +325,50 @@ def create_app(store: str | Path = "runs", *, limits: Limits | None = None, engi
     def cancel(job_id: str) -> dict[str, Any]:
         jobs.cancel(job_id)
         return _job_status(job_id)
+
+    # -- pathways ---------------------------------------------------------------------------
+    @app.get("/api/pathway-form")
+    def pathway_form(scenario: str) -> dict[str, Any]:
+        loaded = load_scenario(_scenario_ref(uploads, scenario))
+        return {"scenario": scenario, "name": loaded.name, "start": loaded.start, "end": loaded.end,
+                "first_month": first_data_month(), "statuses": [*loaded.statuses, "irregular"],
+                "origins": [{"code": code, "name": name} for code, name in ORIGIN_NAMES.items()],
+                "sectors": list(SECTORS), "certified": list(TEST_LEVELS),
+                "languages": [0, *LANGUAGE_NAMES], "copies": min(_FORM_COPIES, limits.max_copies),
+                "horizon_months": min(_FORM_HORIZON_MONTHS, limits.max_months)}
+
+    @app.post("/api/pathways")
+    async def ask_pathways(request: Request) -> dict[str, Any]:
+        body = await _json_body(request, '{"scenario": "japan-circular", "month": "2026-01", "history": {...}}')
+        unknown = sorted(str(key)[:40] for key in set(body) - set(_PATHWAY_FIELDS))
+        if unknown:
+            raise ScenarioError(f"has unknown field(s) {unknown}; allowed: {', '.join(_PATHWAY_FIELDS)}.",
+                                field="body")
+        history = body.get("history")
+        if not isinstance(history, dict):  # api.pathways reads a string as a file: no request names a file
+            raise ScenarioError(f"must be a table of the person's history. Got {type(history).__name__} instead.",
+                                field="history")
+        ref = _scenario_ref(uploads, body.get("scenario"))
+        other = body.get("compare_with")
+        other_ref = None if other in (None, "") else _scenario_ref(uploads, other)
+        month = _month_or_none(body, "month")
+        copies, horizon = check_pathway_size(
+            limits, copies=body.get("copies", min(_FORM_COPIES, limits.max_copies)),
+            horizon_months=body.get("horizon_months", min(_FORM_HORIZON_MONTHS, limits.max_months)))
+        seed = check_seed(body.get("seed", 0))
+        asked = functools.partial(api.pathways, ref, history, month, compare_with=other_ref, seed=seed, engine=engine)
+        # the question asked with one copy for one month (a fraction of a second) checks all of it, so that an
+        # impossible history is refused here (400) and not in the job
+        await run_in_threadpool(asked, copies=1, horizon_months=1)
+
+        def work(control: JobControl) -> dict[str, Any]:
+            control.check()
+            control.notice("estimating the likely paths")
+            return asked(copies=copies, horizon_months=horizon)
+
+        names = " vs ".join(str(name)[:80] for name in (body["scenario"], other) if name not in (None, ""))
+        label = f"pathways under {names} ({copies:,} copies, {horizon} months, seed {seed})"
+        return _job_status(jobs.submit(work, label=label, unit="regime"))
 
     # -- results --------------------------------------------------------------------------
     @app.get("/api/runs")

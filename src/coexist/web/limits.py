@@ -1,4 +1,5 @@
-"""What the dashboard lets one request ask for: the size of a run, the jobs at once, uploads.
+"""What the dashboard lets one request ask for: the size of a run or of a pathway question,
+the jobs at once, uploads.
 
 These are operating limits of a server shared by its users, not model values: an
 administrator changes them with ``coexist serve`` options or by passing :class:`Limits`
@@ -13,7 +14,7 @@ from typing import Any
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 
-__all__ = ["Limits", "check_run_size"]
+__all__ = ["Limits", "check_run_size", "check_pathway_size"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Limits:
         Scenario files kept at most; more uploads are refused.
     workers : int
         Worker processes of one comparison.
+    max_copies : int
+        Most copies of the person in a pathway question's Monte Carlo (its horizon is bounded
+        by ``max_months``).
     """
 
     max_scale: float = 0.1
@@ -53,6 +57,7 @@ class Limits:
     max_upload_bytes: int = 256 * 1024
     max_uploads: int = 200
     workers: int = 1
+    max_copies: int = 2000
 
 
 def _months(scenario: Any) -> int:
@@ -83,3 +88,16 @@ def check_run_size(limits: Limits, scenarios: list[Any], *, scale: float, replic
             raise ScenarioError(
                 f"must give at most {limits.max_initial_agents:,} agents at the start on this server. Got "
                 f"{declared:,} persons x scale {scale:g} instead: lower the scale.", field="scale")
+
+
+def check_pathway_size(limits: Limits, *, copies: Any, horizon_months: Any) -> tuple[int, int]:
+    """The copies and the horizon (months) of a pathway question, refused (a ScenarioError naming
+    the argument) if they are not whole numbers within ``limits``."""
+    checked = []
+    for name, value, top in (("copies", copies, limits.max_copies), ("horizon_months", horizon_months,
+                                                                      limits.max_months)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise ScenarioError(f"must be a whole number from 1 to {top:,} on this server. Got {str(value)[:40]!r} "
+                                "instead.", field=name)
+        checked.append(value)
+    return checked[0], checked[1]

@@ -6,8 +6,8 @@
 const state = {settings: null, scenarios: [], levers: [], original: {}, jobs: [], polling: null, shownJob: null};
 
 // The tabs of the page, in order. A tab is a <section class="tab" id="tab-KEY">; adding one
-// (a "Pathway" tab, for instance) is one more entry here and one more section.
-const TABS = [["setup", "Set up and run"], ["results", "Results"], ["runs", "Past runs"]];
+// is one more entry here and one more section.
+const TABS = [["setup", "Set up and run"], ["results", "Results"], ["runs", "Past runs"], ["pathway", "Pathway"]];
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,7 +54,7 @@ function showTab(key) {
     button.setAttribute("aria-selected", k === key ? "true" : "false");
   }
   if (key === "runs") loadRuns();
-  if (key === "results") resizeCharts();
+  if (key === "results" || key === "pathway") resizeCharts();
 }
 
 function buildTabs() {
@@ -73,6 +73,10 @@ async function loadScenarios(select) {
     s.uploaded ? `${s.name} (uploaded${s.file ? ": " + s.file : ""})` : s.name)));
   box.value = state.scenarios.some((s) => s.ref === chosen) ? chosen : state.scenarios[0].ref;
   buildCompareChoices();
+  if (state.pathwayForm) {  // an upload is a regime the pathway form offers too
+    scenarioOptions($("pw-scenario"), $("pw-scenario").value);
+    scenarioOptions($("pw-compare"), $("pw-compare").value, "(none)");
+  }
   await loadLevers();
 }
 
@@ -181,6 +185,7 @@ async function loadLevers() {
     groups.get(lever.group).push(lever);
   }
   const box = $("levers");
+  box.dataset.scenario = ref;  // the form shown is this scenario's (a test waits for it)
   box.replaceChildren(...[...groups.entries()].map(([group, levers], i) =>
     el("details", {class: "lever-group", open: i === 0}, el("summary", {}, group, el("span", {class: "changed-count"})),
       el("div", {class: "lever-grid"}, levers.map(renderLever)))));
@@ -360,7 +365,8 @@ async function cancelJob(id) {
 }
 
 function showJobResult(job) {
-  if (job.kind === "compare") showCompare(job.result);
+  if (job.kind === "pathways") showPathways(job.result);
+  else if (job.kind === "compare") showCompare(job.result);
   else showRuns([job.result]);
 }
 
@@ -373,7 +379,7 @@ function chart(figure, id) {
 }
 
 function resizeCharts() {
-  for (const node of document.querySelectorAll("#results .chart")) {
+  for (const node of document.querySelectorAll("#results .chart, #pathway-results .chart")) {
     if (node.data) Plotly.Plots.resize(node);
   }
 }
@@ -530,6 +536,285 @@ function pickedChanged() {
   $("compare-selected").disabled = picked < 2 || picked > state.settings.limits.max_scenarios;
 }
 
+// -- the pathway of one person --------------------------------------------------------------
+// The history a user starts from: a technical intern who moved on to SSW-i (docs/explain.md).
+const EXAMPLE_STATUSES = [["titp", "2022-04", "2025-03"], ["ssw1", "2025-04", ""]];
+const EXAMPLE_MONTH = "2026-01";
+const LANGUAGE_LABELS = {0: "none (0)", N5: "N5 (A1)", N4: "N4 (A2)", N3: "N3 (B1)", N2: "N2", N1: "N1"};
+
+function statusRow(status, from, to) {
+  const remove = el("button", {type: "button", class: "small-button", title: "remove this status",
+    onclick: (e) => { e.target.closest("tr").remove(); numberStatusRows(); }}, "×");
+  return el("tr", {class: "pw-stint"}, el("td", {class: "small pw-stint-index"}),
+    el("td", {}, el("input", {type: "text", class: "pw-stint-status", list: "pw-status-names", value: status,
+      "aria-label": "status", size: 14})),
+    el("td", {}, el("input", {type: "month", class: "pw-stint-from", value: from, "aria-label": "from"})),
+    el("td", {}, el("input", {type: "month", class: "pw-stint-to", value: to, "aria-label": "to (last month)"})),
+    el("td", {}, remove));
+}
+
+// Each row shows its index as the server's messages name it (statuses[1] is the second row).
+function numberStatusRows() {
+  document.querySelectorAll("#pw-statuses .pw-stint-index").forEach((cell, k) => { cell.textContent = `[${k}]`; });
+}
+
+function scenarioOptions(select, chosen, none) {
+  const options = state.scenarios.map((s) => el("option", {value: s.ref}, s.uploaded ? s.name + " (uploaded)" : s.name));
+  select.replaceChildren(...(none ? [el("option", {value: ""}, none)] : []), ...options);
+  select.value = chosen;
+}
+
+async function loadPathwayForm() {
+  const form = await call("/api/pathway-form?scenario=" + encodeURIComponent($("pw-scenario").value));
+  const keep = (id) => $(id).value;
+  const fill = (id, values, label) => {
+    const before = keep(id);
+    $(id).replaceChildren(...values.map((v) => el("option", {value: v}, label ? label(v) : String(v))));
+    if (before && values.map(String).includes(before)) $(id).value = before;
+  };
+  const names = Object.fromEntries(form.origins.map((o) => [o.code, o.name]));
+  fill("pw-origin", form.origins.map((o) => o.code), (code) => `${names[code]} (${code})`);
+  fill("pw-sector", form.sectors, (s) => s.replace(/_/g, " "));
+  fill("pw-certified", form.certified, (c) => (c === "none" ? "none" : c.toUpperCase()));
+  fill("pw-language", form.languages, (l) => LANGUAGE_LABELS[l] || String(l));
+  $("pw-status-names").replaceChildren(...form.statuses.map((s) => el("option", {value: s})));
+  $("pw-month").min = form.start;
+  $("pw-month").max = form.end;
+  for (const input of document.querySelectorAll(".pw-stint-from, .pw-stint-to, #pw-removal, #pw-ban")) {
+    input.min = form.first_month;
+  }
+  state.pathwayForm = form;
+  const limits = state.settings.limits;
+  $("pw-copies").max = limits.max_copies;
+  $("pw-horizon").max = limits.max_months;
+  $("pw-note").textContent = `${form.name} runs ${form.start} to ${form.end}; histories may start from `
+    + `${form.first_month} (the first data on foreign workers in Japan). On this server: at most `
+    + `${limits.max_copies} copies and ${limits.max_months} months ahead. The question runs as a job `
+    + "(listed on the first tab), after any job before it.";
+}
+
+async function startPathwayForm() {
+  const first = state.scenarios.some((s) => s.ref === "japan-circular") ? "japan-circular" : state.scenarios[0].ref;
+  const second = state.scenarios.some((s) => s.ref === "japan-temporary") ? "japan-temporary" : "";
+  scenarioOptions($("pw-scenario"), first);
+  scenarioOptions($("pw-compare"), second, "(none)");
+  await loadPathwayForm();
+  $("pw-origin").value = "VNM";
+  $("pw-sector").value = "construction";
+  $("pw-certified").value = "ssw1";
+  $("pw-language").value = "N4";
+  $("pw-month").value = EXAMPLE_MONTH;
+  $("pw-copies").value = state.pathwayForm.copies;
+  $("pw-horizon").value = state.pathwayForm.horizon_months;
+  $("pw-statuses").tBodies[0].replaceChildren(...EXAMPLE_STATUSES.map((row) => statusRow(...row)));
+  numberStatusRows();
+  $("pw-add-status").addEventListener("click", () => {
+    const last = [...document.querySelectorAll(".pw-stint-to")].pop();
+    $("pw-statuses").tBodies[0].append(statusRow("", "", ""));
+    numberStatusRows();
+    if (last && !last.value) last.focus();  // the status before needs its last month now
+  });
+  $("pw-scenario").addEventListener("change", () => loadPathwayForm().catch((e) => showPathwayError(e)));
+  $("pathway-form").addEventListener("submit", askPathways);
+}
+
+function readPersonHistory() {
+  const history = {origin: $("pw-origin").value, sector: $("pw-sector").value, certified: $("pw-certified").value,
+    family_in_host: $("pw-family").checked, statuses: []};
+  const language = $("pw-language").value;
+  history.language = /^\d+$/.test(language) ? Number(language) : language;
+  const whole = (id) => ($(id).value === "" ? null : Number($(id).value));
+  if (whole("pw-abroad") !== null) history.months_abroad_before = whole("pw-abroad");
+  if (whole("pw-age") !== null) history.age_years = whole("pw-age");
+  for (const row of document.querySelectorAll("#pw-statuses tr.pw-stint")) {
+    const stint = {status: row.querySelector(".pw-stint-status").value.trim()};
+    const from = row.querySelector(".pw-stint-from").value;
+    const to = row.querySelector(".pw-stint-to").value;
+    if (from) stint.from = from;
+    stint.to = to || null;
+    history.statuses.push(stint);
+  }
+  if ($("pw-removal").value) {
+    history.removal = {month: $("pw-removal").value};
+    if ($("pw-ban").value) history.removal.ban_until = $("pw-ban").value;
+  }
+  return history;
+}
+
+// The input a server error names (its `field`), to mark it.
+function pathwayInput(field) {
+  if (!field) return null;
+  const stint = /^history\.statuses\[(\d+)\](?:\.(status|from|to))?$/.exec(field);
+  if (stint) {
+    const row = document.querySelectorAll("#pw-statuses tr.pw-stint")[Number(stint[1])];
+    return row ? row.querySelector(".pw-stint-" + (stint[2] || "status")) : null;
+  }
+  const ids = {"history.origin": "pw-origin", "history.sector": "pw-sector", "history.certified": "pw-certified",
+    "history.language": "pw-language", "history.family_in_host": "pw-family", "history.age_years": "pw-age",
+    "history.months_abroad_before": "pw-abroad", "history.removal.month": "pw-removal",
+    "history.removal": "pw-removal", "history.removal.ban_until": "pw-ban", month: "pw-month",
+    "history.as_of": "pw-month", copies: "pw-copies", horizon_months: "pw-horizon", seed: "pw-seed",
+    scenario: "pw-scenario"};
+  return ids[field] ? $(ids[field]) : null;
+}
+
+function showPathwayError(error) {
+  for (const node of document.querySelectorAll("#pathway-form .invalid")) node.classList.remove("invalid");
+  const box = $("pw-error");
+  box.hidden = !error;
+  $("pw-status").textContent = "";
+  if (!error) return;
+  $("pathway-results").replaceChildren();  // the answer shown was for another history
+  box.textContent = error.message;
+  const input = pathwayInput(error.field);
+  if (input) {
+    input.classList.add("invalid");
+    input.focus();
+  }
+  box.scrollIntoView({block: "nearest"});
+}
+
+async function askPathways(event) {
+  event.preventDefault();
+  showPathwayError(null);
+  const number = (id) => ($(id).value === "" ? null : Number($(id).value));
+  const request = {scenario: $("pw-scenario").value, compare_with: $("pw-compare").value || null,
+    month: $("pw-month").value || null, history: readPersonHistory(), copies: number("pw-copies"),
+    horizon_months: number("pw-horizon"), seed: number("pw-seed")};
+  if (request.compare_with === request.scenario) {
+    showPathwayError(new Error("Compare with another regime than the first, or pick (none)."));
+    return;
+  }
+  $("pw-ask").disabled = true;
+  $("pw-status").textContent = "checking the history…";
+  try {
+    const job = await call("/api/pathways", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(request)});
+    refreshJobs();
+    await followPathwayJob(job.id);
+  } catch (error) {
+    showPathwayError(error);
+  } finally {
+    $("pw-ask").disabled = false;
+  }
+}
+
+async function followPathwayJob(id) {
+  for (;;) {
+    const job = await call(`/api/jobs/${id}`);
+    if (job.state === "done") {
+      $("pw-status").textContent = `done in ${(job.finished - job.started).toFixed(1)} s`;
+      showPathways(job.result);
+      return;
+    }
+    if (job.state === "failed" || job.state === "cancelled") {
+      throw new Error(job.state === "failed" ? job.error : "The question was cancelled (Jobs, on the first tab).");
+    }
+    $("pw-status").textContent = job.state === "queued"
+      ? `waiting behind other jobs: number ${job.position} in the queue` : `computing: ${job.notice || "starting"}…`;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+// A rule's value as a short phrase: a move's requirements list only those that apply.
+const REQUIREMENT_WORDS = {min_months_in_status: (v) => `${v} months in the status`,
+  min_months_abroad: (v) => `${v} months abroad`, requires_test: (v) => `the ${v} test`,
+  requires_language: (v) => `language level ${v}`, cooldown_months: (v) => `${v} months at home first`,
+  min_months_completed: (v) => `${v} months completed`, route: (v) => v, to: (v) => "to " + v};
+
+function ruleValue(value) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "object") {
+    const parts = Object.entries(value).filter(([, v]) => v !== 0 && v !== "none" && v !== null && v !== false)
+      .map(([k, v]) => (REQUIREMENT_WORDS[k] ? REQUIREMENT_WORDS[k](v) : `${k.replace(/_/g, " ")} ${ruleValue(v)}`));
+    return parts.length ? parts.join(", ") : "no requirement";
+  }
+  return String(value).replace(/_/g, " ");
+}
+
+// A rule's path, allowed to wrap after each dot (a narrow column would break it mid-word).
+function ruleName(path) {
+  return el("code", {}, path.split(".").flatMap((part, i) => (i ? [el("wbr"), "." + part] : [part])));
+}
+
+function optionsTable(options) {
+  return el("table", {class: "data pw-options"},
+    el("thead", {}, el("tr", {}, ["Option", "Opens", "Rule and value in force", "Why"]
+      .map((h) => el("th", {}, h)))),
+    el("tbody", {}, options.map((o) => el("tr", {class: o.open_now ? "pw-open" : ""},
+      el("td", {class: "pw-option"}, o.option),
+      el("td", {class: "pw-opens"},
+        el("span", {class: "badge " + (o.open_now ? "done" : o.earliest ? "queued" : "failed")},
+          o.open_now ? "open" : o.earliest ? "later" : "blocked"), el("div", {}, o.earliest || "never")),
+      el("td", {}, o.rule ? ruleName(o.rule) : "no rule",
+        el("div", {class: "small"}, ruleValue(o.value) + (o.since ? ` (since ${o.since})` : ""))),
+      el("td", {}, o.why, o.needs && o.needs.length ? el("div", {class: "small"}, "needs " + o.needs.join(", "))
+        : null)))));
+}
+
+function probabilityBar(p) {
+  return el("td", {class: "num pw-prob"}, el("span", {class: "pw-bar", style: `width:${(p * 100).toFixed(1)}%`}),
+    el("span", {}, (p * 100).toFixed(1) + "%"));
+}
+
+// One colour a state in every regime's chart, so that the charts side by side read alike; at home in grey.
+const STATE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#882255",
+  "#44AA99", "#332288"];
+const HOME_COLOUR = "#BBBBBB";
+
+function sharesChart(likely, id, colours) {
+  const data = Object.entries(likely.state_shares).map(([name, shares]) => ({x: likely.months, y: shares,
+    name, type: "scatter", mode: "lines", stackgroup: "one", line: {color: colours[name], width: 1},
+    fillcolor: colours[name]}));
+  return chart({data, layout: {height: 300, margin: {l: 50, r: 10, t: 10, b: 40}, yaxis: {range: [0, 1],
+    tickformat: ".0%", title: "share of copies"}, legend: {orientation: "h", y: -0.2}}}, id);
+}
+
+function regimeColumn(regime, i, colours) {
+  const now = regime.now || {};
+  const person = regime.person;
+  const where = person.status === "returned"
+    ? `at home since leaving ${person.previous_status} (${person.months_home} months)`
+    : `in ${person.status}, ${person.months_in_status} months in it`
+      + (person.status === "irregular" ? "" : now.months_left === null || now.months_left === undefined
+        ? ", no limit on the stay" : `, ${now.months_left} months left`);
+  const likely = regime.likely;
+  return el("div", {class: "pw-regime", "data-scenario": regime.scenario},
+    el("h3", {}, regime.scenario),
+    el("p", {class: "small"}, `${regime.as_of}: ${where}.`),
+    el("h4", {}, "Options, now and later"), optionsTable(regime.options),
+    el("h4", {}, `Likely paths, ${regime.horizon[0]} to ${regime.horizon[1]} (${likely.copies} copies)`),
+    el("table", {class: "data pw-paths"},
+      el("thead", {}, el("tr", {}, el("th", {}, "Path"), el("th", {}, "Probability"))),
+      el("tbody", {}, likely.likely_paths.map((p) => el("tr", {}, el("td", {}, p.path), probabilityBar(p.probability))))),
+    el("h4", {}, "Where the person is, month by month"), sharesChart(likely, "pw-shares-" + i, colours),
+    el("h4", {}, "Events over the horizon"),
+    el("table", {class: "data pw-events"},
+      el("thead", {}, el("tr", {}, ["Event", "Probability", "Median first month"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, likely.events.map((e) => el("tr", {}, el("td", {}, e.event), probabilityBar(e.probability),
+        el("td", {class: "num"}, e.median_first_month || "–"))))),
+    el("details", {class: "small"}, el("summary", {}, "What the Monte Carlo assumes"),
+      el("ul", {}, likely.assumptions.map((a) => el("li", {}, a)))));
+}
+
+function showPathways(result) {
+  const history = result.history;
+  const states = [...new Set(result.regimes.flatMap((r) => Object.keys(r.likely.state_shares)))]
+    .filter((name) => name !== "home").sort();
+  const colours = Object.fromEntries(states.map((name, k) => [name, STATE_COLOURS[k % STATE_COLOURS.length]]));
+  colours.home = HOME_COLOUR;
+  const held = history.statuses.map((s) => `${s.status} ${s.from} to ${s.to || "now"}`).join(", then ");
+  $("pathway-results").replaceChildren(
+    el("h2", {}, "Pathways: " + result.regimes.map((r) => r.scenario).join(" vs ")),
+    el("p", {class: "small"}, `${history.origin}, ${history.sector.replace(/_/g, " ")}: ${held}`
+      + (history.removal ? `; removed ${history.removal}` : "") + `. Asked about ${history.as_of}.`),
+    el("div", {class: "pw-regimes" + (result.regimes.length > 1 ? " two" : "")},
+      result.regimes.map((regime, i) => regimeColumn(regime, i, colours))));
+  showTab("pathway");
+  $("pathway-results").scrollIntoView({block: "start"});
+}
+
 // -- start ----------------------------------------------------------------------------------
 async function start() {
   buildTabs();
@@ -564,6 +849,7 @@ async function start() {
     showRuns([...document.querySelectorAll("#runs-table input.pick:checked")].map((i) => i.value)));
   try {
     await loadScenarios();
+    await startPathwayForm();
   } catch (error) {
     showAlert(error.message);
   }
