@@ -24,6 +24,7 @@ and gives up on a run that has killed workers (``KilledWorker``).
 from __future__ import annotations
 
 import collections
+import functools
 import multiprocessing
 import uuid
 from collections.abc import Callable, Sequence
@@ -126,16 +127,23 @@ class ProcessPoolRunner:
             if progress is not None:
                 progress(len(out.results) + len(out.failures), total)
 
+        def settle(key: str, result: Callable[[], Any]) -> None:
+            """Record what ``result()`` returns, or the error it raises (raised again with ``fail_fast``;
+            a broken pool always is, for the caller to find the run that broke it)."""
+            try:
+                value = result()
+            except BrokenProcessPool:
+                raise
+            except Exception as exc:
+                if fail_fast:
+                    raise
+                finished(key, failure=_describe(exc))
+            else:
+                finished(key, value)
+
         if self.workers == 1 or total <= 1:
             for key, args in tasks:
-                try:
-                    value = fn(*args)
-                except Exception as exc:
-                    if fail_fast:
-                        raise
-                    finished(key, failure=_describe(exc))
-                else:
-                    finished(key, value)
+                settle(key, functools.partial(fn, *args))
             return out
         used = min(self.workers, total)
         queue = collections.deque(tasks)
@@ -152,15 +160,9 @@ class ProcessPoolRunner:
                 for fut in done:
                     key, args = in_flight.pop(fut)
                     try:
-                        value = fut.result()
+                        settle(key, fut.result)
                     except BrokenProcessPool:
                         suspects.append((key, args))
-                    except Exception as exc:
-                        if fail_fast:
-                            raise
-                        finished(key, failure=_describe(exc))
-                    else:
-                        finished(key, value)
                 if suspects:  # a worker died: every run in flight was lost with the pool
                     suspects += list(in_flight.values())
                     in_flight.clear()
