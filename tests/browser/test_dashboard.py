@@ -23,7 +23,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from coexist import api
-from coexist.testing import TINY_OVERRIDES
+from coexist.testing import TINY_OVERRIDES, tiny_world
 from coexist.web import Limits, create_app
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -55,6 +55,9 @@ def tiny_files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("store")
+    # Compile (or load) the kernels first: on a fresh clone that takes a minute or more, and
+    # these tests time what the page shows, not the compiler.
+    api.ENGINE.simulate(tiny_world("japan-circular", ['horizon.end="2025-03"']), 1, 1.0, None)
     engine = api.Engine(simulate=_slowed, describe=api.ENGINE.describe, check_scale=api.ENGINE.check_scale)
     app = create_app(store, limits=Limits(max_scale=1.0, max_replicates=5, max_waiting=3), engine=engine)
     with socket.socket() as probe:
