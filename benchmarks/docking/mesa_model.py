@@ -84,7 +84,7 @@ class Person(mesa.Agent):
         else:
             prem = 1.0 + p["experience_premium_annual"] * min(self.a / 12.0, 5.0)
         f12 = model.d["f12"]
-        e_home = p["h"] * prem * (f12 + (1.0 - f12) * p["home_fallback_income_share"])
+        e_home = p["h"] * (f12 * prem + (1.0 - f12) * p["home_fallback_income_share"])
         u = {
             "return": c * math.log(annuity(delta, H) * e_home) + p["theta_home"] + p["nu_option"],
             "irregular": c
@@ -142,9 +142,9 @@ class Person(mesa.Agent):
             if rnd.random() < model.death_probability(self.age):
                 self._leave("death")
                 return
-            if self.employed == 0 and rnd.random() < model.d["p_find"]:
-                self.employed = 1
-                model.count("job_found_home")
+        if self.employed == 0 and rnd.random() < model.d["p_find"]:
+            self.employed = 1
+            model.count("job_found_home")
         self.home += 1
         if self.applying == 0 and not self.banned and self.home >= p["cooldown_months"]:
             hazard = p["remigration_base"] * model.d["gain"] * math.exp(-p["theta_employed"] * self.employed)

@@ -162,7 +162,7 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
                 1.0,
                 1.0 + p["experience_premium_annual"] * np.minimum(a / 12.0, 5.0),
             )
-            e_home = p["h"] * prem * (d["f12"] + (1.0 - d["f12"]) * p["home_fallback_income_share"])
+            e_home = p["h"] * (d["f12"] * prem + (1.0 - d["f12"]) * p["home_fallback_income_share"])
             wj = w[j]
             u_return = c * np.log(A_H * e_home) + p["theta_home"] + p["nu_option"]
             u_irr = (
@@ -222,7 +222,7 @@ def run(n_agents=2_000, months=60, seed=0, perturb=None):
         X.applying[gone] = 0
         keep = ~(out | dead)
         home, old = home[keep], old[keep]
-        find = old & (X.employed[home] == 0) & (rng.random(home.size) < d["p_find"])
+        find = (X.employed[home] == 0) & (rng.random(home.size) < d["p_find"])
         X.employed[home[find]] = 1
         fl["job_found_home"] = int(find.sum())
         X.home[home] += 1

@@ -21,22 +21,22 @@ def test_no_block_with_people_is_skipped():
     real_host, real_home = COMPILED_PASSES.host_month, COMPILED_PASSES.home_month
     checked = {"host": 0, "home": 0, "skipped": 0}
 
-    def host(S, R, P, M, out):
+    def host(S, R, E, P, M, out):
         n, host_blocks = M.n, M.host_blocks
         status = S.status[:n]
         held = _blocks_holding(np.flatnonzero((status > 0) & (status != R.returned)), host_blocks.size)
         assert not np.any(held & (host_blocks == 0))
         checked["host"] += 1
         checked["skipped"] += int(np.count_nonzero(host_blocks[: -(-n // kernels.BLOCK)] == 0))
-        return real_host(S, R, P, M, out)
+        return real_host(S, R, E, P, M, out)
 
-    def home(S, R, P, M, out):
+    def home(S, R, E, P, M, out):
         n, home_blocks = M.n, M.home_blocks
         held = _blocks_holding(np.flatnonzero(S.status[:n] == R.returned), home_blocks.size)
         assert not np.any(held & (home_blocks == 0))
         checked["home"] += 1
         checked["skipped"] += int(np.count_nonzero(home_blocks[: -(-n // kernels.BLOCK)] == 0))
-        return real_home(S, R, P, M, out)
+        return real_home(S, R, E, P, M, out)
 
     real_applicants, real_job_changers = COMPILED_PASSES.applicants, COMPILED_PASSES.job_changers
 
@@ -72,11 +72,11 @@ def test_returnees_rows_stay_free_of_people_in_the_host(monkeypatch):
     region = {"rows": slice(0, 0)}
     checked = {"months": 0, "reentries": 0}
 
-    def host(S, R, P, M, out):
+    def host(S, R, E, P, M, out):
         status = S.status[region["rows"]]
         assert np.all((status == R.returned) | (status == -1))
         checked["months"] += region["rows"].stop > region["rows"].start
-        return real_host(S, R, P, M, out)
+        return real_host(S, R, E, P, M, out)
 
     run = _Run(
         load_scenario("japan-circular", end="2028-06"), 3, 0.05, passes=COMPILED_PASSES._replace(host_month=host)

@@ -21,7 +21,7 @@ SHORT = ('horizon.end="2029-06"', 'behaviour_defaults="embedded"')
 LEVERS = [
     ("programme.detection_rate=0.2", ()),
     ("programme.removal_ban_months=1", ("programme.detection_rate=0.2",)),
-    ("programme.matching_share=0.6", ()),
+    ("programme.matching_capacity={construction=20.0}", ()),
     ("programme.recognition_coverage=0.7", ()),
     ("programme.reintegration_support_months=6", ()),
     ("programme.former_employer_rehire=true", ()),
@@ -98,6 +98,10 @@ PARAMETER_WORLDS = {
     "beta_gain": ("origins.VNM.pool_size=1500.0",),
     "beta_fee": ("origins.VNM.pool_size=1500.0",),
     "gamma_debt": ("origins.VNM.fee=6000000.0",),
+    # the expiry choice's terms act where some choose to overstay (high debt) or have family
+    "gamma_detect": ("origins.VNM.fee=6000000.0",),
+    "nu_option": ("origins.VNM.fee=6000000.0",),
+    "theta_family": ("statuses.ssw1.family_allowed=true",),
     "language_rate": ('horizon.end="2032-12"',),
 }
 

@@ -181,9 +181,9 @@ def test_copies_run_through_the_engine_passes_every_month():
     calls = []
 
     def recorded(name, compiled):
-        def run(S, R, P, M, out):
+        def run(S, R, E, P, M, out):
             calls.append((name, M.month, M.n))
-            return compiled(S, R, P, M, out)
+            return compiled(S, R, E, P, M, out)
         return run
 
     passes = COMPILED_PASSES._replace(host_month=recorded("host", COMPILED_PASSES.host_month),

@@ -26,16 +26,21 @@ PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
     "skills": ("learning_rate", "test_slope", "test_threshold_ssw1", "test_threshold_ssw2", "language_rate"),
     "mobility": (
         "abusive_employer_share", "job_change_base", "job_change_abuse", "job_change_gap", "abscond_base",
-        "abscond_abuse", "abscond_tie", "abscond_debt", "abscond_gap", "abscond_option", "irregular_departure_rate",
+        "abscond_abuse", "abscond_tie", "abscond_debt", "abscond_gap", "abscond_option", "abscond_home",
+        "irregular_departure_rate", "irregular_departure_home",
     ),
     "choice": (
         "decision_horizon_months", "discount_monthly", "choice_scale", "theta_home", "theta_family", "nu_option",
         "gamma_debt", "gamma_detect", "irregular_constant",
     ),
-    "return": ("return_hazard_base", "return_hazard_early_factor", "target_earner_share", "savings_target_months"),
+    "return": (
+        "return_hazard_base", "return_hazard_early_factor", "return_home", "target_earner_share",
+        "savings_target_months",
+    ),
     "home": (
         "experience_premium_annual", "match_premium_annual", "min_stay_for_premium_months",
         "returnee_job_finding_12m", "home_fallback_income_share", "remigration_base", "theta_employed",
+        "remigration_home", "recognised_finding_boost",
     ),
     "family": ("family_formation_rate", "family_remittance_cut"),
     "other_statuses": (

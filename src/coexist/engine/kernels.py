@@ -43,8 +43,10 @@ from coexist.engine.rng import (  # noqa: F401  (slot constants are set from rng
     SLOT_HOME_JOB,
     SLOT_JOB_CHANGE,
     SLOT_LANGUAGE,
+    SLOT_RECOGNISE,
     SLOT_REMIGRATE,
     SLOT_ROUTE,
+    SLOT_SEARCH,
     SLOT_TEST,
     SLOT_TRANSITION,
     draw,
@@ -129,6 +131,10 @@ MEASURE_NAMES = (
     "returnees_reaching_12m",
     "returnees_employed_12m",
     "placements_home",
+    "returnee_home_income",
+    "returnee_home_wage",
+    "returnee_skill",
+    "returnee_skill_in_use",
 )
 MEASURE_INDEX = {name: k for k, name in enumerate(MEASURE_NAMES)}
 M_EARN = MEASURE_INDEX["earnings"]
@@ -145,6 +151,10 @@ M_SKILLHOME = MEASURE_INDEX["skill_years_home"]
 M_REACH12 = MEASURE_INDEX["returnees_reaching_12m"]
 M_EMP12 = MEASURE_INDEX["returnees_employed_12m"]
 M_PLACED = MEASURE_INDEX["placements_home"]
+M_HOMEINCOME = MEASURE_INDEX["returnee_home_income"]
+M_HOMEWAGE = MEASURE_INDEX["returnee_home_wage"]
+M_RSKILL = MEASURE_INDEX["returnee_skill"]
+M_SKILLUSED = MEASURE_INDEX["returnee_skill_in_use"]
 
 # Behavioural parameters read by the kernels, by position in the vector P.
 PARAM_NAMES = (
@@ -193,6 +203,11 @@ PARAM_NAMES = (
     "mortality_annual",
     "beta_gain",
     "home_fallback_income_share",
+    "abscond_home",
+    "return_home",
+    "irregular_departure_home",
+    "remigration_home",
+    "recognised_finding_boost",
 )
 PARAM_INDEX = {name: k for k, name in enumerate(PARAM_NAMES)}
 P_LIVING = PARAM_INDEX["living_cost_jpy"]
@@ -240,9 +255,16 @@ P_RETIRE = PARAM_INDEX["retirement_age_years"]
 P_MORT = PARAM_INDEX["mortality_annual"]
 P_BGAIN = PARAM_INDEX["beta_gain"]
 P_FALLBACK = PARAM_INDEX["home_fallback_income_share"]
+P_AHOME = PARAM_INDEX["abscond_home"]
+P_RHOME = PARAM_INDEX["return_home"]
+P_VHOME = PARAM_INDEX["irregular_departure_home"]
+P_GHOME = PARAM_INDEX["remigration_home"]
+P_RFIND = PARAM_INDEX["recognised_finding_boost"]
 
 
 
+RETURNEE_WINDOW = 36  # months after return in which returnees' income and skill use are measured
+PLACEMENT_WINDOW = 12  # months after return in which a returnee waits for a bilateral placement
 TARGET_REACHED_HAZARD = 0.08  # monthly return hazard of a target earner who has saved enough
 ABSCOND_CEILING = 0.05  # the abscond draw is compared exactly only below this (or for heavily pushed people)
 
@@ -274,10 +296,11 @@ class MonthInputs(NamedTuple):
     death_by_age: np.ndarray  # monthly chance of death by age in months (death_table)
     home_wage: np.ndarray  # [origin] this month
     f12: np.ndarray  # [origin] returnee job finding within 12 months
+    expect_place: np.ndarray  # [sector, level] chance of a bilateral placement within 12 months, as expected
     sector_factor: np.ndarray  # [sector] wage factor
     employers: Employers
     cap_open: np.ndarray  # [status, sector] room left under the caps (host pass)
-    place_prob: np.ndarray  # [origin, level] chance of placement by bilateral matching (home pass)
+    place_prob: np.ndarray  # [sector, level] monthly chance of placement of a waiting returnee (home pass)
     remigration_gain: np.ndarray  # [origin] pull of the host wage (home pass)
     host_blocks: np.ndarray  # uint8 per block: may hold people in the host (kept by the passes)
     home_blocks: np.ndarray  # uint8 per block: may hold people at origin (kept by the passes)
@@ -291,6 +314,8 @@ class Tallies(NamedTuple):
     measures: np.ndarray  # [chunk, origin, measure]
     headcount: np.ndarray  # [thread, employer] regular workers at the end of the host pass
     fresh: np.ndarray  # [thread, origin, level] people who came home this month
+    waiting: np.ndarray  # [thread, 2, sector, level] returnees waiting for a placement: came home this month
+    # (host pass), still waiting next month (home pass)
     tenure: np.ndarray  # [thread, status, origin] months in status of the people in the host
     routes: np.ndarray  # [thread, transition] people at expiry who would take each route, rules aside
 
@@ -321,23 +346,50 @@ def _annuity(delta, months):
 
 
 @njit(inline="always", cache=True)
-def _home_income(P, home_wage, months_abroad, cert, recognition, matching, f12):
-    """Expected monthly income at home for a returnee (MODEL.md, decisions at expiry)."""
+def _home_premium(P, months_abroad, matched):
+    """Wage factor of a returnee's job at home: experience abroad, and more where the job
+    uses the skills (a recognised certificate or a placement in the same field); `matched`
+    is 1 for such a job, or the chance of one."""
+    if months_abroad < P[P_MINSTAY]:
+        return 1.0
     years = min(months_abroad / 12.0, 5.0)
-    premium = 1.0
-    if months_abroad >= P[P_MINSTAY]:
-        premium += P[P_REXP] * years
-        if cert > 0:
-            premium += P[P_RMATCH] * years * recognition
-    p_job = matching + (1.0 - matching) * f12
-    return home_wage * premium * (p_job + (1.0 - p_job) * P[P_FALLBACK])
+    return 1.0 + P[P_REXP] * years + P[P_RMATCH] * years * matched
+
+
+@njit(inline="always", cache=True)
+def _home_income(P, home_wage, months_abroad, cert, recognition, place, f12):
+    """Expected monthly income at home for a returnee (docs/model.md, home prospects): a job
+    through a placement (chance `place`) or the returnee's own search (`f12`, faster with
+    recognised skills), paid the premium of a matched job when placed or recognised."""
+    recognised = recognition if cert > 0 else 0.0
+    search = 1.0 - (1.0 - f12) ** (1.0 + P[P_RFIND] * recognised)
+    p_job = place + (1.0 - place) * search
+    matched = 0.0
+    if p_job > 0.0:
+        matched = (place + (1.0 - place) * search * recognised) / p_job
+    premium = _home_premium(P, months_abroad, matched)
+    return home_wage * (p_job * premium + (1.0 - p_job) * P[P_FALLBACK])
+
+
+@njit(inline="always", cache=True)
+def _prospects(P, e_home, home_wage):
+    """Home prospects: log of the expected income at home over that of a returnee with the
+    reference chance of work, no placement and no premium (0 for the reference returnee)."""
+    reference = home_wage * (P[P_F12] + (1.0 - P[P_F12]) * P[P_FALLBACK])
+    return math.log(e_home / reference)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def host_month(S, R, P, M, out):
+def host_month(S, R, E, P, M, out):
     """One month in the host for every person there (steps 3-8): `S` the people (State),
-    `R` this month's rules (MonthRules), `P` the parameters (in PARAM_NAMES order), `M` the
-    month's inputs (MonthInputs), `out` the buffers it adds to (Tallies).
+    `R` this month's rules (MonthRules), `E` the rules people expect (MonthRules: `R` itself,
+    or another regime's when a decomposition holds expectations at a baseline), `P` the
+    parameters (in PARAM_NAMES order), `M` the month's inputs (MonthInputs), `out` the
+    buffers it adds to (Tallies).
+
+    The rules act through `R`; every expectation a decision weighs (the legal way back, the
+    recognition of skills, the chance of detection; the placement chance comes in `M`) is
+    read from `E`.
 
     Besides flows and measures, the pass counts per thread the regular workers per
     employer at the end of the pass, the people who came home this month by origin and
@@ -351,22 +403,26 @@ def host_month(S, R, P, M, out):
     status_total, prev_status, skill, cert, language = S.status_total, S.prev_status, S.skill, S.cert, S.language
     debt, savings, family, target_earner, age = S.debt, S.savings, S.family, S.target_earner, S.age
     months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
-    overstay, forfeited = S.overstay, S.forfeited
+    overstay, forfeited, recognised = S.overstay, S.forfeited, S.recognised
     irregular, returned, kind, wage_of = R.irregular, R.returned, R.kind, R.wage
     max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
     job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
-    leaving_ends_right, exit_rate = R.leaving_ends_right, R.exit_rate
+    exit_rate = R.exit_rate
     tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
     tr_test, tr_language, tr_sector_ok = R.tr_test, R.tr_language, R.tr_sector_ok
     tr_open, tr_hazard, tr_share = R.tr_open, R.tr_hazard, R.tr_share
-    rp_from, rp_to, rp_min_completed, rp_test, rp_open = R.rp_from, R.rp_to, R.rp_min_completed, R.rp_test, R.rp_open
-    detection, ban, matching, recognition, cumulative = R.detection, R.ban, R.matching, R.recognition, R.cumulative
+    detection, ban, recognition, cumulative = R.detection, R.ban, R.recognition, R.cumulative
+    # the expectations (see the docstring)
+    e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to = E.leaving_ends_right, E.max_total, E.rp_from, E.rp_to
+    e_rp_open, e_rp_min_completed, e_rp_test = E.rp_open, E.rp_min_completed, E.rp_test
+    e_recognition, e_detection = E.recognition, E.detection
     n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
     home_wage, f12, sector_factor, cap_open = M.home_wage, M.f12, M.sector_factor, M.cap_open
+    expect_place = M.expect_place
     emp_premium, emp_log_premium, emp_abusive = M.employers.premium, M.employers.log_premium, M.employers.abusive
     host_blocks, home_blocks = M.host_blocks, M.home_blocks
     flows, measures, headcount, fresh, tenure = out.flows, out.measures, out.headcount, out.fresh, out.tenure
-    routes = out.routes
+    routes, waiting = out.routes, out.waiting
     horizon = P[P_HORIZON]
     delta = P[P_DISCOUNT]
     annuity = _annuity(delta, horizon)
@@ -375,10 +431,17 @@ def host_month(S, R, P, M, out):
     retire = P[P_RETIRE] * 12.0
     stream = month_key(seed, month)
     # below push_bound, the abscond rate (with any way back) stays under ABSCOND_CEILING
+    # (home prospects lie between the worst, no work and no premium, and the best, work for
+    # sure at the highest premium)
+    lowest_prospects = math.log(P[P_FALLBACK] / (P[P_F12] + (1.0 - P[P_F12]) * P[P_FALLBACK]))
+    highest_prospects = math.log(_home_premium(P, 60.0, 1.0) / (P[P_F12] + (1.0 - P[P_F12]) * P[P_FALLBACK]))
     push_bound = math.inf
     if P[P_A0] > 0.0:
-        push_bound = math.log(ABSCOND_CEILING * (1.0 - 1e-9) / P[P_A0]) - max(0.0, -P[P_AOPTION])
-    early_ceiling = max(P[P_R0] * max(P[P_REARLY], 1.0), TARGET_REACHED_HAZARD)
+        push_bound = (math.log(ABSCOND_CEILING * (1.0 - 1e-9) / P[P_A0]) - max(0.0, -P[P_AOPTION])
+                      + min(0.0, P[P_AHOME] * lowest_prospects, P[P_AHOME] * highest_prospects))
+    early_ceiling = max(P[P_R0] * max(P[P_REARLY], 1.0)
+                        * math.exp(max(0.0, P[P_RHOME] * lowest_prospects, P[P_RHOME] * highest_prospects)),
+                        TARGET_REACHED_HAZARD)
     n_tr = tr_from.shape[0]
     by_chance = np.zeros(kind.shape[0], dtype=np.bool_)  # statuses left by chance transitions this month
     for k in range(n_tr):
@@ -468,10 +531,13 @@ def host_month(S, R, P, M, out):
                     # most draws lie above any rate the person could have: the way back and the
                     # exponential are then not needed to know that they stay
                     if u < ABSCOND_CEILING or pushed > push_bound:
-                        option, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                             rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
-                                             slope, thr1, thr2)
-                        rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option)
+                        option, _ = way_back(e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to, e_rp_open,
+                                             e_rp_min_completed, e_rp_test, st, status_total[i], months_in_status[i],
+                                             cert[i], skill[i], slope, thr1, thr2)
+                        e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], e_recognition,
+                                              expect_place[sec, cert[i]], f12[o])
+                        prospects = _prospects(P, e_home, home_wage[o])
+                        rate = P[P_A0] * math.exp(pushed - P[P_AOPTION] * option - P[P_AHOME] * prospects)
                     if u < rate:
                         fl[F_ABSCOND, st, irregular, o, sec] += 1.0
                         _go_irregular(i, st, 0, prev_status, status, overstay, months_in_status, employer, irregular)
@@ -509,21 +575,22 @@ def host_month(S, R, P, M, out):
                         if target >= 0 and wage_of[target] > stay_wage:
                             stay_to = target
                             stay_wage = wage_of[target]
-                        ret_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                            rp_test, st, status_total[i], months_in_status[i], cert[i], skill[i],
-                                            slope, thr1, thr2)
-                        e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], recognition, matching, f12[o])
+                        ret_p, _ = way_back(e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to, e_rp_open,
+                                            e_rp_min_completed, e_rp_test, st, status_total[i], months_in_status[i],
+                                            cert[i], skill[i], slope, thr1, thr2)
+                        e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], e_recognition,
+                                              expect_place[sec, cert[i]], f12[o])
                         u_return = cs * math.log(annuity * e_home) + P[P_THOME] + P[P_NU] * ret_p
                         irr_net = max(wage * P[P_IRRWAGE] - P[P_LIVING], 0.1 * wage)
                         u_irr = (cs * math.log(annuity * irr_net) + P[P_GDEBT] * debt[i] / wage
-                                 - P[P_GDETECT] * detection * 12.0 + P[P_IRRCONST])
+                                 - P[P_GDETECT] * e_detection * 12.0 + P[P_IRRCONST])
                         u_stay = -1e300
                         if stay_to >= 0:
                             stay_gross = stay_wage * sector_factor[sec] * premium * (1.0 + P[P_RSKILL] * skill[i])
                             stay_net = max(stay_gross - P[P_LIVING], 0.1 * stay_gross)
-                            stay_p, _ = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open,
-                                                 rp_min_completed, rp_test, stay_to, 0, 0, cert[i], skill[i], slope,
-                                                 thr1, thr2)
+                            stay_p, _ = way_back(e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to, e_rp_open,
+                                                 e_rp_min_completed, e_rp_test, stay_to, 0, 0, cert[i], skill[i],
+                                                 slope, thr1, thr2)
                             # host income for the months the permit allows within the horizon, home income after
                             if stay_to == st:
                                 left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
@@ -553,8 +620,9 @@ def host_month(S, R, P, M, out):
                         else:
                             fl[F_RETURN, st, returned, o, sec] += 1.0
                             prev_status[i] = st
-                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill,
-                                         months_in_stay, employer, cert, me, came_home, o, returned)
+                            _arrive_home(i, key, status, months_home, employed_home, applying, savings, skill,
+                                         months_in_stay, employer, cert, recognised, recognition, me, came_home,
+                                         waiting[thread, 0], o, sec, returned, True)
                             continue
                     # early voluntary return, stronger in the first year and for target earners
                     u = draw(key, SLOT_EARLY_RETURN)
@@ -564,13 +632,18 @@ def host_month(S, R, P, M, out):
                             hazard *= P[P_REARLY]
                         if family[i] > 0:
                             hazard *= 0.5
+                        if P[P_RHOME] != 0.0:
+                            e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], e_recognition,
+                                                  expect_place[sec, cert[i]], f12[o])
+                            hazard *= math.exp(P[P_RHOME] * _prospects(P, e_home, home_wage[o]))
                         if target_earner[i] > 0 and savings[i] >= P[P_TARGET] * wage:
                             hazard = max(hazard, TARGET_REACHED_HAZARD)
                         if u < hazard:
                             fl[F_RETURN, st, returned, o, sec] += 1.0
                             prev_status[i] = st
-                            _arrive_home(i, status, months_home, employed_home, applying, savings, skill,
-                                         months_in_stay, employer, cert, me, came_home, o, returned)
+                            _arrive_home(i, key, status, months_home, employed_home, applying, savings, skill,
+                                         months_in_stay, employer, cert, recognised, recognition, me, came_home,
+                                         waiting[thread, 0], o, sec, returned, True)
                             continue
                 elif st != irregular:
                     # non-programme statuses leave the modelled population with their exit rate
@@ -595,15 +668,22 @@ def host_month(S, R, P, M, out):
                 if st == irregular and months_in_status[i] > 0:
                     if draw(key, SLOT_DETECT) < detection:
                         fl[F_REMOVAL, irregular, returned, o, sec] += 1.0
-                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     employer, cert, me, came_home, o, returned)
+                        _arrive_home(i, key, status, months_home, employed_home, applying, savings, skill,
+                                     months_in_stay, employer, cert, recognised, recognition, me, came_home,
+                                     waiting[thread, 0], o, sec, returned, False)
                         ban_until[i] = month + ban
                         forfeited[i] = 1
                         continue
-                    if draw(key, SLOT_DEPART) < P[P_VIRR]:
+                    departure = P[P_VIRR]
+                    if P[P_VHOME] != 0.0:
+                        # an irregular stay forfeits the bilateral channel: prospects without a placement
+                        e_home = _home_income(P, home_wage[o], months_abroad[i], cert[i], e_recognition, 0.0, f12[o])
+                        departure = min(1.0, departure * math.exp(P[P_VHOME] * _prospects(P, e_home, home_wage[o])))
+                    if draw(key, SLOT_DEPART) < departure:
                         fl[F_DEPART, irregular, returned, o, sec] += 1.0
-                        _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay,
-                                     employer, cert, me, came_home, o, returned)
+                        _arrive_home(i, key, status, months_home, employed_home, applying, savings, skill,
+                                     months_in_stay, employer, cert, recognised, recognition, me, came_home,
+                                     waiting[thread, 0], o, sec, returned, False)
                         ban_until[i] = month + 12
                         forfeited[i] = 1
                         continue
@@ -654,11 +734,17 @@ def _go_irregular(i, st, lapsed, prev_status, status, overstay, months_in_status
 
 
 @njit(inline="always", cache=True)
-def _arrive_home(i, status, months_home, employed_home, applying, savings, skill, months_in_stay, employer, cert,
-                 me, came_home, o, returned):
+def _arrive_home(i, key, status, months_home, employed_home, applying, savings, skill, months_in_stay, employer, cert,
+                 recognised, recognition, me, came_home, waiting, o, sec, returned, may_be_placed):
+    """Home from the host. A certificate is recognised at home with the chance the regime
+    gives (`recognition`); a returnee who left regularly (`may_be_placed`) waits for a
+    placement by the bilateral channel from this month."""
     # skill carried home from this stay; savings come home with the person
     me[o, M_SKILLHOME] += skill[i] * months_in_stay[i] / 12.0
     came_home[o, cert[i]] += 1
+    recognised[i] = 1 if cert[i] > 0 and draw(key, SLOT_RECOGNISE) < recognition else 0
+    if may_be_placed:
+        waiting[sec, cert[i]] += 1
     if employer[i] == -2:
         employer[i] = -1  # changed employer, then left: no employer to go back to
     status[i] = returned
@@ -669,23 +755,34 @@ def _arrive_home(i, status, months_home, employed_home, applying, savings, skill
 
 
 @njit(parallel=True, cache=True, error_model="numpy")  # no division checks in the hot loop
-def home_month(S, R, P, M, out):
+def home_month(S, R, E, P, M, out):
     """One month at origin for every returnee (steps 9-11); the arguments as for host_month
-    (it adds to `out.flows` and `out.measures` only)."""
+    (it adds to `out.flows`, `out.measures` and the placement queue of next month,
+    `out.waiting[:, 1]`).
+
+    A returnee who left a programme status regularly waits for a placement by the bilateral
+    channel for PLACEMENT_WINDOW months (monthly chance `M.place_prob` by sector and
+    certified level) and searches on their own every month until employed, faster with a
+    recognised certificate: twelve chances in the first twelve months."""
     # opened by name into local arrays, as in host_month
     pid, status, origin, sector, months_in_status = S.pid, S.status, S.origin, S.sector, S.months_in_status
     status_total, prev_status, skill, cert, age = S.status_total, S.prev_status, S.skill, S.cert, S.age
     months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
-    apply_status, forfeited = S.apply_status, S.forfeited
+    apply_status, forfeited, recognised = S.apply_status, S.forfeited, S.recognised
+    months_abroad, skill = S.months_abroad, S.skill
     returned, kind, admits, max_total = R.returned, R.kind, R.admits, R.max_total
     leaving_ends_right, cooldown_of, support = R.leaving_ends_right, R.reentry_cooldown, R.support
     rp_from, rp_to, rp_cooldown, rp_min_completed = R.rp_from, R.rp_to, R.rp_cooldown, R.rp_min_completed
     rp_test, rp_open = R.rp_test, R.rp_open
+    # the expected chance of a way back (see host_month); whether a path exists is the rule's
+    e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to = E.leaving_ends_right, E.max_total, E.rp_from, E.rp_to
+    e_rp_open, e_rp_min_completed, e_rp_test = E.rp_open, E.rp_min_completed, E.rp_test
     n, month, seed, abroad, death_by_age = M.n, M.month, M.seed, M.abroad, M.death_by_age
-    place_prob, f12, remigration_gain = M.place_prob, M.f12, M.remigration_gain
+    place_prob, f12, remigration_gain, home_wage = M.place_prob, M.f12, M.remigration_gain, M.home_wage
     host_blocks, home_blocks = M.host_blocks, M.home_blocks
-    flows, measures = out.flows, out.measures
+    flows, measures, waiting = out.flows, out.measures, out.waiting
     monthly_find = 1.0 - (1.0 - f12) ** (1.0 / 12.0)
+    recognised_factor = 1.0 + P[P_RFIND]  # on the monthly hazard of not finding work: exp(-h)^factor
     employed_factor = math.exp(-P[P_TEMPLOYED])  # a job at home lowers the re-migration hazard
     slope, thr1, thr2 = P[P_TSLOPE], P[P_THR1], P[P_THR2]
     retire = P[P_RETIRE] * 12.0
@@ -693,7 +790,9 @@ def home_month(S, R, P, M, out):
     n_chunks = N_CHUNKS  # measures has one row per chunk
     n_blocks = (n + BLOCK - 1) // BLOCK
     for c in prange(n_chunks):
-        fl = flows[get_thread_id()]
+        thread = get_thread_id()
+        fl = flows[thread]
+        still_waiting = waiting[thread, 1]
         me = measures[c]
         for b in range(FIRST_BLOCK[c], n_blocks, n_chunks):
             if home_blocks[b] == 0:
@@ -711,32 +810,51 @@ def home_month(S, R, P, M, out):
                 if months_home[i] > 0 and _ages_out(i, returned, o, sec, age, key, retire, death_by_age, fl, status,
                                                     applying, abroad):
                     continue
-                # step 9: reintegration, the bilateral channel first (ranked by certified skill)
+                prev = prev_status[i]
+                programme = prev > 0 and kind[prev] == KIND_PROGRAMME
+                # step 9: reintegration, the bilateral channel first (ranked by certified skill), then
+                # the returnee's own search
+                in_queue = programme and forfeited[i] == 0 and months_home[i] < PLACEMENT_WINDOW
                 if employed_home[i] == 0:
-                    if months_home[i] == 0:
-                        if draw(key, SLOT_HOME_JOB) < place_prob[o, cert[i]]:
-                            employed_home[i] = 2
-                            fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
-                            me[o, M_PLACED] += 1.0
+                    if in_queue and draw(key, SLOT_HOME_JOB) < place_prob[sec, cert[i]]:
+                        employed_home[i] = 2
+                        fl[F_PLACEMENT, returned, returned, o, sec] += 1.0
+                        me[o, M_PLACED] += 1.0
                     else:
                         hazard = monthly_find[o]
-                        if months_home[i] <= support:
+                        if recognised[i] > 0:
+                            hazard = 1.0 - (1.0 - hazard) ** recognised_factor
+                        if months_home[i] < support:
                             hazard = min(1.0, hazard * 2.0)
-                        if draw(key, SLOT_HOME_JOB) < hazard:
+                        if draw(key, SLOT_SEARCH) < hazard:
                             employed_home[i] = 1
                             fl[F_JOBHOME, returned, returned, o, sec] += 1.0
+                if employed_home[i] == 0 and in_queue and months_home[i] + 1 < PLACEMENT_WINDOW:
+                    still_waiting[sec, cert[i]] += 1
+                # a job that uses the skills (a placement, or a recognised certificate) pays a premium
+                matched = 1.0 if employed_home[i] == 2 or recognised[i] > 0 else 0.0
+                premium = _home_premium(P, months_abroad[i], matched) if employed_home[i] > 0 else 1.0
+                if programme and months_home[i] < RETURNEE_WINDOW:
+                    # the returnees' realised income and use of skills at home
+                    me[o, M_HOMEWAGE] += home_wage[o]
+                    me[o, M_RSKILL] += skill[i]
+                    if employed_home[i] > 0:
+                        me[o, M_HOMEINCOME] += home_wage[o] * premium
+                        me[o, M_SKILLUSED] += skill[i] * matched
+                    else:
+                        me[o, M_HOMEINCOME] += home_wage[o] * P[P_FALLBACK]
                 months_home[i] += 1
-                prev = prev_status[i]
-                if months_home[i] == 12 and prev > 0 and kind[prev] == KIND_PROGRAMME:
+                if months_home[i] == 12 and programme:
                     me[o, M_REACH12] += 1.0
                     if employed_home[i] > 0:
                         me[o, M_EMP12] += 1.0
                 # step 10: re-migration after the cooldown, through a legal way back
-                if applying[i] != 0 or prev <= 0 or month < ban_until[i]:
+                if applying[i] != 0 or not programme or month < ban_until[i]:
                     continue
-                if kind[prev] != KIND_PROGRAMME:
-                    continue
-                hazard = P[P_G0] * remigration_gain[o] * (employed_factor if employed_home[i] > 0 else 1.0)
+                hazard = P[P_G0] * remigration_gain[o]
+                if employed_home[i] > 0:
+                    # a job at home holds people back, a better-paid one (skills in use) more
+                    hazard *= employed_factor * premium ** (-P[P_GHOME])
                 u = draw(key, SLOT_REMIGRATE)
                 if u >= hazard:
                     continue  # no chance of a way back (at most 1) can bring this draw under the hazard
@@ -746,9 +864,12 @@ def home_month(S, R, P, M, out):
                     target = prev if admits[prev] else -1
                     wait = 0
                 else:
-                    p_back, target = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
-                                              rp_test, prev, status_total[i], months_in_status[i], cert[i], skill[i],
-                                              slope, thr1, thr2)
+                    _, target = way_back(leaving_ends_right, max_total, rp_from, rp_to, rp_open, rp_min_completed,
+                                         rp_test, prev, status_total[i], months_in_status[i], cert[i], skill[i],
+                                         slope, thr1, thr2)
+                    p_back, _ = way_back(e_leaving_ends_right, e_max_total, e_rp_from, e_rp_to, e_rp_open,
+                                         e_rp_min_completed, e_rp_test, prev, status_total[i], months_in_status[i],
+                                         cert[i], skill[i], slope, thr1, thr2)
                     wait = 0
                     if target >= 0:
                         wait = reentry_cooldown(leaving_ends_right, cooldown_of, rp_from, rp_to, rp_cooldown, prev,

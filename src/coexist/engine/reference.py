@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES, PLACEMENT_WINDOW, RETURNEE_WINDOW
 from coexist.engine.rng import SLOT, uniforms
 from coexist.policy.rules import (
     JOB_AFTER,
@@ -198,17 +198,29 @@ def _reentry_cooldown(R, previous, target):
     return wait
 
 
-def _home_income(p, home_wage, months_abroad, cert, recognition, matching, f12):
-    """Expected monthly income at home of a returnee (model.md 3.4.6, E_home)."""
+def _home_premium(p, months_abroad, matched):
+    """Wage factor of a returnee's job at home (model.md 3.6.4)."""
     months_abroad = _f64(months_abroad)
     years = np.minimum(months_abroad / 12.0, 5.0)
-    long_enough = months_abroad >= p["min_stay_for_premium_months"]
-    premium = np.ones(months_abroad.shape)
-    premium = np.where(long_enough, premium + p["experience_premium_annual"] * years, premium)
-    matched = premium + p["match_premium_annual"] * years * recognition
-    premium = np.where(long_enough & (_i64(cert) > 0), matched, premium)
-    p_job = matching + (1.0 - matching) * f12
-    return home_wage * premium * (p_job + (1.0 - p_job) * p["home_fallback_income_share"])
+    premium = 1.0 + p["experience_premium_annual"] * years + p["match_premium_annual"] * years * matched
+    return np.where(months_abroad >= p["min_stay_for_premium_months"], premium, 1.0)
+
+
+def _home_income(p, home_wage, months_abroad, cert, recognition, place, f12):
+    """Expected monthly income at home of a returnee (model.md 3.4.6, E_home)."""
+    recognised = np.where(_i64(cert) > 0, recognition, 0.0)
+    search = 1.0 - np.power(1.0 - f12, 1.0 + p["recognised_finding_boost"] * recognised)
+    p_job = place + (1.0 - place) * search
+    with np.errstate(divide="ignore", invalid="ignore"):
+        matched = np.where(p_job > 0.0, (place + (1.0 - place) * search * recognised) / p_job, 0.0)
+    premium = _home_premium(p, months_abroad, matched)
+    return home_wage * (p_job * premium + (1.0 - p_job) * p["home_fallback_income_share"])
+
+
+def _prospects(p, e_home, home_wage):
+    """Home prospects: log of E_home over the reference returnee's expected income."""
+    f = p["returnee_job_finding_12m"]
+    return np.log(e_home / (home_wage * (f + (1.0 - f) * p["home_fallback_income_share"])))
 
 
 # ----- census ---------------------------------------------------------------------------
@@ -249,9 +261,14 @@ def census_reference(
 # ----- the host pass --------------------------------------------------------------------
 
 
-def _arrive_home(S, me, came_home, rows, returned):
-    """Arrival at origin (model.md 3.6.2) of the people at state rows `rows`."""
+def _arrive_home(S, me, came_home, rows, returned, u, positions, recognition, waiting=None):
+    """Arrival at origin (model.md 3.6.2) of the people at state rows `rows` (`positions`
+    in the pass's draws `u`); with `waiting`, they join the bilateral channel's queue."""
     np.add.at(came_home, (_i64(S.origin[rows]), _i64(S.cert[rows])), 1)
+    cert = _i64(S.cert[rows])
+    S.recognised[rows] = (cert > 0) & (u(SLOT["recognise"], positions) < recognition)
+    if waiting is not None:
+        np.add.at(waiting, (_i64(S.sector[rows]), cert), 1)
     changed = rows[S.employer[rows] == -2]
     S.employer[changed] = -1  # changed employer, then left: no employer to go back to
     # skill-years carried home; the product is formed in float32 (the kernels multiply the
@@ -265,7 +282,7 @@ def _arrive_home(S, me, came_home, rows, returned):
     S.savings[rows] = 0.0
 
 
-def host_month_reference(S, R, P, M, out):
+def host_month_reference(S, R, E, P, M, out):
     """One month in the host for everyone there (steps 3-8), as kernels.host_month (which
     also keeps the block flags, a saving of work that changes no result; they are not used here).
 
@@ -285,6 +302,7 @@ def host_month_reference(S, R, P, M, out):
     fl = out.flows[0]
     me = out.measures[0]
     came_home = out.fresh[0]
+    waiting = out.waiting[0, 0]
     irregular, returned = int(R.irregular), int(R.returned)
     wage_of = _f64(R.wage)
     kind = _i64(R.kind)
@@ -374,7 +392,11 @@ def host_month_reference(S, R, P, M, out):
     cert = _i64(S.cert[rows])
     skill = _f64(S.skill[rows])
     status_total = _i64(S.status_total[rows])
-    option, _ = way_back_reference(R, st, status_total, mis, cert, skill, slope, thr1, thr2)
+    option, _ = way_back_reference(E, st, status_total, mis, cert, skill, slope, thr1, thr2)
+    months_abroad = _i64(S.months_abroad[rows])
+    expected_place = M.expect_place[sec, cert]
+    e_home = _home_income(p, home_wage[o], months_abroad, cert, E.recognition, expected_place, f12[o])
+    prospects = _prospects(p, e_home, home_wage[o])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         debt_ratio = _f64(S.debt[rows]) / wage
         rate = p["abscond_base"] * np.exp(
@@ -383,6 +405,7 @@ def host_month_reference(S, R, P, M, out):
             + p["abscond_debt"] * debt_ratio
             + p["abscond_gap"] * np.maximum(0.0, -log_premium)
             - p["abscond_option"] * option
+            - p["abscond_home"] * prospects
         )
     absconds = programme & (u(SLOT["abscond"], everyone) < rate)
     _add_flows(fl, "abscond", st[absconds], np.full(absconds.sum(), irregular), o[absconds], sec[absconds])
@@ -436,21 +459,22 @@ def host_month_reference(S, R, P, M, out):
         debt_d = _f64(S.debt[rd])
         family_d = _f64(S.family[rd])
 
-        return_p, _ = way_back_reference(R, st_d, total_d, mis_d, cert_d, skill_d, slope, thr1, thr2)
-        e_home = _home_income(p, home_wage[o_d], months_abroad_d, cert_d, R.recognition, R.matching, f12[o_d])
+        return_p, _ = way_back_reference(E, st_d, total_d, mis_d, cert_d, skill_d, slope, thr1, thr2)
+        e_home = _home_income(p, home_wage[o_d], months_abroad_d, cert_d, E.recognition,
+                              M.expect_place[sec_d, cert_d], f12[o_d])
         u_return = cs * np.log(annuity * e_home) + p["theta_home"] + p["nu_option"] * return_p
         irr_net = np.maximum(w_d * p["irregular_wage_factor"] - p["living_cost_jpy"], 0.1 * w_d)
         u_irr = (
             cs * np.log(annuity * irr_net)
             + p["gamma_debt"] * debt_d / w_d
-            - p["gamma_detect"] * R.detection * 12.0
+            - p["gamma_detect"] * E.detection * 12.0
             + p["irregular_constant"]
         )
         # staying: host income for the months the permit allows within the horizon, home income after
         to = np.maximum(stay_to, 0)
         stay_gross = stay_wage * sector_factor[sec_d] * premium[d] * (1.0 + p["skill_wage_return"] * skill_d)
         stay_net = np.maximum(stay_gross - p["living_cost_jpy"], 0.1 * stay_gross)
-        stay_p, _ = way_back_reference(R, to, 0, 0, cert_d, skill_d, slope, thr1, thr2)
+        stay_p, _ = way_back_reference(E, to, 0, 0, cert_d, skill_d, slope, thr1, thr2)
         renewing = stay_to == st_d
         months_allowed = np.where(
             renewing,
@@ -496,7 +520,7 @@ def host_month_reference(S, R, P, M, out):
         home = d[goes_home]
         _add_flows(fl, "return", st[home], np.full(home.size, returned), o[home], sec[home])
         S.prev_status[rows[home]] = st[home]
-        _arrive_home(S, me, came_home, rows[home], returned)
+        _arrive_home(S, me, came_home, rows[home], returned, u, home, R.recognition, waiting)
         live[home] = False
         decided[d[stays | goes_irregular]] = True
 
@@ -506,12 +530,13 @@ def host_month_reference(S, R, P, M, out):
         hazard = np.full(rows.size, p["return_hazard_base"])
         hazard = np.where(_i64(S.months_in_status[rows]) <= 12, hazard * p["return_hazard_early_factor"], hazard)
         hazard = np.where(_i64(S.family[rows]) > 0, hazard * 0.5, hazard)
+        hazard = hazard * np.exp(p["return_home"] * prospects)
         saved = (_i64(S.target_earner[rows]) > 0) & (_f64(S.savings[rows]) >= p["savings_target_months"] * wage)
         hazard = np.where(saved, np.maximum(hazard, 0.08), hazard)
         back = early & (u(SLOT["early_return"], everyone) < hazard)
         _add_flows(fl, "return", st[back], np.full(back.sum(), returned), o[back], sec[back])
         S.prev_status[rows[back]] = st[back]
-        _arrive_home(S, me, came_home, rows[back], returned)
+        _arrive_home(S, me, came_home, rows[back], returned, u, np.nonzero(back)[0], R.recognition, waiting)
         live[back] = False
 
     # 3.4.9 non-programme statuses: exits; then hazard-driven transitions (first success) for
@@ -546,10 +571,17 @@ def host_month_reference(S, R, P, M, out):
     # 3.4.10 enforcement and voluntary departure of irregular workers (from their second month)
     irregular_now = live & (st == irregular) & (_i64(S.months_in_status[rows]) > 0)
     removed = irregular_now & (u(SLOT["detect"], everyone) < R.detection)
-    departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < p["irregular_departure_rate"])
+    # an irregular stay forfeits the bilateral channel: prospects without a placement
+    e_home_irregular = _home_income(p, home_wage[o], _i64(S.months_abroad[rows]), _i64(S.cert[rows]),
+                                    E.recognition, 0.0, f12[o])
+    departure = np.minimum(
+        1.0, p["irregular_departure_rate"] * np.exp(p["irregular_departure_home"]
+                                                    * _prospects(p, e_home_irregular, home_wage[o]))
+    )
+    departs = irregular_now & ~removed & (u(SLOT["depart"], everyone) < departure)
     for mask, flow, ban in ((removed, "removal", int(R.ban)), (departs, "voluntary_departure", 12)):
         _add_flows(fl, flow, st[mask], np.full(mask.sum(), returned), o[mask], sec[mask])
-        _arrive_home(S, me, came_home, rows[mask], returned)
+        _arrive_home(S, me, came_home, rows[mask], returned, u, np.nonzero(mask)[0], R.recognition)
         S.ban_until[rows[mask]] = month + ban
         S.forfeited[rows[mask]] = 1
         live[mask] = False
@@ -582,12 +614,13 @@ def host_month_reference(S, R, P, M, out):
 # ----- the home pass --------------------------------------------------------------------
 
 
-def home_month_reference(S, R, P, M, out):
+def home_month_reference(S, R, E, P, M, out):
     """One month at origin for every returnee (steps 9-11), as kernels.home_month (without
     its block flags)."""
     p = _parameters(P)
     n, month, seed, abroad = M.n, M.month, M.seed, M.abroad
     place_prob, f12, remigration_gain, death_by_age = M.place_prob, M.f12, M.remigration_gain, M.death_by_age
+    home_wage = M.home_wage
     fl = out.flows[0]
     me = out.measures[0]
     returned = int(R.returned)
@@ -615,27 +648,40 @@ def home_month_reference(S, R, P, M, out):
         S.applying[rows[mask]] = 0
         live[mask] = False
 
-    # 3.6.3-3.6.4 reintegration: bilateral placement in the first month home, job search after
+    # 3.6.3-3.6.4 reintegration: a placement by the bilateral channel for those waiting in its
+    # queue, else the returnee's own search (faster with a recognised certificate), every month
     months_home = _i64(S.months_home[rows])
+    prev = _i64(S.prev_status[rows])
+    cert = _i64(S.cert[rows])
+    was_programme = (prev > 0) & (kind[np.maximum(prev, 0)] == KIND_PROGRAMME)
+    in_queue = was_programme & (_i64(S.forfeited[rows]) == 0) & (months_home < PLACEMENT_WINDOW)
     looking = live & (_i64(S.employed_home[rows]) == 0)
-    first = looking & (months_home == 0)
-    hazard = np.where(first, place_prob[o, _i64(S.cert[rows])], monthly_find[o])
-    supported = ~first & (months_home <= int(R.support))
-    hazard = np.where(supported, np.minimum(1.0, hazard * 2.0), hazard)
-    finds = looking & (u(SLOT["home_job"], everyone) < hazard)
-    placed = finds & first
-    found = finds & ~first
+    placed = looking & in_queue & (u(SLOT["home_job"], everyone) < place_prob[sec, cert])
+    recognised = _i64(S.recognised[rows]) > 0
+    hazard = np.where(recognised, 1.0 - np.power(1.0 - monthly_find[o], 1.0 + p["recognised_finding_boost"]),
+                      monthly_find[o])
+    hazard = np.where(months_home < int(R.support), np.minimum(1.0, hazard * 2.0), hazard)
+    found = looking & ~placed & (u(SLOT["search"], everyone) < hazard)
     S.employed_home[rows[placed]] = 2
     S.employed_home[rows[found]] = 1
     _add_flows(fl, "placement_home", ret[placed], ret[placed], o[placed], sec[placed])
     _add_measure(me, "placements_home", o[placed], np.ones(placed.sum()))
     _add_flows(fl, "job_found_home", ret[found], ret[found], o[found], sec[found])
+    employed = _i64(S.employed_home[rows]) > 0
+    still = live & ~employed & in_queue & (months_home + 1 < PLACEMENT_WINDOW)
+    np.add.at(out.waiting[0, 1], (sec[still], cert[still]), 1)
+    matched = (_i64(S.employed_home[rows]) == 2) | recognised
+    premium = np.where(employed, _home_premium(p, S.months_abroad[rows], matched), 1.0)
+    counted = live & was_programme & (months_home < RETURNEE_WINDOW)
+    _add_measure(me, "returnee_home_wage", o[counted], home_wage[o[counted]])
+    _add_measure(me, "returnee_skill", o[counted], S.skill[rows[counted]])
+    income = np.where(employed, home_wage[o] * premium, home_wage[o] * p["home_fallback_income_share"])
+    _add_measure(me, "returnee_home_income", o[counted], income[counted])
+    used = counted & employed
+    _add_measure(me, "returnee_skill_in_use", o[used], _f64(S.skill[rows[used]]) * matched[used])
     S.months_home[rows[live]] += 1
 
     months_home = _i64(S.months_home[rows])
-    prev = _i64(S.prev_status[rows])
-    employed = _i64(S.employed_home[rows]) > 0
-    was_programme = (prev > 0) & (kind[np.maximum(prev, 0)] == KIND_PROGRAMME)
     reach = live & (months_home == 12) & was_programme
     _add_measure(me, "returnees_reaching_12m", o[reach], np.ones(reach.sum()))
     _add_measure(me, "returnees_employed_12m", o[reach & employed], np.ones((reach & employed).sum()))
@@ -644,15 +690,20 @@ def home_month_reference(S, R, P, M, out):
     may = live & (_i64(S.applying[rows]) == 0) & was_programme & (month >= _i64(S.ban_until[rows]))
     prev0 = np.maximum(prev, 0)
     forfeited = _i64(S.forfeited[rows]) > 0
-    p_path, to_path = way_back_reference(
+    _, to_path = way_back_reference(
         R, prev0, S.status_total[rows], S.months_in_status[rows], S.cert[rows], S.skill[rows], slope, thr1, thr2
+    )
+    p_path, _ = way_back_reference(
+        E, prev0, S.status_total[rows], S.months_in_status[rows], S.cert[rows], S.skill[rows], slope, thr1, thr2
     )
     admits = R.admits[prev0]
     p_back = np.where(forfeited, np.where(admits, 1.0, 0.0), p_path)
     target = np.where(forfeited, np.where(admits, prev0, -1), to_path)
     wait = np.where(forfeited | (target < 0), 0, _reentry_cooldown(R, prev0, np.maximum(target, 0)))
     may &= (target >= 0) & (p_back > 0.0) & (months_home >= np.maximum(wait, 1))
-    hazard = p["remigration_base"] * remigration_gain[o] * np.exp(-p["theta_employed"] * employed)
+    hazard = p["remigration_base"] * remigration_gain[o] * np.where(
+        employed, np.exp(-p["theta_employed"]) * np.power(premium, -p["remigration_home"]), 1.0
+    )
     applies = may & (u(SLOT["remigrate"], everyone) < hazard * p_back)
     S.applying[rows[applies]] = 1
     S.apply_status[rows[applies]] = target[applies]

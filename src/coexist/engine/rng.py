@@ -43,6 +43,8 @@ SLOT = {
     "job_sector": 22,
     "route": 23,
     "border": 24,
+    "recognise": 25,
+    "search": 26,
 }
 # The same slots as plain module constants, which compiled code can read.
 for _name, _value in SLOT.items():

@@ -22,7 +22,8 @@ from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
-from coexist.periods import month_dates
+from coexist.errors import ScenarioError
+from coexist.periods import format_month, month_dates
 from coexist.policy.dated import evaluate
 from coexist.policy.rules import (
     JOB_FREE,
@@ -38,7 +39,8 @@ from coexist.scenario.schema import Scenario
 
 __all__ = [
     "simulate", "ABROAD", "Passes", "COMPILED_PASSES", "living_costs", "default_exit_rates",
-    "default_transition_hazards", "remigration_gain", "reentry_lag", "reenter_rows",
+    "default_transition_hazards", "remigration_gain", "reentry_lag", "reenter_rows", "placement_chances",
+    "expected_placement",
 ]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
@@ -82,6 +84,50 @@ def remigration_gain(T: RegimeTables, params: dict[str, float], living_cost: flo
     ratio = np.maximum(w_ref - living_cost, 1.0) / np.maximum(home_wage, 1.0)
     reference = world_assumptions()["remigration_reference_wage_ratio"].value
     return np.power(ratio, params["beta_gain"]) / np.power(reference, params["beta_gain"])
+
+
+def _expected_regime(T: RegimeTables, expectations: Scenario) -> RegimeTables:
+    """The regime whose rules people expect, over the run's months and status codes."""
+    TE = compile_regime(expectations)
+    if TE.status_names != T.status_names or not np.array_equal(TE.months, T.months):
+        raise ScenarioError(
+            f"the scenario whose rules people expect ({expectations.name}) must have the run's statuses "
+            f"{list(T.status_names)} and horizon {_span(T.months)}. Got statuses "
+            f"{list(TE.status_names)}, horizon {_span(TE.months)} instead."
+        )
+    if TE.rp_from.shape != T.rp_from.shape or TE.tr_from.shape != T.tr_from.shape:
+        raise ScenarioError(
+            f"the scenario whose rules people expect ({expectations.name}) must declare the same transitions and "
+            "return paths as the run's scenario (their dated values may differ)."
+        )
+    return TE
+
+
+def _span(months: np.ndarray) -> str:
+    return f"{format_month(int(months[0]))} to {format_month(int(months[-1]))}"
+
+
+def placement_chances(openings: np.ndarray, queue: np.ndarray) -> np.ndarray:
+    """This month's chance of a placement for a returnee waiting in the bilateral channel's
+    queue, by sector and certified level: the `openings` of a sector (partner employers at
+    origin, a month) go to its `queue` [sector, level], the highest certified level first.
+
+    >>> placement_chances(np.array([3.0]), np.array([[4.0, 1.0, 1.0]])).round(2).tolist()
+    [[0.25, 1.0, 1.0]]
+    """
+    place = np.zeros(queue.shape)
+    left = np.asarray(openings, dtype=np.float64).copy()
+    for level in (2, 1, 0):
+        waiting = queue[:, level]
+        take = np.minimum(left, waiting)
+        place[:, level] = np.where(waiting > 0, take / np.maximum(waiting, 1.0), 0.0)
+        left = left - take
+    return place
+
+
+def expected_placement(monthly: np.ndarray) -> np.ndarray:
+    """The chance of a placement within the waiting window, at a monthly chance held fixed."""
+    return 1.0 - (1.0 - monthly) ** kernels.PLACEMENT_WINDOW
 
 
 def reentry_lag(recruitment_lag: int) -> int:
@@ -206,13 +252,14 @@ class _Month:
     inputs: kernels.MonthInputs = None  # (host pass)
     out: kernels.Tallies = None  # (host pass)
     host_flows: np.ndarray = None  # (host pass)
-    fresh: np.ndarray = None  # [origin, level] people who came home (host pass)
+    expect_rules: MonthRules = None  # the rules people expect: `rules`, or a baseline's (set-up)
 
 
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
-    def __init__(self, scenario: Scenario, seed: int, scale: float, passes: Passes = COMPILED_PASSES):
+    def __init__(self, scenario: Scenario, seed: int, scale: float, passes: Passes = COMPILED_PASSES,
+                 expectations: Scenario | None = None):
         self.clock = PhaseClock()
         self.passes = passes
         self.scenario = scenario
@@ -220,6 +267,7 @@ class _Run:
         self.scale = scale
         self.assumed = world_assumptions()
         self.T = compile_regime(scenario)
+        self.TE = self.T if expectations is None else _expected_regime(self.T, expectations)
         self.W: World = build_world(scenario, self.T, self.seed, scale)
         self.S: State = self.W.state
         self.W.state = None  # the run owns the population arrays from here (they are replaced as it grows)
@@ -261,6 +309,20 @@ class _Run:
         self.demand_rows: list[tuple[np.ndarray, np.ndarray]] = []
         self.tenure_rows: list[np.ndarray] = []  # [status, origin] months in status, people in the host
         self.agent_months = 0
+        self.waiting = self._placement_queue()  # [sector, level] returnees waiting for a placement
+        self.expect_place = expected_placement(placement_chances(self.TE.matching_capacity[0] * scale, self.waiting))
+
+    def _placement_queue(self) -> np.ndarray:
+        """Returnees of the initial population who wait for a bilateral placement, by sector
+        and certified level (the passes keep the count from then on)."""
+        S, n, T = self.S, self.n, self.T
+        status, prev = S.status[:n], S.prev_status[:n].astype(np.int64)
+        programme = (prev > 0) & (T.kind[np.maximum(prev, 0)] == KIND_PROGRAMME)
+        rows = np.flatnonzero((status == T.returned) & (S.employed_home[:n] == 0) & (S.forfeited[:n] == 0)
+                              & (S.months_home[:n] < kernels.PLACEMENT_WINDOW) & programme)
+        queue = np.zeros((N_SECTOR, 3))
+        np.add.at(queue, (S.sector[rows].astype(np.int64), S.cert[rows].astype(np.int64)), 1.0)
+        return queue
 
     def _tallies(self) -> kernels.Tallies:
         """The compiled passes' buffers (per-thread flows, per-chunk measures, per-thread
@@ -274,6 +336,7 @@ class _Run:
                 fresh=np.zeros((threads, N_ORIGIN, 3), dtype=np.int64),
                 tenure=np.zeros((threads, self.T.n_status, N_ORIGIN), dtype=np.int64),
                 routes=np.zeros((threads, self.T.tr_from.shape[0]), dtype=np.int64),
+                waiting=np.zeros((threads, 2, N_SECTOR, 3), dtype=np.int64),
             )
         for buffer in self._buffers:
             buffer[...] = 0
@@ -407,10 +470,16 @@ class _Run:
         P = W.P.copy()
         P[P_LIVING] = self.living[t]
         flow_shape = self.flow_shape
+        route_shares = self._route_shares(t)
+        rules = month_rules(t, T, self.default_exit, self.default_hazard, route_shares)
+        expected = rules
+        if self.TE is not T:
+            expected = month_rules(t, self.TE, self.default_exit, self.default_hazard, route_shares)
         return _Month(
             t=t,
             month=int(T.months[t]),
-            rules=month_rules(t, T, self.default_exit, self.default_hazard, self._route_shares(t)),
+            rules=rules,
+            expect_rules=expected,
             P=P,
             home_wage=W.home_wage[t],
             flows=np.zeros(flow_shape),
@@ -463,21 +532,21 @@ class _Run:
             death_by_age=self.death_by_age,
             home_wage=m.home_wage,
             f12=W.f12[m.t],
+            expect_place=self.expect_place,
             sector_factor=W.sector_factor,
             employers=W.employers,
             cap_open=cap_open,
-            place_prob=np.zeros((N_ORIGIN, 3)),
+            place_prob=np.zeros((N_SECTOR, 3)),
             remigration_gain=np.zeros(N_ORIGIN),  # home pass
             host_blocks=self.host_blocks,
             home_blocks=self.home_blocks,
         )
-        self.passes.host_month(self.S, m.rules, m.P, m.inputs, out)
+        self.passes.host_month(self.S, m.rules, m.expect_rules, m.P, m.inputs, out)
         self.tenure_rows.append(out.tenure.sum(axis=0))
         self.route_demand = out.routes.sum(axis=0)
         m.host_flows = _thread_total(out.flows)
         _apply_flows(m.by_group, m.host_flows)
         m.headcount = out.headcount.sum(axis=0).astype(np.float64)
-        m.fresh = out.fresh.sum(axis=0).astype(np.float64)
 
     def _job_changers(self, m: _Month) -> None:
         """Job changers (employer -2 after the host pass) move to a firm with a vacancy in
@@ -500,13 +569,18 @@ class _Run:
         self._assign_employers(movers, S.sector[movers], m.capacity, m.headcount, m.month, None)
 
     def _at_home(self, m: _Month) -> None:
-        """Steps 9-11 at origin: bilateral matching capacity for this month's returnees
-        (ranked by certified skill), then the compiled home pass."""
-        place_prob = self._placement_probabilities(m.rules.matching, m.fresh)
+        """Steps 9-11 at origin: the bilateral channel's openings go to the returnees waiting
+        for a placement (ranked by certified skill), then the compiled home pass."""
+        queue = self.waiting + m.out.waiting[:, 0].sum(axis=0)
+        place_prob = placement_chances(m.rules.matching_capacity * self.scale, queue)
+        # what people expect next month: the openings of the expected rules over today's queue
+        self.expect_place = expected_placement(placement_chances(m.expect_rules.matching_capacity * self.scale, queue))
         gain = self._remigration_gain(m.t, m.home_wage)
         self.passes.home_month(
-            self.S, m.rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain), m.out
+            self.S, m.rules, m.expect_rules, m.P, m.inputs._replace(place_prob=place_prob, remigration_gain=gain),
+            m.out,
         )
+        self.waiting = m.out.waiting[:, 1].sum(axis=0)
         all_flows = _thread_total(m.out.flows)
         _apply_flows(m.by_group, all_flows - m.host_flows)
         m.flows += all_flows
@@ -700,23 +774,6 @@ class _Run:
     def _remigration_gain(self, t, home_wage):
         return remigration_gain(self.T, self.W.params, self.living[t], t, home_wage)
 
-    def _placement_probabilities(self, share, by):
-        """Chance that a returnee arriving this month is placed, by origin and certified level.
-
-        `share` is the bilateral channel's capacity as a share of this month's returnees;
-        `by` counts them by origin and certified level; the capacity goes to the highest
-        level first.
-        """
-        place = np.zeros((N_ORIGIN, 3))
-        if share <= 0 or by.sum() == 0:
-            return place
-        capacity = share * by.sum(axis=1)
-        for level in (2, 1, 0):
-            take = np.minimum(capacity, by[:, level])
-            place[:, level] = np.where(by[:, level] > 0, take / np.maximum(by[:, level], 1.0), 0.0)
-            capacity = capacity - take
-        return place
-
     def _inflows(self, t, month, flows, capacity, headcount, by_group):
         T, W = self.T, self.W
         rates = T.inflow[t] * self.scale
@@ -848,16 +905,22 @@ def simulate(
     scale: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     end_state: bool = False,
+    expectations: Scenario | None = None,
 ) -> SimulationResult:
     """Run a scenario month by month and return tidy tables (counts re-inflated to persons);
-    with `end_state`, also everyone alive after the last month."""
+    with `end_state`, also everyone alive after the last month.
+
+    With `expectations` (a scenario with the same statuses, transitions, return paths and
+    horizon), the rules act as `scenario` says, but every expectation people decide on (the
+    legal way back, recognition at home, the placement chance, detection) is read from the
+    rules of `expectations`: the run of a decomposition's static part."""
     seed = check_seed(seed)
     scale = check_scale(scenario.population.scale if scale is None else scale)
     started = time.perf_counter()
     # the first run in a process compiles the kernels (or loads them from the cache) on their
     # first call; that time is measured and reported apart from the engine's
     with compile_timer() as compiling:
-        run = _Run(scenario, int(seed), float(scale))
+        run = _Run(scenario, int(seed), float(scale), expectations=expectations)
         run.clock.lap("initial population")
         total = len(run.T.months)
         for t in range(total):

@@ -40,6 +40,7 @@ FIELDS: dict[str, type] = {
     "arrival": np.int32,
     "overstay": np.int8,
     "forfeited": np.int8,  # left an irregular stay: the rights earned in the last status are gone
+    "recognised": np.int8,  # 1: the certificate brought home at the last return is recognised there
 }
 
 

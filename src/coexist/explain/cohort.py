@@ -34,6 +34,7 @@ from coexist.engine.simulate import (
     Passes,
     default_exit_rates,
     default_transition_hazards,
+    expected_placement,
     living_costs,
     reenter_rows,
     reentry_lag,
@@ -53,9 +54,11 @@ __all__ = ["ASSUMPTIONS", "Copies", "simulate_copies", "summarise_copies", "EMPL
 ASSUMPTIONS = (
     "a returnee who applies to come back is admitted (vacancies and stock ceilings are not known without a run)",
     "a stock ceiling above zero has room, and a route with a capacity takes everyone who chooses it",
-    "the bilateral matching channel places its share of the month's returnees (programme.matching_share)",
+    "where the bilateral channel has openings in the returnee's sector (programme.matching_capacity), half of those "
+    "waiting are placed within its waiting window (the queue is not known without a run)",
     "a free change of employer stays in the sector",
 )
+ASSUMED_MONTHLY_PLACEMENT = 1.0 - 0.5 ** (1.0 / kernels.PLACEMENT_WINDOW)
 # Employers sampled for the copies, per sector: enough for the spread of wage premiums and
 # abusive employers that the run's employers have (they are drawn independently).
 EMPLOYERS_PER_SECTOR = 50
@@ -170,6 +173,7 @@ def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, co
         fresh=np.zeros((threads, len(ORIGINS), 3), dtype=np.int64),
         tenure=np.zeros((threads, T.n_status, len(ORIGINS)), dtype=np.int64),
         routes=np.zeros((threads, T.tr_from.shape[0]), dtype=np.int64),
+        waiting=np.zeros((threads, 2, len(SECTORS), 3), dtype=np.int64),
     )
     pids = S.pid.astype(np.int64)
     start = int(S.status[0])
@@ -193,22 +197,24 @@ def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, co
         R = month_rules(t, T, default_exit, default_hazard, np.where(capacity > 0, 1.0, 0.0))
         P = W.P.copy()
         P[P_LIVING] = living[t]
+        # the assumed placement chance (ASSUMPTIONS): half of those waiting within the window
+        place = np.repeat(np.where(R.matching_capacity > 0, ASSUMED_MONTHLY_PLACEMENT, 0.0)[:, None], 3, axis=1)
         for buffer in out:
             buffer[...] = 0
         inputs = kernels.MonthInputs(
             n=copies, month=month, seed=int(seed), abroad=T.n_status, death_by_age=death_by_age,
             home_wage=W.home_wage[t], f12=W.f12[t], sector_factor=W.sector_factor, employers=W.employers,
-            cap_open=T.caps[t] > 0, place_prob=np.zeros((len(ORIGINS), 3)), remigration_gain=np.zeros(len(ORIGINS)),
+            expect_place=expected_placement(place), cap_open=T.caps[t] > 0, place_prob=place,
+            remigration_gain=np.zeros(len(ORIGINS)),
             host_blocks=np.ones(n_blocks, dtype=np.uint8), home_blocks=np.ones(n_blocks, dtype=np.uint8),
         )
-        passes.host_month(S, R, P, inputs, out)
+        passes.host_month(S, R, R, P, inputs, out)
         movers = np.flatnonzero(S.employer == -2)
         changed[t, movers] = True
         if movers.size:
             S.employer[movers] = _employers(W, S.sector[movers], pids[movers], seed, month)
-        place = np.full((len(ORIGINS), 3), R.matching)
         gain = remigration_gain(T, params, living[t], t, W.home_wage[t])
-        passes.home_month(S, R, P, inputs._replace(place_prob=place, remigration_gain=gain,
+        passes.home_month(S, R, R, P, inputs._replace(remigration_gain=gain,
                                                     home_blocks=np.ones(n_blocks, dtype=np.uint8)), out)
         status[t] = S.status
     return Copies(

@@ -79,7 +79,7 @@ class RegimeTables:
     # programme levers, per month
     detection: np.ndarray
     ban: np.ndarray
-    matching: np.ndarray
+    matching_capacity: np.ndarray  # [month, sector] openings a month for returnees (full scale)
     recognition: np.ndarray
     support: np.ndarray
     rehire: np.ndarray
@@ -104,6 +104,14 @@ def _growth_index(annual, months: np.ndarray) -> np.ndarray:
     monthly = (1.0 + evaluate(annual, months)) ** (1.0 / 12.0)
     index = np.cumprod(monthly)
     return index / index[0]
+
+
+def _by_sector(values: dict, months: np.ndarray) -> np.ndarray:
+    """[month, sector] table of dated values given by sector name (0 where not given)."""
+    table = np.zeros((len(months), len(SECTORS)))
+    for sector, value in values.items():
+        table[:, SECTORS.index(sector)] = evaluate(value, months, np.float64)
+    return table
 
 
 def _unlimited(capacity: np.ndarray) -> np.ndarray:
@@ -223,7 +231,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         rp_open=per_item(paths, "open", np.bool_),
         detection=evaluate(p.detection_rate, months),
         ban=evaluate(p.removal_ban_months, months, np.int32),
-        matching=evaluate(p.matching_share, months),
+        matching_capacity=_by_sector(p.matching_capacity, months),
         recognition=evaluate(p.recognition_coverage, months),
         support=evaluate(p.reintegration_support_months, months, np.int32),
         rehire=evaluate(p.former_employer_rehire, months, np.bool_),
@@ -272,7 +280,7 @@ class MonthRules(NamedTuple):
     rp_open: np.ndarray
     detection: float
     ban: int
-    matching: float
+    matching_capacity: np.ndarray  # [sector]
     recognition: float
     support: int
     cumulative: bool

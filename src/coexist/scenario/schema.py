@@ -241,7 +241,9 @@ class Programme(Model):
 
     detection_rate: Rate = 0.01
     removal_ban_months: Months = 60
-    matching_share: Rate = 0.0
+    # openings a month at partner employers at origin, by sector (persons, at full scale), that
+    # the bilateral channel offers to returnees waiting for a placement; dated, 0 where not given
+    matching_capacity: dict[str, _dated_float(0.0, 1e7)] = Field(default_factory=dict)
     recognition_coverage: Rate = 0.0
     reintegration_support_months: _dated_int(0, 60) = 0
     former_employer_rehire: DatedBool = False
@@ -249,6 +251,14 @@ class Programme(Model):
     cumulative_abroad_counts: DatedBool = False
     reentry_fee_cap_months: FeeCap = -1.0
     entry_openness: Rate = 1.0
+
+    @field_validator("matching_capacity")
+    @classmethod
+    def _capacity_sectors(cls, value):
+        for sector in value:
+            if sector not in SECTORS:
+                raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, sector)
+        return value
 
 
 class Economy(Model):

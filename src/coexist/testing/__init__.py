@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from coexist.codes import ORIGINS
 from coexist.scenario import Scenario, load_scenario
 
-__all__ = ["tiny_world", "TINY_OVERRIDES"]
+__all__ = ["tiny_world", "TINY_OVERRIDES", "TINY_MATCHING"]
 
 # One origin (Vietnam), two sectors, a few thousand people, eight years.
 TINY_OVERRIDES: tuple[str, ...] = (
@@ -31,10 +31,27 @@ TINY_OVERRIDES: tuple[str, ...] = (
 )
 
 
+# The bilateral channel's openings of a base that has any, shrunk with the world: about half
+# of its returnees a month, as the shipped circular scenario assumes at full size.
+TINY_MATCHING: str = "programme.matching_capacity={construction=30.0, manufacturing=30.0}"
+
+
 def tiny_world(base: str = "japan-temporary", overrides: Sequence[str] = ()) -> Scenario:
     """A small, fast scenario built on a shipped one; extra overrides are applied last.
 
     >>> tiny_world().population.initial
     'empty'
+    >>> tiny_world("japan-circular").programme.matching_capacity["construction"]
+    30.0
     """
-    return load_scenario(base, overrides=(*TINY_OVERRIDES, *overrides))
+    shrunk = (*TINY_OVERRIDES, *_tiny_matching(base))
+    return load_scenario(base, overrides=(*shrunk, *overrides))
+
+
+def _tiny_matching(base: str) -> tuple[str, ...]:
+    openings = load_scenario(base).programme.matching_capacity
+    if not any(value != 0 for value in openings.values()):
+        return ()
+    # the sectors of the tiny world get openings, the others none
+    others = ", ".join(f"{sector}=0.0" for sector in openings if sector not in ("construction", "manufacturing"))
+    return (TINY_MATCHING[:-1] + (f", {others}}}" if others else "}"),)
