@@ -5,9 +5,9 @@ from the lever and not from noise.
 """
 
 from coexist.engine import simulate
-from coexist.testing import tiny_world
 from coexist.engine.world import build_world
 from coexist.policy.tables import compile_regime
+from coexist.testing import tiny_world
 from coexist.testing.summaries import flow_total, measure_total, returnee_employment_12m, stock_mean
 
 SEEDS = (1, 2)
