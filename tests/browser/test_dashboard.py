@@ -48,7 +48,7 @@ def tiny_files(tmp_path_factory) -> dict[str, Path]:
         files[base] = folder / f"tiny-{base}.toml"
         files[base].write_text(api.scenario_toml(base, overrides=[*TINY_OVERRIDES, 'horizon.end="2026-06"']))
     (folder / "binary.toml").write_bytes(bytes(range(256)) * 4)
-    (folder / "bad.toml").write_text('extends = "japan-circular"\nname = "bad"\n[programme]\nmatching_share = 1.5\n')
+    (folder / "bad.toml").write_text('extends = "japan-circular"\nname = "bad"\n[programme]\nrecognition_coverage = 1.5\n')
     return {**files, "binary": folder / "binary.toml", "bad": folder / "bad.toml"}
 
 
@@ -104,9 +104,11 @@ def _job(page, state: str, index: int = 0):
 def test_the_form_is_built_from_the_schema_and_refuses_bad_values(page):
     assert page.locator("#scenario option").count() >= 5
     assert page.locator("#scenario").input_value() == "japan-circular"
-    matching = page.locator('.lever[data-path="programme.matching_share"]')
-    assert "a number in [0.0, 1.0]" in matching.inner_text() and "placements per returnee" in matching.inner_text()
-    assert matching.locator(".lever-value").input_value() == "0.5"
+    matching = page.locator('.lever[data-path="programme.recognition_coverage"]')
+    assert "a number in [0.0, 1.0]" in matching.inner_text() and "share of certified returnees" in matching.inner_text()
+    assert matching.locator(".lever-value").input_value() == "0.6"
+    openings = page.locator('.lever[data-path="programme.matching_capacity.construction"]')
+    assert openings.locator(".lever-value").input_value() == "2000"  # japan-circular's openings, one lever a sector
     caps = page.locator('.lever[data-path="statuses.ssw1.caps.construction"]')
     assert caps.locator(".lever-month").count() >= 1  # a dated value shows its dates
     job_change = page.locator('.lever[data-path="statuses.ssw1.job_change"] select')
@@ -116,7 +118,7 @@ def test_the_form_is_built_from_the_schema_and_refuses_bad_values(page):
     matching.locator(".lever-value").fill("1.5")
     assert "must be a number in [0.0, 1.0]. Got 1.5 instead." in matching.locator(".lever-problem").inner_text()
     assert page.locator("#launch").is_disabled()
-    assert "Bilateral return-job matching (Programme) must be a number in [0.0, 1.0]. Got 1.5 instead." in \
+    assert "Skills recognised at home (Programme) must be a number in [0.0, 1.0]. Got 1.5 instead." in \
         page.locator("#form-problems").inner_text()
     page.locator("#scale").fill("1e308")
     assert "scale must be a number in (0, 1]" in page.locator("#form-problems").inner_text()
@@ -128,7 +130,7 @@ def test_the_form_is_built_from_the_schema_and_refuses_bad_values(page):
 
 def test_uploads_show_the_loader_s_errors_in_the_page(page, tiny_files):
     for name, words in (("binary", "must be a TOML text file (UTF-8). Got binary data instead"),
-                        ("bad", "bad.toml: 'programme.matching_share' must be in [0.0, 1.0]. Got 1.5 instead.")):
+                        ("bad", "bad.toml: 'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5 instead.")):
         page.set_input_files("#upload-file", str(tiny_files[name]))
         page.click("#upload-button")
         page.wait_for_selector("#upload-error:not([hidden])")
@@ -149,7 +151,7 @@ def test_uploads_show_the_loader_s_errors_in_the_page(page, tiny_files):
 
 
 def test_a_run_shows_its_progress_and_its_results(page, server):
-    matching = page.locator('.lever[data-path="programme.matching_share"] .lever-value')
+    matching = page.locator('.lever[data-path="programme.recognition_coverage"] .lever-value')
     matching.fill("0.3")
     page.locator("#scale").fill("1")
     page.click("#launch")
@@ -173,7 +175,7 @@ def test_a_run_shows_its_progress_and_its_results(page, server):
     _shot(page, "run-results", full_page=True)
     store = server[1]
     written = next((store / "dashboard").glob("run-*/scenario.toml")).read_text()
-    assert "matching_share = 0.3" in written
+    assert "recognition_coverage = 0.3" in written
     assert page.errors == []
 
 
@@ -188,7 +190,7 @@ def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_c
     page.locator("#compare-choices input[value='japan-temporary']").uncheck()  # ticked by default: the shipped one
     page.locator("#compare-choices label", has_text="japan-temporary (uploaded)").locator("input").check()
     page.locator("#replicates").fill("3")
-    page.locator('.lever[data-path="programme.matching_share"] .lever-value').fill("0.4")
+    page.locator('.lever[data-path="programme.recognition_coverage"] .lever-value').fill("0.4")
     page.click("#launch")
     queued = _job(page, "queued", 0)
     assert "number 1 in the queue" in queued.inner_text()
@@ -210,8 +212,8 @@ def test_jobs_queue_and_can_be_cancelled_then_a_comparison_shows_intervals_and_c
     assert "Actor scores and index (median, 90% interval)" in titles and "(median, 90% band)" in titles
     _shot(page, "compare-results", full_page=True)
     compared = next((server[1] / "dashboard").glob("compare-*"))
-    assert "matching_share = 0.4" in (compared / "japan-circular" / "scenario.toml").read_text()
-    assert "matching_share = 0.0" in (compared / "japan-temporary" / "scenario.toml").read_text()
+    assert "recognition_coverage = 0.4" in (compared / "japan-circular" / "scenario.toml").read_text()
+    assert "recognition_coverage = 0.0" in (compared / "japan-temporary" / "scenario.toml").read_text()
     assert page.errors == []
 
 

@@ -167,7 +167,7 @@ def test_bad_override_names_the_field(fake_engine, capsys):
     assert "'lever.typo'" in _one_line_error(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("override", ["nonsense.key=1", "programme.matching_share.x=3", "behaviour.foo=3"])
+@pytest.mark.parametrize("override", ["nonsense.key=1", "programme.recognition_coverage.x=3", "behaviour.foo=3"])
 def test_bad_override_of_the_real_loader_names_its_set(override, tmp_path, capsys):
     assert main(["run", "japan-circular", "--set", override, "--out", str(tmp_path / "run")]) == 2
     line = _one_line_error(capsys.readouterr().err)
@@ -373,13 +373,13 @@ def test_scenarios_lists_whole_descriptions(capsys):
 
 
 def test_scenarios_show_prints_the_resolved_scenario_as_toml(tmp_path, capsys):
-    assert main(["scenarios", "show", "japan-circular", "--set", "programme.matching_share=0.3"]) == 0
+    assert main(["scenarios", "show", "japan-circular", "--set", "programme.recognition_coverage=0.3"]) == 0
     shown = capsys.readouterr().out
     path = tmp_path / "shown.toml"
     path.write_text(shown, encoding="utf-8")
     again = load_scenario(str(path))
-    assert again.programme.matching_share == 0.3
-    wanted = load_scenario("japan-circular", overrides=["programme.matching_share=0.3"])
+    assert again.programme.recognition_coverage == 0.3
+    wanted = load_scenario("japan-circular", overrides=["programme.recognition_coverage=0.3"])
     assert scenario_hash(again) == scenario_hash(wanted)
 
 

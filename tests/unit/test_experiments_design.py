@@ -15,7 +15,7 @@ name = "small"
 scenario = "japan-circular"
 metrics = ["index.balance"]
 [uncertainties.behaviour.nu_option]
-[levers."programme.matching_share"]
+[levers."programme.recognition_coverage"]
 low = 0.0
 high = 1.0
 """

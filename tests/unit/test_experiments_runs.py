@@ -24,7 +24,7 @@ method = "latin"
 samples = 4
 seed = 0
 [uncertainties.behaviour.nu_option]
-[levers."programme.matching_share"]
+[levers."programme.recognition_coverage"]
 low = 0.0
 high = 1.0
 """
@@ -34,7 +34,7 @@ PLAIN = api.Engine()  # the model, without the compile notice and the calibratio
 def dies_when_matching_is_high(scenario, seed, scale, progress):
     """The engine, except that the worker process dies on the point with the highest matching share
     (module level: worker processes import it by name)."""
-    if scenario.programme.matching_share > 0.75:
+    if scenario.programme.recognition_coverage > 0.75:
         os._exit(3)
     return engine_simulate(scenario, seed=seed, scale=scale)
 
@@ -62,7 +62,7 @@ def test_sweep_writes_a_run_folder_per_run_and_a_row_per_run_in_the_catalogue(st
     assert len(api.runs(straight.folder)) == 4
     assert (straight.folder / "sweep.html").read_text().count("<section") == 4
     assert _table(straight).column_names == ["run_id", "point", "replicate", "seed", "nu_option",
-                                             "programme.matching_share", "index.host", "host.fill_rate"]
+                                             "programme.recognition_coverage", "index.host", "host.fill_rate"]
 
 
 def test_a_dead_worker_is_reported_with_its_run_and_a_second_call_runs_only_that_one(design, straight, tmp_path):
@@ -73,7 +73,7 @@ def test_a_dead_worker_is_reported_with_its_run_and_a_second_call_runs_only_that
     failed = first.failures[0]
     assert "died" in failed["error"] and "exit code 3" in failed["error"]
     row = next(r for r in first.table if r["run_id"] == failed["run_id"])
-    assert row["programme.matching_share"] > 0.75 and row["host.fill_rate"] != row["host.fill_rate"]  # NaN
+    assert row["programme.recognition_coverage"] > 0.75 and row["host.fill_rate"] != row["host.fill_rate"]  # NaN
     # the others are kept (a run stopped with the broken pool may leave a hidden partial folder, never a run folder)
     assert len([p for p in (out / "runs").iterdir() if not p.name.startswith(".")]) == 3
 
@@ -101,7 +101,7 @@ def test_sensitivity_writes_its_indices_and_search_its_front(design, tmp_path):
     found = api.search(design, generations=2, population=4, out=tmp_path / "search", overrides=TINY, scale=1.0,
                        workers=1, engine=PLAIN)
     front = pq.read_table(tmp_path / "search" / "pareto.parquet")
-    assert front.column_names == ["programme.matching_share", "index.host", "index.migrants", "index.origin",
+    assert front.column_names == ["programme.recognition_coverage", "index.host", "index.migrants", "index.origin",
                                   "index.balance"]
     assert 1 <= front.num_rows == len(found.front) <= 8
     assert (tmp_path / "search" / "search.html").is_file()

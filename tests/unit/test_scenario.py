@@ -92,7 +92,7 @@ def test_unknown_nested_key_suggests_the_right_one():
 @pytest.mark.parametrize(
     ("override", "field", "received", "allowed"),
     [
-        ('programme.matching_share="high"', "programme.matching_share", '"high"', "a number in [0.0, 1.0]"),
+        ('programme.recognition_coverage="high"', "programme.recognition_coverage", '"high"', "a number in [0.0, 1.0]"),
         ("statuses.ssw1.max_stay_months=3.5", "statuses.ssw1.max_stay_months", "3.5", "an integer in [0, 600]"),
         ("programme.former_employer_rehire=1", "programme.former_employer_rehire", "1", "true or false"),
         ('statuses.ssw1.job_change="sometimes"', "statuses.ssw1.job_change", '"sometimes"', "'within_field'"),
@@ -112,7 +112,7 @@ def test_wrong_type_gives_one_readable_line(override, field, received, allowed):
 @pytest.mark.parametrize(
     ("override", "field", "received", "allowed"),
     [
-        ("programme.matching_share=1.5", "programme.matching_share", "1.5", "[0.0, 1.0]"),
+        ("programme.recognition_coverage=1.5", "programme.recognition_coverage", "1.5", "[0.0, 1.0]"),
         ("statuses.ssw1.max_stay_months=-12", "statuses.ssw1.max_stay_months", "-12", "[0, 600]"),
         ("programme.reintegration_support_months=61", "programme.reintegration_support_months", "61", "[0, 60]"),
         ("statuses.titp.fee_cap_months=-2.0", "statuses.titp.fee_cap_months", "-2.0", "[-1.0, 120.0]"),
@@ -168,12 +168,12 @@ def test_a_scenario_file_that_is_not_utf8_text(tmp_path):
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("programme.nonexistent=1", ("'programme.nonexistent'", "not a known field", "matching_share")),
+        ("programme.nonexistent=1", ("'programme.nonexistent'", "not a known field", "recognition_coverage")),
         ("notatable.x=1", ("'notatable'", "not a known field", "programme")),
         ("=3", ("an override must look like dotted.path=value", "'=3'")),
         ("novalue", ("an override must look like dotted.path=value", "'novalue'")),
-        ("programme..matching_share=1", ("an override must look like dotted.path=value",)),
-        ("programme.matching_share.x=1", ("'programme.matching_share' is a value, not a table", "'x'")),
+        ("programme..recognition_coverage=1", ("an override must look like dotted.path=value",)),
+        ("programme.recognition_coverage.x=1", ("'programme.recognition_coverage' is a value, not a table", "'x'")),
     ],
 )
 def test_bad_set_path(override, expected):
@@ -182,11 +182,11 @@ def test_bad_set_path(override, expected):
 
 
 def test_error_from_an_override_says_which_override_caused_it():
-    message = error_of(overrides=["programme.matching_share=0.2", "programme.detection_rate=7"])
+    message = error_of(overrides=["programme.recognition_coverage=0.2", "programme.detection_rate=7"])
     assert message.endswith("(from the override 'programme.detection_rate=7')")
 
 
-@pytest.mark.parametrize("override", ["nonsense.key=1", "novalue", "programme.matching_share.x=1", "behaviour.foo=1"])
+@pytest.mark.parametrize("override", ["nonsense.key=1", "novalue", "programme.recognition_coverage.x=1", "behaviour.foo=1"])
 def test_override_errors_speak_of_overrides_not_flags(override):
     with pytest.raises(OverrideError) as caught:
         load_scenario("japan-temporary", overrides=[override])
@@ -218,14 +218,14 @@ def test_out_of_range_behavioural_parameter():
 @pytest.mark.parametrize(
     ("override", "field", "expected"),
     [
-        ('programme.matching_share={"2031-01"=0.5, "2030-01"=0.2}', "programme.matching_share", "increasing order"),
-        ('programme.matching_share={"2030-13"=0.5}', "programme.matching_share", '"2030-13"'),
-        ('programme.matching_share={"2030"=0.5}', "programme.matching_share", "YYYY-MM"),
-        ("programme.matching_share={}", "programme.matching_share", "at least one"),
-        ('programme.matching_share={"2030-01"=1.5}', "programme.matching_share.2030-01", "[0.0, 1.0]"),
+        ('programme.recognition_coverage={"2031-01"=0.5, "2030-01"=0.2}', "programme.recognition_coverage", "increasing order"),
+        ('programme.recognition_coverage={"2030-13"=0.5}', "programme.recognition_coverage", '"2030-13"'),
+        ('programme.recognition_coverage={"2030"=0.5}', "programme.recognition_coverage", "YYYY-MM"),
+        ("programme.recognition_coverage={}", "programme.recognition_coverage", "at least one"),
+        ('programme.recognition_coverage={"2030-01"=1.5}', "programme.recognition_coverage.2030-01", "[0.0, 1.0]"),
         (
-            'programme.matching_share={"2030-01"="x"}',
-            "programme.matching_share.2030-01",
+            'programme.recognition_coverage={"2030-01"="x"}',
+            "programme.recognition_coverage.2030-01",
             'a number in [0.0, 1.0] at every date. Got "x"',
         ),
         ('statuses.ssw1.max_stay_months={"2030-01"=2.5}', "statuses.ssw1.max_stay_months.2030-01", "an integer"),
@@ -277,14 +277,14 @@ def test_circular_inherits_temporary_and_overrides_only_what_it_writes(temp, cir
 
 def test_unconnected_is_circular_without_matching_and_recognition(circ):
     unconnected = load_scenario(UNCONNECTED)
-    assert unconnected.programme.matching_share == 0.0
+    assert not any(unconnected.programme.matching_capacity.values())
     assert unconnected.programme.recognition_coverage == 0.0
-    assert circ.programme.matching_share > 0 and circ.programme.recognition_coverage > 0
+    assert sum(circ.programme.matching_capacity.values()) > 0 and circ.programme.recognition_coverage > 0
     a, b = unconnected.model_dump(), circ.model_dump()
     for data in (a, b):
         for key in ("name", "description", "extends"):
             data.pop(key)
-        data["programme"].pop("matching_share")
+        data["programme"].pop("matching_capacity")
         data["programme"].pop("recognition_coverage")
     assert a == b
 
@@ -293,14 +293,14 @@ def test_unconnected_is_circular_without_matching_and_recognition(circ):
 
 
 def test_override_a_scalar(temp):
-    sc = load_scenario(TEMP, overrides=["programme.matching_share=0.3"])
-    assert sc.programme.matching_share == 0.3
+    sc = load_scenario(TEMP, overrides=["programme.recognition_coverage=0.3"])
+    assert sc.programme.recognition_coverage == 0.3
     assert sc.programme.detection_rate == temp.programme.detection_rate
 
 
 def test_override_with_a_dated_table_replaces_the_value_whole():
-    sc = load_scenario(TEMP, overrides=['programme.matching_share={"2030-01"=0.5}'])
-    assert sc.programme.matching_share == {"2030-01": 0.5}
+    sc = load_scenario(TEMP, overrides=['programme.recognition_coverage={"2030-01"=0.5}'])
+    assert sc.programme.recognition_coverage == {"2030-01": 0.5}
     # a dated table in a parent is replaced, never merged with the child's table
     sc = load_scenario(TEMP, overrides=['statuses.titp.admits_from_abroad={"2026-01"=false}'])
     assert sc.statuses["titp"].admits_from_abroad == {"2026-01": False}
@@ -315,8 +315,8 @@ def test_override_a_nested_status_field_leaves_its_siblings(temp):
 
 
 def test_ints_are_numbers_where_a_number_is_expected():
-    sc = load_scenario(TEMP, overrides=["programme.matching_share=1", 'economy.host_wage_growth={"2030-01"=0}'])
-    assert sc.programme.matching_share == 1.0 and isinstance(sc.programme.matching_share, float)
+    sc = load_scenario(TEMP, overrides=["programme.recognition_coverage=1", 'economy.host_wage_growth={"2030-01"=0}'])
+    assert sc.programme.recognition_coverage == 1.0 and isinstance(sc.programme.recognition_coverage, float)
     assert isinstance(sc.economy.host_wage_growth["2030-01"], float)
 
 
@@ -326,14 +326,14 @@ def test_ints_are_numbers_where_a_number_is_expected():
 def test_hash_is_stable(temp):
     assert scenario_hash(load_scenario(TEMP)) == scenario_hash(temp)
     # setting a lever to the value it already has is no change
-    assert scenario_hash(load_scenario(TEMP, overrides=["programme.matching_share=0.0"])) == scenario_hash(temp)
+    assert scenario_hash(load_scenario(TEMP, overrides=["programme.recognition_coverage=0.0"])) == scenario_hash(temp)
 
 
 @pytest.mark.parametrize(
     "override",
     [
-        "programme.matching_share=0.5",
-        "programme.recognition_coverage=0.1",
+        "programme.recognition_coverage=0.5",
+        "programme.matching_capacity.retail=10.0",
         "programme.detection_rate=0.05",
         "programme.former_employer_rehire=true",
         "programme.cumulative_abroad_counts=true",
@@ -354,7 +354,7 @@ def test_hash_changes_when_a_lever_changes(temp, override):
 
 @pytest.mark.parametrize("name", [*JAPAN, "example-seasonal"])
 def test_to_toml_round_trips(tmp_path, name):
-    sc = load_scenario(name, overrides=['programme.matching_share={"2030-01"=0.25}'])
+    sc = load_scenario(name, overrides=['programme.recognition_coverage={"2030-01"=0.25}'])
     path = tmp_path / f"{name}-resolved.toml"
     path.write_text(to_toml(sc), encoding="utf-8")
     again = load_scenario(str(path))
@@ -408,8 +408,8 @@ def test_lever_skill_recognition_at_home(temp, circ):
 
 
 def test_lever_bilateral_return_job_matching(temp, circ):
-    assert temp.programme.matching_share == 0.0
-    assert circ.programme.matching_share == 0.5
+    assert not any(temp.programme.matching_capacity.values())
+    assert sum(circ.programme.matching_capacity.values()) == 10850
 
 
 def test_lever_reentry_fee_cap_and_former_employer(temp, circ):

@@ -66,10 +66,10 @@ def finished(served, uploaded):
     """A run with a changed lever and a comparison, both done."""
     client, app, _ = served
     run = client.post("/api/jobs", json={"kind": "run", "scenarios": [uploaded["japan-circular"]], "scale": 1.0,
-                                         "seed": 3, "levers": {"programme.matching_share": 0.3}}).json()
+                                         "seed": 3, "levers": {"programme.recognition_coverage": 0.3}}).json()
     compare = client.post("/api/jobs", json={"kind": "compare", "scale": 1.0, "replicates": 2, "seed": 1,
                                              "scenarios": [uploaded["japan-temporary"], uploaded["japan-circular"]],
-                                             "levers": {"programme.matching_share": 0.4}})
+                                             "levers": {"programme.recognition_coverage": 0.4}})
     assert compare.status_code == 200, compare.text
     results = []
     for job in (run["id"], compare.json()["id"]):
@@ -100,8 +100,8 @@ def test_scenarios_and_their_lever_forms(served, uploaded):
         "japan-circular"
     form = client.get("/api/levers", params={"scenario": "japan-circular"}).json()
     assert form["start"] == "2025-01" and form["end"] == "2050-12"
-    matching = next(lever for lever in form["levers"] if lever["path"] == "programme.matching_share")
-    assert matching["value"] == 0.5 and matching["allowed"] == "a number in [0.0, 1.0]"
+    matching = next(lever for lever in form["levers"] if lever["path"] == "programme.recognition_coverage")
+    assert matching["value"] == 0.6 and matching["allowed"] == "a number in [0.0, 1.0]"
     assert client.get("/api/levers", params={"scenario": uploaded["japan-circular"]}).json()["end"] == "2025-12"
 
 
@@ -109,7 +109,7 @@ def test_a_run_and_a_comparison_go_through_the_queue_into_the_store(served, fini
     client, _, store = served
     run_id, compare_id = finished
     assert run_id.startswith(f"{DASHBOARD_FOLDER}/run-") and compare_id.startswith(f"{DASHBOARD_FOLDER}/compare-")
-    assert "matching_share = 0.3" in (store / run_id / "scenario.toml").read_text()
+    assert "recognition_coverage = 0.3" in (store / run_id / "scenario.toml").read_text()
     listing = client.get("/api/runs").json()
     assert run_id in {r["id"] for r in listing["runs"]}
     assert [c["id"] for c in listing["compares"]] == [compare_id]
@@ -127,12 +127,12 @@ def test_in_a_comparison_the_levers_change_the_first_scenario_only(served, finis
     assert label.startswith("compare japan-temporary with 1 lever changed, japan-circular (2 replicates")
     first = (store / finished[1] / "japan-temporary" / "scenario.toml").read_text()
     second = (store / finished[1] / "japan-circular" / "scenario.toml").read_text()
-    assert "matching_share = 0.4" in first and "matching_share = 0.5" in second
+    assert "recognition_coverage = 0.4" in first and "recognition_coverage = 0.6" in second
 
 
 @pytest.mark.parametrize("name", ["japan-circular", "japan-temporary"])
 def test_a_scenario_resolved_to_a_file_is_the_scenario_with_its_overrides(tmp_path, name):
-    overrides = ["programme.matching_share=0.4", 'statuses.ssw1.job_change={"2025-01" = "never", "2030-01" = "free"}']
+    overrides = ["programme.recognition_coverage=0.4", 'statuses.ssw1.job_change={"2025-01" = "never", "2030-01" = "free"}']
     direct = load_scenario(name, overrides=overrides)
     path = tmp_path / "derived.toml"
     path.write_text(api.ENGINE.describe(direct)[0])
@@ -202,9 +202,9 @@ def _refused(answer, status: int, words: str) -> None:
     ({"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "levers": {"population.scale": 1}}, 400,
      "'levers' must name a lever of the form"),
     ({"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "end": "2026-12",
-      "levers": {"programme.matching_share": 1.5}}, 400, "'programme.matching_share' must be in [0.0, 1.0]. Got 1.5"),
+      "levers": {"programme.recognition_coverage": 1.5}}, 400, "'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5"),
     (b'{"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "end": "2026-12", '
-     b'"levers": {"programme.matching_share": 1e999}}', 400, "must be a number, true/false"),
+     b'"levers": {"programme.recognition_coverage": 1e999}}', 400, "must be a number, true/false"),
     (b'{"kind": "run", "scenarios": ["japan-circular"], "scale": NaN}', 400, "'scale' must be a number in (0, 1]"),
     ({"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "end": "2026-12",
       "levers": {"statuses.ssw1.max_stay_months": 10**400}}, 400, "'statuses.ssw1.max_stay_months' must be"),
@@ -233,8 +233,8 @@ def test_bodies_that_are_not_json_are_refused(served, raw):
     ("broken.toml", b"name = [unclosed", "broken.toml: is not valid TOML"),
     ("../../../etc/evil.toml", b'extends = "../../../etc/passwd"\nname = "x"',
      "'extends' must name a shipped scenario"),
-    ("bad.toml", b'extends = "japan-circular"\nname = "bad"\n[programme]\nmatching_share = 1.5\n',
-     "bad.toml: 'programme.matching_share' must be in [0.0, 1.0]. Got 1.5 instead."),
+    ("bad.toml", b'extends = "japan-circular"\nname = "bad"\n[programme]\nrecognition_coverage = 1.5\n',
+     "bad.toml: 'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5 instead."),
     ("long.toml", b'extends = "japan-circular"\nname = "' + b"n" * 500 + b'"\n', "'name' must be at most 80"),
 ])
 def test_bad_uploads_get_the_loader_s_clear_errors_and_leave_nothing_behind(served, name, data, words):

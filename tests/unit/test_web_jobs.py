@@ -70,14 +70,14 @@ def test_a_cancelled_running_job_stops_at_its_next_progress_report_and_a_queued_
 
 def test_a_failing_job_reports_its_error_and_the_queue_goes_on(queue):
     def bad_input(control):
-        raise ScenarioError("must be in [0.0, 1.0]. Got 1.5 instead.", field="programme.matching_share")
+        raise ScenarioError("must be in [0.0, 1.0]. Got 1.5 instead.", field="programme.recognition_coverage")
 
     def bug(control):
         raise ZeroDivisionError("division by zero")
 
     failed = queue.submit(bad_input)
     crashed = queue.submit(bug)
-    assert queue.wait(failed)["error"] == "'programme.matching_share' must be in [0.0, 1.0]. Got 1.5 instead."
+    assert queue.wait(failed)["error"] == "'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5 instead."
     assert queue.wait(crashed)["error"] == "ZeroDivisionError: division by zero"
     assert queue.wait(queue.submit(lambda c: 7))["state"] == "done"
 

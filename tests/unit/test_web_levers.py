@@ -22,7 +22,7 @@ def test_the_form_of_every_shipped_scenario_gives_back_the_same_scenario(name):
 
 def test_the_form_shows_ranges_units_choices_and_dated_values():
     form = {lever["path"]: lever for lever in lever_form(load_scenario("japan-temporary"))}
-    matching = form["programme.matching_share"]
+    matching = form["programme.recognition_coverage"]
     assert (matching["kind"], matching["min"], matching["max"], matching["dated"]) == ("float", 0.0, 1.0, False)
     assert form["statuses.ssw1.job_change"]["choices"] == ["never", "after", "within_field", "free"]
     assert form["statuses.ssw1.renewable"]["kind"] == "bool"
@@ -46,9 +46,9 @@ def test_the_rule_read_from_the_schema_is_the_rule_the_loader_applies(model, fie
 
 
 def test_a_dated_lever_becomes_a_dated_override():
-    overrides = lever_overrides({"programme.matching_share": {"2025-01": 0.0, "2030-01": 0.5}})
-    assert overrides == ['programme.matching_share={"2025-01" = 0.0, "2030-01" = 0.5}']
-    assert load_scenario("japan-temporary", overrides=overrides).programme.matching_share == {
+    overrides = lever_overrides({"programme.recognition_coverage": {"2025-01": 0.0, "2030-01": 0.5}})
+    assert overrides == ['programme.recognition_coverage={"2025-01" = 0.0, "2030-01" = 0.5}']
+    assert load_scenario("japan-temporary", overrides=overrides).programme.recognition_coverage == {
         "2025-01": 0.0, "2030-01": 0.5}
 
 
@@ -56,10 +56,10 @@ def test_a_dated_lever_becomes_a_dated_override():
     {"population.scale": 1.0},
     {"statuses.ssw1.wage": 1},
     {"statuses.../../etc.max_stay_months": 1},
-    {"programme.matching_share.x": 1},
+    {"programme.recognition_coverage.x": 1},
     {"__proto__": 1},
-    {"programme": {"matching_share": 0.3}},
-    ["programme.matching_share", 0.3],
+    {"programme": {"recognition_coverage": 0.3}},
+    ["programme.recognition_coverage", 0.3],
 ])
 def test_only_the_form_s_levers_are_accepted(levers):
     with pytest.raises(ScenarioError, match="must (name a lever of the form|be a table of lever path)"):
@@ -78,10 +78,10 @@ def test_only_the_form_s_levers_are_accepted(levers):
 ])
 def test_values_that_cannot_be_written_as_an_override_are_refused(value, words):
     with pytest.raises(ScenarioError, match=words):
-        lever_overrides({"programme.matching_share": value})
+        lever_overrides({"programme.recognition_coverage": value})
 
 
 def test_a_string_value_cannot_inject_another_override():
-    overrides = lever_overrides({"statuses.ssw1.job_change": 'free"\nprogramme.matching_share=1'})
+    overrides = lever_overrides({"statuses.ssw1.job_change": 'free"\nprogramme.recognition_coverage=1'})
     with pytest.raises(ScenarioError, match="job_change"):
         load_scenario("japan-temporary", overrides=overrides)

@@ -58,7 +58,7 @@ def _override(text: str) -> str:
     key, sep, _ = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(
-            f"must be written dotted.path=value, e.g. programme.matching_share=0.3. Got {text!r} instead."
+            f"must be written dotted.path=value, e.g. programme.recognition_coverage=0.3. Got {text!r} instead."
         )
     return text
 
@@ -75,7 +75,7 @@ def _common(p: argparse.ArgumentParser, *, scale_default: float | None) -> None:
     p.add_argument("--start", type=_month, metavar="YYYY-MM", help="first simulated month (default: the scenario's)")
     p.add_argument("--end", type=_month, metavar="YYYY-MM", help="last simulated month (default: the scenario's)")
     p.add_argument("--set", dest="overrides", type=_override, action="append", default=[], metavar="KEY=VALUE",
-                   help="change one scenario value, e.g. --set programme.matching_share=0.3 (repeatable)")
+                   help="change one scenario value, e.g. --set programme.recognition_coverage=0.3 (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the shipped scenarios with their descriptions; 'coexist scenarios show SCENARIO' prints "
         "a scenario with every value resolved (inherited ones and --set changes included) as TOML, a file that "
         "'coexist run' takes.",
-        epilog="Example: coexist scenarios show japan-circular --set programme.matching_share=0.3 > my-circular.toml",
+        epilog="Example: coexist scenarios show japan-circular --set programme.recognition_coverage=0.3 > my-circular.toml",
     )
     sc_sub = p_sc.add_subparsers(dest="scenarios_command", metavar="show")
     p_show = sc_sub.add_parser(
@@ -107,13 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_show.add_argument("--start", type=_month, metavar="YYYY-MM", help="first month (default: the scenario's)")
     p_show.add_argument("--end", type=_month, metavar="YYYY-MM", help="last month (default: the scenario's)")
     p_show.add_argument("--set", dest="overrides", type=_override, action="append", default=[], metavar="KEY=VALUE",
-                        help="change one scenario value, e.g. --set programme.matching_share=0.3 (repeatable)")
+                        help="change one scenario value, e.g. --set programme.recognition_coverage=0.3 (repeatable)")
 
     p_run = sub.add_parser(
         "run", help="simulate one scenario and write a run folder",
         description="Simulate one scenario and write its run folder: stocks, flows, demand and measures as "
         "Parquet, metrics.json, the resolved scenario.toml and run.json (provenance).",
-        epilog="Example: coexist run japan-circular --scale 0.1 --set programme.matching_share=0.3",
+        epilog="Example: coexist run japan-circular --scale 0.1 --set programme.recognition_coverage=0.3",
     )
     p_run.add_argument(
         "scenario", metavar="SCENARIO", help="shipped scenario name (see 'coexist scenarios') or path to a TOML file"

@@ -10,7 +10,9 @@ It names a base scenario and keeps two kinds of factors apart:
   (``[uncertainties.assumptions.NAME]``: the ``[[assumptions]]`` entry it stands for, a
   range, the scenario paths it moves with a multiplier each, and the reason for the range);
 - **levers**, what a policy chooses: scenario values by dotted path (``[levers."PATH"]``),
-  with a range (``low``, ``high``, ``integer``) or ``choices``.
+  with a range (``low``, ``high``, ``integer``) or ``choices``; a ranged lever may instead
+  move several paths together (``keys``, a multiplier each, as an assumption does), its
+  name then a label (e.g. the bilateral channel's openings in every sector at once).
 
 It also lists the metrics to record (names of the metric registry), the replicates per
 point and the sampler (``latin``, ``sobol``, ``morris`` or ``factorial``, seeded), and may
@@ -113,17 +115,30 @@ class AssumptionUncertainty(_Model):
 
 
 class Lever(_Model):
-    """A scenario value by dotted path: a range (``low``, ``high``; ``integer`` rounds) or ``choices``."""
+    """A scenario value by dotted path: a range (``low``, ``high``; ``integer`` rounds) or
+    ``choices``; a ranged lever with ``keys`` moves each of those paths to value x multiplier."""
 
     low: float | None = None
     high: float | None = None
     integer: bool = False
     choices: list[bool | int | float | str] | None = None
+    keys: dict[str, float] | None = None
     reason: str = ""
 
     @model_validator(mode="after")
     def _check(self):
         ranged = self.low is not None or self.high is not None
+        if self.keys is not None:
+            if self.choices is not None or self.integer:
+                raise ValueError("keys move paths by a multiplier: they need low and high, not choices or integer")
+            if not self.keys:
+                raise ValueError("keys must name at least one scenario path, e.g. "
+                                 "{ \"programme.matching_capacity.retail\" = 1.0 }")
+            for key, factor in self.keys.items():
+                if not key.strip() or any(not part.strip() for part in key.split(".")):
+                    raise ValueError(f"keys must be dotted scenario paths. Got {key!r} instead")
+                if not math.isfinite(factor) or factor == 0.0:
+                    raise ValueError(f"keys.{key} must be a finite, non-zero multiplier. Got {factor!r} instead")
         if self.choices is not None:
             if ranged or self.integer:
                 raise ValueError("must give either choices or low and high, not both")
@@ -232,7 +247,8 @@ class Design(_Model):
                 raise ValueError(f"uncertainties.behaviour.{name} must have low < high. Got {low!r}, {high!r} instead")
         paths = [p for a in self.uncertainties.assumptions.values() for p in a.keys]
         paths += [f"behaviour.{n}" for n in self.uncertainties.behaviour]
-        twice = sorted({p for p in [*paths, *self.levers] if [*paths, *self.levers].count(p) > 1})
+        paths += [p for name, lever in self.levers.items() for p in (lever.keys or {name: 1.0})]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
         if twice:
             raise ValueError(f"each scenario path may be moved by one factor only. Got {twice} more than once instead")
         if not self.factors():
@@ -262,7 +278,8 @@ class Design(_Model):
             choices = tuple(spec.choices) if spec.choices is not None else None
             low = float(spec.low) if spec.low is not None else 0.0
             high = float(spec.high) if spec.high is not None else float(len(choices or ()) - 1)
-            out.append(Factor(path, "lever", low, high, choices, spec.integer, {path: 1.0}, spec.reason))
+            keys = dict(spec.keys) if spec.keys is not None else {path: 1.0}
+            out.append(Factor(path, "lever", low, high, choices, spec.integer, keys, spec.reason))
         return out
 
     def uncertainty_factors(self) -> list[Factor]:

@@ -148,14 +148,14 @@ def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[di
     return merged, label
 
 
-_OVERRIDE_FORM = "an override must look like dotted.path=value, e.g. programme.matching_share=0.3."
+_OVERRIDE_FORM = "an override must look like dotted.path=value, e.g. programme.recognition_coverage=0.3."
 
 
 def parse_override(text: str) -> tuple[list[str], object]:
     """Split "a.b.c=value" into a path and a TOML-typed value.
 
-    >>> parse_override("programme.matching_share=0.3")
-    (['programme', 'matching_share'], 0.3)
+    >>> parse_override("programme.recognition_coverage=0.3")
+    (['programme', 'recognition_coverage'], 0.3)
     """
     if "=" not in text:
         raise OverrideError(_OVERRIDE_FORM + f" Got {text!r} instead.", override=text)

@@ -243,7 +243,7 @@ class Programme(Model):
     removal_ban_months: Months = 60
     # openings a month at partner employers at origin, by sector (persons, at full scale), that
     # the bilateral channel offers to returnees waiting for a placement; dated, 0 where not given
-    matching_capacity: dict[str, _dated_float(0.0, 1e7)] = Field(default_factory=dict)
+    matching_capacity: dict[str, _dated_float(0.0, 1e7)] = Field(default_factory=dict, validate_default=True)
     recognition_coverage: Rate = 0.0
     reintegration_support_months: _dated_int(0, 60) = 0
     former_employer_rehire: DatedBool = False
@@ -258,7 +258,8 @@ class Programme(Model):
         for sector in value:
             if sector not in SECTORS:
                 raise _bad(f"is not a sector; sectors: {', '.join(SECTORS)}", sector, sector)
-        return value
+        # every sector, in the sectors' order: a sector left out has no openings
+        return {sector: value.get(sector, 0.0) for sector in SECTORS}
 
 
 class Economy(Model):

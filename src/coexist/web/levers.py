@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic.functional_validators import PlainValidator
 
+from coexist.codes import SECTORS
 from coexist.errors import ScenarioError
 from coexist.scenario.schema import Programme, StatusRules
 
@@ -58,12 +59,16 @@ def _rule_of(annotation_metadata: Any) -> LeverRule:
     return LeverRule(found["kind"], found["lo"], found["hi"], tuple(found["choices"]), found["what"])
 
 
+# programme levers given per sector: one form entry each
+_BY_SECTOR = frozenset({"matching_capacity"})
+
+
 @cache
 def lever_rule(model: type, field: str) -> LeverRule:
     """The rule of ``model.field`` (a dated field of :class:`Programme` or :class:`StatusRules`;
     for ``caps``, the rule of one sector's cap).
 
-    >>> lever_rule(Programme, "matching_share")
+    >>> lever_rule(Programme, "recognition_coverage")
     LeverRule(kind='float', lo=0.0, hi=1.0, choices=(), what='a number in [0.0, 1.0]')
     """
     info = model.model_fields[field]
@@ -91,15 +96,21 @@ def _entry(path: str, group: str, item: Mapping[str, str], rule: LeverRule, valu
 
 
 def lever_form(scenario: Any) -> list[dict[str, Any]]:
-    """The levers of a loaded scenario, in form order: the programme's, then each programme
-    status's (caps one per sector the status caps). Each is a dict: path, group, label, unit,
-    kind, min, max, choices, allowed (the schema's words), value, dated."""
+    """The levers of a loaded scenario, in form order: the programme's (the bilateral
+    channel's openings one per sector), then each programme status's (caps one per sector the
+    status caps). Each is a dict: path, group, label, unit, kind, min, max, choices, allowed
+    (the schema's words), value, dated."""
     catalogue = _catalogue()
-    form = [
-        _entry(f"programme.{item['field']}", "Programme", item, lever_rule(Programme, item["field"]),
-               getattr(scenario.programme, item["field"]))
-        for item in catalogue["programme"]
-    ]
+    form = []
+    for item in catalogue["programme"]:
+        rule = lever_rule(Programme, item["field"])
+        value = getattr(scenario.programme, item["field"])
+        if item["field"] in _BY_SECTOR:
+            form += [_entry(f"programme.{item['field']}.{sector}", "Programme",
+                            {**item, "label": f"{item['label']}: {sector}"}, rule, value.get(sector, 0.0))
+                     for sector in SECTORS]
+        else:
+            form.append(_entry(f"programme.{item['field']}", "Programme", item, rule, value))
     for name, rules in scenario.statuses.items():
         if rules.kind != "programme":
             continue
@@ -123,7 +134,9 @@ def _lever_field(path: str) -> tuple[type, str]:
     parts = path.split(".") if isinstance(path, str) else []
     programme = {item["field"] for item in _catalogue()["programme"]}
     status = {item["field"] for item in _catalogue()["status"]}
-    if len(parts) == 2 and parts[0] == "programme" and parts[1] in programme:
+    if len(parts) == 2 and parts[0] == "programme" and parts[1] in programme - _BY_SECTOR:
+        return Programme, parts[1]
+    if len(parts) == 3 and parts[0] == "programme" and parts[1] in programme & _BY_SECTOR and parts[2] in SECTORS:
         return Programme, parts[1]
     if len(parts) == 3 and parts[0] == "statuses" and _NAME.match(parts[1]) and parts[2] in status - {"caps"}:
         return StatusRules, parts[2]
@@ -132,7 +145,8 @@ def _lever_field(path: str) -> tuple[type, str]:
         return StatusRules, "caps"
     shown = path[:80] if isinstance(path, str) else type(path).__name__
     raise ScenarioError(
-        f"must name a lever of the form (programme.FIELD, statuses.STATUS.FIELD or statuses.STATUS.caps.SECTOR). "
+        f"must name a lever of the form (programme.FIELD, programme.matching_capacity.SECTOR, statuses.STATUS.FIELD "
+        f"or statuses.STATUS.caps.SECTOR). "
         f"Got {shown!r} instead.", field="levers")
 
 
@@ -166,11 +180,11 @@ def _toml_value(path: str, value: Any) -> str:
 
 def lever_overrides(levers: Mapping[str, Any]) -> list[str]:
     """``{lever path: value}`` from the page as loader overrides, e.g.
-    ``programme.matching_share=0.3``. Only the form's levers are accepted; the values are
+    ``programme.recognition_coverage=0.3``. Only the form's levers are accepted; the values are
     checked by the loader when the scenario is loaded with them.
 
-    >>> lever_overrides({"programme.matching_share": 0.3, "statuses.ssw1.job_change": {"2027-04": "free"}})
-    ['programme.matching_share=0.3', 'statuses.ssw1.job_change={"2027-04" = "free"}']
+    >>> lever_overrides({"programme.recognition_coverage": 0.3, "statuses.ssw1.job_change": {"2027-04": "free"}})
+    ['programme.recognition_coverage=0.3', 'statuses.ssw1.job_change={"2027-04" = "free"}']
     """
     if not isinstance(levers, Mapping):
         raise ScenarioError(f"must be a table of lever path to value. Got {type(levers).__name__} instead.",
