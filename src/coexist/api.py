@@ -411,7 +411,8 @@ def scenario_toml(
     """The resolved scenario as TOML: every value, inherited ones and ``overrides`` included,
     as a run folder's ``scenario.toml`` records it (a file that reproduces the scenario).
 
-    >>> "recognition_coverage = 0.3" in scenario_toml("japan-circular", overrides=["programme.recognition_coverage=0.3"])
+    >>> text = scenario_toml("japan-circular", overrides=["programme.recognition_coverage=0.3"])
+    >>> "recognition_coverage = 0.3" in text
     True
     """
     return engine.describe(engine.load(scenario_ref, overrides, start, end))[0]

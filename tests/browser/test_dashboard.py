@@ -48,7 +48,8 @@ def tiny_files(tmp_path_factory) -> dict[str, Path]:
         files[base] = folder / f"tiny-{base}.toml"
         files[base].write_text(api.scenario_toml(base, overrides=[*TINY_OVERRIDES, 'horizon.end="2026-06"']))
     (folder / "binary.toml").write_bytes(bytes(range(256)) * 4)
-    (folder / "bad.toml").write_text('extends = "japan-circular"\nname = "bad"\n[programme]\nrecognition_coverage = 1.5\n')
+    (folder / "bad.toml").write_text(
+        'extends = "japan-circular"\nname = "bad"\n[programme]\nrecognition_coverage = 1.5\n')
     return {**files, "binary": folder / "binary.toml", "bad": folder / "bad.toml"}
 
 

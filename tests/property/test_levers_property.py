@@ -39,7 +39,7 @@ _BOOL = st.booleans().map(lambda b: "true" if b else "false")
 
 # dotted path -> values within the schema's range, written as --set values
 LEVERS = {
-    "programme.recognition_coverage": _float(0.0, 1.0),
+    "programme.matching_capacity.construction": _float(0.0, 1e7),
     "programme.recognition_coverage": _float(0.0, 1.0),
     "programme.detection_rate": _float(0.0, 1.0),
     "programme.removal_ban_months": _int(0, 600),

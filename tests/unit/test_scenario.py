@@ -186,7 +186,8 @@ def test_error_from_an_override_says_which_override_caused_it():
     assert message.endswith("(from the override 'programme.detection_rate=7')")
 
 
-@pytest.mark.parametrize("override", ["nonsense.key=1", "novalue", "programme.recognition_coverage.x=1", "behaviour.foo=1"])
+@pytest.mark.parametrize("override",
+                         ["nonsense.key=1", "novalue", "programme.recognition_coverage.x=1", "behaviour.foo=1"])
 def test_override_errors_speak_of_overrides_not_flags(override):
     with pytest.raises(OverrideError) as caught:
         load_scenario("japan-temporary", overrides=[override])
@@ -218,7 +219,8 @@ def test_out_of_range_behavioural_parameter():
 @pytest.mark.parametrize(
     ("override", "field", "expected"),
     [
-        ('programme.recognition_coverage={"2031-01"=0.5, "2030-01"=0.2}', "programme.recognition_coverage", "increasing order"),
+        ('programme.recognition_coverage={"2031-01"=0.5, "2030-01"=0.2}', "programme.recognition_coverage",
+         "increasing order"),
         ('programme.recognition_coverage={"2030-13"=0.5}', "programme.recognition_coverage", '"2030-13"'),
         ('programme.recognition_coverage={"2030"=0.5}', "programme.recognition_coverage", "YYYY-MM"),
         ("programme.recognition_coverage={}", "programme.recognition_coverage", "at least one"),

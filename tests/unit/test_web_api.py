@@ -132,7 +132,8 @@ def test_in_a_comparison_the_levers_change_the_first_scenario_only(served, finis
 
 @pytest.mark.parametrize("name", ["japan-circular", "japan-temporary"])
 def test_a_scenario_resolved_to_a_file_is_the_scenario_with_its_overrides(tmp_path, name):
-    overrides = ["programme.recognition_coverage=0.4", 'statuses.ssw1.job_change={"2025-01" = "never", "2030-01" = "free"}']
+    overrides = ["programme.recognition_coverage=0.4",
+                 'statuses.ssw1.job_change={"2025-01" = "never", "2030-01" = "free"}']
     direct = load_scenario(name, overrides=overrides)
     path = tmp_path / "derived.toml"
     path.write_text(api.ENGINE.describe(direct)[0])
@@ -202,7 +203,8 @@ def _refused(answer, status: int, words: str) -> None:
     ({"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "levers": {"population.scale": 1}}, 400,
      "'levers' must name a lever of the form"),
     ({"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "end": "2026-12",
-      "levers": {"programme.recognition_coverage": 1.5}}, 400, "'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5"),
+      "levers": {"programme.recognition_coverage": 1.5}}, 400,
+     "'programme.recognition_coverage' must be in [0.0, 1.0]. Got 1.5"),
     (b'{"kind": "run", "scenarios": ["japan-circular"], "scale": 0.01, "end": "2026-12", '
      b'"levers": {"programme.recognition_coverage": 1e999}}', 400, "must be a number, true/false"),
     (b'{"kind": "run", "scenarios": ["japan-circular"], "scale": NaN}', 400, "'scale' must be a number in (0, 1]"),

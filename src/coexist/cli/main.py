@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the shipped scenarios with their descriptions; 'coexist scenarios show SCENARIO' prints "
         "a scenario with every value resolved (inherited ones and --set changes included) as TOML, a file that "
         "'coexist run' takes.",
-        epilog="Example: coexist scenarios show japan-circular --set programme.recognition_coverage=0.3 > my-circular.toml",
+        epilog="Example: coexist scenarios show japan-circular --set programme.recognition_coverage=0.3 > my.toml",
     )
     sc_sub = p_sc.add_subparsers(dest="scenarios_command", metavar="show")
     p_show = sc_sub.add_parser(
