@@ -53,6 +53,11 @@ MEASURES: dict[str, str] = {
     "returnees_reaching_12m": "returnees who reached 12 months since their return this month",
     "returnees_employed_12m": "of those, persons who found a job at home within the 12 months",
     "placements_home": "returnees placed through the bilateral matching channel this month",
+    "returnee_home_income": "income at home of programme returnees in their first 36 months home (yen: "
+                            "the home wage times the job's premium, or the fallback share while looking)",
+    "returnee_home_wage": "the home wage summed over the same returnee-months (yen)",
+    "returnee_skill": "skill (0..1) summed over the same returnee-months",
+    "returnee_skill_in_use": "skill summed over those of them in a job that uses it (placed, or recognised)",
 }
 # Besides these, "tenure_months_sum:<status>" (one per host status that has people): months
 # in that status summed over the people holding it at month end (elapsed tenure).

@@ -316,6 +316,35 @@ def _returnee_employment(t: Tables) -> float:
 
 
 @_register(
+    "origin.returnee_income_ratio",
+    actor="origin",
+    unit="times the home wage",
+    direction="maximise",
+    label="Returnees' income at home",
+)
+def _returnee_income(t: Tables) -> float:
+    """Returnees' income at home in their first 36 months back, over the home wage of the same
+    returnee-months: sum of returnee_home_income over sum of returnee_home_wage. Above 1 when
+    jobs pay the premium of skills gained abroad; the fallback share while looking pulls it
+    down."""
+    return _ratio(t.measure_total("returnee_home_income"), t.measure_total("returnee_home_wage"))
+
+
+@_register(
+    "origin.skills_in_use_home",
+    actor="origin",
+    unit="share of returnees' skill",
+    direction="maximise",
+    label="Skills in use at home",
+)
+def _skills_in_use(t: Tables) -> float:
+    """Share of the skill returnees brought home that is in use in their first 36 months back
+    (in a job through a placement, or with a recognised certificate): sum of
+    returnee_skill_in_use over sum of returnee_skill."""
+    return _ratio(t.measure_total("returnee_skill_in_use"), t.measure_total("returnee_skill"))
+
+
+@_register(
     "origin.skill_years_home_per_year",
     actor="origin",
     unit="skill-years per year",

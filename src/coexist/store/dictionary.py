@@ -172,6 +172,10 @@ MEASURE_UNITS: dict[str, str] = {
     "returnees_reaching_12m": "persons",
     "returnees_employed_12m": "persons",
     "placements_home": "persons",
+    "returnee_home_income": "host currency per month (home incomes converted)",
+    "returnee_home_wage": "host currency per month (home wages converted)",
+    "returnee_skill": "skill (0..1) summed over returnee-months",
+    "returnee_skill_in_use": "skill (0..1) summed over returnee-months",
 }
 
 
