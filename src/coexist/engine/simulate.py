@@ -249,6 +249,7 @@ class _Month:
     waiting: np.ndarray = None  # queue: admitted returnees still to travel (arrivals)
     applied: np.ndarray = None  # queue: returnees who applied (arrivals)
     counts: np.ndarray = None  # [status, sector] persons after arrivals (admissions)
+    hiring_demand: np.ndarray = None  # [sector] the demand of the month recruits admitted now arrive in (set-up)
     inputs: kernels.MonthInputs = None  # (host pass)
     out: kernels.Tallies = None  # (host pass)
     host_flows: np.ndarray = None  # (host pass)
@@ -310,6 +311,10 @@ class _Run:
         self.tenure_rows: list[np.ndarray] = []  # [status, origin] months in status, people in the host
         self.agent_months = 0
         self.waiting = self._placement_queue()  # [sector, level] returnees waiting for a placement
+        # entries from abroad this quota year, against the statuses' entry quotas
+        self.quota_used_sector = np.zeros((self.T.n_status, N_SECTOR))
+        self.quota_used_origin = np.zeros((self.T.n_status, N_ORIGIN))
+        self.quota_month = None
         self.expect_place = expected_placement(placement_chances(self.TE.matching_capacity[0] * scale, self.waiting))
 
     def _placement_queue(self) -> np.ndarray:
@@ -492,7 +497,10 @@ class _Run:
         # people who left the model are dropped once a year (streams are keyed by pid)
         if m.month % 12 == 0 and m.t > 0:
             self._compact()
-        m.demand = np.maximum(W.demand0 * W.demand_index[m.t] + W.demand_added[m.t], 0.0)
+        level = np.maximum(W.demand0 * W.demand_index[m.t] + W.demand_added[m.t], 0.0)
+        m.demand = level * W.demand_season[m.month % 12]
+        # employers recruit for the month their recruits arrive in (pre-season hiring)
+        m.hiring_demand = level * W.demand_season[(m.month + self.lag) % 12]
         m.capacity = m.demand[W.emp_sector] * W.emp_share
         if self.last_census is None:
             self.last_census = self._census()[:2]
@@ -517,7 +525,8 @@ class _Run:
         m.counts = m.by_group.sum(axis=1)
         employed = self._filling_by_sector(m.by_group)
         network = m.by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
-        self._admissions(m.t, m.month, m.counts, employed, m.demand, m.home_wage, network, m.waiting, m.applied)
+        self._admissions(m.t, m.month, m.counts, employed, m.hiring_demand, m.home_wage, network, m.waiting,
+                         m.applied)
 
     def _in_host(self, m: _Month) -> None:
         """Steps 3-8: the compiled host pass."""
@@ -729,6 +738,7 @@ class _Run:
         wanted = quota.sum(axis=1)
         limit = T.entry_capacity[t] * self.scale
         quota *= np.where(wanted > limit, limit / np.maximum(wanted, 1e-12), 1.0)[:, None]
+        quota = np.minimum(quota, self._quota_left(t, month)[0])
         quota = stochastic_round(quota, rng)
         total_quota = quota.sum()
         if total_quota <= 0:
@@ -744,8 +754,26 @@ class _Run:
                 continue
             by_origin = rng.multinomial(k, probs)
             by_origin = np.minimum(by_origin, np.floor(self.pool).astype(np.int64) - self.pipeline.sum(axis=(0, 2, 3)))
+            origin_left = self._quota_left(t, month)[1][code]
+            limited = np.isfinite(origin_left)
+            by_origin[limited] = np.minimum(by_origin[limited], np.floor(origin_left[limited]).astype(np.int64))
             by_origin = np.maximum(by_origin, 0)
             self.pipeline[lag_slot, :, code, sec] += by_origin
+            self.quota_used_sector[code, sec] += by_origin.sum()
+            self.quota_used_origin[code] += by_origin
+
+    def _quota_left(self, t, month):
+        """Entries from abroad still allowed this quota year, by [status, sector] and [status,
+        origin] (infinite without a quota); the counts restart in each status's first month of
+        its quota year."""
+        T = self.T
+        if self.quota_month != month:
+            self.quota_month = month
+            restart = T.quota_year_start - 1 == month % 12
+            self.quota_used_sector[restart] = 0.0
+            self.quota_used_origin[restart] = 0.0
+        return (np.maximum(T.quota_sector[t] * self.scale - self.quota_used_sector, 0.0),
+                np.maximum(T.quota_origin[t] * self.scale - self.quota_used_origin, 0.0))
 
     def _count_by_status_sector(self, rows):
         """People in `rows` by the status they apply for and their sector [status, sector]."""

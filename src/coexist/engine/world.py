@@ -71,6 +71,7 @@ class World:
     demand0: np.ndarray  # [sector] at the simulated scale: workers who fill vacancies, recruits on their way, vacancies
     demand_index: np.ndarray  # [month, sector]
     demand_added: np.ndarray  # [month, sector] persons added to demand by then (demand.added_per_year), scaled
+    demand_season: np.ndarray  # [month of the year (0 = January), sector] factor on demand (demand.season)
     inflow_mix: np.ndarray  # [status, origin, sector] shares for non-programme inflows
     lag: int  # months between admission and arrival
     pipeline0: np.ndarray  # [lag, origin, status, sector] admitted before the start, arriving in months 0..lag-1
@@ -292,6 +293,9 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         growth = scenario.demand.growth.get(sector, 0.0)
         monthly = (1.0 + evaluate(growth, tables.months)) ** (1.0 / 12.0)
         demand_index[:, s] = np.cumprod(monthly) / monthly[0]
+    demand_season = np.ones((12, len(SECTORS)))
+    for sector, factors in scenario.demand.season.items():
+        demand_season[:, SECTORS.index(sector)] = factors
     demand_added = np.zeros((len(tables.months), len(SECTORS)))
     for sector, added in scenario.demand.added_per_year.items():
         per_month = evaluate(added, tables.months) / 12.0 * scale
@@ -319,6 +323,7 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         demand0=demand0,
         demand_index=demand_index,
         demand_added=demand_added,
+        demand_season=demand_season,
         inflow_mix=inflow_mix,
         lag=lag,
         pipeline0=pipeline0,

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from coexist.codes import SECTORS
+from coexist.codes import ORIGINS, SECTORS
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
 from coexist.scenario.schema import (
@@ -57,6 +57,9 @@ class RegimeTables:
     inflow: np.ndarray  # [month, status] persons per month (non-programme kinds)
     exit_rate: np.ndarray  # [month, status], NaN = behavioural default
     entry_capacity: np.ndarray  # [month, status] persons per month admitted from abroad, inf = no limit
+    quota_sector: np.ndarray  # [month, status, sector] entries from abroad a quota year (full scale), inf = none
+    quota_origin: np.ndarray  # [month, status, origin] the same by origin
+    quota_year_start: np.ndarray  # [status] month of the year (1-12) a quota year starts
     fills_vacancies: np.ndarray  # bool per status: holders count against the sector demand
     # transitions inside the host
     tr_from: np.ndarray
@@ -147,6 +150,9 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
     entry_language = np.zeros(n_s, dtype=np.int8)
     job_change = np.zeros((n_m, n_s), dtype=np.int8)
     caps = np.full((n_m, n_s, n_sec), NO_CAP)
+    quota_sector = np.full((n_m, n_s, n_sec), np.inf)
+    quota_origin = np.full((n_m, n_s, len(ORIGINS)), np.inf)
+    quota_year_start = np.ones(n_s, dtype=np.int64)
     exit_rate = np.full((n_m, n_s), np.nan)
     fills_vacancies = np.zeros(n_s, dtype=np.bool_)
     for name, rules in scenario.statuses.items():
@@ -163,6 +169,10 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         job_change[:, c] = evaluate(rule, months, np.int8)
         for sector, cap in rules.caps.items():
             caps[:, c, SECTORS.index(sector)] = evaluate(cap, months, np.float64)
+        for key, quota in rules.entry_quota.items():
+            by, keys = (quota_sector, SECTORS) if key in SECTORS else (quota_origin, ORIGINS)
+            by[:, c, keys.index(key)] = evaluate(quota, months, np.float64)
+        quota_year_start[c] = rules.quota_year_start_month
         if rules.exit_rate is not None:
             exit_rate[:, c] = evaluate(rules.exit_rate, months)
 
@@ -212,6 +222,9 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         inflow=per_status("inflow_per_month", np.float64),
         exit_rate=exit_rate,
         entry_capacity=_unlimited(per_status("entry_capacity", np.float64, -1.0)),
+        quota_sector=quota_sector,
+        quota_origin=quota_origin,
+        quota_year_start=quota_year_start,
         fills_vacancies=fills_vacancies,
         tr_from=np.array([code[n] for n, _ in transitions], dtype=np.int8),
         tr_to=np.array([code[t.to] for _, t in transitions], dtype=np.int8),

@@ -222,10 +222,24 @@ class StatusRules(Model):
     # Persons a month, nationwide, admitted from abroad into this status at most (for a status with
     # an entry test: the places in the tests held abroad); -1: no limit.
     entry_capacity: _dated_float(-1.0, 1e7) = -1.0
+    # Entries from abroad a quota year at most, by sector or origin (persons, full scale; a key
+    # is a sector name or an origin code), the year starting in `quota_year_start_month`.
+    # Re-entries of former holders through a return path are outside the quota.
+    entry_quota: dict[str, _dated_float(0.0, 1e8)] = Field(default_factory=dict)
+    quota_year_start_month: int = Field(1, ge=1, le=12)
     # Whether holders fill the sector demand that programme recruitment answers (vacancies);
     # None: the programme kinds do, the others (hired on their own channels) do not.
     fills_vacancies: bool | None = None
     exit_rate: Rate | None = None  # for non-programme kinds; None: the behavioural default
+
+    @field_validator("entry_quota")
+    @classmethod
+    def _quota_keys(cls, value):
+        for key in value:
+            if key not in SECTORS and key not in ORIGINS:
+                raise _bad(f"is neither a sector ({', '.join(SECTORS)}) nor an origin ({', '.join(ORIGINS)})",
+                           key, key)
+        return value
 
     @field_validator("caps")
     @classmethod
@@ -282,8 +296,20 @@ class Demand(Model):
     # persons a year added to a sector's demand besides its growth (e.g. a shortage the host
     # plans to fill over some years), spread over the months; dated, 0 where not given
     added_per_year: dict[str, _dated_float(-1e7, 1e7)] = Field(default_factory=dict)
+    # a seasonal calendar: twelve factors (January to December) on a sector's demand in each
+    # month of the year, e.g. 0 outside the season; employers hire for the month the recruits
+    # arrive in (pre-season hiring). 1 in every month where not given
+    season: dict[str, list[float]] = Field(default_factory=dict)
 
-    @field_validator("initial", "growth", "added_per_year")
+    @field_validator("season")
+    @classmethod
+    def _calendar(cls, value):
+        for sector, factors in value.items():
+            if len(factors) != 12 or not all(math.isfinite(f) and 0.0 <= f <= 10.0 for f in factors):
+                raise _bad("must be 12 factors in [0, 10], January to December", factors, sector)
+        return value
+
+    @field_validator("initial", "growth", "added_per_year", "season")
     @classmethod
     def _sectors(cls, value):
         for sector in value:
