@@ -51,6 +51,10 @@ LEVERS = [
     ('statuses.titp.return_paths=[{to="ssw1", cooldown_months=12, min_months_completed=34}]', ()),
     ('statuses.titp.transitions=[{to="ssw1", min_months_in_status=34, capacity=3.0}]', ()),
     ("statuses.ssw1.entry_capacity=2.0", ()),
+    ("statuses.titp.entry_quota={VNM=300.0}", ()),
+    ("statuses.titp.quota_year_start_month=4", ("statuses.titp.entry_quota={VNM=300.0}",)),
+    ("statuses.ssw1.recall_months=12", ("statuses.ssw1.leaving_ends_right=false",)),
+    ("demand.season={construction=[0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0]}", ()),
     ("statuses.professional.fills_vacancies=true", ()),
     ("statuses.professional.inflow_per_month=40.0", ()),
     ("statuses.professional.exit_rate=0.2", ("statuses.professional.inflow_per_month=40.0",)),
@@ -102,6 +106,7 @@ PARAMETER_WORLDS = {
     "gamma_detect": ("origins.VNM.fee=6000000.0",),
     "nu_option": ("origins.VNM.fee=6000000.0",),
     "theta_family": ("statuses.ssw1.family_allowed=true",),
+    "recall_acceptance": ("statuses.ssw1.recall_months=12",),
     "language_rate": ('horizon.end="2032-12"',),
 }
 

@@ -276,7 +276,7 @@ def test_load_table_returns_copies_and_rejects_unknown():
 def test_parameters_complete_and_in_range():
     params = parameters()
     expected = [n for names in PARAMETER_NAMES.values() for n in names]
-    assert list(params) == expected and len(expected) == 64
+    assert list(params) == expected and len(expected) == 65
     for p in params.values():
         assert p.low <= p.default <= p.high, p.name
         assert p.source and p.unit and p.description, p.name

@@ -40,7 +40,7 @@ PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
     "home": (
         "experience_premium_annual", "match_premium_annual", "min_stay_for_premium_months",
         "returnee_job_finding_12m", "home_fallback_income_share", "remigration_base", "theta_employed",
-        "remigration_home", "recognised_finding_boost",
+        "remigration_home", "recognised_finding_boost", "recall_acceptance",
     ),
     "family": ("family_formation_rate", "family_remittance_cut"),
     "other_statuses": (

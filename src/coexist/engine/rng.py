@@ -45,6 +45,7 @@ SLOT = {
     "border": 24,
     "recognise": 25,
     "search": 26,
+    "recall": 27,
 }
 # The same slots as plain module constants, which compiled code can read.
 for _name, _value in SLOT.items():

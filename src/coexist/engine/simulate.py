@@ -18,6 +18,7 @@ from coexist.engine import kernels
 from coexist.engine.compiling import compile_timer
 from coexist.engine.end_state import end_state_table
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING
+from coexist.engine.recall import held_jobs, recall_answers
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
@@ -250,6 +251,7 @@ class _Month:
     applied: np.ndarray = None  # queue: returnees who applied (arrivals)
     counts: np.ndarray = None  # [status, sector] persons after arrivals (admissions)
     hiring_demand: np.ndarray = None  # [sector] the demand of the month recruits admitted now arrive in (set-up)
+    held: np.ndarray = None  # [sector] jobs employers hold for returnees they will recall (set-up)
     inputs: kernels.MonthInputs = None  # (host pass)
     out: kernels.Tallies = None  # (host pass)
     host_flows: np.ndarray = None  # (host pass)
@@ -315,6 +317,7 @@ class _Run:
         self.quota_used_sector = np.zeros((self.T.n_status, N_SECTOR))
         self.quota_used_origin = np.zeros((self.T.n_status, N_ORIGIN))
         self.quota_month = None
+        self.recalls = bool(self.T.recall_months.any())
         self.expect_place = expected_placement(placement_chances(self.TE.matching_capacity[0] * scale, self.waiting))
 
     def _placement_queue(self) -> np.ndarray:
@@ -506,6 +509,11 @@ class _Run:
             self.last_census = self._census()[:2]
         # group totals are kept up to date through the month: every change of status is a flow
         m.by_group, m.headcount = (a.copy() for a in self.last_census)
+        m.held = np.zeros(N_SECTOR)
+        if self.recalls:
+            # jobs held for returnees count as filled: at their employer and in their sector
+            held_by_employer, m.held = held_jobs(self.S, self.n, self.T, m.t, self.n_emp, N_SECTOR)
+            m.headcount += held_by_employer
         if m.month % 12 == 3:  # intake limits count per fiscal year (April to March)
             self.intake[:] = 0.0
 
@@ -523,7 +531,13 @@ class _Run:
     def _recruit_admissions(self, m: _Month) -> None:
         """Step 2b: new admissions, returnees who applied first."""
         m.counts = m.by_group.sum(axis=1)
-        employed = self._filling_by_sector(m.by_group)
+        employed = self._filling_by_sector(m.by_group) + m.held
+        if self.recalls:
+            named = recall_answers(self.S, self.n, self.T, m.t, m.month, self.seed, self.W.params,
+                                   self._remigration_gain(m.t, m.home_wage))
+            self.S.applying[named] = 2  # admitted: the job is theirs
+            self.S.apply_status[named] = self.S.prev_status[named]
+            self.S.arrival[named] = m.month + self.reentry_lag
         network = m.by_group[self.regular_codes].sum(axis=(0, 2)).astype(np.float64)
         self._admissions(m.t, m.month, m.counts, employed, m.hiring_demand, m.home_wage, network, m.waiting,
                          m.applied)
@@ -637,12 +651,14 @@ class _Run:
         np.add.at(by_group, (target, origin, sector), 1)
         np.add.at(by_group, (T.returned, origin, sector), -1)
         reenter_rows(S, arrive, T, t, self.W.fee[t][origin])
-        # former employers re-hire their own workers first where the regime allows it
+        # former employers re-hire their own workers first where the regime allows it, and
+        # always those whose job they held (recall)
         rows = np.arange(first, self.n)
         new_job = rows
-        if T.rehire[t]:
+        recalled = T.recall_months[t][target] > 0
+        if T.rehire[t] or recalled.any():
             former = S.employer[arrive]
-            keep = former >= 0
+            keep = (former >= 0) & (T.rehire[t] | recalled)
             np.add.at(headcount, former[keep], 1.0)
             new_job = rows[~keep]
         self._assign_employers(new_job, S.sector[new_job], capacity, headcount, month, None)

@@ -51,6 +51,7 @@ class RegimeTables:
     entry_language: np.ndarray  # int8 per status
     leaving_ends_right: np.ndarray
     reentry_cooldown: np.ndarray
+    recall_months: np.ndarray  # [month, status] months an employer holds a returnee's job; 0 = no recall
     fee_cap: np.ndarray  # [month, status] months of wage, -1 none
     caps: np.ndarray  # [month, status, sector], inf = none
     intake_share: np.ndarray
@@ -216,6 +217,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         entry_language=entry_language,
         leaving_ends_right=per_status("leaving_ends_right", np.bool_, True),
         reentry_cooldown=per_status("reentry_cooldown_months", np.int32),
+        recall_months=per_status("recall_months", np.int32),
         fee_cap=per_status("fee_cap_months", np.float64, -1.0),
         caps=caps,
         intake_share=per_status("employer_intake_share", np.float64, 1.0),

@@ -213,6 +213,9 @@ class StatusRules(Model):
     entry_language_level: int = Field(0, ge=0, le=5)
     leaving_ends_right: DatedBool = True
     reentry_cooldown_months: Months = 0
+    # employer recall: months after a regular return during which the employer holds the
+    # worker's job and names them for re-hire when the cooldown ends; 0 = no recall
+    recall_months: _dated_int(0, 60) = 0
     fee_cap_months: FeeCap = -1.0
     caps: dict[str, _dated_int(0, 10**8)] = Field(default_factory=dict)
     employer_intake_share: Rate = 1.0
