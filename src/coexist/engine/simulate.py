@@ -80,8 +80,8 @@ def remigration_gain(T: RegimeTables, params: dict[str, float], living_cost: flo
     re-migration hazard scales with it): the programme wage net of `living_cost` over the home
     wage, relative to the reference ratio, to the power beta_gain; times the relief of a
     re-entry fee cap, exp(beta_fee x (fee - capped fee) / wage), as in the applicants' choice
-    (`fee` [origin] the origin's fee; 1 where no cap is set: the re-migration hazard was
-    calibrated on re-entrants paying the full fee)."""
+    (`fee` [origin] the origin's fee; 1 where no cap is set: remigration_base stands for
+    re-entrants paying the full fee)."""
     programme = T.kind == KIND_PROGRAMME
     w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
     ratio = np.maximum(w_ref - living_cost, 1.0) / np.maximum(home_wage, 1.0)
