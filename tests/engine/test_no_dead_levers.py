@@ -38,6 +38,7 @@ LEVERS = [
     ('statuses.ssw1.job_change="never"', ()),
     ("statuses.esd.job_change_after_months=2", ()),
     ("statuses.ssw1.family_allowed=true", ()),
+    ("statuses.professional.family_after_months=24", ()),
     ('statuses.ssw1.entry_skill_test="none"', ()),
     ("statuses.esd.entry_language_level=3", ('horizon.end="2031-12"',)),
     ("statuses.ssw1.leaving_ends_right=true", ()),

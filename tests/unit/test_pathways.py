@@ -251,3 +251,12 @@ def test_api_pathways_refuses_a_file_that_is_not_a_history(tmp_path):
         api.pathways("japan-temporary", path)
     with pytest.raises(ScenarioError, match="does not exist"):
         api.pathways("japan-temporary", tmp_path / "missing.yaml")
+
+
+def test_the_family_option_waits_for_the_months_the_status_asks_for():
+    # the worker has held SSW-i since 2025-04: 9 months in it in 2026-01
+    scenario = load_scenario("japan-temporary", overrides=(
+        "statuses.ssw1.family_allowed=true", "statuses.ssw1.family_after_months=12"))
+    result = pathways(scenario, history_for(scenario, WORKER, None), copies=10, horizon_months=12)
+    family = {o["option"]: o for o in result["options"]}["family"]
+    assert not family["open_now"] and family["earliest"] == "2026-04" and "after 12 months" in family["why"]

@@ -422,3 +422,10 @@ def test_lever_reentry_fee_cap_and_former_employer(temp, circ):
 def test_lever_reintegration_support(temp, circ):
     assert temp.programme.reintegration_support_months == 0
     assert circ.programme.reintegration_support_months == 3
+
+
+def test_lever_family_in_the_host(temp, circ):
+    for scenario in (temp, circ):
+        allowed = {name for name, rules in scenario.statuses.items() if rules.family_allowed}
+        assert allowed == {"ssw2", "professional", "status_based"}
+        assert all(rules.family_after_months == 0 for rules in scenario.statuses.values())

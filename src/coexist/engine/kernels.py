@@ -58,6 +58,7 @@ from coexist.engine.state import GONE
 from coexist.policy.rules import (
     KIND_PROGRAMME,
     best_transition,
+    family_may_live_in_host,
     job_change_allowed,
     pass_probability,
     reentry_cooldown,
@@ -407,6 +408,7 @@ def host_month(S, R, E, P, M, out):
     irregular, returned, kind, wage_of = R.irregular, R.returned, R.kind, R.wage
     max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
     job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
+    family_after = R.family_after
     exit_rate = R.exit_rate
     tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
     tr_test, tr_language, tr_sector_ok = R.tr_test, R.tr_language, R.tr_sector_ok
@@ -688,9 +690,12 @@ def host_month(S, R, E, P, M, out):
                         forfeited[i] = 1
                         continue
 
-                # family formation where the status allows it
-                if st != irregular and family_allowed[st] and family[i] == 0:
-                    if draw(key, SLOT_FAMILY) < P[P_F0]:
+                # family in the host only where the status allows it now: formation once the
+                # months it asks for have passed; no family stays with a holder of a status without the right
+                if st != irregular:
+                    if not family_may_live_in_host(family_allowed, family_after, st, months_in_status[i]):
+                        family[i] = 0
+                    elif family[i] == 0 and draw(key, SLOT_FAMILY) < P[P_F0]:
                         family[i] = 1
 
                 # month-end measures of people still in the host

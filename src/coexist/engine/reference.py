@@ -40,6 +40,7 @@ from coexist.policy.rules import (
     JOB_WITHIN,
     KIND_PROGRAMME,
     NO_LIMIT,
+    family_may_live_in_host,
 )
 
 __all__ = [
@@ -586,11 +587,14 @@ def host_month_reference(S, R, E, P, M, out):
         S.forfeited[rows[mask]] = 1
         live[mask] = False
 
-    # 3.4.11 family formation where the status allows it
+    # 3.4.11 family in the host where the status allows it now: formation after the months it
+    # asks for; no family with a holder of a status without the right
     regular = live & (st != irregular)
+    permitted = family_may_live_in_host.py_func(R.family_allowed, R.family_after, st, _i64(S.months_in_status[rows]))
+    S.family[rows[regular & ~permitted]] = 0
     joins = (
         regular
-        & R.family_allowed[st]
+        & permitted
         & (_i64(S.family[rows]) == 0)
         & (u(SLOT["family"], everyone) < p["family_formation_rate"])
     )

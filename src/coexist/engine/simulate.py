@@ -33,6 +33,8 @@ from coexist.policy.rules import (
     KIND_SETTLED,
     KIND_SKILLED,
     KIND_STUDY,
+    capped_fee,
+    family_may_live_in_host,
 )
 from coexist.policy.tables import MonthRules, RegimeTables, compile_regime, month_rules
 from coexist.scenario.options import check_scale, check_seed
@@ -40,8 +42,8 @@ from coexist.scenario.schema import Scenario
 
 __all__ = [
     "simulate", "ABROAD", "Passes", "COMPILED_PASSES", "living_costs", "default_exit_rates",
-    "default_transition_hazards", "remigration_gain", "reentry_lag", "reenter_rows", "placement_chances",
-    "expected_placement",
+    "default_transition_hazards", "remigration_gain", "fee_weighed", "reentry_lag", "reenter_rows",
+    "placement_chances", "expected_placement",
 ]
 
 ABROAD = "abroad"  # outside the modelled population (flows only)
@@ -76,15 +78,31 @@ def default_transition_hazards(T: RegimeTables, params: dict[str, float]) -> np.
 
 
 def remigration_gain(T: RegimeTables, params: dict[str, float], living_cost: float, t: int,
-                     home_wage: np.ndarray) -> np.ndarray:
-    """[origin] the pull of the host wage on returnees at home in month `t` (the home pass's
+                     home_wage: np.ndarray, fee: np.ndarray) -> np.ndarray:
+    """[origin] the pull of the host on returnees at home in month `t` (the home pass's
     re-migration hazard scales with it): the programme wage net of `living_cost` over the home
-    wage, relative to the reference ratio, to the power beta_gain."""
+    wage, relative to the reference ratio, to the power beta_gain; times the relief of a
+    re-entry fee cap, exp(beta_fee x (fee - capped fee) / wage), as in the applicants' choice
+    (`fee` [origin] the origin's fee; 1 where no cap is set: remigration_base stands for
+    re-entrants paying the full fee)."""
     programme = T.kind == KIND_PROGRAMME
     w_ref = T.wage[t][programme].mean() if programme.any() else T.wage[t].mean()
     ratio = np.maximum(w_ref - living_cost, 1.0) / np.maximum(home_wage, 1.0)
     reference = world_assumptions()["remigration_reference_wage_ratio"].value
-    return np.power(ratio, params["beta_gain"]) / np.power(reference, params["beta_gain"])
+    relief = fee - capped_fee(fee, T.reentry_fee_cap[t], w_ref)
+    fee_pull = np.exp(params["beta_fee"] * relief / w_ref)
+    return np.power(ratio, params["beta_gain"]) / np.power(reference, params["beta_gain"]) * fee_pull
+
+
+def fee_weighed(T: RegimeTables, t: int, fee: np.ndarray) -> np.ndarray:
+    """[origin] the fee a new applicant weighs in month `t`: the origin's `fee` less the mean
+    cut that the fee caps of the programme statuses admitting from abroad make (the statuses
+    whose mean wage the applicant weighs too); exactly `fee` where no cap is set."""
+    programme = (T.kind == KIND_PROGRAMME) & T.admits[t]
+    if not programme.any():
+        return fee
+    charged = capped_fee(fee[None, :], T.fee_cap[t][programme][:, None], T.wage[t][programme][:, None])
+    return fee - (fee[None, :] - charged).sum(axis=0) / np.count_nonzero(programme)
 
 
 def _expected_regime(T: RegimeTables, expectations: Scenario) -> RegimeTables:
@@ -139,9 +157,10 @@ def reentry_lag(recruitment_lag: int) -> int:
 def reenter_rows(S: State, arrive: np.ndarray, T: RegimeTables, t: int, fee: np.ndarray) -> None:
     """Returnees in rows `arrive` enter the status they were admitted to (`apply_status`) in
     month `t`: the months in it start again (all stays count where it is the status they
-    left, with their rights intact), a test-gated status certifies its level, and the
-    recruitment fee (`fee` per person, capped at the regime's re-entry fee cap) adds to the
-    debt. Employers are assigned by the caller."""
+    left, with their rights intact), a test-gated status certifies its level, the recruitment
+    fee (`fee` per person, capped at the regime's re-entry fee cap) adds to the debt, and a
+    family comes along only where the status allows it from entry. Employers are assigned by
+    the caller."""
     target = S.apply_status[arrive].astype(np.int64)
     same = (target == S.prev_status[arrive]) & (S.forfeited[arrive] == 0)
     S.status_total[arrive] = np.where(same, S.status_total[arrive], 0)
@@ -154,10 +173,9 @@ def reenter_rows(S: State, arrive: np.ndarray, T: RegimeTables, t: int, fee: np.
     S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127)
     S.applying[arrive] = 0
     S.overstay[arrive] = 0
-    wage = T.wage[t][target]
-    cap = T.reentry_fee_cap[t]
-    if cap >= 0:
-        fee = np.minimum(fee, cap * wage)
+    permitted = family_may_live_in_host.py_func(T.family_allowed[t], T.family_after[t], target, 0)
+    S.family[arrive] = np.where(permitted, S.family[arrive], 0)
+    fee = capped_fee(fee, T.reentry_fee_cap[t], T.wage[t][target])
     S.debt[arrive] = S.debt[arrive] + fee  # in double precision, then stored as single
 
 
@@ -455,9 +473,7 @@ class _Run:
         S.age[rows] = (p["entry_age_mean_years"] * 12.0 + (u_b - 0.5) * spread).astype(np.int16)
         programme = T.kind[status] == KIND_PROGRAMME
         t = self.t
-        cap = T.fee_cap[t][status] * T.wage[t][status]
-        fee = self.W.fee[t][origin]
-        fee = np.where(T.fee_cap[t][status] >= 0, np.minimum(fee, cap), fee)
+        fee = capped_fee(self.W.fee[t][origin], T.fee_cap[t][status], T.wage[t][status])
         S.debt[rows] = np.where(programme, fee, 0.0).astype(np.float32)
         S.target_earner[rows] = (u_c < p["target_earner_share"]).astype(np.int8)
         return ids
@@ -810,13 +826,14 @@ class _Run:
         attract = (
             np.power(ratio, p["beta_gain"])
             * np.power(1.0 + network / unit, p["beta_network"])
-            * np.exp(-p["beta_fee"] * W.fee[t] / w_ref)
+            * np.exp(-p["beta_fee"] * fee_weighed(self.TE, t, W.fee[t]) / w_ref)  # the fee people expect
         )
         expected = np.maximum(self.pool, 0.0) * p["application_rate"] * attract * W.origin_weight[t]
         return rng.poisson(expected).astype(np.float64)
 
     def _remigration_gain(self, t, home_wage):
-        return remigration_gain(self.T, self.W.params, self.living[t], t, home_wage)
+        # the re-entry fee people weigh is an expectation: the expected rules' cap
+        return remigration_gain(self.TE, self.W.params, self.living[t], t, home_wage, self.W.fee[t])
 
     def _inflows(self, t, month, flows, capacity, headcount, by_group):
         T, W = self.T, self.W

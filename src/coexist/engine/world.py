@@ -28,7 +28,7 @@ from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
-from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED
+from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED, capped_fee, family_may_live_in_host
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.options import check_agents
 from coexist.scenario.schema import INITIAL_POPULATIONS, Scenario
@@ -265,6 +265,8 @@ def build_world(scenario: Scenario, tables: RegimeTables, seed: int, scale: floa
         )
         in_host = np.flatnonzero((state.status[:n0] != tables.returned) & (state.status[:n0] != tables.irregular))
         state.employer[in_host] = _employers(state.sector[in_host], seed, in_host, emp_share, sector_employers)
+        # the history ran under its own rules: the scenario's hold from its first month
+        _follow_starting_rules(state, in_host, tables, fee[0])
     else:
         n0 = int(scaled.sum())
         state = new_state(initial_capacity(n0))
@@ -443,14 +445,16 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     state.age[:n] = age.astype(np.int16)
     programme = tables.kind[status] == KIND_PROGRAMME
     irregular = status == tables.irregular
+    charged = capped_fee(fee[origin], tables.fee_cap[first][status], tables.wage[first][status])
     state.debt[:n] = np.where(
-        programme, fee[origin] * np.clip(1.0 - months_in_status / assumed["debt_repayment_months"].value, 0.0, 1.0), 0.0
+        programme, charged * np.clip(1.0 - months_in_status / assumed["debt_repayment_months"].value, 0.0, 1.0), 0.0
     )
     u_family = uniforms(seed, ids, -1, SLOT["family"])
     u_target = uniforms(seed, ids, -1, SLOT["attr_d"])
-    state.family[:n] = np.where(
-        tables.family_allowed[first][status] & (u_family < assumed["family_share"].value), 1, 0
-    ).astype(np.int8)
+    permitted = family_may_live_in_host.py_func(
+        tables.family_allowed[first], tables.family_after[first], status, months_in_status
+    )
+    state.family[:n] = np.where(permitted & (u_family < assumed["family_share"].value), 1, 0).astype(np.int8)
     state.target_earner[:n] = (u_target < params["target_earner_share"]).astype(np.int8)
     state.entries[:n] = 1
     state.prev_status[:n] = np.where(irregular, names.index("titp") if "titp" in names else -1, -1)
@@ -460,6 +464,25 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     host = ~irregular
     employer[host] = _employers(sector[host], seed, ids[host], emp_share, sector_employers)
     state.employer[:n] = employer
+
+
+def _follow_starting_rules(state: State, rows: np.ndarray, tables: RegimeTables, fee: np.ndarray) -> None:
+    """People in the host (`rows`) whose attributes came from a run under other rules take
+    the scenario's rules of its first month: no family where the status allows none (or not
+    yet), and a recruitment debt no larger than the capped fee allows. The debt shrinks in
+    the proportion of the capped fee to the origin's fee `fee` [origin], so what was repaid
+    keeps its share; the cap is the re-entry cap for people who came back (more than one
+    entry), the status's fee cap otherwise."""
+    status = state.status[rows].astype(np.int64)
+    months = state.months_in_status[rows].astype(np.int64)
+    permitted = family_may_live_in_host.py_func(tables.family_allowed[0], tables.family_after[0], status, months)
+    state.family[rows] = np.where(permitted, state.family[rows], 0)
+    came_back = state.entries[rows] > 1
+    cap = np.where(came_back, tables.reentry_fee_cap[0], tables.fee_cap[0][status])
+    full = fee[state.origin[rows].astype(np.int64)]
+    charged = capped_fee(full, cap, tables.wage[0][status])
+    share = np.where(full > 0, np.minimum(charged / np.maximum(full, 1e-12), 1.0), 1.0)
+    state.debt[rows] = np.where(cap >= 0, state.debt[rows] * share, state.debt[rows]).astype(np.float32)
 
 
 def sector_ranges(sector_employers: list) -> tuple[np.ndarray, np.ndarray]:

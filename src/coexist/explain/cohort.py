@@ -213,7 +213,7 @@ def simulate_copies(scenario: Scenario, T: RegimeTables, history: History, *, co
         changed[t, movers] = True
         if movers.size:
             S.employer[movers] = _employers(W, S.sector[movers], pids[movers], seed, month)
-        gain = remigration_gain(T, params, living[t], t, W.home_wage[t])
+        gain = remigration_gain(T, params, living[t], t, W.home_wage[t], W.fee[t])
         passes.home_month(S, R, R, P, inputs._replace(remigration_gain=gain,
                                                     home_blocks=np.ones(n_blocks, dtype=np.uint8)), out)
         status[t] = S.status

@@ -175,8 +175,10 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
 
     family = _dated(scenario, status, "family_allowed", start)
     if family["value"]:
-        options.append(_option("family", f"statuses.{status}.family_allowed", family, True, start,
-                               "family may join the worker"))
+        after = int(T.family_after[0, code])
+        wait = max(after - person["months_in_status"], 0)
+        why = "family may join the worker" + (f" after {after} months in the status" if wait else "")
+        options.append(_option("family", f"statuses.{status}.family_allowed", family, wait == 0, start + wait, why))
     else:
         through = [(t, m) for t, m in moves.items() if m is not None and T.family_allowed[0, T.code(t)]]
         when = min((m for _, m in through), default=None)

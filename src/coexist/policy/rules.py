@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from coexist.policy.tables import MonthRules, month_rules  # noqa: F401  (the month's rules, built with the tables)
@@ -21,6 +22,8 @@ __all__ = [
     "pass_probability",
     "way_back",
     "job_change_allowed",
+    "family_may_live_in_host",
+    "capped_fee",
     "best_transition",
     "reentry_cooldown",
     "NO_LIMIT",
@@ -118,6 +121,25 @@ def job_change_allowed(job_change, job_change_after, status, months_in_status):
     return (
         rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= job_change_after[status])
     )
+
+
+@njit(inline="always", cache=True)
+def family_may_live_in_host(family_allowed, family_after, status, months_in_status):
+    """Whether the family of a holder of `status` may live with them in the host now: the
+    status allows family, and the holder has spent the months it asks for in it.
+
+    Written with ``&`` so that NumPy callers can pass arrays of statuses and months through
+    ``family_may_live_in_host.py_func`` (the same rule, uncompiled)."""
+    return family_allowed[status] & (months_in_status >= family_after[status])
+
+
+def capped_fee(fee, cap_months, wage):
+    """The recruitment fee the rules let be charged: `fee`, at most `cap_months` x `wage`
+    where a cap is set (`cap_months` >= 0; -1 = no cap). Arrays broadcast; with no cap the
+    fee is returned as it is (not recomputed), so an uncapped fee stays exactly the same."""
+    fee = np.asarray(fee, dtype=np.float64)
+    cap_months = np.asarray(cap_months, dtype=np.float64)
+    return np.where(cap_months >= 0, np.minimum(fee, cap_months * np.asarray(wage, dtype=np.float64)), fee)
 
 
 @njit(inline="always", cache=True)

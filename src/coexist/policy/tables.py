@@ -47,6 +47,7 @@ class RegimeTables:
     job_change: np.ndarray  # int8 code of JOB_CHANGE_RULES
     job_change_after: np.ndarray
     family_allowed: np.ndarray
+    family_after: np.ndarray  # [month, status] months in status before family may join
     entry_test: np.ndarray  # int8 per status
     entry_language: np.ndarray  # int8 per status
     leaving_ends_right: np.ndarray
@@ -213,6 +214,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         job_change=job_change,
         job_change_after=per_status("job_change_after_months", np.int32),
         family_allowed=per_status("family_allowed", np.bool_, False),
+        family_after=per_status("family_after_months", np.int32),
         entry_test=entry_test,
         entry_language=entry_language,
         leaving_ends_right=per_status("leaving_ends_right", np.bool_, True),
@@ -274,6 +276,7 @@ class MonthRules(NamedTuple):
     job_change: np.ndarray
     job_change_after: np.ndarray
     family_allowed: np.ndarray
+    family_after: np.ndarray
     leaving_ends_right: np.ndarray
     reentry_cooldown: np.ndarray
     exit_rate: np.ndarray

@@ -209,6 +209,8 @@ class StatusRules(Model):
     job_change: _dated("choice", choices=JOB_CHANGE_RULES) = "never"
     job_change_after_months: Months = 0
     family_allowed: DatedBool = False
+    # months in the status before family may join (the family right starts then); 0 = from entry
+    family_after_months: Months = 0
     entry_skill_test: TestLevel = "none"
     entry_language_level: int = Field(0, ge=0, le=5)
     leaving_ends_right: DatedBool = True
