@@ -68,7 +68,8 @@ def test_a_job_change_reform_for_new_permits_leaves_holders_their_old_rule():
     for transition, old_allowed in (("new_permits", True), ("at_once", True), ("from_reform", False)):
         sc = tiny_world("japan-temporary", [*more, f'statuses.ssw1.reform_transition.job_change="{transition}"'])
         assert explain(sc, old, "2026-06")["job_change"]["allowed"] is old_allowed, transition
-        assert explain(sc, new, "2026-06")["job_change"] == {"allowed": False, "rule": "after", "from_month": "2027-02"}
+        assert explain(sc, new, "2026-06")["job_change"] == {"allowed": False, "rule": "after",
+                                                                 "after_months": 12, "from_month": "2027-02"}
 
 
 def _ssw1_departures(transition: str) -> dict[str, float]:
@@ -87,7 +88,8 @@ def departures():
 def test_in_a_run_each_transition_sends_holders_home_when_its_rule_says(departures):
     usual = statistics.median(v for k, v in departures["at_once"].items() if k.startswith("2025"))
     # the year before the reform is the same under every transition
-    assert departures["at_once"]["2025-06"] == departures["new_permits"]["2025-06"] == departures["from_reform"]["2025-06"]
+    before = {transition: by_month["2025-06"] for transition, by_month in departures.items()}
+    assert before["at_once"] == before["new_permits"] == before["from_reform"]
     # at once: everyone past 12 months leaves in the reform month
     assert departures["at_once"]["2026-01"] > 5 * usual
     # counted from the reform date: they leave 12 months later, not in the reform month

@@ -226,6 +226,8 @@ def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, flo
     allowed = bool(rules.job_change_allowed_held(R.job_change, R.job_change_after, *held, code, index,
                                                  months_in_status))
     job = {"allowed": allowed, "rule": rule}
+    if rule == "after":
+        job["after_months"] = after
     if rule == "after" and not allowed:
         counted = months_in_status - max(_not_counted(R, rules.HOLD_JOB, code, index, months_in_status),
                                          _not_counted(R, rules.HOLD_JOB_AFTER, code, index, months_in_status))
