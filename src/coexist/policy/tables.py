@@ -189,12 +189,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         fills_vacancies[c] = rules.kind == "programme" if rules.fills_vacancies is None else rules.fills_vacancies
         entry_test[c] = TEST_LEVELS.index(rules.entry_skill_test)
         entry_language[c] = rules.entry_language_level
-        rule = rules.job_change
-        if isinstance(rule, dict):
-            rule = {k: JOB_CHANGE_RULES.index(v) for k, v in rule.items()}
-        else:
-            rule = JOB_CHANGE_RULES.index(rule)
-        job_change[:, c] = evaluate(rule, months, np.int8)
+        job_change[:, c] = evaluate(_holder_rule_values(rules, "job_change"), months, np.int8)
         for sector, cap in rules.caps.items():
             caps[:, c, SECTORS.index(sector)] = evaluate(cap, months, np.float64)
         if rules.exit_rate is not None:
