@@ -12,7 +12,10 @@ from importlib import resources
 import pytest
 
 from coexist.errors import ScenarioError
+from coexist.periods import format_month, parse_month
+from coexist.policy.dated import value_at
 from coexist.scenario import OverrideError, load_scenario, scenario_hash, shipped_scenarios, to_toml
+from coexist.scenario.schema import HOLDER_RULES
 
 TEMP = "japan-temporary"
 CIRC = "japan-circular"
@@ -263,9 +266,15 @@ def test_circular_inherits_temporary_and_overrides_only_what_it_writes(temp, cir
     changed = 0
     for name, rules in temp.statuses.items():
         mine = circ.statuses[name].model_dump()
+        reform_date = written.get(name, {}).get("reform_transition", {}).get("reform_date")
         for field, value in rules.model_dump().items():
             if field in written.get(name, {}):
-                assert mine[field] == written[name][field], (name, field)
+                expected = written[name][field]
+                if field == "reform_transition":  # the loader uses up the reform date
+                    expected = {k: v for k, v in expected.items() if k != "reform_date"}
+                elif reform_date is not None and field in HOLDER_RULES:  # the base's value before the reform date
+                    expected = {format_month(parse_month(reform_date) - 1): value, reform_date: expected}
+                assert mine[field] == expected, (name, field)
                 changed += mine[field] != value
             else:
                 assert mine[field] == value, f"statuses.{name}.{field} changed without being written"
@@ -384,11 +393,24 @@ def test_lever_reentry_cooldown(temp, circ):
     assert circ.statuses["ssw1"].reentry_cooldown_months == 6
 
 
+def _at_start(scenario, status, field):
+    """A status rule's value in force in the scenario's first month (a reform may date it)."""
+    return value_at(getattr(scenario.statuses[status], field), parse_month(scenario.start))
+
+
 def test_lever_stay_per_entry(temp, circ):
-    assert (temp.statuses["esd"].max_stay_months, temp.statuses["esd"].max_total_months) == (36, 36)
-    assert (temp.statuses["ssw1"].max_stay_months, temp.statuses["ssw1"].max_total_months) == (0, 60)
-    assert (circ.statuses["esd"].max_stay_months, circ.statuses["esd"].max_total_months) == (36, 0)
-    assert (circ.statuses["ssw1"].max_stay_months, circ.statuses["ssw1"].max_total_months) == (36, 0)
+    def limits(scenario, status):
+        return _at_start(scenario, status, "max_stay_months"), _at_start(scenario, status, "max_total_months")
+
+    assert limits(temp, "esd") == (36, 36)
+    assert limits(temp, "ssw1") == (0, 60)
+    assert limits(circ, "esd") == (36, 0)
+    assert limits(circ, "ssw1") == (36, 0)
+    # holders already in SSW-i keep japan-temporary's limits (docs/scenarios.md, section 7)
+    assert circ.statuses["ssw1"].max_stay_months == {"2024-12": 0, "2025-01": 36}
+    assert circ.statuses["ssw1"].max_total_months == {"2024-12": 60, "2025-01": 0}
+    assert circ.statuses["ssw1"].reform_transition.max_stay_months == "new_permits"
+    assert circ.statuses["ssw1"].reform_transition.max_total_months == "new_permits"
 
 
 def test_lever_cumulative_months_abroad(temp, circ):
@@ -400,8 +422,9 @@ def test_lever_job_change(temp, circ):
     assert temp.statuses["esd"].job_change == "after" and 12 <= temp.statuses["esd"].job_change_after_months <= 24
     assert temp.statuses["ssw1"].job_change == "within_field"
     for status in ("esd", "ssw1"):
-        assert circ.statuses[status].job_change == "after"
-        assert circ.statuses[status].job_change_after_months == 12
+        assert _at_start(circ, status, "job_change") == "after"
+        assert _at_start(circ, status, "job_change_after_months") == 12
+    assert circ.statuses["ssw1"].reform_transition.job_change == "new_permits"
 
 
 def test_lever_skill_recognition_at_home(temp, circ):

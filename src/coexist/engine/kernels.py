@@ -59,10 +59,11 @@ from coexist.policy.rules import (
     KIND_PROGRAMME,
     best_transition,
     family_may_live_in_host,
-    job_change_allowed,
+    job_change_allowed_held,
     pass_probability,
     reentry_cooldown,
     remaining,
+    remaining_held,
     way_back,
 )
 
@@ -409,6 +410,8 @@ def host_month(S, R, E, P, M, out):
     max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
     job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
     family_after = R.family_after
+    reform_rule, reform_since, reform_by_start, reform_first = (R.reform_rule, R.reform_since, R.reform_by_start,
+                                                                R.reform_first)
     exit_rate = R.exit_rate
     tr_from, tr_to, tr_min_months, tr_min_abroad = R.tr_from, R.tr_to, R.tr_min_months, R.tr_min_abroad
     tr_test, tr_language, tr_sector_ok = R.tr_test, R.tr_language, R.tr_sector_ok
@@ -516,7 +519,8 @@ def host_month(S, R, E, P, M, out):
 
                 # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
                 if programme:
-                    allowed = job_change_allowed(job_change, job_change_after, st, months_in_status[i])
+                    allowed = job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since,
+                                                      reform_by_start, reform_first, st, month, months_in_status[i])
                     if allowed:
                         hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
                         if draw(key, SLOT_JOB_CHANGE) < hazard:
@@ -549,7 +553,8 @@ def host_month(S, R, E, P, M, out):
                 decided = False
                 if programme:
                     # steps 6-7: at expiry or a renewal point: renew/upgrade, return, or go irregular
-                    left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
+                    left = remaining_held(max_stay, max_total, reform_rule, reform_since, reform_by_start,
+                                          reform_first, st, month, months_in_status[i], status_total[i])
                     at_renewal = renewable[st] and months_in_status[i] % permit[st] == 0
                     if left <= 0 or at_renewal:
                         stay_to = -1
@@ -595,7 +600,9 @@ def host_month(S, R, E, P, M, out):
                                                  slope, thr1, thr2)
                             # host income for the months the permit allows within the horizon, home income after
                             if stay_to == st:
-                                left = remaining(max_stay, max_total, st, months_in_status[i], status_total[i])
+                                left = remaining_held(max_stay, max_total, reform_rule, reform_since,
+                                                      reform_by_start, reform_first, st, month, months_in_status[i],
+                                                      status_total[i])
                                 allowed_months = min(horizon, left)
                             else:
                                 allowed_months = min(horizon, remaining(max_stay, max_total, stay_to, 0, 0))
@@ -711,7 +718,8 @@ def host_month(S, R, E, P, M, out):
                     me[o, M_REGULAR] += 1.0
                     if family[i] > 0:
                         me[o, M_FAMILY] += 1.0
-                    if job_change_allowed(job_change, job_change_after, st, months_in_status[i]):
+                    if job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since,
+                                               reform_by_start, reform_first, st, month, months_in_status[i]):
                         me[o, M_MOBILITY] += 1.0
 
             home_blocks[b] = returnees_here or came_home.sum() > arrived_before

@@ -35,10 +35,16 @@ import numpy as np
 from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, PARAM_NAMES, PLACEMENT_WINDOW, RETURNEE_WINDOW
 from coexist.engine.rng import SLOT, uniforms
 from coexist.policy.rules import (
+    FROM_REFORM,
+    HOLD_JOB,
+    HOLD_JOB_AFTER,
+    HOLD_STAY,
+    HOLD_TOTAL,
     JOB_AFTER,
     JOB_FREE,
     JOB_WITHIN,
     KIND_PROGRAMME,
+    NEW_PERMITS,
     NO_LIMIT,
     family_may_live_in_host,
 )
@@ -50,6 +56,7 @@ __all__ = [
     "way_back_reference",
     "best_transition_reference",
     "remaining_reference",
+    "remaining_held_reference",
 ]
 
 
@@ -105,22 +112,50 @@ def _annuity(delta, months):
     return np.where(months <= 0, 0.0, (1.0 - np.power(delta, months)) / (1.0 - delta))
 
 
-def _job_change_allowed(R, status, months_in_status):
-    rule = R.job_change[status]
-    return (rule == JOB_FREE) | (rule == JOB_WITHIN) | (
-        (rule == JOB_AFTER) & (_i64(months_in_status) >= R.job_change_after[status])
-    )
+def _held(R, now, rule, status, start):
+    """The holder rule that binds each person (rules.held_rule, vectorised)."""
+    k = np.clip(start - R.reform_first, 0, R.reform_by_start.shape[2] - 1)
+    held = R.reform_rule[rule, status] == NEW_PERMITS
+    return np.where(held, _i64(R.reform_by_start[rule, status, k]), _i64(now)[status])
+
+
+def _not_counted(R, rule, status, month, months_in_status):
+    """Months of the stay a from_reform rule does not count (rules._not_counted, vectorised)."""
+    since = _i64(R.reform_since[rule, status])
+    return np.where(R.reform_rule[rule, status] == FROM_REFORM, np.maximum(0, months_in_status - (month - since)), 0)
+
+
+def _job_change_allowed(R, status, month, months_in_status):
+    """rules.job_change_allowed_held, vectorised."""
+    months_in_status = _i64(months_in_status)
+    start = month - months_in_status
+    rule = _held(R, R.job_change, HOLD_JOB, status, start)
+    after = _held(R, R.job_change_after, HOLD_JOB_AFTER, status, start)
+    months = months_in_status - np.maximum(_not_counted(R, HOLD_JOB, status, month, months_in_status),
+                                           _not_counted(R, HOLD_JOB_AFTER, status, month, months_in_status))
+    return (rule == JOB_FREE) | (rule == JOB_WITHIN) | ((rule == JOB_AFTER) & (months >= after))
+
+
+def _months_left(max_stay, in_stay, max_total, in_total):
+    left = np.where(max_stay > 0, max_stay - in_stay, NO_LIMIT)
+    return np.where(max_total > 0, np.minimum(left, max_total - in_total), left)
 
 
 def remaining_reference(R, status, months_in_status, status_total):
-    """Months left in the current stay of `status` (rules.remaining, vectorised)."""
+    """Months left in a stay of `status` under the rules in force now (rules.remaining, vectorised)."""
     status = _i64(status)
-    left = np.full(status.shape, NO_LIMIT, dtype=np.int64)
-    max_stay = _i64(R.max_stay)[status]
-    max_total = _i64(R.max_total)[status]
-    left = np.where(max_stay > 0, max_stay - _i64(months_in_status), left)
-    left = np.where(max_total > 0, np.minimum(left, max_total - _i64(status_total)), left)
-    return left
+    return _months_left(_i64(R.max_stay)[status], _i64(months_in_status), _i64(R.max_total)[status],
+                        _i64(status_total))
+
+
+def remaining_held_reference(R, status, month, months_in_status, status_total):
+    """Months left in the current stay of each holder of `status` (rules.remaining_held, vectorised)."""
+    status, months_in_status = _i64(status), _i64(months_in_status)
+    start = month - months_in_status
+    in_stay = months_in_status - _not_counted(R, HOLD_STAY, status, month, months_in_status)
+    in_total = _i64(status_total) - _not_counted(R, HOLD_TOTAL, status, month, months_in_status)
+    return _months_left(_held(R, R.max_stay, HOLD_STAY, status, start), in_stay,
+                        _held(R, R.max_total, HOLD_TOTAL, status, start), in_total)
 
 
 def way_back_reference(R, status, status_total, months_completed, cert, skill, slope, thr1, thr2):
@@ -381,7 +416,7 @@ def host_month_reference(S, R, E, P, M, out):
     S.language[rows[learn_language]] += 1
 
     # 3.4.4 job change where allowed
-    allowed = _job_change_allowed(R, st, mis)
+    allowed = _job_change_allowed(R, st, month, mis)
     hazard = p["job_change_base"] * (
         1.0 + p["job_change_abuse"] * abusive + p["job_change_gap"] * np.maximum(0.0, 1.0 - premium) * 10.0
     )
@@ -421,7 +456,7 @@ def host_month_reference(S, R, E, P, M, out):
 
     # 3.4.6 expiry or renewal point: the choice between staying, returning and going irregular
     mis = _i64(S.months_in_status[rows])
-    left = remaining_reference(R, st, mis, status_total)
+    left = remaining_held_reference(R, st, month, mis, status_total)
     renewable = R.renewable[st]
     with np.errstate(divide="ignore", invalid="ignore"):
         at_renewal = renewable & (mis % np.maximum(_i64(R.permit)[st], 1) == 0)
@@ -479,7 +514,7 @@ def host_month_reference(S, R, E, P, M, out):
         renewing = stay_to == st_d
         months_allowed = np.where(
             renewing,
-            remaining_reference(R, st_d, mis_d, total_d),
+            remaining_held_reference(R, st_d, month, mis_d, total_d),
             remaining_reference(R, to, np.zeros_like(mis_d), np.zeros_like(total_d)),
         )
         months_allowed = np.minimum(horizon, months_allowed)
@@ -608,7 +643,7 @@ def host_month_reference(S, R, E, P, M, out):
     _add_measure(me, "experienced_workers", o[live], _i64(S.months_abroad[r]) >= 36)
     _add_measure(me, "regular_months", o[regular], np.ones(regular.sum()))
     _add_measure(me, "family_in_host", o[regular], _i64(S.family[rows[regular]]) > 0)
-    mobile = regular & _job_change_allowed(R, st, S.months_in_status[rows])
+    mobile = regular & _job_change_allowed(R, st, month, S.months_in_status[rows])
     _add_measure(me, "mobility_months", o[mobile], np.ones(mobile.sum()))
     employed = _i64(S.employer[rows[regular]])
     np.add.at(out.headcount[0], employed[employed >= 0], 1)

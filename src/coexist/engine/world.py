@@ -28,7 +28,15 @@ from coexist.engine.state import State, initial_capacity, new_state
 from coexist.errors import ScenarioError
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
-from coexist.policy.rules import KIND_PROGRAMME, KIND_SETTLED, capped_fee, family_may_live_in_host
+from coexist.policy.rules import (
+    HOLD_STAY,
+    HOLD_TOTAL,
+    KIND_PROGRAMME,
+    KIND_SETTLED,
+    NEW_PERMITS,
+    capped_fee,
+    family_may_live_in_host,
+)
 from coexist.policy.tables import RegimeTables, compile_regime
 from coexist.scenario.options import check_agents
 from coexist.scenario.schema import INITIAL_POPULATIONS, Scenario
@@ -382,6 +390,15 @@ def _pipeline_at_start(scenario, tables, counts, lag, scale, rng) -> np.ndarray:
     return pipeline
 
 
+def _limit_of_initial_holders(tables: RegimeTables, limit: np.ndarray, rule: int) -> np.ndarray:
+    """[status] a stay limit of the first month, as it binds the people there at the start: their
+    permits were granted before it, so a reform for new permits leaves them the value in force
+    the month before (policy.rules.held_rule)."""
+    before = min(max(int(tables.months[0]) - 1 - tables.reform_first, 0), tables.reform_by_start.shape[2] - 1)
+    held = tables.reform_rule[rule] == NEW_PERMITS
+    return np.where(held, tables.reform_by_start[rule, :, before], limit[0])
+
+
 def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employers, rng, reference, cohorts):
     """Create the initial agents. Attributes with no official data are documented assumptions
     (world_assumptions.toml). ``cohorts(reference, months)`` gives the monthly entries before the
@@ -399,8 +416,8 @@ def _populate(state, scaled, tables, params, fee, seed, emp_share, sector_employ
     u_b = uniforms(seed, ids, -1, SLOT["attr_b"])
     u_c = uniforms(seed, ids, -1, SLOT["attr_c"])
     first = 0
-    max_stay = tables.max_stay[first]
-    max_total = tables.max_total[first]
+    max_stay = _limit_of_initial_holders(tables, tables.max_stay, HOLD_STAY)
+    max_total = _limit_of_initial_holders(tables, tables.max_total, HOLD_TOTAL)
     horizon = np.where(
         max_stay[status] > 0,
         max_stay[status],

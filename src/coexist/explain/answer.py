@@ -17,8 +17,8 @@ from coexist.errors import ScenarioError
 from coexist.explain.person import check_person
 from coexist.periods import format_month, parse_month
 from coexist.policy import rules
-from coexist.policy.tables import TEST_LEVELS, RegimeTables, compile_regime
-from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
+from coexist.policy.tables import NO_REFORM, TEST_LEVELS, RegimeTables, compile_regime
+from coexist.scenario.schema import HOLDER_RULES, JOB_CHANGE_RULES, REFORM_TRANSITIONS, Scenario
 
 __all__ = ["explain", "answer_in_month", "regime_over", "rules_in_month", "month_index"]
 
@@ -53,6 +53,41 @@ def _way_back_answer(R, params, names, status, status_total, months_completed, c
     if needs:
         answer["chance_of_passing"] = round(float(chance), 3)
     return answer
+
+
+def _not_counted(R, rule: int, status: int, month: int, months_in_status: int) -> int:
+    return int(rules.months_not_counted(R.reform_rule, R.reform_since, rule, status, month, months_in_status))
+
+
+def _shown_rule(rule: int, value) -> object:
+    return JOB_CHANGE_RULES[value] if HOLDER_RULES[rule] == "job_change" else int(value)
+
+
+def _reforms_that_bind(R, names, status: int, month: int, months_in_status: int) -> list[dict]:
+    """For each holder rule whose latest change came after this person's permit was granted and
+    that does not apply at once: which value binds them, and why."""
+    start = month - months_in_status
+    out = []
+    for r, field in enumerate(HOLDER_RULES):
+        transition = REFORM_TRANSITIONS[R.reform_rule[r, status]]
+        since = int(R.reform_since[r, status])
+        if transition == "at_once" or since == NO_REFORM or start >= since:
+            continue
+        now = getattr(R, rules.HOLDER_TABLES[r])
+        in_force = _shown_rule(r, now[status])
+        applies = _shown_rule(r, rules.held_rule(now, R.reform_rule, R.reform_by_start, R.reform_first, r, status,
+                                                 start))
+        where = f"statuses.{names[status]}.{field}"
+        if transition == "new_permits":
+            reason = (f"the permit was granted in {format_month(start)}, before the change of {format_month(since)},"
+                      f" and keeps the value then in force until the person leaves {names[status]} or enters it anew")
+        else:
+            reason = (f"the new value applies, with the months in {names[status]} counted from the change of"
+                      f" {format_month(since)} (the permit was granted in {format_month(start)})")
+        out.append({"rule": where, "transition": transition, "reform": format_month(since),
+                    "permit_granted": format_month(start), "in_force": in_force, "applies": applies,
+                    "reason": reason})
+    return out
 
 
 def _back_from_home(T: RegimeTables, t: int, params: Mapping[str, float], prev: int, p: Mapping) -> dict:
@@ -175,14 +210,28 @@ def answer_in_month(name: str, T: RegimeTables, t: int, params: Mapping[str, flo
         answer["note"] = "irregular stay: removal with a re-entry ban when detected; no legal way back until it ends"
         return answer
 
-    left = int(rules.remaining(R.max_stay, R.max_total, code, p["months_in_status"], p["status_total"]))
+    held = (R.reform_rule, R.reform_since, R.reform_by_start, R.reform_first)
+    months_in_status = p["months_in_status"]
+    left = int(rules.remaining_held(R.max_stay, R.max_total, *held, code, index, months_in_status, p["status_total"]))
     answer["months_left"] = None if left >= rules.NO_LIMIT else left
     answer["renewable"] = bool(R.renewable[code])
-    rule = JOB_CHANGE_RULES[R.job_change[code]]
-    allowed = bool(rules.job_change_allowed(R.job_change, R.job_change_after, code, p["months_in_status"]))
+    reforms = _reforms_that_bind(R, names, code, index, months_in_status)
+    if reforms:
+        answer["reforms"] = reforms
+    start = index - months_in_status
+    rule = JOB_CHANGE_RULES[rules.held_rule(R.job_change, R.reform_rule, R.reform_by_start, R.reform_first,
+                                            rules.HOLD_JOB, code, start)]
+    after = int(rules.held_rule(R.job_change_after, R.reform_rule, R.reform_by_start, R.reform_first,
+                                rules.HOLD_JOB_AFTER, code, start))
+    allowed = bool(rules.job_change_allowed_held(R.job_change, R.job_change_after, *held, code, index,
+                                                 months_in_status))
     job = {"allowed": allowed, "rule": rule}
+    if rule == "after":
+        job["after_months"] = after
     if rule == "after" and not allowed:
-        job["from_month"] = format_month(index + int(R.job_change_after[code]) - p["months_in_status"])
+        counted = months_in_status - max(_not_counted(R, rules.HOLD_JOB, code, index, months_in_status),
+                                         _not_counted(R, rules.HOLD_JOB_AFTER, code, index, months_in_status))
+        job["from_month"] = format_month(index + after - counted)
     answer["job_change"] = job
 
     moves = []

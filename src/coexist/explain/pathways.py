@@ -25,7 +25,7 @@ from coexist.periods import format_month, parse_month
 from coexist.policy import rules
 from coexist.policy.rules import KIND_SETTLED
 from coexist.policy.tables import TEST_LEVELS, RegimeTables
-from coexist.scenario.schema import JOB_CHANGE_RULES, Scenario
+from coexist.scenario.schema import Scenario
 
 __all__ = [
     "pathways", "history_for", "DEFAULT_COPIES", "DEFAULT_HORIZON_MONTHS", "MAX_COPIES", "MAX_HORIZON_MONTHS",
@@ -131,11 +131,11 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
 
     job = _dated(scenario, status, "job_change", start)
     change = earliest(lambda a: a["job_change"]["allowed"])
-    rule = JOB_CHANGE_RULES[T.job_change[0, code]]
+    rule = first["job_change"]["rule"]  # the rule that binds this person (a reform may leave them the old one)
     why = {"never": "the status ties the worker to one employer", "free": "free change of employer",
            "within_field": "change of employer within the field"}.get(rule, "")
     if rule == "after":
-        why = f"change of employer after {T.job_change_after[0, code]} months with the same employer"
+        why = f"change of employer after {first['job_change']['after_months']} months with the same employer"
     options.append(_option("change employer", f"statuses.{status}.job_change", job, change == start, change,
                            why + ("" if change is not None else ends)))
 

@@ -13,17 +13,21 @@ import numpy as np
 from numba import njit
 
 from coexist.policy.tables import MonthRules, month_rules  # noqa: F401  (the month's rules, built with the tables)
-from coexist.scenario.schema import JOB_CHANGE_RULES, STATUS_KINDS
+from coexist.scenario.schema import HOLDER_RULES, JOB_CHANGE_RULES, REFORM_TRANSITIONS, STATUS_KINDS
 
 __all__ = [
     "MonthRules",
     "month_rules",
     "remaining",
+    "remaining_held",
+    "held_rule",
+    "months_not_counted",
     "pass_probability",
     "way_back",
     "job_change_allowed",
     "family_may_live_in_host",
     "capped_fee",
+    "job_change_allowed_held",
     "best_transition",
     "reentry_cooldown",
     "NO_LIMIT",
@@ -41,6 +45,15 @@ JOB_AFTER = JOB_CHANGE_RULES.index("after")
 JOB_WITHIN = JOB_CHANGE_RULES.index("within_field")
 JOB_FREE = JOB_CHANGE_RULES.index("free")
 NO_LIMIT = 1 << 30
+# the holder rules and their reform transitions, by code
+HOLD_STAY = HOLDER_RULES.index("max_stay_months")
+HOLD_TOTAL = HOLDER_RULES.index("max_total_months")
+HOLD_JOB = HOLDER_RULES.index("job_change")
+HOLD_JOB_AFTER = HOLDER_RULES.index("job_change_after_months")
+FROM_REFORM = REFORM_TRANSITIONS.index("from_reform")
+NEW_PERMITS = REFORM_TRANSITIONS.index("new_permits")
+# the MonthRules table of each holder rule, in HOLDER_RULES order
+HOLDER_TABLES = ("max_stay", "max_total", "job_change", "job_change_after")
 
 
 # The predicates take the rule arrays they read as arguments (not the MonthRules tuple):
@@ -48,18 +61,68 @@ NO_LIMIT = 1 << 30
 
 
 @njit(inline="always", cache=True)
+def _months_left(max_stay, months_in_stay, max_total, months_in_total):
+    left = NO_LIMIT
+    if max_stay > 0:
+        left = max_stay - months_in_stay
+    if max_total > 0:
+        left = min(left, max_total - months_in_total)
+    return left
+
+
+@njit(inline="always", cache=True)
 def remaining(max_stay, max_total, status, months_in_status, status_total):
-    """Months left before the current stay in `status` expires (NO_LIMIT when none).
+    """Months left before the current stay in `status` expires (NO_LIMIT when none), under the
+    rules in force now (a new permit, or rules that apply at once).
 
     The stay per entry counts from the entry into the status; the lifetime limit counts
     every month ever spent in it.
     """
-    left = NO_LIMIT
-    if max_stay[status] > 0:
-        left = max_stay[status] - months_in_status
-    if max_total[status] > 0:
-        left = min(left, max_total[status] - status_total)
-    return left
+    return _months_left(max_stay[status], months_in_status, max_total[status], status_total)
+
+
+# A reform of a holder rule (a change of its dated value) applies to the people already in the
+# status as the status's reform transition says: at once; counted from the reform date (the months
+# of the stay before the latest change do not count); or only to permits granted from the reform
+# date on, the others keeping the value in force when their permit was granted. A permit is granted
+# in month `month - months_in_status`: on entering the status (from abroad, by a change of status,
+# or again after leaving it); renewing it within the stay keeps it. With every transition at once
+# these give exactly what `remaining` and `job_change_allowed` give.
+
+
+@njit(inline="always", cache=True)
+def held_rule(now, reform_rule, reform_by_start, reform_first, rule, status, start):
+    """The value of holder rule `rule` (its HOLDER_RULES code) that binds a holder of `status`
+    whose permit was granted in month `start`: `now[status]`, the value in force this month,
+    except under new_permits, where it is the value in force in month `start`."""
+    if reform_rule[rule, status] != NEW_PERMITS:
+        return now[status]
+    k = min(max(start - reform_first, 0), reform_by_start.shape[2] - 1)
+    return reform_by_start[rule, status, k]
+
+
+@njit(inline="always", cache=True)
+def months_not_counted(reform_rule, reform_since, rule, status, month, months_in_status):
+    """Months of the current stay that holder rule `rule` does not count: under from_reform,
+    those before its latest change; none otherwise."""
+    if reform_rule[rule, status] != FROM_REFORM:
+        return 0
+    return max(0, months_in_status - (month - reform_since[rule, status]))
+
+
+@njit(inline="always", cache=True)
+def remaining_held(max_stay, max_total, reform_rule, reform_since, reform_by_start, reform_first, status, month,
+                   months_in_status, status_total):
+    """Months left before the current stay of a holder of `status` expires (NO_LIMIT when none),
+    in month `month`, under the limits that bind this holder (see `held_rule`)."""
+    start = month - months_in_status
+    stay = held_rule(max_stay, reform_rule, reform_by_start, reform_first, HOLD_STAY, status, start)
+    total = held_rule(max_total, reform_rule, reform_by_start, reform_first, HOLD_TOTAL, status, start)
+    in_stay = months_in_status - months_not_counted(reform_rule, reform_since, HOLD_STAY, status, month,
+                                                    months_in_status)
+    in_total = status_total - months_not_counted(reform_rule, reform_since, HOLD_TOTAL, status, month,
+                                                 months_in_status)
+    return _months_left(stay, in_stay, total, in_total)
 
 
 @njit(inline="always", cache=True)
@@ -115,12 +178,28 @@ def reentry_cooldown(leaving_ends_right, cooldown, rp_from, rp_to, rp_cooldown, 
 
 
 @njit(inline="always", cache=True)
+def _may_change_job(rule, after, months):
+    return rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months >= after)
+
+
+@njit(inline="always", cache=True)
 def job_change_allowed(job_change, job_change_after, status, months_in_status):
-    """Whether a holder of `status` may change employer now."""
-    rule = job_change[status]
-    return (
-        rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months_in_status >= job_change_after[status])
-    )
+    """Whether a holder of `status` may change employer now, under the rules in force now."""
+    return _may_change_job(job_change[status], job_change_after[status], months_in_status)
+
+
+@njit(inline="always", cache=True)
+def job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since, reform_by_start, reform_first,
+                            status, month, months_in_status):
+    """Whether a holder of `status` may change employer in month `month`, under the job-change
+    rule that binds this holder (see `held_rule`; the months it asks for count from the reform
+    date when either part of the rule changes from_reform)."""
+    start = month - months_in_status
+    rule = held_rule(job_change, reform_rule, reform_by_start, reform_first, HOLD_JOB, status, start)
+    after = held_rule(job_change_after, reform_rule, reform_by_start, reform_first, HOLD_JOB_AFTER, status, start)
+    not_counted = max(months_not_counted(reform_rule, reform_since, HOLD_JOB, status, month, months_in_status),
+                      months_not_counted(reform_rule, reform_since, HOLD_JOB_AFTER, status, month, months_in_status))
+    return _may_change_job(rule, after, months_in_status - not_counted)
 
 
 @njit(inline="always", cache=True)

@@ -16,15 +16,19 @@ from coexist.codes import ORIGINS, SECTORS
 from coexist.periods import parse_month
 from coexist.policy.dated import evaluate
 from coexist.scenario.schema import (
+    HOLDER_RULES,
     JOB_CHANGE_RULES,
+    REFORM_TRANSITIONS,
     STATUS_KINDS,
     TEST_LEVELS,
     Scenario,
 )
 
-__all__ = ["RegimeTables", "compile_regime", "MonthRules", "month_rules", "TEST_LEVELS", "NO_CAP"]
+__all__ = ["RegimeTables", "compile_regime", "MonthRules", "month_rules", "TEST_LEVELS", "NO_CAP", "NO_REFORM"]
 
 NO_CAP = np.float64(np.inf)
+# the month of "no reform yet": far enough back that every stay counts in full after it
+NO_REFORM = -(1 << 24)
 
 
 @dataclass
@@ -63,6 +67,11 @@ class RegimeTables:
     quota_origin: np.ndarray  # [month, status, origin] the same by origin
     quota_year_start: np.ndarray  # [status] month of the year (1-12) a quota year starts
     fills_vacancies: np.ndarray  # bool per status: holders count against the sector demand
+    # reforms of the holder rules (HOLDER_RULES: max stay, max total, job change and its months)
+    reform_rule: np.ndarray  # [rule, status] int8 code of REFORM_TRANSITIONS
+    reform_since: np.ndarray  # [month, rule, status] int32 month index of the latest change so far, NO_REFORM: none
+    reform_by_start: np.ndarray  # [rule, status, start] int32 value in force in the month a permit was granted
+    reform_first: int  # month index of reform_by_start's first column (earlier months read it)
     # transitions inside the host
     tr_from: np.ndarray
     tr_to: np.ndarray
@@ -133,6 +142,39 @@ def _hazards(transitions, months: np.ndarray) -> np.ndarray:
     return out
 
 
+def _holder_rule_values(rules, field: str):
+    """A status's holder rule as the dated numbers the tables hold (job change rules as codes)."""
+    value = getattr(rules, field)
+    if field != "job_change":
+        return value
+    if isinstance(value, dict):
+        return {k: JOB_CHANGE_RULES.index(v) for k, v in value.items()}
+    return JOB_CHANGE_RULES.index(value)
+
+
+def _reforms(scenario: Scenario, code: dict[str, int], months: np.ndarray, n_s: int):
+    """The holder rules' transitions, the month of each rule's latest change, and each rule's
+    value by the month a permit was granted (from the earliest date any of them names)."""
+    n_r = len(HOLDER_RULES)
+    dates = [parse_month(k) for rules in scenario.statuses.values() for field in HOLDER_RULES
+             if isinstance(value := getattr(rules, field), dict) for k in value]
+    first = min([int(months[0]) - 1, *dates])
+    starts = np.arange(first, int(months[-1]) + 1, dtype=np.int32)
+    rule = np.zeros((n_r, n_s), dtype=np.int8)
+    since = np.full((len(months), n_r, n_s), NO_REFORM, dtype=np.int32)
+    by_start = np.zeros((n_r, n_s, len(starts)), dtype=np.int32)
+    for name, rules in scenario.statuses.items():
+        c = code[name]
+        for r, field in enumerate(HOLDER_RULES):
+            if rules.reform_transition is not None:
+                rule[r, c] = REFORM_TRANSITIONS.index(getattr(rules.reform_transition, field))
+            by_start[r, c] = evaluate(_holder_rule_values(rules, field), starts, np.int32)
+            changed = np.flatnonzero(by_start[r, c, 1:] != by_start[r, c, :-1]) + 1
+            for k in changed:  # the latest change on or before each month
+                since[months >= starts[k], r, c] = starts[k]
+    return rule, since, by_start, first
+
+
 def compile_regime(scenario: Scenario) -> RegimeTables:
     start, end = parse_month(scenario.horizon.start), parse_month(scenario.horizon.end)
     months = np.arange(start, end + 1, dtype=np.int32)
@@ -163,12 +205,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         fills_vacancies[c] = rules.kind == "programme" if rules.fills_vacancies is None else rules.fills_vacancies
         entry_test[c] = TEST_LEVELS.index(rules.entry_skill_test)
         entry_language[c] = rules.entry_language_level
-        rule = rules.job_change
-        if isinstance(rule, dict):
-            rule = {k: JOB_CHANGE_RULES.index(v) for k, v in rule.items()}
-        else:
-            rule = JOB_CHANGE_RULES.index(rule)
-        job_change[:, c] = evaluate(rule, months, np.int8)
+        job_change[:, c] = evaluate(_holder_rule_values(rules, "job_change"), months, np.int8)
         for sector, cap in rules.caps.items():
             caps[:, c, SECTORS.index(sector)] = evaluate(cap, months, np.float64)
         for key, quota in rules.entry_quota.items():
@@ -197,6 +234,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         scenario.economy.exchange_rate_index, months
     )
     wage = per_status("wage", np.float64) * host_index[:, None]
+    reform_rule, reform_since, reform_by_start, reform_first = _reforms(scenario, code, months, n_s)
     return RegimeTables(
         months=months,
         status_names=names,
@@ -230,6 +268,10 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         quota_origin=quota_origin,
         quota_year_start=quota_year_start,
         fills_vacancies=fills_vacancies,
+        reform_rule=reform_rule,
+        reform_since=reform_since,
+        reform_by_start=reform_by_start,
+        reform_first=reform_first,
         tr_from=np.array([code[n] for n, _ in transitions], dtype=np.int8),
         tr_to=np.array([code[t.to] for _, t in transitions], dtype=np.int8),
         tr_min_months=np.array([t.min_months_in_status for _, t in transitions], dtype=np.int32),
@@ -280,6 +322,10 @@ class MonthRules(NamedTuple):
     leaving_ends_right: np.ndarray
     reentry_cooldown: np.ndarray
     exit_rate: np.ndarray
+    reform_rule: np.ndarray
+    reform_since: np.ndarray
+    reform_by_start: np.ndarray
+    reform_first: int
     tr_from: np.ndarray
     tr_to: np.ndarray
     tr_min_months: np.ndarray
@@ -310,6 +356,7 @@ class MonthRules(NamedTuple):
 _UNDATED = frozenset({
     "irregular", "returned", "kind", "tr_from", "tr_to", "tr_min_months", "tr_min_abroad", "tr_test",
     "tr_language", "tr_sector_ok", "rp_from", "rp_to", "rp_cooldown", "rp_min_completed", "rp_test",
+    "reform_rule", "reform_by_start", "reform_first",
 })
 # the Python type of each scalar field (the kernels are compiled for these, not NumPy scalars)
 _SCALARS = {name: hint for name, hint in typing.get_type_hints(MonthRules).items() if hint in (float, int, bool)}

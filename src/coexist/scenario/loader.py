@@ -25,9 +25,9 @@ import coexist.data as coexist_data  # calibration() looked up when called: test
 from coexist.data import parameters
 from coexist.data.text_files import read_text_file
 from coexist.errors import ScenarioError
-from coexist.periods import parse_month
+from coexist.periods import format_month, parse_month
 from coexist.scenario.options import check_scale
-from coexist.scenario.schema import FIELD_ERROR, Scenario
+from coexist.scenario.schema import FIELD_ERROR, HOLDER_RULES, Scenario, StatusRules
 
 __all__ = [
     "load_scenario",
@@ -134,6 +134,13 @@ def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[di
     raw, label, directory = _read_raw(ref, base_dir)
     parent_ref = raw.get("extends")
     if parent_ref is None:
+        for name, date in _reform_dates(raw, label).items():
+            raise ScenarioError(
+                "is only for a scenario that extends another (it dates the changes made to the base's rules);"
+                f" write the rule as a dated table instead, e.g. {{\"{date}\" = 36}}. Got {date!r} instead.",
+                source=label,
+                field=f"statuses.{name}.reform_transition.{REFORM_DATE}",
+            )
         return raw, label
     if not isinstance(parent_ref, str):
         raise ScenarioError(
@@ -145,7 +152,77 @@ def _resolve(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[di
     child = {k: v for k, v in raw.items() if k != "extends"}
     merged = _merge(parent, child)
     merged["extends"] = parent_ref
+    _date_reforms(parent, child, merged, label)
     return merged, label
+
+
+REFORM_DATE = "reform_date"
+
+
+def _reform_dates(raw: dict, label: str) -> dict[str, str]:
+    """Each status of a raw scenario whose ``reform_transition`` gives a ``reform_date``, with
+    that date (checked)."""
+    statuses = raw.get("statuses")
+    dates = {}
+    for name, rules in (statuses.items() if isinstance(statuses, dict) else ()):
+        table = rules.get("reform_transition") if isinstance(rules, dict) else None
+        if not isinstance(table, dict) or REFORM_DATE not in table:
+            continue
+        date = table[REFORM_DATE]
+        field = f"statuses.{name}.reform_transition.{REFORM_DATE}"
+        try:
+            parse_month(date)
+        except ValueError:
+            raise ScenarioError(
+                f'must be a month written "YYYY-MM" (e.g. "2025-01"). Got {date!r} instead.', source=label, field=field
+            ) from None
+        dates[name] = date
+    return dates
+
+
+def _date_reforms(parent: dict, child: dict, merged: dict, label: str) -> None:
+    """A child's holder rules that replace its base's from a ``reform_date`` become dated values:
+    the base's value before that month, the child's from it (so a reform transition has a
+    value before the reform to keep). The date itself is consumed here."""
+    for name, date in _reform_dates(child, label).items():
+        base = (parent.get("statuses") or {}).get(name)
+        if not isinstance(base, dict):
+            raise ScenarioError(
+                f"must belong to a status that the base scenario {merged['extends']!r} declares (it dates the"
+                f" changes made to the base's rules). Got a reform date for the new status {name!r} instead.",
+                source=label,
+                field=f"statuses.{name}.reform_transition.{REFORM_DATE}",
+            )
+        rules = merged["statuses"][name]
+        for field in HOLDER_RULES:
+            if field in child["statuses"][name]:
+                before = base.get(field, StatusRules.model_fields[field].default)
+                rules[field] = _dated_from(before, rules[field], date, label, f"statuses.{name}.{field}")
+        del rules["reform_transition"][REFORM_DATE]
+
+
+def _dated_from(before, after, date: str, label: str, field: str) -> dict:
+    """A dated value that is `before` up to the month before `date` and `after` from `date` on."""
+    start = parse_month(date)
+    earlier = format_month(start - 1)
+    if isinstance(before, dict) and _is_dated(before):
+        out = {k: v for k, v in before.items() if parse_month(k) < start} or {earlier: next(iter(before.values()))}
+    else:
+        out = {earlier: before}
+    if not (isinstance(after, dict) and _is_dated(after)):
+        out[date] = after
+        return out
+    too_early = [k for k in after if parse_month(k) < start]
+    if too_early:
+        raise ScenarioError(
+            f"must not have dates before the status's reform_date {date} (the base's values hold before it)."
+            f" Got {too_early[0]!r} instead; move the reform date or write that value in the base.",
+            source=label,
+            field=field,
+        )
+    out[date] = next(iter(after.values()))  # before its first date, a dated value takes its first value
+    out.update(after)
+    return out
 
 
 _OVERRIDE_FORM = "an override must look like dotted.path=value, e.g. programme.recognition_coverage=0.3."

@@ -27,6 +27,7 @@ __all__ = [
     "StatusRules",
     "Transition",
     "ReturnPath",
+    "ReformTransition",
     "Programme",
     "Economy",
     "Demand",
@@ -38,6 +39,8 @@ __all__ = [
     "Population",
     "STATUS_KINDS",
     "JOB_CHANGE_RULES",
+    "REFORM_TRANSITIONS",
+    "HOLDER_RULES",
     "RESERVED_STATUSES",
     "INITIAL_POPULATIONS",
     "FIELD_ERROR",
@@ -46,6 +49,13 @@ __all__ = [
 STATUS_KINDS = ("programme", "skilled", "study", "settled", "designated")
 JOB_CHANGE_RULES = ("never", "after", "within_field", "free")
 TEST_LEVELS = ("none", "ssw1", "ssw2")
+# How a change of a status's rule treats the people already in the status on the reform date
+# (the date the dated value changes): everyone at once; months counted from the reform date;
+# or only permits granted from the reform date on (docs/scenarios.md, "Reforms and the people
+# already in a status").
+REFORM_TRANSITIONS = ("at_once", "from_reform", "new_permits")
+# The rules of a status that bind a holder through the stay and so may have a transition.
+HOLDER_RULES = ("max_stay_months", "max_total_months", "job_change", "job_change_after_months")
 # Statuses that every host has and no scenario declares: the pools at origin, former
 # workers at origin, and people in the host without a valid status.
 RESERVED_STATUSES = ("home", "returned", "irregular")
@@ -194,6 +204,19 @@ class ReturnPath(Model):
     open: DatedBool = True
 
 
+Reform = Literal[REFORM_TRANSITIONS]
+
+
+class ReformTransition(Model):
+    """How each rule that binds a holder through the stay applies, when its dated value
+    changes, to the people already in the status (a rule not named here: ``at_once``)."""
+
+    max_stay_months: Reform = "at_once"
+    max_total_months: Reform = "at_once"
+    job_change: Reform = "at_once"
+    job_change_after_months: Reform = "at_once"
+
+
 class StatusRules(Model):
     """The rules of one residence status."""
 
@@ -236,6 +259,8 @@ class StatusRules(Model):
     # None: the programme kinds do, the others (hired on their own channels) do not.
     fills_vacancies: bool | None = None
     exit_rate: Rate | None = None  # for non-programme kinds; None: the behavioural default
+    # how changes of the holder rules apply to people already in the status; None: all at once
+    reform_transition: ReformTransition | None = None
 
     @field_validator("entry_quota")
     @classmethod
