@@ -114,7 +114,7 @@ def test_the_form_is_built_from_the_schema_and_refuses_bad_values(page):
     assert caps.locator(".lever-month").count() >= 1  # a dated value shows its dates
     # japan-circular dates SSW-i's job change from its reform date: one choice per date
     job_change = page.locator('.lever[data-path="statuses.ssw1.job_change"] select').first
-    assert job_change.locator("option").all_text_contents() == ["never", "after", "within field", "free"]
+    assert job_change.locator("option").all_text_contents() == ["never", "after", "within field", "free", "for cause"]
     _shot(page, "setup")
 
     matching.locator(".lever-value").fill("1.5")

@@ -37,6 +37,8 @@ LEVERS = [
     ("statuses.ssw1.renewable=false", ()),
     ('statuses.ssw1.job_change="never"', ()),
     ("statuses.esd.job_change_after_months=2", ()),
+    ('statuses.ssw1.job_change="for_cause"', ()),
+    ("statuses.ssw1.job_change_limit=1", ('statuses.ssw1.job_change="free"',)),
     ("statuses.ssw1.family_allowed=true", ()),
     ("statuses.professional.family_after_months=24", ()),
     ('statuses.ssw1.entry_skill_test="none"', ()),

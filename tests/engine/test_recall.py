@@ -64,3 +64,17 @@ def test_recall_brings_workers_back_and_keeps_their_jobs_from_new_recruits():
     plain, recalled = (simulate(sc, seed=s) for sc in (base, recall) for s in (1,))
     assert flow_total(recalled, "reentry") > 1.5 * flow_total(plain, "reentry")
     assert flow_total(recalled, "entry") < flow_total(plain, "entry")
+
+
+def test_job_changes_can_be_limited_in_number_and_allowed_only_for_cause():
+    def changes_and_absconders(overrides):
+        result = simulate(tiny_world("japan-temporary", overrides), seed=1)
+        return flow_total(result, "job_change", "ssw1"), flow_total(result, "abscond", "ssw1")
+
+    free, free_abscond = changes_and_absconders(['statuses.ssw1.job_change="free"'])
+    limited, _ = changes_and_absconders(['statuses.ssw1.job_change="free"', "statuses.ssw1.job_change_limit=1"])
+    for_cause, cause_abscond = changes_and_absconders(['statuses.ssw1.job_change="for_cause"'])
+    never, never_abscond = changes_and_absconders(['statuses.ssw1.job_change="never"'])
+    assert never == 0 < for_cause < limited < free
+    # the tie to the employer pushes absconding: for cause lies between free and never
+    assert free_abscond < cause_abscond < never_abscond

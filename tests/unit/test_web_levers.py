@@ -24,7 +24,7 @@ def test_the_form_shows_ranges_units_choices_and_dated_values():
     form = {lever["path"]: lever for lever in lever_form(load_scenario("japan-temporary"))}
     matching = form["programme.recognition_coverage"]
     assert (matching["kind"], matching["min"], matching["max"], matching["dated"]) == ("float", 0.0, 1.0, False)
-    assert form["statuses.ssw1.job_change"]["choices"] == ["never", "after", "within_field", "free"]
+    assert form["statuses.ssw1.job_change"]["choices"] == ["never", "after", "within_field", "free", "for_cause"]
     assert form["statuses.ssw1.renewable"]["kind"] == "bool"
     dated = [lever for lever in form.values() if lever["dated"]]
     assert dated and all(all(len(month) == 7 for month in lever["value"]) for lever in dated)

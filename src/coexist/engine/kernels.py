@@ -405,10 +405,11 @@ def host_month(S, R, E, P, M, out):
     status_total, prev_status, skill, cert, language = S.status_total, S.prev_status, S.skill, S.cert, S.language
     debt, savings, family, target_earner, age = S.debt, S.savings, S.family, S.target_earner, S.age
     months_home, employed_home, ban_until, applying = S.months_home, S.employed_home, S.ban_until, S.applying
-    overstay, forfeited, recognised = S.overstay, S.forfeited, S.recognised
+    overstay, forfeited, recognised, job_changes = S.overstay, S.forfeited, S.recognised, S.job_changes
     irregular, returned, kind, wage_of = R.irregular, R.returned, R.kind, R.wage
     max_stay, max_total, permit, renewable = R.max_stay, R.max_total, R.permit, R.renewable
     job_change, job_change_after, family_allowed = R.job_change, R.job_change_after, R.family_allowed
+    job_change_limit = R.job_change_limit
     family_after = R.family_after
     reform_rule, reform_since, reform_by_start, reform_first = (R.reform_rule, R.reform_since, R.reform_by_start,
                                                                 R.reform_first)
@@ -520,12 +521,16 @@ def host_month(S, R, E, P, M, out):
                 # step 5: job change where allowed; absconding pushed by abuse, debt and the employer tie
                 if programme:
                     allowed = job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since,
-                                                      reform_by_start, reform_first, st, month, months_in_status[i])
+                                                      reform_by_start, reform_first, st, month, months_in_status[i],
+                                                      abusive > 0)
+                    if allowed and job_change_limit[st] > 0 and job_changes[i] >= job_change_limit[st]:
+                        allowed = False  # the changes this stay allows are used up
                     if allowed:
                         hazard = P[P_J0] * (1.0 + P[P_JABUSE] * abusive + P[P_JGAP] * max(0.0, 1.0 - premium) * 10.0)
                         if draw(key, SLOT_JOB_CHANGE) < hazard:
                             fl[F_JOB, st, st, o, sec] += 1.0
                             employer[i] = -2  # assigned a new employer after this pass
+                            job_changes[i] = min(job_changes[i] + 1, 127)
                     pushed = (
                         P[P_AABUSE] * abusive
                         + P[P_ATIE] * (0.0 if allowed else 1.0)
@@ -617,7 +622,7 @@ def host_month(S, R, E, P, M, out):
                         if pick < w_stay:
                             if stay_to != st:
                                 _upgrade(i, st, stay_to, o, sec, fl, prev_status, status, months_in_status,
-                                         status_total)
+                                         status_total, job_changes)
                                 st = stay_to
                             decided = True
                         elif pick < w_stay + w_irr:
@@ -669,7 +674,8 @@ def host_month(S, R, E, P, M, out):
                         if months_in_status[i] < tr_min_months[k] or months_abroad[i] < tr_min_abroad[k]:
                             continue
                         if draw(key, SLOT_TRANSITION + 64 * (k + 1)) < tr_hazard[k]:
-                            _upgrade(i, st, tr_to[k], o, sec, fl, prev_status, status, months_in_status, status_total)
+                            _upgrade(i, st, tr_to[k], o, sec, fl, prev_status, status, months_in_status, status_total,
+                                     job_changes)
                             st = tr_to[k]
                             break
 
@@ -718,22 +724,26 @@ def host_month(S, R, E, P, M, out):
                     me[o, M_REGULAR] += 1.0
                     if family[i] > 0:
                         me[o, M_FAMILY] += 1.0
+                    e = employer[i]
+                    cause = e >= 0 and emp_abusive[e] > 0
                     if job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since,
-                                               reform_by_start, reform_first, st, month, months_in_status[i]):
+                                               reform_by_start, reform_first, st, month, months_in_status[i], cause) \
+                            and (job_change_limit[st] == 0 or job_changes[i] < job_change_limit[st]):
                         me[o, M_MOBILITY] += 1.0
 
             home_blocks[b] = returnees_here or came_home.sum() > arrived_before
 
 
 @njit(inline="always", cache=True)
-def _upgrade(i, st, target, o, sec, fl, prev_status, status, months_in_status, status_total):
+def _upgrade(i, st, target, o, sec, fl, prev_status, status, months_in_status, status_total, job_changes):
     """A change of status in the host (at expiry, or a transition by chance): counted as an
-    upgrade flow; months in the new status start from 0."""
+    upgrade flow; months in the new status, and changes of employer in it, start from 0."""
     fl[F_UPGRADE, st, target, o, sec] += 1.0
     prev_status[i] = st
     status[i] = target
     months_in_status[i] = 0
     status_total[i] = 0
+    job_changes[i] = 0
 
 
 @njit(inline="always", cache=True)

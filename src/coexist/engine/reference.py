@@ -41,6 +41,7 @@ from coexist.policy.rules import (
     HOLD_STAY,
     HOLD_TOTAL,
     JOB_AFTER,
+    JOB_FOR_CAUSE,
     JOB_FREE,
     JOB_WITHIN,
     KIND_PROGRAMME,
@@ -125,15 +126,18 @@ def _not_counted(R, rule, status, month, months_in_status):
     return np.where(R.reform_rule[rule, status] == FROM_REFORM, np.maximum(0, months_in_status - (month - since)), 0)
 
 
-def _job_change_allowed(R, status, month, months_in_status):
-    """rules.job_change_allowed_held, vectorised."""
+def _job_change_allowed(R, status, month, months_in_status, cause, job_changes):
+    """rules.job_change_allowed_held, vectorised, with the limit on the number of changes."""
     months_in_status = _i64(months_in_status)
     start = month - months_in_status
     rule = _held(R, R.job_change, HOLD_JOB, status, start)
     after = _held(R, R.job_change_after, HOLD_JOB_AFTER, status, start)
     months = months_in_status - np.maximum(_not_counted(R, HOLD_JOB, status, month, months_in_status),
                                            _not_counted(R, HOLD_JOB_AFTER, status, month, months_in_status))
-    return (rule == JOB_FREE) | (rule == JOB_WITHIN) | ((rule == JOB_AFTER) & (months >= after))
+    allowed = (rule == JOB_FREE) | (rule == JOB_WITHIN) | ((rule == JOB_AFTER) & (months >= after)) | (
+        (rule == JOB_FOR_CAUSE) & cause)
+    limit = _i64(R.job_change_limit)[status]
+    return allowed & ((limit == 0) | (_i64(job_changes) < limit))
 
 
 def _months_left(max_stay, in_stay, max_total, in_total):
@@ -416,13 +420,14 @@ def host_month_reference(S, R, E, P, M, out):
     S.language[rows[learn_language]] += 1
 
     # 3.4.4 job change where allowed
-    allowed = _job_change_allowed(R, st, month, mis)
+    allowed = _job_change_allowed(R, st, month, mis, abusive > 0, S.job_changes[rows])
     hazard = p["job_change_base"] * (
         1.0 + p["job_change_abuse"] * abusive + p["job_change_gap"] * np.maximum(0.0, 1.0 - premium) * 10.0
     )
     change = programme & allowed & (u(SLOT["job_change"], everyone) < hazard)
     _add_flows(fl, "job_change", st[change], st[change], o[change], sec[change])
     S.employer[rows[change]] = -2  # assigned a new employer after this pass
+    S.job_changes[rows[change]] = np.minimum(_i64(S.job_changes[rows[change]]) + 1, 127)
 
     # 3.4.5 absconding, pushed by abuse, debt and the tie to the employer
     cert = _i64(S.cert[rows])
@@ -542,6 +547,7 @@ def host_month_reference(S, R, E, P, M, out):
         S.status[rd[up]] = stay_to[up]
         S.months_in_status[rd[up]] = 0
         S.status_total[rd[up]] = 0
+        S.job_changes[rd[up]] = 0
         st[d[up]] = stay_to[up]
         # overstay
         ov = d[goes_irregular]
@@ -601,6 +607,7 @@ def host_month_reference(S, R, E, P, M, out):
         S.status[rows[moves]] = target
         S.months_in_status[rows[moves]] = 0
         S.status_total[rows[moves]] = 0
+        S.job_changes[rows[moves]] = 0
         st[moves] = target
         moving &= ~moves
 
@@ -643,7 +650,9 @@ def host_month_reference(S, R, E, P, M, out):
     _add_measure(me, "experienced_workers", o[live], _i64(S.months_abroad[r]) >= 36)
     _add_measure(me, "regular_months", o[regular], np.ones(regular.sum()))
     _add_measure(me, "family_in_host", o[regular], _i64(S.family[rows[regular]]) > 0)
-    mobile = regular & _job_change_allowed(R, st, month, S.months_in_status[rows])
+    employer_now = _i64(S.employer[rows])
+    cause = (employer_now >= 0) & (M.employers.abusive[np.maximum(employer_now, 0)] > 0)
+    mobile = regular & _job_change_allowed(R, st, month, S.months_in_status[rows], cause, S.job_changes[rows])
     _add_measure(me, "mobility_months", o[mobile], np.ones(mobile.sum()))
     employed = _i64(S.employer[rows[regular]])
     np.add.at(out.headcount[0], employed[employed >= 0], 1)

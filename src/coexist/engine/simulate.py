@@ -170,6 +170,7 @@ def reenter_rows(S: State, arrive: np.ndarray, T: RegimeTables, t: int, fee: np.
     S.status[arrive] = target
     S.months_in_status[arrive] = 0
     S.months_in_stay[arrive] = 0
+    S.job_changes[arrive] = 0
     S.entries[arrive] = np.minimum(S.entries[arrive].astype(np.int64) + 1, 127)
     S.applying[arrive] = 0
     S.overstay[arrive] = 0

@@ -41,6 +41,7 @@ FIELDS: dict[str, type] = {
     "overstay": np.int8,
     "forfeited": np.int8,  # left an irregular stay: the rights earned in the last status are gone
     "recognised": np.int8,  # 1: the certificate brought home at the last return is recognised there
+    "job_changes": np.int8,  # changes of employer in the current status (reset when entering one)
 }
 
 

@@ -133,7 +133,8 @@ def _host_options(scenario: Scenario, T: RegimeTables, params, person: dict) -> 
     change = earliest(lambda a: a["job_change"]["allowed"])
     rule = first["job_change"]["rule"]  # the rule that binds this person (a reform may leave them the old one)
     why = {"never": "the status ties the worker to one employer", "free": "free change of employer",
-           "within_field": "change of employer within the field"}.get(rule, "")
+           "within_field": "change of employer within the field",
+           "for_cause": "change of employer only for cause (an abusive employer)"}.get(rule, "")
     if rule == "after":
         why = f"change of employer after {first['job_change']['after_months']} months with the same employer"
     options.append(_option("change employer", f"statuses.{status}.job_change", job, change == start, change,

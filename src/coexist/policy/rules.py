@@ -44,6 +44,7 @@ JOB_NEVER = JOB_CHANGE_RULES.index("never")
 JOB_AFTER = JOB_CHANGE_RULES.index("after")
 JOB_WITHIN = JOB_CHANGE_RULES.index("within_field")
 JOB_FREE = JOB_CHANGE_RULES.index("free")
+JOB_FOR_CAUSE = JOB_CHANGE_RULES.index("for_cause")
 NO_LIMIT = 1 << 30
 # the holder rules and their reform transitions, by code
 HOLD_STAY = HOLDER_RULES.index("max_stay_months")
@@ -178,28 +179,31 @@ def reentry_cooldown(leaving_ends_right, cooldown, rp_from, rp_to, rp_cooldown, 
 
 
 @njit(inline="always", cache=True)
-def _may_change_job(rule, after, months):
-    return rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months >= after)
+def _may_change_job(rule, after, months, cause):
+    return (rule == JOB_FREE or rule == JOB_WITHIN or (rule == JOB_AFTER and months >= after)
+            or (rule == JOB_FOR_CAUSE and cause))
 
 
 @njit(inline="always", cache=True)
-def job_change_allowed(job_change, job_change_after, status, months_in_status):
-    """Whether a holder of `status` may change employer now, under the rules in force now."""
-    return _may_change_job(job_change[status], job_change_after[status], months_in_status)
+def job_change_allowed(job_change, job_change_after, status, months_in_status, cause=False):
+    """Whether a holder of `status` may change employer now, under the rules in force now
+    (`cause`: the employer gives one, as an abusive employer does, for a `for_cause` rule)."""
+    return _may_change_job(job_change[status], job_change_after[status], months_in_status, cause)
 
 
 @njit(inline="always", cache=True)
 def job_change_allowed_held(job_change, job_change_after, reform_rule, reform_since, reform_by_start, reform_first,
-                            status, month, months_in_status):
+                            status, month, months_in_status, cause=False):
     """Whether a holder of `status` may change employer in month `month`, under the job-change
     rule that binds this holder (see `held_rule`; the months it asks for count from the reform
-    date when either part of the rule changes from_reform)."""
+    date when either part of the rule changes from_reform); `cause` as for job_change_allowed.
+    A limit on the number of changes (`job_change_limit`) is the caller's to check."""
     start = month - months_in_status
     rule = held_rule(job_change, reform_rule, reform_by_start, reform_first, HOLD_JOB, status, start)
     after = held_rule(job_change_after, reform_rule, reform_by_start, reform_first, HOLD_JOB_AFTER, status, start)
     not_counted = max(months_not_counted(reform_rule, reform_since, HOLD_JOB, status, month, months_in_status),
                       months_not_counted(reform_rule, reform_since, HOLD_JOB_AFTER, status, month, months_in_status))
-    return _may_change_job(rule, after, months_in_status - not_counted)
+    return _may_change_job(rule, after, months_in_status - not_counted, cause)
 
 
 @njit(inline="always", cache=True)

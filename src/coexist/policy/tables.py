@@ -57,6 +57,7 @@ class RegimeTables:
     leaving_ends_right: np.ndarray
     reentry_cooldown: np.ndarray
     recall_months: np.ndarray  # [month, status] months an employer holds a returnee's job; 0 = no recall
+    job_change_limit: np.ndarray  # [month, status] changes of employer a stay allows; 0 = no limit
     fee_cap: np.ndarray  # [month, status] months of wage, -1 none
     caps: np.ndarray  # [month, status, sector], inf = none
     intake_share: np.ndarray
@@ -258,6 +259,7 @@ def compile_regime(scenario: Scenario) -> RegimeTables:
         leaving_ends_right=per_status("leaving_ends_right", np.bool_, True),
         reentry_cooldown=per_status("reentry_cooldown_months", np.int32),
         recall_months=per_status("recall_months", np.int32),
+        job_change_limit=per_status("job_change_limit", np.int32),
         fee_cap=per_status("fee_cap_months", np.float64, -1.0),
         caps=caps,
         intake_share=per_status("employer_intake_share", np.float64, 1.0),
@@ -317,6 +319,7 @@ class MonthRules(NamedTuple):
     renewable: np.ndarray
     job_change: np.ndarray
     job_change_after: np.ndarray
+    job_change_limit: np.ndarray
     family_allowed: np.ndarray
     family_after: np.ndarray
     leaving_ends_right: np.ndarray

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 STATUS_KINDS = ("programme", "skilled", "study", "settled", "designated")
-JOB_CHANGE_RULES = ("never", "after", "within_field", "free")
+JOB_CHANGE_RULES = ("never", "after", "within_field", "free", "for_cause")
 TEST_LEVELS = ("none", "ssw1", "ssw2")
 # How a change of a status's rule treats the people already in the status on the reform date
 # (the date the dated value changes): everyone at once; months counted from the reform date;
@@ -231,6 +231,8 @@ class StatusRules(Model):
     renewable: DatedBool = False
     job_change: _dated("choice", choices=JOB_CHANGE_RULES) = "never"
     job_change_after_months: Months = 0
+    # changes of employer a stay in the status allows at most; 0 = no limit
+    job_change_limit: _dated_int(0, 50) = 0
     family_allowed: DatedBool = False
     # months in the status before family may join (the family right starts then); 0 = from entry
     family_after_months: Months = 0
