@@ -892,6 +892,7 @@ def simulate(
             final = end_state_table(run.S, run.n, run.T.status_names, int(run.T.months[-1]), float(scale))
         spells = None
         if run.spells is not None:
+            run.S, run.spares = None, {}  # the population is no longer needed: room for the spells' table
             spells = run.spells.table(run.T.status_names, SECTORS, ORIGINS)
             run.spells = None
         run.clock.lap("output tables")

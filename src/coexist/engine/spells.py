@@ -167,33 +167,45 @@ class SpellRecorder:
     # ----- the table ---------------------------------------------------------------------
     def table(self, status_names, sector_names, origin_names) -> pa.Table:
         """Every spell, one row each (PEOPLE_SCHEMA), by person and in time order; the spells
-        still open have no end."""
+        still open have no end. The closed spells are handed over: the recorder is empty after."""
         open_pids = np.flatnonzero(self.status[: self.known] != GONE)
-        parts = [*self.closed, self._spells(open_pids, _OPEN, _OPEN)]
+        self.closed.append(self._spells(open_pids, _OPEN, _OPEN))
+        # columns one at a time, each part freed once gathered (a full run has tens of millions of spells)
+        parts = [list(column) for column in zip(*self.closed, strict=True)]
         self.closed = []
-        columns = [np.concatenate([part[k] for part in parts]) for k in range(len(parts[0]))]
-        del parts
-        pid, origin, status, sector, employer, start, end, reason, visit = columns
+
+        def column(k: int) -> np.ndarray:
+            whole = np.concatenate(parts[k])
+            parts[k] = None
+            return whole
+
+        pid = column(0)
         order = np.argsort(pid, kind="stable")  # spells were closed in time order
+        pid = pid[order]
+
+        def ordered(k: int) -> np.ndarray:
+            return column(k)[order]
+
+        start, end = ordered(5), ordered(6)
         months = np.unique(np.concatenate((start, end[end != _OPEN])))
+        month_names = [format_month(int(m)) for m in months]
         flow_names = {code: name for name, code in _CODE.items()}
         reason_codes = np.array(sorted(flow_names))
-        return pa.table(
-            {
-                "person_id": pa.array(pid[order].astype(np.int64)),
-                "origin": _labels(origin[order], list(origin_names)),
-                "status": _labels(status[order], list(status_names)),
-                "sector": _labels(sector[order], list(sector_names)),
-                "employer_id": pa.array(employer[order], mask=employer[order] < 0),
-                "start": _labels(np.searchsorted(months, start[order]), [format_month(int(m)) for m in months]),
-                "end": _labels(np.searchsorted(months, end[order]), [format_month(int(m)) for m in months],
-                               missing=end[order] == _OPEN),
-                "end_reason": _labels(np.searchsorted(reason_codes, reason[order]),
-                                      [flow_names[int(c)] for c in reason_codes], missing=reason[order] == _OPEN),
-                "visit": pa.array(visit[order].astype(np.int16)),
-            },
-            schema=PEOPLE_SCHEMA,
-        )
+        reason = ordered(7)
+        employer = ordered(4)
+        columns = {
+            "person_id": pa.array(pid.astype(np.int64)),
+            "origin": _labels(ordered(1), list(origin_names)),
+            "status": _labels(ordered(2), list(status_names)),
+            "sector": _labels(ordered(3), list(sector_names)),
+            "employer_id": pa.array(employer, mask=employer < 0),
+            "start": _labels(np.searchsorted(months, start), month_names),
+            "end": _labels(np.searchsorted(months, end), month_names, missing=end == _OPEN),
+            "end_reason": _labels(np.searchsorted(reason_codes, reason), [flow_names[int(c)] for c in reason_codes],
+                                  missing=reason == _OPEN),
+            "visit": pa.array(ordered(8).astype(np.int16)),
+        }
+        return pa.table(columns, schema=PEOPLE_SCHEMA)
 
     # ----- helpers -----------------------------------------------------------------------
     def _grow(self, needed: int) -> None:
