@@ -682,10 +682,9 @@ def cohort(run_folder: str | Path, *, status: str, ended_from: str, ended_to: st
     status does not end it here; each person counts once. Reads the run folder's
     people.parquet (a run with ``people=True``) with DuckDB.
 
-    >>> shares = cohort("runs/x", status="ssw1", ended_from="2030-01", ended_to="2030-12",
-    ...                 at="2031-12")                                      # doctest: +SKIP
-    >>> {row["state"]: row["share"] for row in shares.rows}                 # doctest: +SKIP
-    {'returned': 0.61, 'ssw1': 0.2, 'irregular': 0.04, ...}
+    For example, ``cohort("runs/x", status="ssw1", ended_from="2030-01", ended_to="2030-12",
+    at="2031-12").rows`` is a list such as ``[{"state": "returned", "agents": 206,
+    "persons": 20600.0, "share": 0.95}, ...]``.
 
     Raises
     ------
