@@ -2,12 +2,14 @@
 
     python benchmarks/fingerprint.py --out /tmp/before            # tables and digests
     python benchmarks/fingerprint.py --out /tmp/after --against /tmp/before
+    python benchmarks/fingerprint.py --out /tmp/people --against /tmp/before --people
 
 Runs a few fixed cases (the reduced model, the Japan scenarios at scale 0.02 and the
 calibrated history), writes each result's tables as Parquet with a digest per table, and
 with ``--against`` compares: stocks and flows must be identical; demand and measures are
 reported by their largest relative difference (money sums may change with summation order).
 Months are compared as "YYYY-MM" text, so fingerprints taken before months were dates still compare.
+With ``--people`` every case also records the people's spells, which must change nothing.
 """
 
 from __future__ import annotations
@@ -33,12 +35,12 @@ TABLES = ("stocks", "flows", "demand", "measures")
 EXACT = ("stocks", "flows")
 
 
-def cases():
-    yield "reduced-10000x120-seed0", lambda: simulate(engine_side.scenario(10_000, 120), seed=0)
+def cases(people: bool = False):
+    yield "reduced-10000x120-seed0", lambda: simulate(engine_side.scenario(10_000, 120), seed=0, people=people)
     for name, seed in (("japan-circular", 1), ("japan-temporary", 2), ("japan-history", 0)):
         yield (
             f"{name}-0.02-seed{seed}",
-            lambda name=name, seed=seed: simulate(load_scenario(name), seed=seed, scale=0.02),
+            lambda name=name, seed=seed: simulate(load_scenario(name), seed=seed, scale=0.02, people=people),
         )
 
 
@@ -80,11 +82,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--against", type=Path)
+    parser.add_argument("--people", action="store_true", help="record the people's spells in every case too")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     digests: dict[str, dict[str, str]] = {}
     failed = False
-    for case, run in cases():
+    for case, run in cases(args.people):
         result = run()
         digests[case] = {}
         for table_name in TABLES:

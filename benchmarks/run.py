@@ -9,7 +9,10 @@ compiled-kernel cache (cold: compilation included), then with the cache it fille
 is the child's maximum resident set size. Throughput is agent-months per second of
 engine time (from run.json).
 
-Usage: python benchmarks/run.py [small|medium|full ...] [--warm-only] [--threads N] [--record]
+With --people the runs also write people.parquet (`coexist run --people`), to measure
+what recording every person's status spells costs.
+
+Usage: python benchmarks/run.py [small|medium|full ...] [--warm-only] [--threads N] [--people] [--record]
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ def main(argv=None) -> int:
         help="skip the timed cold run (an untimed run to the first yearly compaction fills a fresh kernel cache first)",
     )
     parser.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for the runs")
+    parser.add_argument("--people", action="store_true", help="time `coexist run --people` (writes people.parquet)")
     parser.add_argument(
         "--record",
         action="store_true",
@@ -133,12 +137,15 @@ def main(argv=None) -> int:
                 "date": datetime.now(UTC).isoformat(timespec="seconds"),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                 "threads": args.threads,
+                "people": args.people,
+                "load_average": [round(v, 2) for v in os.getloadavg()],  # the machine may be shared
             }
+            extra = ("--people",) if args.people else ()
             if not args.warm_only:
-                row["cold"] = run_once(config, cache, Path(tmp) / "cold", args.threads)
+                row["cold"] = run_once(config, cache, Path(tmp) / "cold", args.threads, extra)
             else:  # fill the kernel cache with a run through the first yearly compaction (2026-01), untimed
                 run_once({**config, "scale": 0.001}, cache, Path(tmp) / "fill", args.threads, ("--end", "2026-01"))
-            row["warm"] = run_once(config, cache, Path(tmp) / "warm", args.threads)
+            row["warm"] = run_once(config, cache, Path(tmp) / "warm", args.threads, extra)
         with results.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         warm = row["warm"]

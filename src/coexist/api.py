@@ -89,7 +89,7 @@ from coexist.explain.pathways import (
 )
 from coexist.metrics import compute_metrics, load_reference
 from coexist.metrics.index import run_weights
-from coexist.periods import parse_month
+from coexist.periods import format_month, parse_month
 from coexist.report import render_compare_report
 from coexist.report.backtest import render_backtest_report
 from coexist.report.calibration import render_fit_report
@@ -117,6 +117,7 @@ from coexist.store.compare import (
     write_series,
 )
 from coexist.store.experiments import check_experiment_folder, finished_runs, run_folder, write_experiment
+from coexist.store.people import CohortShares, cohort_shares, people_table_of, visit_counts
 from coexist.store.run_folder import check_destination, describe_scenario, expand_out, safe_folder_name
 from coexist.version import __version__
 
@@ -129,6 +130,8 @@ __all__ = [
     "explain",
     "pathways",
     "runs",
+    "cohort",
+    "visits",
     "scenarios",
     "scenario_toml",
     "DEFAULT_COMPARE_SCALE",
@@ -317,8 +320,8 @@ def _load(ref: str, overrides: Sequence[str], start: str | None, end: str | None
 
 
 def _simulate(scenario: Any, seed: int, scale: float | None, progress: Progress | None,
-              end_state: bool = False) -> Any:
-    return engine_simulate(scenario, seed=seed, scale=scale, progress=progress, end_state=end_state)
+              end_state: bool = False, people: bool = False) -> Any:
+    return engine_simulate(scenario, seed=seed, scale=scale, progress=progress, end_state=end_state, people=people)
 
 
 def _compiles_nothing() -> bool:
@@ -346,7 +349,8 @@ class Engine:
     simulate : callable(scenario, seed, scale, progress) -> SimulationResult
         ``compare``, ``calibrate`` and ``validate`` call it with ``progress=None``, in worker
         processes when ``workers`` > 1 (it must then be a module-level function, picklable);
-        ``ship_calibration`` also passes ``end_state=True``.
+        ``ship_calibration`` also passes ``end_state=True``, and ``run(..., people=True)``
+        ``people=True`` (the result then has a ``people`` table, the spells).
     describe : callable(scenario) -> (resolved TOML text, canonical hash)
     check_scale : callable(scenario, scale) -> None
         Refuses a scale that gives the scenario no agent, before anything runs (the model's
@@ -456,6 +460,7 @@ def run(
     progress: Progress | None = None,
     notice: Notice | None = None,
     engine: Engine = ENGINE,
+    people: bool = False,
 ) -> RunSummary:
     """Load a scenario, simulate it, compute its metrics and (when ``out`` is given) write
     the run folder.
@@ -485,6 +490,10 @@ def run(
         engine's kernels, the first time on a machine (about a minute).
     engine : Engine, optional
         The loader, simulator and describer to use (the model's own by default).
+    people : bool
+        Also record every person's status spells (``summary.result.people``, and
+        ``people.parquet`` in the run folder; docs/outputs.md), which :func:`cohort` and
+        :func:`visits` query. The other results are the same with or without.
 
     Raises
     ------
@@ -504,7 +513,11 @@ def run(
     engine.check_scale(scenario, scale)
     _announce_compiling(engine, notice)
     _check_calibration(engine, [scenario])
-    result = engine.simulate(scenario, seed, scale, progress)
+    if not isinstance(people, bool):
+        raise ScenarioError(f"must be True or False. Got {people!r} instead.", field="people")
+    # asked of the engine only when wanted, so that an engine without spells runs as before
+    options = {"people": True} if people else {}
+    result = engine.simulate(scenario, seed, scale, progress, **options)
     metrics = compute_metrics(result, scenario)
     summary = _summary(scenario, result, metrics, seed=seed, wall_seconds=time.perf_counter() - started, engine=engine)
     if folder is not None:
@@ -652,6 +665,64 @@ def runs(
     if limit is not None:
         limit = _check_count(limit, "limit")
     return catalogue.list_runs(roots, sort=sort, limit=limit)
+
+
+def _month_argument(value: Any, name: str) -> str:
+    """A month "YYYY-MM" given as argument `name`, or a ScenarioError naming it."""
+    try:
+        return format_month(parse_month(value))
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(str(exc), field=name) from None
+
+
+def cohort(run_folder: str | Path, *, status: str, ended_from: str, ended_to: str, at: str) -> CohortShares:
+    """Where the people whose spell in ``status`` ended from ``ended_from`` to ``ended_to``
+    (months "YYYY-MM", both included) were at the end of month ``at``: the share of that
+    cohort in each status, at origin (``returned``), out of the model (``left_model``) or
+    not arrived yet (``not_yet_arrived``), with counts. A change of employer inside the
+    status does not end it here; each person counts once. Reads the run folder's
+    people.parquet (a run with ``people=True``) with DuckDB.
+
+    For example, ``cohort("runs/x", status="ssw1", ended_from="2030-01", ended_to="2030-12",
+    at="2031-12").rows`` is a list such as ``[{"state": "returned", "agents": 206,
+    "persons": 20600.0, "share": 0.95}, ...]``.
+
+    Raises
+    ------
+    ScenarioError
+        A month that is not "YYYY-MM" or not in the run's horizon, ``ended_to`` before
+        ``ended_from``, a status the run does not have; ``field`` names the argument.
+    StoreError
+        Not a run folder, or one without people.parquet
+        (:class:`coexist.store.people.NoPeopleError`).
+    """
+    months = {name: _month_argument(value, name)
+              for name, value in (("ended_from", ended_from), ("ended_to", ended_to), ("at", at))}
+    if months["ended_to"] < months["ended_from"]:
+        raise ScenarioError(f"must be the same month as ended_from ({months['ended_from']}) or later. "
+                            f"Got {months['ended_to']} instead.", field="ended_to")
+    table = people_table_of(run_folder)
+    for name, month in months.items():
+        if not table.start <= month <= table.end:
+            raise ScenarioError(f"must be a month of the run, {table.start} to {table.end}. Got {month} instead.",
+                                field=name)
+    if table.statuses and status not in table.statuses:
+        raise ScenarioError(f"must be one of the run's statuses: {', '.join(table.statuses)}. Got {status!r} "
+                            "instead.", field="status")
+    return cohort_shares(table, status=str(status), **months)
+
+
+def visits(run_folder: str | Path) -> list[dict[str, Any]]:
+    """How many stays in the host the people of a run made by its end (the largest ``visit``
+    of each person in the run folder's people.parquet): one dict per number of stays, with
+    ``visits``, ``agents``, ``persons`` (re-inflated by the run's scale) and ``share``.
+
+    Raises
+    ------
+    StoreError
+        Not a run folder, or one without people.parquet.
+    """
+    return visit_counts(people_table_of(run_folder))
 
 
 def _without_progress(simulate: Callable[..., Any], scenario: Any, seed: int, scale: float | None,

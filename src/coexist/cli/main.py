@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from coexist import api
-from coexist.cli import argtypes, backtest, calibrate, experiments, explain, serve, validate
+from coexist.cli import argtypes, backtest, calibrate, cohort, experiments, explain, serve, validate
 from coexist.cli.progress import ProgressBar, notice
 from coexist.errors import CoexistError, CoexistWarning, ScenarioError
 from coexist.metrics import format_value, headline_metrics
@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario name, the first 8 characters of the resolved scenario's hash and the seed); an existing run "
         "folder is replaced only by a run of the same resolved scenario",
     )
+    p_run.add_argument("--people", action="store_true",
+                       help="also write people.parquet: every person's status spells (for 'coexist cohort'); "
+                       "the other results are the same with or without")
     _common(p_run, scale_default=None)
 
     p_cmp = sub.add_parser(
@@ -187,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)"
     )
     explain.add_parser(sub, _Parser, _month)
+    cohort.add_parser(sub, _Parser, _month)
     calibrate.add_parser(sub, _Parser, _month)
     validate.add_parser(sub, _Parser, _override)
     backtest.add_parser(sub, _Parser, _override)
@@ -224,7 +228,7 @@ def _run_settings(args: argparse.Namespace) -> dict:
 
 def _cmd_run(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     with ProgressBar(args.scenario) as bar:
-        s = api.run(args.scenario, **_run_settings(args), progress=bar, engine=engine)
+        s = api.run(args.scenario, **_run_settings(args), progress=bar, engine=engine, people=args.people)
     out(
         f"{s.name}: {s.start} to {s.end}, seed {s.seed}, scale {s.scale:g}, "
         f"{s.engine_seconds:.1f} s in the engine, {s.compile_seconds:.1f} s compiling or loading its kernels, "
@@ -272,6 +276,10 @@ def _cmd_explain(args: argparse.Namespace, out: Callable[[str], None], engine: a
     explain.run(args, out, engine)
 
 
+def _cmd_cohort(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
+    cohort.run(args, out, UsageError)
+
+
 def _cmd_calibrate(args: argparse.Namespace, out: Callable[[str], None], engine: api.Engine) -> None:
     calibrate.run(args, out, engine)
 
@@ -296,6 +304,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "runs": _cmd_runs,
     "explain": _cmd_explain,
+    "cohort": _cmd_cohort,
     "calibrate": _cmd_calibrate,
     "validate": _cmd_validate,
     "backtest": _cmd_backtest,

@@ -85,6 +85,9 @@ class SimulationResult:
     end_state : pyarrow.Table or None
         With ``simulate(..., end_state=True)``: everyone alive after the last month
         (coexist.engine.end_state), the start of a later scenario.
+    people : pyarrow.Table or None
+        With ``simulate(..., people=True)``: every person's status spells, one row each
+        (coexist.engine.spells.PEOPLE_SCHEMA; agents at the simulated scale, not re-inflated).
     """
 
     stocks: pa.Table
@@ -98,4 +101,5 @@ class SimulationResult:
     scale: float
     extra: dict = field(default_factory=dict)
     end_state: pa.Table | None = None  # everyone alive after the last month, when asked for
+    people: pa.Table | None = None  # everyone's status spells, when asked for
     compile_seconds: float = 0.0

@@ -17,10 +17,11 @@ from coexist.data import world_assumptions
 from coexist.engine import kernels
 from coexist.engine.compiling import compile_timer
 from coexist.engine.end_state import end_state_table
-from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING
+from coexist.engine.kernels import FLOW_TYPES, MEASURE_NAMES, P_LIVING, P_RETIRE
 from coexist.engine.recall import held_jobs, recall_answers
 from coexist.engine.result import SimulationResult
 from coexist.engine.rng import SLOT, generator, uniforms
+from coexist.engine.spells import SpellRecorder
 from coexist.engine.state import FIELDS, GONE, State, compact, copy_rows, grow
 from coexist.engine.world import World, build_world, sector_ranges, stochastic_round
 from coexist.errors import ScenarioError
@@ -275,13 +276,14 @@ class _Month:
     out: kernels.Tallies = None  # (host pass)
     host_flows: np.ndarray = None  # (host pass)
     expect_rules: MonthRules = None  # the rules people expect: `rules`, or a baseline's (set-up)
+    movers: np.ndarray = None  # rows given a new employer (job changers)
 
 
 class _Run:
     """Mutable state of one run: the people, the pools, the pipeline of admitted applicants."""
 
     def __init__(self, scenario: Scenario, seed: int, scale: float, passes: Passes = COMPILED_PASSES,
-                 expectations: Scenario | None = None):
+                 expectations: Scenario | None = None, people: bool = False):
         self.clock = PhaseClock()
         self.passes = passes
         self.scenario = scenario
@@ -338,6 +340,10 @@ class _Run:
         self.quota_month = None
         self.recalls = bool(self.T.recall_months.any())
         self.expect_place = expected_placement(placement_chances(self.TE.matching_capacity[0] * scale, self.waiting))
+        # everyone's status spells, only when asked (people.parquet): None keeps the month loop as it was
+        self.spells = None
+        if people:
+            self.spells = SpellRecorder(self.S, self.n, int(self.T.months[0]), self.T.returned, self.T.irregular)
 
     def _placement_queue(self) -> np.ndarray:
         """Returnees of the initial population who wait for a bilateral placement, by sector
@@ -543,7 +549,10 @@ class _Run:
         arriving, held = self._past_the_border(m.t, m.month, arriving)
         if held.size:
             m.waiting = np.sort(np.concatenate((m.waiting, held)))
+        first = self.n
         self._arrivals(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group, arriving)
+        if self.spells is not None:
+            self.spells.arrived(self.S, first, self.n, m.month)
 
     def _recruit_admissions(self, m: _Month) -> None:
         """Step 2b: new admissions, returnees who applied first."""
@@ -581,6 +590,8 @@ class _Run:
             host_blocks=self.host_blocks,
             home_blocks=self.home_blocks,
         )
+        if self.spells is not None:
+            self.spells.before_passes(self.S, self.n)
         self.passes.host_month(self.S, m.rules, m.expect_rules, m.P, m.inputs, out)
         self.tenure_rows.append(out.tenure.sum(axis=0))
         self.route_demand = out.routes.sum(axis=0)
@@ -592,7 +603,7 @@ class _Run:
         """Job changers (employer -2 after the host pass) move to a firm with a vacancy in
         their field; a free change of employer may cross sectors, towards open vacancies."""
         S = self.S
-        movers = self.passes.job_changers(self.n, S.employer, self.host_blocks)
+        m.movers = movers = self.passes.job_changers(self.n, S.employer, self.host_blocks)
         if not movers.size:
             return
         free = self.T.job_change[m.t][S.status[movers].astype(np.int64)] == JOB_FREE
@@ -625,10 +636,16 @@ class _Run:
         _apply_flows(m.by_group, all_flows - m.host_flows)
         m.flows += all_flows
         m.measures += m.out.measures.sum(axis=0)
+        if self.spells is not None:
+            self.spells.after_passes(self.S, m.movers, m.month, self.seed, m.rules.detection, self.death_by_age,
+                                     m.P[P_RETIRE] * 12.0)
 
     def _entries_and_pools(self, m: _Month) -> None:
         """Entries from abroad into the non-programme statuses; step 11: pools renew through cohorts."""
+        first = self.n
         self._inflows(m.t, m.month, m.flows, m.capacity, m.headcount, m.by_group)
+        if self.spells is not None:
+            self.spells.arrived(self.S, first, self.n, m.month)
         self._pools(m.t, m.month, m.flows)
 
     def _close(self, m: _Month) -> None:
@@ -968,21 +985,24 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     end_state: bool = False,
     expectations: Scenario | None = None,
+    people: bool = False,
 ) -> SimulationResult:
     """Run a scenario month by month and return tidy tables (counts re-inflated to persons);
-    with `end_state`, also everyone alive after the last month.
+    with `end_state`, also everyone alive after the last month; with `people`, every
+    person's status spells (coexist.engine.spells; the other tables are the same bit for
+    bit with or without).
 
     With `expectations` (a scenario with the same statuses, transitions, return paths and
     horizon), the rules act as `scenario` says, but every expectation people decide on (the
-    legal way back, recognition at home, the placement chance, detection) is read from the
-    rules of `expectations`: the run of a decomposition's static part."""
+    legal way back, recognition at home, the placement chance, detection, the fees weighed)
+    is read from the rules of `expectations`: the run of a decomposition's static part."""
     seed = check_seed(seed)
     scale = check_scale(scenario.population.scale if scale is None else scale)
     started = time.perf_counter()
     # the first run in a process compiles the kernels (or loads them from the cache) on their
     # first call; that time is measured and reported apart from the engine's
     with compile_timer() as compiling:
-        run = _Run(scenario, int(seed), float(scale), expectations=expectations)
+        run = _Run(scenario, int(seed), float(scale), expectations=expectations, people=people)
         run.clock.lap("initial population")
         total = len(run.T.months)
         for t in range(total):
@@ -994,6 +1014,11 @@ def simulate(
         final = None
         if end_state:
             final = end_state_table(run.S, run.n, run.T.status_names, int(run.T.months[-1]), float(scale))
+        spells = None
+        if run.spells is not None:
+            run.S, run.spares = None, {}  # the population is no longer needed: room for the spells' table
+            spells = run.spells.table(run.T.status_names, SECTORS, ORIGINS)
+            run.spells = None
         run.clock.lap("output tables")
     wall = time.perf_counter() - started
     return SimulationResult(
@@ -1013,4 +1038,5 @@ def simulate(
             "phase_seconds": {k: round(v, 3) for k, v in run.clock.seconds.items()},
         },
         end_state=final,
+        people=spells,
     )

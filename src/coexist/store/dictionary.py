@@ -16,6 +16,7 @@ import pyarrow as pa
 from coexist.codes import NO_SECTOR, ORIGIN_NAMES, ORIGINS, SECTORS, STATUSES
 from coexist.engine.kernels import FLOW_TYPES
 from coexist.engine.result import DEMAND_SCHEMA, FLOW_SCHEMA, MEASURE_SCHEMA, MEASURES, STOCK_SCHEMA
+from coexist.engine.spells import PEOPLE_SCHEMA
 from coexist.metrics import METRICS, format_value
 from coexist.store.compare import PARAMETERS_SCHEMA, REPLICATES_SCHEMA, SERIES_SCHEMA
 
@@ -122,6 +123,20 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "measure": ("measure name (below)", ""),
         "value": ("the measure's value for the month and origin", "the measure's unit (below)"),
     },
+    "people": {
+        "person_id": ("the person (stable over the run; the initial population first)", ""),
+        "origin": ("origin code", ""),
+        "status": ("status code of the spell; `returned` for a spell at origin between stays", ""),
+        "sector": ("sector code (at origin and in irregular stay: the sector of the last job in the host)", ""),
+        "employer_id": ("the employer (0 .. employers - 1); null at origin and in irregular stay", ""),
+        "start": ("first month of the spell, `YYYY-MM` (the horizon's first month for the initial population)",
+                  ""),
+        "end": ("month of the flow that ended the spell, `YYYY-MM`; null while it goes on at the horizon's end",
+                ""),
+        "end_reason": ("the flow that ended the spell (flow labels below), null while it goes on", ""),
+        "visit": ("stays in the host so far: 1 for the first, 2 for the second...; a spell at origin carries the "
+                  "number of the stay it follows", "stays"),
+    },
     "replicates": {
         "scenario": _SCENARIO,
         "replicate": _REPLICATE,
@@ -150,6 +165,8 @@ _TABLES: tuple[tuple[str, str, pa.Schema, str], ...] = (
      "run folder: one row per month × flow × status_from × status_to × origin × sector"),
     ("demand", "demand.parquet", DEMAND_SCHEMA, "run folder: one row per month × sector"),
     ("measures", "measures.parquet", MEASURE_SCHEMA, "run folder: one row per month × origin × measure"),
+    ("people", "people.parquet", PEOPLE_SCHEMA, "run folder, with `coexist run --people` only: one row per status "
+     "spell of each person (agents at the run's scale, not re-inflated; docs/user-guide.md, people and cohorts)"),
     ("replicates", "replicates.parquet", REPLICATES_SCHEMA,
      "comparison folder: every metric of every replicate of every scenario"),
     ("parameters", "parameters.parquet", PARAMETERS_SCHEMA, "comparison folder: the drawn parameter set of each "
@@ -187,6 +204,13 @@ def _measure_row(name: str, text: str) -> str:
     return f"| `{name}` | {_cell(text.removesuffix(' (yen)'))} | {MEASURE_UNITS[name]} |"
 
 
+def _type(arrow_type: pa.DataType) -> str:
+    """A column's type as the readers see it: a dictionary-encoded text column is text."""
+    if pa.types.is_dictionary(arrow_type):
+        return f"{arrow_type.value_type} (dictionary-encoded)"
+    return str(arrow_type)
+
+
 def _tables_section() -> list[str]:
     lines = ["## Tables", ""]
     for name, file, schema, what in _TABLES:
@@ -195,7 +219,7 @@ def _tables_section() -> list[str]:
                   "| column | type | meaning | unit |", "| --- | --- | --- | --- |"]
         for field in schema:
             meaning, unit = meanings[field.name]
-            lines.append(f"| `{field.name}` | {field.type} | {_cell(meaning)} | {unit} |")
+            lines.append(f"| `{field.name}` | {_type(field.type)} | {_cell(meaning)} | {unit} |")
         lines.append("")
     lines += [
         "The catalogue of runs (`coexist.store.catalogue.connect`) shows the four run tables of every run folder as",

@@ -9,6 +9,8 @@ Layout of a run folder::
     metrics.json      {"metrics": {name: value}, "definitions": {name: {...}}}
     scenario.toml     the fully resolved scenario (runs again as it is)
     run.json          provenance: scenario name and hash, seed, scale, version, times...
+    people.parquet    only when the run recorded them: every person's status spells
+                      (person_id, origin, status, sector, employer_id, start, end, end_reason, visit)
 
 The folder is written under a temporary name next to its destination and renamed at
 the end, so a failed run leaves no partial output.
@@ -50,12 +52,14 @@ __all__ = [
     "safe_folder_name",
     "expand_out",
     "SHORT_HASH_LENGTH",
+    "PEOPLE_FILE",
 ]
 
 TABLES: tuple[str, ...] = ("stocks", "flows", "demand", "measures")
 #: Characters of the scenario hash that ``{hash}`` in an output path stands for.
 SHORT_HASH_LENGTH = 8
 RUN_FILES: tuple[str, ...] = tuple(f"{t}.parquet" for t in TABLES) + ("metrics.json", "scenario.toml", "run.json")
+PEOPLE_FILE = "people.parquet"  # optional: written when the result holds the people's spells
 
 
 class StoreError(CoexistError):
@@ -272,6 +276,9 @@ def write_run(
         for name in TABLES:
             table = getattr(result, name)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        people = getattr(result, "people", None)
+        if people is not None:
+            pq.write_table(people, tmp / PEOPLE_FILE, compression="zstd")
         _write_json(tmp / "metrics.json", {"metrics": values, "definitions": metric_definitions()})
         (tmp / "scenario.toml").write_text(scenario_toml, encoding="utf-8")
         _write_json(tmp / "run.json", build_provenance(result, scenario, digest, wall_seconds_total=wall_seconds_total))
